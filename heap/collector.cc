@@ -1,0 +1,358 @@
+// The generational cyclic garbage collector: CPython 3.12's gc_collect_main
+// (Modules/gcmodule.c) over ObjectHeap's records.
+//
+// Why gc_refs works: an object's refcount counts every reference to it. The
+// collector cannot see owners (the stack, in CPython), only links between
+// containers. Subtracting, for each object in the collected set, the links
+// that come from inside the set leaves exactly the references from outside:
+// owners, and objects in older generations. Anything with such a reference
+// is alive, and so is everything it reaches; what is left can only be
+// reached from itself: cycles, garbage.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "heap/object_heap.h"
+
+namespace heapd {
+
+// ---------------------------------------------------------------------------
+// Generation lists
+
+void ObjectHeap::Track(uint32_t slot, int generation) {
+  ObjectRecord& record = records_[slot];
+  std::vector<uint32_t>& list = generations_[generation];
+  record.generation = static_cast<int8_t>(generation);
+  record.gen_position = static_cast<uint32_t>(list.size());
+  list.push_back(slot);
+}
+
+void ObjectHeap::Untrack(uint32_t slot) {
+  ObjectRecord& record = records_[slot];
+  if (record.generation >= 0 && record.generation <= kPermanentGeneration) {
+    std::vector<uint32_t>& list = generations_[record.generation];
+    const uint32_t last = list.back();
+    list[record.gen_position] = last;
+    records_[last].gen_position = record.gen_position;
+    list.pop_back();
+  }
+  record.generation = kUntracked;
+}
+
+void ObjectHeap::MoveAll(int from, int to) {
+  if (from == to) return;
+  for (uint32_t slot : generations_[from]) {
+    ObjectRecord& record = records_[slot];
+    record.generation = static_cast<int8_t>(to);
+    record.gen_position = static_cast<uint32_t>(generations_[to].size());
+    generations_[to].push_back(slot);
+  }
+  generations_[from].clear();
+}
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+absl::Status ObjectHeap::SetGcConfig(const GcConfig& config) {
+  for (int g = 0; g < kNumGenerations; ++g) {
+    if (config.thresholds[g] < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "threshold ", g, " is ", config.thresholds[g],
+          ": thresholds must be >= 0 (0 for generation 0 turns automatic "
+          "collection off)"));
+    }
+  }
+  if (config.debug_flags & ~kKnownDebugFlags) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown gc debug flags ", config.debug_flags & ~kKnownDebugFlags,
+        ": known are STATS=1, COLLECTABLE=2, UNCOLLECTABLE=4, SAVEALL=32"));
+  }
+  gc_ = config;
+  return absl::OkStatus();
+}
+
+int64_t ObjectHeap::Freeze() {
+  for (int g = 0; g < kNumGenerations; ++g) {
+    MoveAll(g, kPermanentGeneration);
+  }
+  counts_[0] = 0;  // as gc.freeze() does
+  return static_cast<int64_t>(generations_[kPermanentGeneration].size());
+}
+
+int64_t ObjectHeap::Unfreeze() {
+  const int64_t moved =
+      static_cast<int64_t>(generations_[kPermanentGeneration].size());
+  MoveAll(kPermanentGeneration, kNumGenerations - 1);
+  return moved;
+}
+
+int64_t ObjectHeap::ClearGarbage() {
+  const int64_t cleared = garbage_size();
+  std::vector<uint32_t> garbage = std::move(garbage_);
+  garbage_.clear();
+  for (uint32_t slot : garbage) {
+    records_[slot].in_garbage_list = false;
+    Decref(slot);
+  }
+  FreePending();
+  return cleared;
+}
+
+// ---------------------------------------------------------------------------
+// Automatic collection
+
+void ObjectHeap::ScheduleIfThresholdPassed() {
+  if (gc_.enabled && gc_.thresholds[0] != 0 && !collecting_ &&
+      counts_[0] > gc_.thresholds[0]) {
+    collection_scheduled_ = true;
+  }
+}
+
+// CPython's gc_collect_generations: the oldest generation whose count
+// passed its threshold, except that a full collection also waits for the
+// long-lived pending objects to exceed 25% of the long-lived total.
+bool ObjectHeap::CollectIfScheduled() {
+  if (!collection_scheduled_) return false;
+  collection_scheduled_ = false;
+  if (!gc_.enabled || gc_.thresholds[0] == 0 || collecting_) return false;
+  for (int g = kNumGenerations - 1; g >= 0; --g) {
+    if (counts_[g] > gc_.thresholds[g]) {
+      if (g == kNumGenerations - 1 &&
+          long_lived_pending_ < long_lived_total_ / 4) {
+        continue;
+      }
+      CollectGeneration(g, /*automatic=*/true);
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<CollectResult> ObjectHeap::Collect(int generation) {
+  if (generation < 0 || generation >= kNumGenerations) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "generation ", generation, " does not exist: collect 0, 1 or 2"));
+  }
+  if (collecting_) {
+    return absl::FailedPreconditionError("a collection is already running");
+  }
+  return CollectGeneration(generation, /*automatic=*/false);
+}
+
+// ---------------------------------------------------------------------------
+// The collection
+
+CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
+  const absl::Time start = absl::Now();
+  collecting_ = true;
+  CollectResult result;
+  result.generation = generation;
+  result.automatic = automatic;
+
+  // Counters: collecting generation g counts once against g + 1, and
+  // resets g and everything younger.
+  if (generation + 1 < kNumGenerations) ++counts_[generation + 1];
+  for (int g = 0; g <= generation; ++g) counts_[g] = 0;
+
+  // The younger generations are collected with this one.
+  for (int g = 0; g < generation; ++g) MoveAll(g, generation);
+  std::vector<uint32_t> young = std::move(generations_[generation]);
+  generations_[generation].clear();
+  const int old = generation + 1 < kNumGenerations ? generation + 1
+                                                   : generation;
+  result.examined = static_cast<int64_t>(young.size());
+  // Mark the collected set, so links into it can be told from links to
+  // older generations.
+  for (uint32_t slot : young) {
+    ObjectRecord& record = records_[slot];
+    record.generation = static_cast<int8_t>(kCollecting);
+    record.gc_refs = record.refcount;  // update_refs
+  }
+  // subtract_refs: remove the references that come from inside the set.
+  for (uint32_t slot : young) {
+    for (uint32_t target : records_[slot].links) {
+      if (target != kNoSlot && records_[target].generation == kCollecting) {
+        --records_[target].gc_refs;
+      }
+    }
+  }
+  // move_unreachable: objects referenced from outside are reachable, and
+  // so is everything they reach. gc_refs = -1 marks "known reachable".
+  std::vector<uint32_t> work;
+  for (uint32_t slot : young) {
+    ObjectRecord& record = records_[slot];
+    if (record.gc_refs > 0) {
+      record.gc_refs = -1;
+      work.push_back(slot);
+    }
+  }
+  while (!work.empty()) {
+    const uint32_t slot = work.back();
+    work.pop_back();
+    for (uint32_t target : records_[slot].links) {
+      if (target == kNoSlot) continue;
+      ObjectRecord& referent = records_[target];
+      if (referent.generation == kCollecting && referent.gc_refs >= 0) {
+        referent.gc_refs = -1;
+        work.push_back(target);
+      }
+    }
+  }
+  // Survivors move one generation older; the rest stay marked.
+  std::vector<uint32_t> unreachable;
+  int64_t survivors = 0;
+  for (uint32_t slot : young) {
+    if (records_[slot].gc_refs == -1) {
+      Track(slot, old);
+      ++survivors;
+    } else {
+      unreachable.push_back(slot);
+    }
+  }
+  if (old != generation) {
+    if (generation == kNumGenerations - 2) long_lived_pending_ += survivors;
+  } else {
+    long_lived_pending_ = 0;
+    long_lived_total_ = static_cast<int64_t>(generations_[old].size());
+  }
+
+  // handle_weakrefs: weak references to garbage are cleared before any
+  // finalizer can see them; their callbacks run.
+  for (uint32_t slot : unreachable) ClearWeakRefs(slot, true);
+
+  // finalize_garbage: PEP 442 finalizers, once per object.
+  std::vector<Handle> handles;
+  handles.reserve(unreachable.size());
+  for (uint32_t slot : unreachable) handles.push_back(HandleOf(slot));
+  bool any_finalizer = false;
+  for (size_t i = 0; i < unreachable.size(); ++i) {
+    const uint32_t slot = unreachable[i];
+    if (!IsAlive(handles[i])) continue;
+    ObjectRecord& record = records_[slot];
+    if (record.finalizer.action == Finalizer::Action::kNone ||
+        record.finalized) {
+      continue;
+    }
+    any_finalizer = true;
+    record.finalized = true;
+    HeapEvent event;
+    event.kind = HeapEvent::Kind::kFinalizer;
+    event.object = handles[i];
+    switch (record.finalizer.action) {
+      case Finalizer::Action::kResurrectToOwner:
+        Incref(slot);
+        ++record.external;
+        ++owners_[record.finalizer_owner][slot];
+        event.resurrected = true;
+        break;
+      case Finalizer::Action::kResurrectInto: {
+        const Finalizer finalizer = record.finalizer;
+        event.resurrected =
+            SetField(finalizer.into, finalizer.field, handles[i]).ok();
+        break;
+      }
+      default:
+        break;
+    }
+    RecordEvent(event);
+  }
+
+  // handle_resurrected_objects: what a finalizer made reachable again, and
+  // all it reaches, survives into the older generation.
+  std::vector<uint32_t> garbage;
+  if (any_finalizer) {
+    std::vector<uint32_t> alive;
+    for (size_t i = 0; i < unreachable.size(); ++i) {
+      if (IsAlive(handles[i])) alive.push_back(unreachable[i]);
+    }
+    for (uint32_t slot : alive) records_[slot].gc_refs = records_[slot].refcount;
+    for (uint32_t slot : alive) {
+      for (uint32_t target : records_[slot].links) {
+        if (target != kNoSlot && records_[target].generation == kCollecting) {
+          --records_[target].gc_refs;
+        }
+      }
+    }
+    for (uint32_t slot : alive) {
+      if (records_[slot].gc_refs > 0) {
+        records_[slot].gc_refs = -1;
+        work.push_back(slot);
+      }
+    }
+    while (!work.empty()) {
+      const uint32_t slot = work.back();
+      work.pop_back();
+      for (uint32_t target : records_[slot].links) {
+        if (target == kNoSlot) continue;
+        ObjectRecord& referent = records_[target];
+        if (referent.generation == kCollecting && referent.gc_refs >= 0) {
+          referent.gc_refs = -1;
+          work.push_back(target);
+        }
+      }
+    }
+    for (uint32_t slot : alive) {
+      if (records_[slot].gc_refs == -1) {
+        Track(slot, old);
+      } else {
+        garbage.push_back(slot);
+      }
+    }
+  } else {
+    garbage = std::move(unreachable);
+  }
+  result.collected = static_cast<int64_t>(garbage.size());
+
+  // delete_garbage: break the cycles; reference counting frees the rest.
+  // Each object is held while its links are cleared, as CPython's
+  // Py_INCREF/tp_clear/Py_DECREF, so it is freed by its own decref.
+  std::vector<Handle> garbage_handles;
+  garbage_handles.reserve(garbage.size());
+  for (uint32_t slot : garbage) garbage_handles.push_back(HandleOf(slot));
+  for (size_t i = 0; i < garbage.size(); ++i) {
+    if (!IsAlive(garbage_handles[i])) continue;
+    const uint32_t slot = garbage[i];
+    ObjectRecord& record = records_[slot];
+    if (gc_.debug_flags & kDebugSaveAll) {
+      Incref(slot);
+      record.in_garbage_list = true;
+      garbage_.push_back(slot);
+      Track(slot, old);
+      continue;
+    }
+    Incref(slot);
+    absl::InlinedVector<uint32_t, 2> links;
+    links.swap(record.links);
+    record.field_names.clear();
+    record.nfields = 0;
+    if (record.type == ObjectType::kTuple) {
+      record.links.assign(links.size(), kNoSlot);
+      record.nfields = static_cast<uint32_t>(links.size());
+    }
+    for (uint32_t target : links) {
+      if (target != kNoSlot) Decref(target);
+    }
+    Decref(slot);
+    FreePending();
+    if (IsAlive(garbage_handles[i]) &&
+        records_[slot].generation == kCollecting) {
+      Track(slot, old);  // still referenced: it may die later
+    }
+  }
+
+  GenerationStats& stats = generation_stats_[generation];
+  ++stats.collections;
+  stats.collected += result.collected;
+  stats.uncollectable += result.uncollectable;
+  for (int g = 0; g < kNumGenerations; ++g) result.counts_after[g] = counts_[g];
+  result.duration = absl::Now() - start;
+  collecting_ = false;
+
+  HeapEvent event;
+  event.kind = HeapEvent::Kind::kCollection;
+  event.collection = result;
+  RecordEvent(event);
+  return result;
+}
+
+}  // namespace heapd

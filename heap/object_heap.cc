@@ -1,0 +1,685 @@
+// Objects, handles, reference counting and links. The collector is in
+// collector.cc, the invariant checks in object_heap_verify.cc.
+#include "heap/object_heap.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace heapd {
+namespace {
+
+// The object header at the start of the block (after the GC header for
+// containers): CPython's ob_refcnt, then what stands for ob_type.
+struct BlockHeader {
+  int64_t refcount;
+  uint8_t type;
+  uint8_t flags;
+  uint16_t unused;
+  uint32_t slot;
+};
+static_assert(sizeof(BlockHeader) == kObjectHeaderSize);
+
+BlockHeader* HeaderOf(void* block, ObjectType type) {
+  char* p = static_cast<char*>(block);
+  if (IsContainer(type)) p += kGcHeaderSize;
+  return reinterpret_cast<BlockHeader*>(p);
+}
+
+bool IsFieldHolder(ObjectType type) {
+  return type == ObjectType::kObject || type == ObjectType::kDict ||
+         type == ObjectType::kTuple;
+}
+
+bool IsItemHolder(ObjectType type) {
+  return type == ObjectType::kList || type == ObjectType::kSet ||
+         type == ObjectType::kTuple;
+}
+
+}  // namespace
+
+ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
+    : allocator_(options.layout),
+      gc_(options.gc),
+      event_capacity_(std::max<size_t>(options.event_capacity, 1)) {}
+
+ObjectHeap::~ObjectHeap() {
+  for (ObjectRecord& record : records_) {
+    if (record.block != nullptr) allocator_.Free(record.block);
+    if (record.items_block != nullptr) allocator_.Free(record.items_block);
+  }
+}
+
+Handle ObjectHeap::HandleOf(uint32_t slot) const {
+  return (static_cast<uint64_t>(records_[slot].reuse) << 32) | slot;
+}
+
+absl::StatusOr<uint32_t> ObjectHeap::Resolve(Handle handle) const {
+  const uint64_t slot = handle & 0xffffffffu;
+  const uint32_t reuse = static_cast<uint32_t>(handle >> 32);
+  if (slot < records_.size() && records_[slot].block != nullptr &&
+      records_[slot].reuse == reuse) {
+    return static_cast<uint32_t>(slot);
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "no object with handle ", handle,
+      ": it was never allocated or has been freed"));
+}
+
+absl::StatusOr<uint32_t> ObjectHeap::ResolveContainer(
+    Handle handle, absl::string_view operation) const {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot;
+  const ObjectType type = records_[*slot].type;
+  if (!IsContainer(type)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot ", operation, " object ", handle, ": a ",
+        ObjectTypeName(type), " holds no references (only tuple, list, dict, "
+        "set and object do)"));
+  }
+  return slot;
+}
+
+void ObjectHeap::WriteHeader(uint32_t slot) {
+  const ObjectRecord& record = records_[slot];
+  if (!HasHeader(record)) return;  // a raw object smaller than a header
+  BlockHeader* header = HeaderOf(record.block, record.type);
+  header->refcount = record.refcount;
+  header->type = static_cast<uint8_t>(record.type);
+  header->flags = record.finalized ? 1 : 0;
+  header->unused = 0;
+  header->slot = slot;
+}
+
+size_t ObjectHeap::ObjectSize(const ObjectRecord& record) const {
+  return BasicSize(record.type, record.length) +
+         ItemsAllocationSize(record.type, record.capacity);
+}
+
+// Grows (or, for lists, shrinks) the items allocation to CPython's capacity
+// for `entries` entries.
+absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
+  ObjectRecord& record = records_[slot];
+  int64_t capacity = record.capacity;
+  switch (record.type) {
+    case ObjectType::kList:
+      capacity = ListCapacityFor(entries, record.capacity);
+      break;
+    case ObjectType::kDict:
+      capacity = DictCapacityFor(entries, record.capacity);
+      break;
+    case ObjectType::kSet:
+      capacity = SetCapacityFor(entries, record.capacity);
+      break;
+    default:
+      return absl::OkStatus();
+  }
+  if (capacity == record.capacity) return absl::OkStatus();
+  const size_t bytes = ItemsAllocationSize(record.type, capacity);
+  void* block = nullptr;
+  if (bytes > 0) {
+    block = allocator_.Allocate(bytes);
+    if (block == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("out of memory growing the items of object ",
+                       HandleOf(slot), " to ", bytes, " bytes"));
+    }
+  }
+  if (record.items_block != nullptr) allocator_.Free(record.items_block);
+  record.items_block = block;
+  record.capacity = capacity;
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Allocation
+
+absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
+                                               const AllocateSpec& spec) {
+  const ObjectType type = spec.type;
+  if (spec.length < 0 || spec.length > MaxLength(type) ||
+      (!HasLength(type) && spec.length != 0)) {
+    if (!HasLength(type)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a ", ObjectTypeName(type), " takes no length (got ",
+                       spec.length, ")"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("length ", spec.length, " is out of range for ",
+                     ObjectTypeName(type), ": 0..", MaxLength(type)));
+  }
+  uint32_t into = kNoSlot;
+  if (spec.finalizer.action == Finalizer::Action::kResurrectInto) {
+    absl::StatusOr<uint32_t> target = Resolve(spec.finalizer.into);
+    if (!target.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "finalizer resurrects into ", spec.finalizer.into,
+          ", which is not a live object"));
+    }
+    if (!IsFieldHolder(records_[*target].type) ||
+        records_[*target].type == ObjectType::kTuple ||
+        spec.finalizer.field.empty()) {
+      return absl::InvalidArgumentError(
+          "a finalizer resurrects into a field of an object or dict: give "
+          "both the object and a non-empty field name");
+    }
+    into = *target;
+  }
+  (void)into;
+
+  const size_t basic = BasicSize(type, spec.length);
+  void* block = allocator_.Allocate(basic);
+  if (block == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory allocating a ", basic, "-byte ",
+                     ObjectTypeName(type)));
+  }
+
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    if (records_.size() >= kNoSlot) {
+      allocator_.Free(block);
+      return absl::ResourceExhaustedError("the object table is full");
+    }
+    slot = static_cast<uint32_t>(records_.size());
+    records_.emplace_back();
+  }
+  ObjectRecord& record = records_[slot];
+  record.block = block;
+  record.type = type;
+  record.length = spec.length;
+  record.capacity = 0;
+  record.refcount = 1;
+  record.finalized = false;
+  record.in_garbage_list = false;
+  record.external = 1;
+  record.nfields = 0;
+  record.links.clear();
+  record.field_names.clear();
+  record.finalizer = spec.finalizer;
+  record.finalizer_owner = owner;
+  if (type == ObjectType::kTuple) {
+    // A tuple's slots exist from the start, empty.
+    record.links.assign(static_cast<size_t>(spec.length), kNoSlot);
+    record.nfields = static_cast<uint32_t>(spec.length);
+  }
+  if (type == ObjectType::kList && spec.length > 0) {
+    record.capacity = spec.length;
+    record.items_block = allocator_.Allocate(
+        ItemsAllocationSize(type, record.capacity));
+    if (record.items_block == nullptr) {
+      allocator_.Free(block);
+      record.block = nullptr;
+      free_slots_.push_back(slot);
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "out of memory allocating a list of capacity ", spec.length));
+    }
+  }
+  WriteHeader(slot);
+  ++live_objects_;
+  owners_[owner][slot] += 1;
+  if (IsContainer(type)) Track(slot, 0);
+
+  Allocated result;
+  result.handle = HandleOf(slot);
+  result.size = ObjectSize(record);
+  result.block_size = allocator_.BlockSize(block);
+  BlockLocation location;
+  result.size_class =
+      allocator_.Locate(block, &location) ? location.size_class : -1;
+  if (spec.weakref) {
+    absl::StatusOr<WeakRefId> id =
+        CreateWeakRef(result.handle, spec.weakref_callback);
+    if (id.ok()) result.weakref = *id;
+  }
+  if (IsContainer(type)) {
+    ++counts_[0];
+    ScheduleIfThresholdPassed();
+    // The allocation is over: this is the next safe point, where CPython
+    // 3.12 runs the collection the threshold scheduled.
+    CollectIfScheduled();
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Reference counting
+
+bool ObjectHeap::HasHeader(const ObjectRecord& record) {
+  return !(record.type == ObjectType::kRaw &&
+           BasicSize(record.type, record.length) < kObjectHeaderSize);
+}
+
+void ObjectHeap::SyncHeader(uint32_t slot) {
+  const ObjectRecord& record = records_[slot];
+  if (HasHeader(record)) {
+    HeaderOf(record.block, record.type)->refcount = record.refcount;
+  }
+}
+
+void ObjectHeap::Incref(uint32_t slot) {
+  ++records_[slot].refcount;
+  SyncHeader(slot);
+}
+
+void ObjectHeap::Decref(uint32_t slot) {
+  ObjectRecord& record = records_[slot];
+  if (--record.refcount == 0) {
+    pending_free_.push_back(slot);
+  } else {
+    SyncHeader(slot);
+  }
+}
+
+// Frees every object whose count reached zero, and what that releases in
+// turn. The worklist is explicit, so the depth of the structure never
+// reaches the C stack.
+int64_t ObjectHeap::FreePending() {
+  int64_t freed = 0;
+  while (!pending_free_.empty()) {
+    const uint32_t slot = pending_free_.back();
+    pending_free_.pop_back();
+    Deallocate(slot);
+    ++freed;
+  }
+  return freed;
+}
+
+void ObjectHeap::Deallocate(uint32_t slot) {
+  ObjectRecord& record = records_[slot];
+  ClearWeakRefs(slot, /*record_callbacks=*/true);
+  if (record.generation != kUntracked) {
+    Untrack(slot);
+    // CPython's PyObject_GC_Del: deallocations pay back generation 0.
+    if (counts_[0] > 0) --counts_[0];
+  }
+  for (uint32_t target : record.links) {
+    if (target != kNoSlot) Decref(target);
+  }
+  record.links.clear();
+  record.links.shrink_to_fit();
+  record.field_names.clear();
+  record.nfields = 0;
+  record.weakrefs.clear();
+  record.finalizer = Finalizer();
+  allocator_.Free(record.block);
+  if (record.items_block != nullptr) allocator_.Free(record.items_block);
+  record.block = nullptr;
+  record.items_block = nullptr;
+  record.capacity = 0;
+  // A handle's reuse count moves on, so old handles go stale. A slot whose
+  // count would wrap is retired rather than reused.
+  if (++record.reuse != 0) free_slots_.push_back(slot);
+  --live_objects_;
+}
+
+absl::StatusOr<RefCountResult> ObjectHeap::IncRef(OwnerId owner,
+                                                  Handle handle) {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  ObjectRecord& record = records_[*slot];
+  Incref(*slot);
+  ++record.external;
+  const int64_t held = ++owners_[owner][*slot];
+  return RefCountResult{record.refcount, held, 0};
+}
+
+absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
+                                                  Handle handle) {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  auto owner_it = owners_.find(owner);
+  auto held_it = owner_it == owners_.end()
+                     ? decltype(owner_it->second.end()){}
+                     : owner_it->second.find(*slot);
+  if (owner_it == owners_.end() || held_it == owner_it->second.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this session holds no reference to object ", handle,
+        " (refcount ", records_[*slot].refcount,
+        "): only references it took with Allocate or IncRef can be dropped"));
+  }
+  const int64_t held = --held_it->second;
+  if (held == 0) owner_it->second.erase(held_it);
+  if (owner_it->second.empty()) owners_.erase(owner_it);
+  --records_[*slot].external;
+  Decref(*slot);
+  const int64_t refcount = records_[*slot].refcount;
+  const int64_t freed = FreePending();
+  return RefCountResult{refcount, held, freed};
+}
+
+ReleaseResult ObjectHeap::ReleaseOwner(OwnerId owner) {
+  ReleaseResult result;
+  auto it = owners_.find(owner);
+  if (it == owners_.end()) return result;
+  absl::flat_hash_map<uint32_t, int64_t> held = std::move(it->second);
+  owners_.erase(it);
+  for (const auto& [slot, count] : held) {
+    result.references_released += count;
+    records_[slot].external -= count;
+    for (int64_t i = 0; i < count; ++i) Decref(slot);
+  }
+  result.objects_freed = FreePending();
+  return result;
+}
+
+int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return 0;
+  auto it = owners_.find(owner);
+  if (it == owners_.end()) return 0;
+  auto held = it->second.find(*slot);
+  return held == it->second.end() ? 0 : held->second;
+}
+
+bool ObjectHeap::IsAlive(Handle handle) const { return Resolve(handle).ok(); }
+
+absl::StatusOr<int64_t> ObjectHeap::RefCount(Handle handle) const {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  return records_[*slot].refcount;
+}
+
+// ---------------------------------------------------------------------------
+// Links
+
+absl::StatusOr<LinkResult> ObjectHeap::SetField(Handle source,
+                                                absl::string_view field,
+                                                Handle target) {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "set a field on");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<uint32_t> to = Resolve(target);
+  if (!to.ok()) return to.status();
+  ObjectRecord& record = records_[*from];
+  if (!IsFieldHolder(record.type)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a ", ObjectTypeName(record.type),
+        " has items, not fields: use append (", source, ")"));
+  }
+  if (field.empty()) {
+    return absl::InvalidArgumentError("a field name must not be empty");
+  }
+  size_t index;
+  if (record.type == ObjectType::kTuple) {
+    uint64_t i;
+    if (!absl::SimpleAtoi(field, &i) || i >= record.links.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a tuple of length ", record.length, " has slots \"0\"..\"",
+          record.length - 1, "\", not \"", field, "\""));
+    }
+    index = static_cast<size_t>(i);
+  } else {
+    auto it = std::find(record.field_names.begin(), record.field_names.end(),
+                        field);
+    index = static_cast<size_t>(it - record.field_names.begin());
+    if (it == record.field_names.end()) {
+      if (record.type == ObjectType::kDict) {
+        absl::Status grown = ResizeItems(*from, record.nfields + 1);
+        if (!grown.ok()) return grown;
+      }
+      // ResizeItems does not move records_, so `record` stays valid.
+      record.field_names.emplace_back(field);
+      record.links.insert(record.links.begin() + record.nfields, kNoSlot);
+      index = record.nfields++;
+    }
+  }
+  LinkResult result;
+  Incref(*to);  // first, so replacing a field by itself keeps it alive
+  const uint32_t previous = record.links[index];
+  record.links[index] = *to;
+  if (previous != kNoSlot) {
+    result.replaced = HandleOf(previous);
+    Decref(previous);
+  }
+  result.target_refcount = records_[*to].refcount;
+  result.objects_freed = FreePending();
+  return result;
+}
+
+absl::StatusOr<LinkResult> ObjectHeap::Append(Handle source, Handle target) {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "append to");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<uint32_t> to = Resolve(target);
+  if (!to.ok()) return to.status();
+  ObjectRecord& record = records_[*from];
+  if (!IsItemHolder(record.type)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a ", ObjectTypeName(record.type),
+        " has fields, not items: set a field instead (", source, ")"));
+  }
+  LinkResult result;
+  if (record.type == ObjectType::kTuple) {
+    auto empty = std::find(record.links.begin(), record.links.end(), kNoSlot);
+    if (empty == record.links.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "tuple ", source, " has all its ", record.length,
+          " slots filled: set a slot by index to replace one"));
+    }
+    *empty = *to;
+  } else if (record.type == ObjectType::kSet &&
+             std::find(record.links.begin(), record.links.end(), *to) !=
+                 record.links.end()) {
+    // Adding a member a set already has changes nothing.
+    result.target_refcount = records_[*to].refcount;
+    return result;
+  } else {
+    const int64_t entries =
+        static_cast<int64_t>(record.links.size() - record.nfields) + 1;
+    absl::Status grown = ResizeItems(*from, entries);
+    if (!grown.ok()) return grown;
+    record.links.push_back(*to);
+  }
+  Incref(*to);
+  result.target_refcount = records_[*to].refcount;
+  return result;
+}
+
+absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
+                                                    absl::string_view field) {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "clear a field of");
+  if (!from.ok()) return from.status();
+  ObjectRecord& record = records_[*from];
+  size_t index = record.links.size();
+  if (record.type == ObjectType::kTuple) {
+    uint64_t i;
+    if (absl::SimpleAtoi(field, &i) && i < record.links.size() &&
+        record.links[i] != kNoSlot) {
+      index = static_cast<size_t>(i);
+    }
+  } else {
+    auto it = std::find(record.field_names.begin(), record.field_names.end(),
+                        field);
+    if (it != record.field_names.end()) {
+      index = static_cast<size_t>(it - record.field_names.begin());
+    }
+  }
+  if (index == record.links.size()) {
+    return absl::NotFoundError(absl::StrCat("object ", source,
+                                            " has no field \"", field, "\""));
+  }
+  const uint32_t target = record.links[index];
+  if (record.type == ObjectType::kTuple) {
+    record.links[index] = kNoSlot;
+  } else {
+    record.links.erase(record.links.begin() + index);
+    record.field_names.erase(record.field_names.begin() + index);
+    --record.nfields;
+  }
+  UnlinkResult result;
+  result.released = HandleOf(target);
+  Decref(target);
+  result.released_refcount = records_[target].refcount;
+  result.objects_freed = FreePending();
+  return result;
+}
+
+absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
+                                                    Handle item) {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "remove from");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<uint32_t> target = Resolve(item);
+  if (!target.ok()) return target.status();
+  ObjectRecord& record = records_[*from];
+  if (record.type != ObjectType::kList && record.type != ObjectType::kSet) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "only lists and sets remove items; object ", source, " is a ",
+        ObjectTypeName(record.type)));
+  }
+  auto it = std::find(record.links.begin() + record.nfields,
+                      record.links.end(), *target);
+  if (it == record.links.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "object ", item, " is not an item of ", source,
+        " (list.remove(x): x not in list)"));
+  }
+  record.links.erase(it);
+  const int64_t entries =
+      static_cast<int64_t>(record.links.size() - record.nfields);
+  absl::Status resized = ResizeItems(*from, entries);
+  UnlinkResult result;
+  result.released = item;
+  Decref(*target);
+  result.released_refcount = records_[*target].refcount;
+  result.objects_freed = FreePending();
+  if (!resized.ok()) return resized;
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Weak references
+
+absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
+                                                     bool callback) {
+  absl::StatusOr<uint32_t> slot = Resolve(target);
+  if (!slot.ok()) return slot.status();
+  const WeakRefId id = next_weakref_++;
+  weakrefs_[id] = WeakRef{*slot, target, callback};
+  records_[*slot].weakrefs.push_back(id);
+  return id;
+}
+
+absl::StatusOr<Handle> ObjectHeap::WeakRefTarget(WeakRefId id) const {
+  auto it = weakrefs_.find(id);
+  if (it == weakrefs_.end()) {
+    return absl::NotFoundError(absl::StrCat("no weak reference ", id));
+  }
+  return it->second.target == kNoSlot ? 0 : it->second.target_handle;
+}
+
+void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
+  ObjectRecord& record = records_[slot];
+  for (WeakRefId id : record.weakrefs) {
+    auto it = weakrefs_.find(id);
+    if (it == weakrefs_.end() || it->second.target != slot) continue;
+    it->second.target = kNoSlot;
+    if (record_callbacks && it->second.callback) {
+      HeapEvent event;
+      event.kind = HeapEvent::Kind::kWeakRefCallback;
+      event.object = it->second.target_handle;
+      event.weakref = id;
+      RecordEvent(event);
+    }
+  }
+  record.weakrefs.clear();
+}
+
+// ---------------------------------------------------------------------------
+// Inspection, events, statistics
+
+absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
+                                               OwnerId owner) const {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  const ObjectRecord& record = records_[*slot];
+  ObjectInfo info;
+  info.handle = handle;
+  info.type = record.type;
+  info.length = record.length;
+  info.size = ObjectSize(record);
+  info.block_size = allocator_.BlockSize(record.block);
+  BlockLocation location;
+  info.size_class =
+      allocator_.Locate(record.block, &location) ? location.size_class : -1;
+  info.refcount = record.refcount;
+  info.tracked = record.generation != kUntracked;
+  info.generation = record.generation;
+  for (size_t i = 0; i < record.links.size(); ++i) {
+    const uint32_t target = record.links[i];
+    if (i < record.nfields) {
+      if (target == kNoSlot) continue;
+      info.fields.push_back(FieldLink{record.type == ObjectType::kTuple
+                                          ? absl::StrCat(i)
+                                          : record.field_names[i],
+                                      HandleOf(target)});
+    } else {
+      info.items.push_back(HandleOf(target));
+    }
+    if (target != kNoSlot) info.referents.push_back(HandleOf(target));
+  }
+  // gc.get_referrers: a scan of every container, as CPython's is.
+  for (uint32_t s = 0; s < records_.size(); ++s) {
+    const ObjectRecord& other = records_[s];
+    if (other.block == nullptr) continue;
+    if (std::find(other.links.begin(), other.links.end(), *slot) !=
+        other.links.end()) {
+      info.referrers.push_back(HandleOf(s));
+    }
+  }
+  info.owner_references = OwnerReferences(owner, handle);
+  info.has_finalizer = record.finalizer.action != Finalizer::Action::kNone;
+  info.finalized = record.finalized;
+  info.weakref_count = static_cast<int64_t>(record.weakrefs.size());
+  return info;
+}
+
+void ObjectHeap::RecordEvent(HeapEvent event) {
+  event.sequence = next_event_++;
+  event.time = absl::Now();
+  events_.push_back(std::move(event));
+  while (events_.size() > event_capacity_) events_.pop_front();
+}
+
+std::vector<HeapEvent> ObjectHeap::EventsSince(uint64_t after_sequence) const {
+  std::vector<HeapEvent> result;
+  for (const HeapEvent& event : events_) {
+    if (event.sequence > after_sequence) result.push_back(event);
+  }
+  return result;
+}
+
+ObjectHeapStats ObjectHeap::Stats() const {
+  ObjectHeapStats stats;
+  for (const ObjectRecord& record : records_) {
+    if (record.block == nullptr) continue;
+    const int64_t size = static_cast<int64_t>(ObjectSize(record));
+    ++stats.objects;
+    stats.bytes += size;
+    TypeCount& count = stats.by_type[static_cast<int>(record.type)];
+    ++count.objects;
+    count.bytes += size;
+  }
+  for (const auto& [id, weakref] : weakrefs_) {
+    if (weakref.target != kNoSlot) ++stats.weakrefs;
+  }
+  for (int g = 0; g < kNumGenerations; ++g) {
+    stats.generations[g] = generation_stats_[g];
+    stats.generations[g].count = counts_[g];
+    stats.generations[g].objects = static_cast<int64_t>(generations_[g].size());
+    stats.generations[g].threshold = gc_.thresholds[g];
+  }
+  stats.permanent =
+      static_cast<int64_t>(generations_[kPermanentGeneration].size());
+  stats.long_lived_total = long_lived_total_;
+  stats.long_lived_pending = long_lived_pending_;
+  stats.garbage = garbage_size();
+  stats.enabled = gc_.enabled;
+  stats.debug_flags = gc_.debug_flags;
+  return stats;
+}
+
+}  // namespace heapd

@@ -1,0 +1,157 @@
+// ObjectHeap::Verify: every invariant of objects, references, generations
+// and weak references, and the allocator's.
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "heap/object_heap.h"
+
+namespace heapd {
+namespace {
+
+template <typename... Args>
+absl::Status Broken(const absl::FormatSpec<Args...>& format,
+                    const Args&... args) {
+  return absl::InternalError(absl::StrCat("heap invariant broken: ",
+                                          absl::StrFormat(format, args...)));
+}
+
+}  // namespace
+
+absl::Status ObjectHeap::Verify() const {
+  if (!pending_free_.empty()) {
+    return Broken("%d objects wait to be freed outside an operation",
+                  pending_free_.size());
+  }
+  if (collecting_) return Broken("a collection is marked running");
+
+  // Count every reference: links, owners, the garbage list.
+  std::vector<int64_t> expected(records_.size(), 0);
+  int64_t live = 0;
+  for (uint32_t slot = 0; slot < records_.size(); ++slot) {
+    const ObjectRecord& record = records_[slot];
+    if (record.block == nullptr) continue;
+    ++live;
+    for (uint32_t target : record.links) {
+      if (target == kNoSlot) continue;
+      if (target >= records_.size() || records_[target].block == nullptr) {
+        return Broken("object %d links to freed slot %d", slot, target);
+      }
+      ++expected[target];
+    }
+    if (record.in_garbage_list) ++expected[slot];
+  }
+  if (live != live_objects_) {
+    return Broken("%d live objects, counter says %d", live, live_objects_);
+  }
+  std::vector<int64_t> owned(records_.size(), 0);
+  for (const auto& [owner, held] : owners_) {
+    for (const auto& [slot, count] : held) {
+      if (slot >= records_.size() || records_[slot].block == nullptr) {
+        return Broken("owner %d holds a reference to freed slot %d", owner,
+                      slot);
+      }
+      if (count <= 0) {
+        return Broken("owner %d holds %d references to slot %d", owner, count,
+                      slot);
+      }
+      owned[slot] += count;
+    }
+  }
+  std::vector<int64_t> in_generation(records_.size(), 0);
+  for (int g = 0; g <= kPermanentGeneration; ++g) {
+    const std::vector<uint32_t>& list = generations_[g];
+    for (uint32_t i = 0; i < list.size(); ++i) {
+      const uint32_t slot = list[i];
+      if (slot >= records_.size() || records_[slot].block == nullptr) {
+        return Broken("generation %d holds freed slot %d", g, slot);
+      }
+      if (records_[slot].generation != g ||
+          records_[slot].gen_position != i) {
+        return Broken("slot %d is at %d of generation %d but says %d of %d",
+                      slot, i, g, records_[slot].gen_position,
+                      records_[slot].generation);
+      }
+      ++in_generation[slot];
+    }
+  }
+  int64_t garbage_marked = 0;
+  for (uint32_t slot = 0; slot < records_.size(); ++slot) {
+    const ObjectRecord& record = records_[slot];
+    if (record.block == nullptr) continue;
+    if (record.in_garbage_list) ++garbage_marked;
+    if (owned[slot] != record.external) {
+      return Broken("object %d: owners hold %d references, record says %d",
+                    slot, owned[slot], record.external);
+    }
+    expected[slot] += record.external;
+    if (record.refcount != expected[slot]) {
+      return Broken("object %d (%s): refcount %d, but %d references exist",
+                    slot, std::string(ObjectTypeName(record.type)),
+                    record.refcount, expected[slot]);
+    }
+    if (HasHeader(record)) {
+      const char* p = static_cast<const char*>(record.block);
+      if (IsContainer(record.type)) p += kGcHeaderSize;
+      int64_t header_refcount;
+      uint32_t header_slot;
+      std::memcpy(&header_refcount, p, sizeof header_refcount);
+      std::memcpy(&header_slot, p + 12, sizeof header_slot);
+      if (header_refcount != record.refcount || header_slot != slot ||
+          static_cast<uint8_t>(p[8]) != static_cast<uint8_t>(record.type)) {
+        return Broken("object %d: its block's header disagrees with it", slot);
+      }
+    }
+    const bool tracked = record.generation != kUntracked;
+    if (tracked != IsContainer(record.type)) {
+      return Broken("object %d (%s) is %s", slot,
+                    std::string(ObjectTypeName(record.type)),
+                    tracked ? "tracked" : "untracked");
+    }
+    if (in_generation[slot] != (tracked ? 1 : 0)) {
+      return Broken("object %d is in %d generations", slot,
+                    in_generation[slot]);
+    }
+    if (record.type == ObjectType::kTuple) {
+      if (record.links.size() != static_cast<size_t>(record.length) ||
+          record.nfields != record.links.size()) {
+        return Broken("tuple %d has %d slots, length %d", slot,
+                      record.links.size(), record.length);
+      }
+    } else if (record.field_names.size() != record.nfields ||
+               record.nfields > record.links.size()) {
+      return Broken("object %d: %d field names for %d fields", slot,
+                    record.field_names.size(), record.nfields);
+    }
+    const bool has_items_block =
+        ItemsAllocationSize(record.type, record.capacity) > 0;
+    if (has_items_block != (record.items_block != nullptr)) {
+      return Broken("object %d: capacity %d but items block %s", slot,
+                    record.capacity,
+                    record.items_block ? "present" : "missing");
+    }
+    for (WeakRefId id : record.weakrefs) {
+      auto it = weakrefs_.find(id);
+      if (it == weakrefs_.end() || it->second.target != slot) {
+        return Broken("object %d lists weak reference %d, which is not its",
+                      slot, id);
+      }
+    }
+  }
+  if (garbage_marked != garbage_size()) {
+    return Broken("%d objects marked as in gc.garbage, list holds %d",
+                  garbage_marked, garbage_size());
+  }
+  for (const auto& [id, weakref] : weakrefs_) {
+    if (weakref.target == kNoSlot) continue;
+    if (weakref.target >= records_.size() ||
+        records_[weakref.target].block == nullptr ||
+        HandleOf(weakref.target) != weakref.target_handle) {
+      return Broken("weak reference %d points at a dead object", id);
+    }
+  }
+  return allocator_.Verify();
+}
+
+}  // namespace heapd
