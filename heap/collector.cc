@@ -21,6 +21,7 @@ namespace heapd {
 
 void ObjectHeap::Track(uint32_t slot, int generation) {
   ObjectRecord& record = records_[slot];
+  ObjectExtras& extras = extras_[slot];
   std::vector<uint32_t>& list = generations_[generation];
   record.generation = static_cast<int8_t>(generation);
   record.gen_position = static_cast<uint32_t>(list.size());
@@ -29,6 +30,7 @@ void ObjectHeap::Track(uint32_t slot, int generation) {
 
 void ObjectHeap::Untrack(uint32_t slot) {
   ObjectRecord& record = records_[slot];
+  ObjectExtras& extras = extras_[slot];
   if (record.generation >= 0 && record.generation <= kPermanentGeneration) {
     std::vector<uint32_t>& list = generations_[record.generation];
     const uint32_t last = list.back();
@@ -43,6 +45,7 @@ void ObjectHeap::MoveAll(int from, int to) {
   if (from == to) return;
   for (uint32_t slot : generations_[from]) {
     ObjectRecord& record = records_[slot];
+    ObjectExtras& extras = extras_[slot];
     record.generation = static_cast<int8_t>(to);
     record.gen_position = static_cast<uint32_t>(generations_[to].size());
     generations_[to].push_back(slot);
@@ -165,6 +168,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   // older generations.
   for (uint32_t slot : young) {
     ObjectRecord& record = records_[slot];
+    ObjectExtras& extras = extras_[slot];
     record.generation = static_cast<int8_t>(kCollecting);
     record.gc_refs = record.refcount;  // update_refs
   }
@@ -181,6 +185,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   std::vector<uint32_t> work;
   for (uint32_t slot : young) {
     ObjectRecord& record = records_[slot];
+    ObjectExtras& extras = extras_[slot];
     if (record.gc_refs > 0) {
       record.gc_refs = -1;
       work.push_back(slot);
@@ -229,33 +234,17 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     const uint32_t slot = unreachable[i];
     if (!IsAlive(handles[i])) continue;
     ObjectRecord& record = records_[slot];
-    if (record.finalizer.action == Finalizer::Action::kNone ||
+    ObjectExtras& extras = extras_[slot];
+    if (extras.finalizer.action == Finalizer::Action::kNone ||
         record.finalized) {
       continue;
     }
     any_finalizer = true;
-    record.finalized = true;
-    HeapEvent event;
-    event.kind = HeapEvent::Kind::kFinalizer;
-    event.object = handles[i];
-    switch (record.finalizer.action) {
-      case Finalizer::Action::kResurrectToOwner:
-        Incref(slot);
-        ++record.external;
-        ++owners_[record.finalizer_owner][slot];
-        event.resurrected = true;
-        break;
-      case Finalizer::Action::kResurrectInto: {
-        const Finalizer finalizer = record.finalizer;
-        event.resurrected =
-            SetField(finalizer.into, finalizer.field, handles[i]).ok();
-        break;
-      }
-      default:
-        break;
-    }
-    RecordEvent(event);
+    RunFinalizer(slot);
   }
+  // What a finalizer released (a field it replaced) goes now; the
+  // collector's own sets are checked for liveness below.
+  FreePending();
 
   // handle_resurrected_objects: what a finalizer made reachable again, and
   // all it reaches, survives into the older generation.
@@ -313,6 +302,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     if (!IsAlive(garbage_handles[i])) continue;
     const uint32_t slot = garbage[i];
     ObjectRecord& record = records_[slot];
+    ObjectExtras& extras = extras_[slot];
     if (gc_.debug_flags & kDebugSaveAll) {
       Incref(slot);
       record.in_garbage_list = true;
@@ -323,7 +313,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     Incref(slot);
     absl::InlinedVector<uint32_t, 2> links;
     links.swap(record.links);
-    record.field_names.clear();
+    extras.field_names.clear();
     record.nfields = 0;
     if (record.type == ObjectType::kTuple) {
       record.links.assign(links.size(), kNoSlot);

@@ -48,7 +48,7 @@ ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
 ObjectHeap::~ObjectHeap() {
   for (ObjectRecord& record : records_) {
     if (record.block != nullptr) allocator_.Free(record.block);
-    if (record.items_block != nullptr) allocator_.Free(record.items_block);
+    if (ExtrasOf(record).items_block != nullptr) allocator_.Free(ExtrasOf(record).items_block);
   }
 }
 
@@ -84,6 +84,7 @@ absl::StatusOr<uint32_t> ObjectHeap::ResolveContainer(
 
 void ObjectHeap::WriteHeader(uint32_t slot) {
   const ObjectRecord& record = records_[slot];
+  const ObjectExtras& extras = extras_[slot];
   if (!HasHeader(record)) return;  // a raw object smaller than a header
   BlockHeader* header = HeaderOf(record.block, record.type);
   header->refcount = record.refcount;
@@ -94,29 +95,30 @@ void ObjectHeap::WriteHeader(uint32_t slot) {
 }
 
 size_t ObjectHeap::ObjectSize(const ObjectRecord& record) const {
-  return BasicSize(record.type, record.length) +
-         ItemsAllocationSize(record.type, record.capacity);
+  return BasicSize(record.type, ExtrasOf(record).length) +
+         ItemsAllocationSize(record.type, ExtrasOf(record).capacity);
 }
 
 // Grows (or, for lists, shrinks) the items allocation to CPython's capacity
 // for `entries` entries.
 absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
   ObjectRecord& record = records_[slot];
-  int64_t capacity = record.capacity;
+  ObjectExtras& extras = extras_[slot];
+  int64_t capacity = extras.capacity;
   switch (record.type) {
     case ObjectType::kList:
-      capacity = ListCapacityFor(entries, record.capacity);
+      capacity = ListCapacityFor(entries, extras.capacity);
       break;
     case ObjectType::kDict:
-      capacity = DictCapacityFor(entries, record.capacity);
+      capacity = DictCapacityFor(entries, extras.capacity);
       break;
     case ObjectType::kSet:
-      capacity = SetCapacityFor(entries, record.capacity);
+      capacity = SetCapacityFor(entries, extras.capacity);
       break;
     default:
       return absl::OkStatus();
   }
-  if (capacity == record.capacity) return absl::OkStatus();
+  if (capacity == extras.capacity) return absl::OkStatus();
   const size_t bytes = ItemsAllocationSize(record.type, capacity);
   void* block = nullptr;
   if (bytes > 0) {
@@ -127,9 +129,9 @@ absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
                        HandleOf(slot), " to ", bytes, " bytes"));
     }
   }
-  if (record.items_block != nullptr) allocator_.Free(record.items_block);
-  record.items_block = block;
-  record.capacity = capacity;
+  if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
+  extras.items_block = block;
+  extras.capacity = capacity;
   return absl::OkStatus();
 }
 
@@ -188,31 +190,33 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
     }
     slot = static_cast<uint32_t>(records_.size());
     records_.emplace_back();
+    extras_.emplace_back();
   }
   ObjectRecord& record = records_[slot];
+  ObjectExtras& extras = extras_[slot];
   record.block = block;
   record.type = type;
-  record.length = spec.length;
-  record.capacity = 0;
+  extras.length = spec.length;
+  extras.capacity = 0;
   record.refcount = 1;
   record.finalized = false;
   record.in_garbage_list = false;
-  record.external = 1;
+  extras.external = 1;
   record.nfields = 0;
   record.links.clear();
-  record.field_names.clear();
-  record.finalizer = spec.finalizer;
-  record.finalizer_owner = owner;
+  extras.field_names.clear();
+  extras.finalizer = spec.finalizer;
+  extras.finalizer_owner = owner;
   if (type == ObjectType::kTuple) {
     // A tuple's slots exist from the start, empty.
     record.links.assign(static_cast<size_t>(spec.length), kNoSlot);
     record.nfields = static_cast<uint32_t>(spec.length);
   }
   if (type == ObjectType::kList && spec.length > 0) {
-    record.capacity = spec.length;
-    record.items_block = allocator_.Allocate(
-        ItemsAllocationSize(type, record.capacity));
-    if (record.items_block == nullptr) {
+    extras.capacity = spec.length;
+    extras.items_block = allocator_.Allocate(
+        ItemsAllocationSize(type, extras.capacity));
+    if (extras.items_block == nullptr) {
       allocator_.Free(block);
       record.block = nullptr;
       free_slots_.push_back(slot);
@@ -239,10 +243,9 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
   }
   if (IsContainer(type)) {
     ++counts_[0];
+    // CPython 3.12 only schedules the collection here; it runs at the next
+    // safe point (CollectIfScheduled), after the operation.
     ScheduleIfThresholdPassed();
-    // The allocation is over: this is the next safe point, where CPython
-    // 3.12 runs the collection the threshold scheduled.
-    CollectIfScheduled();
   }
   return result;
 }
@@ -250,13 +253,14 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
 // ---------------------------------------------------------------------------
 // Reference counting
 
-bool ObjectHeap::HasHeader(const ObjectRecord& record) {
+bool ObjectHeap::HasHeader(const ObjectRecord& record) const {
   return !(record.type == ObjectType::kRaw &&
-           BasicSize(record.type, record.length) < kObjectHeaderSize);
+           BasicSize(record.type, ExtrasOf(record).length) < kObjectHeaderSize);
 }
 
 void ObjectHeap::SyncHeader(uint32_t slot) {
   const ObjectRecord& record = records_[slot];
+  const ObjectExtras& extras = extras_[slot];
   if (HasHeader(record)) {
     HeaderOf(record.block, record.type)->refcount = record.refcount;
   }
@@ -269,6 +273,7 @@ void ObjectHeap::Incref(uint32_t slot) {
 
 void ObjectHeap::Decref(uint32_t slot) {
   ObjectRecord& record = records_[slot];
+  ObjectExtras& extras = extras_[slot];
   if (--record.refcount == 0) {
     pending_free_.push_back(slot);
   } else {
@@ -284,14 +289,53 @@ int64_t ObjectHeap::FreePending() {
   while (!pending_free_.empty()) {
     const uint32_t slot = pending_free_.back();
     pending_free_.pop_back();
-    Deallocate(slot);
-    ++freed;
+    // A finalizer may have resurrected an object after it was queued, and
+    // an object resurrected then dropped again is queued twice.
+    const ObjectRecord& record = records_[slot];
+    if (record.block == nullptr || record.refcount != 0) continue;
+    if (Deallocate(slot)) ++freed;
   }
   return freed;
 }
 
-void ObjectHeap::Deallocate(uint32_t slot) {
+void ObjectHeap::RunFinalizer(uint32_t slot) {
   ObjectRecord& record = records_[slot];
+  ObjectExtras& extras = extras_[slot];
+  record.finalized = true;
+  HeapEvent event;
+  event.kind = HeapEvent::Kind::kFinalizer;
+  event.object = HandleOf(slot);
+  switch (extras.finalizer.action) {
+    case Finalizer::Action::kResurrectToOwner:
+      Incref(slot);
+      ++extras.external;
+      ++owners_[extras.finalizer_owner][slot];
+      event.resurrected = true;
+      break;
+    case Finalizer::Action::kResurrectInto: {
+      const Finalizer& finalizer = extras.finalizer;
+      absl::StatusOr<uint32_t> into = Resolve(finalizer.into);
+      event.resurrected =
+          into.ok() && LinkField(*into, finalizer.field, slot).ok();
+      break;
+    }
+    default:
+      break;
+  }
+  RecordEvent(event);
+}
+
+bool ObjectHeap::Deallocate(uint32_t slot) {
+  ObjectRecord& record = records_[slot];
+  ObjectExtras& extras = extras_[slot];
+  // PEP 442 on the reference-counting path, as CPython's subtype_dealloc
+  // (PyObject_CallFinalizerFromDealloc): a finalizer that has not run runs
+  // now, before weak references are cleared, and may resurrect the object.
+  if (extras.finalizer.action != Finalizer::Action::kNone &&
+      !record.finalized) {
+    RunFinalizer(slot);
+    if (record.refcount > 0) return false;
+  }
   ClearWeakRefs(slot, /*record_callbacks=*/true);
   if (record.generation != kUntracked) {
     Untrack(slot);
@@ -303,19 +347,20 @@ void ObjectHeap::Deallocate(uint32_t slot) {
   }
   record.links.clear();
   record.links.shrink_to_fit();
-  record.field_names.clear();
+  extras.field_names.clear();
   record.nfields = 0;
-  record.weakrefs.clear();
-  record.finalizer = Finalizer();
+  extras.weakrefs.clear();
+  extras.finalizer = Finalizer();
   allocator_.Free(record.block);
-  if (record.items_block != nullptr) allocator_.Free(record.items_block);
+  if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
   record.block = nullptr;
-  record.items_block = nullptr;
-  record.capacity = 0;
+  extras.items_block = nullptr;
+  extras.capacity = 0;
   // A handle's reuse count moves on, so old handles go stale. A slot whose
   // count would wrap is retired rather than reused.
   if (++record.reuse != 0) free_slots_.push_back(slot);
   --live_objects_;
+  return true;
 }
 
 absl::StatusOr<RefCountResult> ObjectHeap::IncRef(OwnerId owner,
@@ -323,8 +368,9 @@ absl::StatusOr<RefCountResult> ObjectHeap::IncRef(OwnerId owner,
   absl::StatusOr<uint32_t> slot = Resolve(handle);
   if (!slot.ok()) return slot.status();
   ObjectRecord& record = records_[*slot];
+  ObjectExtras& extras = extras_[*slot];
   Incref(*slot);
-  ++record.external;
+  ++extras.external;
   const int64_t held = ++owners_[owner][*slot];
   return RefCountResult{record.refcount, held, 0};
 }
@@ -346,7 +392,7 @@ absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
   const int64_t held = --held_it->second;
   if (held == 0) owner_it->second.erase(held_it);
   if (owner_it->second.empty()) owners_.erase(owner_it);
-  --records_[*slot].external;
+  --extras_[*slot].external;
   Decref(*slot);
   const int64_t refcount = records_[*slot].refcount;
   const int64_t freed = FreePending();
@@ -361,7 +407,7 @@ ReleaseResult ObjectHeap::ReleaseOwner(OwnerId owner) {
   owners_.erase(it);
   for (const auto& [slot, count] : held) {
     result.references_released += count;
-    records_[slot].external -= count;
+    extras_[slot].external -= count;
     for (int64_t i = 0; i < count; ++i) Decref(slot);
   }
   result.objects_freed = FreePending();
@@ -395,11 +441,20 @@ absl::StatusOr<LinkResult> ObjectHeap::SetField(Handle source,
   if (!from.ok()) return from.status();
   absl::StatusOr<uint32_t> to = Resolve(target);
   if (!to.ok()) return to.status();
-  ObjectRecord& record = records_[*from];
+  absl::StatusOr<LinkResult> result = LinkField(*from, field, *to);
+  if (result.ok()) result->objects_freed = FreePending();
+  return result;
+}
+
+absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
+                                                 absl::string_view field,
+                                                 uint32_t to) {
+  ObjectRecord& record = records_[from];
+  ObjectExtras& extras = extras_[from];
   if (!IsFieldHolder(record.type)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "a ", ObjectTypeName(record.type),
-        " has items, not fields: use append (", source, ")"));
+        " has items, not fields: use append (", HandleOf(from), ")"));
   }
   if (field.empty()) {
     return absl::InvalidArgumentError("a field name must not be empty");
@@ -409,35 +464,34 @@ absl::StatusOr<LinkResult> ObjectHeap::SetField(Handle source,
     uint64_t i;
     if (!absl::SimpleAtoi(field, &i) || i >= record.links.size()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "a tuple of length ", record.length, " has slots \"0\"..\"",
-          record.length - 1, "\", not \"", field, "\""));
+          "a tuple of length ", extras.length, " has slots \"0\"..\"",
+          extras.length - 1, "\", not \"", field, "\""));
     }
     index = static_cast<size_t>(i);
   } else {
-    auto it = std::find(record.field_names.begin(), record.field_names.end(),
+    auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
                         field);
-    index = static_cast<size_t>(it - record.field_names.begin());
-    if (it == record.field_names.end()) {
+    index = static_cast<size_t>(it - extras.field_names.begin());
+    if (it == extras.field_names.end()) {
       if (record.type == ObjectType::kDict) {
-        absl::Status grown = ResizeItems(*from, record.nfields + 1);
+        absl::Status grown = ResizeItems(from, record.nfields + 1);
         if (!grown.ok()) return grown;
       }
       // ResizeItems does not move records_, so `record` stays valid.
-      record.field_names.emplace_back(field);
+      extras.field_names.emplace_back(field);
       record.links.insert(record.links.begin() + record.nfields, kNoSlot);
       index = record.nfields++;
     }
   }
   LinkResult result;
-  Incref(*to);  // first, so replacing a field by itself keeps it alive
+  Incref(to);  // first, so replacing a field by itself keeps it alive
   const uint32_t previous = record.links[index];
-  record.links[index] = *to;
+  record.links[index] = to;
   if (previous != kNoSlot) {
     result.replaced = HandleOf(previous);
     Decref(previous);
   }
-  result.target_refcount = records_[*to].refcount;
-  result.objects_freed = FreePending();
+  result.target_refcount = records_[to].refcount;
   return result;
 }
 
@@ -447,6 +501,7 @@ absl::StatusOr<LinkResult> ObjectHeap::Append(Handle source, Handle target) {
   absl::StatusOr<uint32_t> to = Resolve(target);
   if (!to.ok()) return to.status();
   ObjectRecord& record = records_[*from];
+  ObjectExtras& extras = extras_[*from];
   if (!IsItemHolder(record.type)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "a ", ObjectTypeName(record.type),
@@ -457,7 +512,7 @@ absl::StatusOr<LinkResult> ObjectHeap::Append(Handle source, Handle target) {
     auto empty = std::find(record.links.begin(), record.links.end(), kNoSlot);
     if (empty == record.links.end()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "tuple ", source, " has all its ", record.length,
+          "tuple ", source, " has all its ", extras.length,
           " slots filled: set a slot by index to replace one"));
     }
     *empty = *to;
@@ -484,6 +539,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   absl::StatusOr<uint32_t> from = ResolveContainer(source, "clear a field of");
   if (!from.ok()) return from.status();
   ObjectRecord& record = records_[*from];
+  ObjectExtras& extras = extras_[*from];
   size_t index = record.links.size();
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
@@ -492,10 +548,10 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
       index = static_cast<size_t>(i);
     }
   } else {
-    auto it = std::find(record.field_names.begin(), record.field_names.end(),
+    auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
                         field);
-    if (it != record.field_names.end()) {
-      index = static_cast<size_t>(it - record.field_names.begin());
+    if (it != extras.field_names.end()) {
+      index = static_cast<size_t>(it - extras.field_names.begin());
     }
   }
   if (index == record.links.size()) {
@@ -507,7 +563,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     record.links[index] = kNoSlot;
   } else {
     record.links.erase(record.links.begin() + index);
-    record.field_names.erase(record.field_names.begin() + index);
+    extras.field_names.erase(extras.field_names.begin() + index);
     --record.nfields;
   }
   UnlinkResult result;
@@ -525,6 +581,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
   absl::StatusOr<uint32_t> target = Resolve(item);
   if (!target.ok()) return target.status();
   ObjectRecord& record = records_[*from];
+  ObjectExtras& extras = extras_[*from];
   if (record.type != ObjectType::kList && record.type != ObjectType::kSet) {
     return absl::FailedPreconditionError(absl::StrCat(
         "only lists and sets remove items; object ", source, " is a ",
@@ -559,7 +616,7 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
   if (!slot.ok()) return slot.status();
   const WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{*slot, target, callback};
-  records_[*slot].weakrefs.push_back(id);
+  extras_[*slot].weakrefs.push_back(id);
   return id;
 }
 
@@ -573,7 +630,8 @@ absl::StatusOr<Handle> ObjectHeap::WeakRefTarget(WeakRefId id) const {
 
 void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
   ObjectRecord& record = records_[slot];
-  for (WeakRefId id : record.weakrefs) {
+  ObjectExtras& extras = extras_[slot];
+  for (WeakRefId id : extras.weakrefs) {
     auto it = weakrefs_.find(id);
     if (it == weakrefs_.end() || it->second.target != slot) continue;
     it->second.target = kNoSlot;
@@ -585,7 +643,7 @@ void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
       RecordEvent(event);
     }
   }
-  record.weakrefs.clear();
+  extras.weakrefs.clear();
 }
 
 // ---------------------------------------------------------------------------
@@ -596,10 +654,11 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
   absl::StatusOr<uint32_t> slot = Resolve(handle);
   if (!slot.ok()) return slot.status();
   const ObjectRecord& record = records_[*slot];
+  const ObjectExtras& extras = extras_[*slot];
   ObjectInfo info;
   info.handle = handle;
   info.type = record.type;
-  info.length = record.length;
+  info.length = extras.length;
   info.size = ObjectSize(record);
   info.block_size = allocator_.BlockSize(record.block);
   BlockLocation location;
@@ -614,7 +673,7 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
       if (target == kNoSlot) continue;
       info.fields.push_back(FieldLink{record.type == ObjectType::kTuple
                                           ? absl::StrCat(i)
-                                          : record.field_names[i],
+                                          : extras.field_names[i],
                                       HandleOf(target)});
     } else {
       info.items.push_back(HandleOf(target));
@@ -631,9 +690,9 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
     }
   }
   info.owner_references = OwnerReferences(owner, handle);
-  info.has_finalizer = record.finalizer.action != Finalizer::Action::kNone;
+  info.has_finalizer = extras.finalizer.action != Finalizer::Action::kNone;
   info.finalized = record.finalized;
-  info.weakref_count = static_cast<int64_t>(record.weakrefs.size());
+  info.weakref_count = static_cast<int64_t>(extras.weakrefs.size());
   return info;
 }
 

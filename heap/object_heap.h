@@ -43,8 +43,10 @@
 // Generations 0, 1, 2 with thresholds (700, 10, 10); generation 0 counts
 // container allocations minus deallocations; a full collection also waits
 // until long-lived pending objects exceed 25% of the long-lived total.
-// Automatic collections run when an operation ends (CPython 3.12 runs them
-// at the next eval-breaker check, not inside the allocation).
+// Automatic collections are scheduled by the allocation that passes the
+// threshold and run at the caller's next safe point, CollectIfScheduled()
+// (CPython 3.12 runs them at the next eval-breaker check, not inside the
+// allocation).
 //
 // Thread safety: none. Every call runs under the interpreter lock.
 #ifndef HEAPD_HEAP_OBJECT_HEAP_H_
@@ -83,8 +85,9 @@ inline constexpr uint32_t kDebugSaveAll = 32;
 inline constexpr uint32_t kKnownDebugFlags =
     kDebugStats | kDebugCollectable | kDebugUncollectable | kDebugSaveAll;
 
-// What an object's finalizer does when the collector finds the object in
-// cyclic garbage. It runs at most once per object (PEP 442).
+// What an object's finalizer (__del__) does. It runs at most once per object
+// (PEP 442): when the collector finds the object in cyclic garbage, or when
+// its refcount reaches zero, whichever comes first.
 struct Finalizer {
   enum class Action {
     kNone,             // no finalizer
@@ -277,8 +280,10 @@ class ObjectHeap {
 
   // gc.collect(generation). INVALID_ARGUMENT unless 0 <= generation <= 2.
   absl::StatusOr<CollectResult> Collect(int generation);
-  // Runs the automatic collection a threshold asked for, if any (the
-  // service calls it when an operation ends). Returns whether one ran.
+  // Runs the automatic collection a threshold asked for, if any. Allocate
+  // only schedules it, as CPython 3.12 does; callers run it at their safe
+  // points (the service: when an operation ends, and between the operations
+  // of a batch). Returns whether one ran.
   bool CollectIfScheduled();
   bool collection_scheduled() const { return collection_scheduled_; }
 
@@ -320,31 +325,46 @@ class ObjectHeap {
   // unreachable set: still tracked, in no generation.
   static constexpr int kCollecting = 4;
 
-  // The bookkeeping beside each object's block.
-  struct ObjectRecord {
-    void* block = nullptr;           // null: the slot is free
-    void* items_block = nullptr;     // list/dict/set items allocation
-    uint32_t reuse = 1;              // the handle's high half
-    ObjectType type = ObjectType::kObject;
-    int8_t generation = kUntracked;  // 0..2, 3 permanent, -1 untracked
-    bool finalized = false;
-    bool in_garbage_list = false;
-    int64_t length = 0;
-    int64_t capacity = 0;            // list/dict/set items capacity
+  // What the collector reads for every object, one cache line each: the
+  // count, the scratch gc_refs, the links and the generation. Everything
+  // else about an object is in its ObjectExtras, read by the operations
+  // that need it.
+  struct alignas(64) ObjectRecord {
     int64_t refcount = 0;
     // Scratch for the collector: gc_refs, or -1 once found reachable.
     int64_t gc_refs = 0;
-    uint32_t gen_position = 0;       // index in its generation's vector
-    // Outgoing links: fields first (names in field_names), then items. A
-    // tuple's slots are all fields; kNoSlot marks an empty tuple slot.
+    void* block = nullptr;           // null: the slot is free
+    // Outgoing links: fields first (names in ObjectExtras::field_names),
+    // then items. A tuple's slots are all fields; kNoSlot marks an empty
+    // tuple slot.
     absl::InlinedVector<uint32_t, 2> links;
-    std::vector<std::string> field_names;
+    uint32_t reuse = 1;              // the handle's high half
+    uint32_t gen_position = 0;       // index in its generation's vector
     uint32_t nfields = 0;
+    int8_t generation = kUntracked;  // 0..2, 3 permanent, -1 untracked
+    ObjectType type = ObjectType::kObject;
+    bool finalized = false;
+    bool in_garbage_list = false;
+  };
+  static_assert(sizeof(ObjectRecord) == 64);
+
+  struct ObjectExtras {
+    void* items_block = nullptr;     // list/dict/set items allocation
+    int64_t length = 0;
+    int64_t capacity = 0;            // list/dict/set items capacity
     int64_t external = 0;            // references held by owners
+    std::vector<std::string> field_names;
     OwnerId finalizer_owner = 0;
     Finalizer finalizer;
     std::vector<WeakRefId> weakrefs;
   };
+
+  ObjectExtras& ExtrasOf(const ObjectRecord& record) {
+    return extras_[&record - records_.data()];
+  }
+  const ObjectExtras& ExtrasOf(const ObjectRecord& record) const {
+    return extras_[&record - records_.data()];
+  }
 
   struct WeakRef {
     uint32_t target = kNoSlot;  // kNoSlot once cleared
@@ -361,7 +381,7 @@ class ObjectHeap {
   // Writes the object header into a new object's block.
   void WriteHeader(uint32_t slot);
   // Raw objects under 16 bytes are too small for a header.
-  static bool HasHeader(const ObjectRecord& record);
+  bool HasHeader(const ObjectRecord& record) const;
   absl::Status ResizeItems(uint32_t slot, int64_t entries);
   size_t ObjectSize(const ObjectRecord& record) const;
 
@@ -373,7 +393,13 @@ class ObjectHeap {
   // Mirrors the record's refcount into the block's object header.
   void SyncHeader(uint32_t slot);
   int64_t FreePending();
-  void Deallocate(uint32_t slot);
+  // Frees the object; false if its finalizer resurrected it instead.
+  bool Deallocate(uint32_t slot);
+  // Runs the object's finalizer once (PEP 442) and records the event.
+  void RunFinalizer(uint32_t slot);
+  // SetField on slots, without freeing what it releases (it is queued).
+  absl::StatusOr<LinkResult> LinkField(uint32_t from, absl::string_view field,
+                                       uint32_t to);
   void ClearWeakRefs(uint32_t slot, bool record_callbacks);
 
   // Generations.
@@ -390,6 +416,7 @@ class ObjectHeap {
   GcConfig gc_;
 
   std::vector<ObjectRecord> records_;
+  std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;
   int64_t live_objects_ = 0;
 

@@ -41,6 +41,9 @@ Handle New(ObjectHeap& heap, ObjectType type, OwnerId owner = kAlice,
   spec.length = length;
   absl::StatusOr<Allocated> a = heap.Allocate(owner, spec);
   EXPECT_TRUE(a.ok()) << a.status();
+  // The safe point after the operation, where a collection the allocation
+  // scheduled runs (as the service does after each request).
+  heap.CollectIfScheduled();
   return a.ok() ? a->handle : 0;
 }
 
@@ -488,6 +491,29 @@ TEST(CollectorTest, ResurrectionKeepsTheObjectAndWhatItReaches) {
   ExpectValid(heap);
 }
 
+TEST(CollectorTest, FinalizerRunsWhenRefcountingFreesTheObject) {
+  ObjectHeap heap(Options());
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
+  const Handle a = heap.Allocate(kAlice, spec)->handle;
+  RefCountResult dropped = *heap.DecRef(kAlice, a);
+  EXPECT_EQ(dropped.objects_freed, 0) << "the finalizer resurrected it";
+  EXPECT_TRUE(heap.IsAlive(a));
+  EXPECT_EQ(heap.OwnerReferences(kAlice, a), 1);
+  EXPECT_TRUE(heap.Inspect(a, kAlice)->finalized);
+  ExpectValid(heap);
+  // The second time it dies for good: a finalizer runs once.
+  dropped = *heap.DecRef(kAlice, a);
+  EXPECT_EQ(dropped.objects_freed, 1);
+  EXPECT_FALSE(heap.IsAlive(a));
+  int finalizers = 0;
+  for (const HeapEvent& e : heap.EventsSince(0)) {
+    if (e.kind == HeapEvent::Kind::kFinalizer) ++finalizers;
+  }
+  EXPECT_EQ(finalizers, 1);
+  ExpectValid(heap);
+}
+
 TEST(CollectorTest, ResurrectionIntoALiveObject) {
   ObjectHeap heap(Options());
   const Handle keeper = NewObject(heap);
@@ -704,6 +730,7 @@ TEST(PropertyTest, RandomOperationsKeepEveryInvariant) {
       } else {
         ASSERT_TRUE(heap.Collect(static_cast<int>(rng() % 3)).ok());
       }
+      heap.CollectIfScheduled();
       // Freed objects drop out of the model's link table.
       for (auto it = model.links.begin(); it != model.links.end();) {
         if (!heap.IsAlive(it->first)) {

@@ -31,6 +31,7 @@ absl::Status ObjectHeap::Verify() const {
   int64_t live = 0;
   for (uint32_t slot = 0; slot < records_.size(); ++slot) {
     const ObjectRecord& record = records_[slot];
+    const ObjectExtras& extras = extras_[slot];
     if (record.block == nullptr) continue;
     ++live;
     for (uint32_t target : record.links) {
@@ -79,13 +80,14 @@ absl::Status ObjectHeap::Verify() const {
   int64_t garbage_marked = 0;
   for (uint32_t slot = 0; slot < records_.size(); ++slot) {
     const ObjectRecord& record = records_[slot];
+    const ObjectExtras& extras = extras_[slot];
     if (record.block == nullptr) continue;
     if (record.in_garbage_list) ++garbage_marked;
-    if (owned[slot] != record.external) {
+    if (owned[slot] != extras.external) {
       return Broken("object %d: owners hold %d references, record says %d",
-                    slot, owned[slot], record.external);
+                    slot, owned[slot], extras.external);
     }
-    expected[slot] += record.external;
+    expected[slot] += extras.external;
     if (record.refcount != expected[slot]) {
       return Broken("object %d (%s): refcount %d, but %d references exist",
                     slot, std::string(ObjectTypeName(record.type)),
@@ -114,24 +116,24 @@ absl::Status ObjectHeap::Verify() const {
                     in_generation[slot]);
     }
     if (record.type == ObjectType::kTuple) {
-      if (record.links.size() != static_cast<size_t>(record.length) ||
+      if (record.links.size() != static_cast<size_t>(extras.length) ||
           record.nfields != record.links.size()) {
         return Broken("tuple %d has %d slots, length %d", slot,
-                      record.links.size(), record.length);
+                      record.links.size(), extras.length);
       }
-    } else if (record.field_names.size() != record.nfields ||
+    } else if (extras.field_names.size() != record.nfields ||
                record.nfields > record.links.size()) {
       return Broken("object %d: %d field names for %d fields", slot,
-                    record.field_names.size(), record.nfields);
+                    extras.field_names.size(), record.nfields);
     }
     const bool has_items_block =
-        ItemsAllocationSize(record.type, record.capacity) > 0;
-    if (has_items_block != (record.items_block != nullptr)) {
+        ItemsAllocationSize(record.type, extras.capacity) > 0;
+    if (has_items_block != (extras.items_block != nullptr)) {
       return Broken("object %d: capacity %d but items block %s", slot,
-                    record.capacity,
-                    record.items_block ? "present" : "missing");
+                    extras.capacity,
+                    extras.items_block ? "present" : "missing");
     }
-    for (WeakRefId id : record.weakrefs) {
+    for (WeakRefId id : extras.weakrefs) {
       auto it = weakrefs_.find(id);
       if (it == weakrefs_.end() || it->second.target != slot) {
         return Broken("object %d lists weak reference %d, which is not its",
