@@ -446,6 +446,16 @@ absl::StatusOr<LinkResult> ObjectHeap::SetField(Handle source,
   return result;
 }
 
+uint32_t ObjectHeap::NameId(absl::string_view name, bool create) {
+  auto it = name_ids_.find(name);
+  if (it != name_ids_.end()) return it->second;
+  if (!create) return kNoSlot;
+  const uint32_t id = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(name);
+  name_ids_.emplace(std::string(name), id);
+  return id;
+}
+
 absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
                                                  absl::string_view field,
                                                  uint32_t to) {
@@ -469,8 +479,14 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
     }
     index = static_cast<size_t>(i);
   } else {
+    if (field.size() > kMaxFieldName) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a field name is at most ", kMaxFieldName, " bytes (got ",
+          field.size(), ")"));
+    }
+    const uint32_t name = NameId(field, /*create=*/true);
     auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
-                        field);
+                        name);
     index = static_cast<size_t>(it - extras.field_names.begin());
     if (it == extras.field_names.end()) {
       if (record.type == ObjectType::kDict) {
@@ -478,7 +494,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
         if (!grown.ok()) return grown;
       }
       // ResizeItems does not move records_, so `record` stays valid.
-      extras.field_names.emplace_back(field);
+      extras.field_names.push_back(name);
       record.links.insert(record.links.begin() + record.nfields, kNoSlot);
       index = record.nfields++;
     }
@@ -548,9 +564,10 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
       index = static_cast<size_t>(i);
     }
   } else {
+    const uint32_t name = NameId(field, /*create=*/false);
     auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
-                        field);
-    if (it != extras.field_names.end()) {
+                        name);
+    if (name != kNoSlot && it != extras.field_names.end()) {
       index = static_cast<size_t>(it - extras.field_names.begin());
     }
   }
@@ -673,7 +690,7 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
       if (target == kNoSlot) continue;
       info.fields.push_back(FieldLink{record.type == ObjectType::kTuple
                                           ? absl::StrCat(i)
-                                          : extras.field_names[i],
+                                          : names_[extras.field_names[i]],
                                       HandleOf(target)});
     } else {
       info.items.push_back(HandleOf(target));

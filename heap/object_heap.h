@@ -353,7 +353,9 @@ class ObjectHeap {
     int64_t length = 0;
     int64_t capacity = 0;            // list/dict/set items capacity
     int64_t external = 0;            // references held by owners
-    std::vector<std::string> field_names;
+    // Field names as ids in the heap's name table (names_), so setting a
+    // field allocates nothing once its name has been seen.
+    absl::InlinedVector<uint32_t, 2> field_names;
     OwnerId finalizer_owner = 0;
     Finalizer finalizer;
     std::vector<WeakRefId> weakrefs;
@@ -378,6 +380,8 @@ class ObjectHeap {
   absl::StatusOr<uint32_t> ResolveContainer(Handle handle,
                                             absl::string_view operation) const;
 
+  // Longest field name accepted.
+  static constexpr size_t kMaxFieldName = 256;
   // Writes the object header into a new object's block.
   void WriteHeader(uint32_t slot);
   // Raw objects under 16 bytes are too small for a header.
@@ -397,6 +401,8 @@ class ObjectHeap {
   bool Deallocate(uint32_t slot);
   // Runs the object's finalizer once (PEP 442) and records the event.
   void RunFinalizer(uint32_t slot);
+  // The id of a field name, interning it if `create`; kNoSlot if unknown.
+  uint32_t NameId(absl::string_view name, bool create);
   // SetField on slots, without freeing what it releases (it is queued).
   absl::StatusOr<LinkResult> LinkField(uint32_t from, absl::string_view field,
                                        uint32_t to);
@@ -416,6 +422,9 @@ class ObjectHeap {
   GcConfig gc_;
 
   std::vector<ObjectRecord> records_;
+  // Field names, interned: id -> name and name -> id.
+  std::vector<std::string> names_;
+  absl::flat_hash_map<std::string, uint32_t> name_ids_;
   std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;
   int64_t live_objects_ = 0;

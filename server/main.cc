@@ -1,0 +1,150 @@
+// heapd: serves the heapd.v1.Heap API, the gRPC health service and server
+// reflection until SIGINT or SIGTERM.
+//
+// Standard output, for people and for scripts that start heapd:
+//   heapd layout: classic (256 KiB arenas, 4 KiB pools, keep_one)
+//   heapd listening on 127.0.0.1:50051     <- the bound port; printed last,
+//                                             once the server accepts calls
+//   heapd stopped                          <- after a clean shutdown
+//
+// Exit codes: 0 after a signal-initiated shutdown; 2 for an invalid flag
+// value (the reason goes to stderr); 1 when the server cannot start (e.g. the
+// address is in use). Abseil's own flag parsing exits with 1 for an unknown
+// flag or a value of the wrong type.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "heap/layout.h"
+#include "proto/heap.grpc.pb.h"
+#include "server/heap_service.h"
+#include "server/server_options.h"
+#include "server/shutdown_signal.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve on, HOST:PORT; port 0 picks a free port (the "
+          "bound one is printed).");
+ABSL_FLAG(std::string, layout, "classic",
+          "Allocator layout preset: classic (256 KiB arenas, 4 KiB pools) or "
+          "cpython312 (1 MiB arenas, 16 KiB pools).");
+ABSL_FLAG(uint64_t, arena_size, 0,
+          "Arena size in bytes, a power of two; 0 takes the preset's.");
+ABSL_FLAG(uint64_t, pool_size, 0,
+          "Pool size in bytes, a power of two; 0 takes the preset's.");
+ABSL_FLAG(std::string, arena_release, "keep_one",
+          "When a wholly free arena goes back to the OS: keep_one (CPython "
+          "3.9+) or eager (CPython 3.8).");
+
+namespace {
+
+// Calls still running when shutdown starts get this long to finish before
+// they are cancelled.
+constexpr std::chrono::seconds kShutdownGrace(5);
+
+constexpr int kExitCannotStart = 1;
+constexpr int kExitUsage = 2;
+
+int Usage(absl::string_view message) {
+  std::cerr << "heapd: " << message << "\n"
+            << "Run 'heapd --help' for the flags.\n";
+  return kExitUsage;
+}
+
+const char* SignalName(int signal) {
+  switch (signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+  }
+  return "a signal";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before anything can start a thread: see shutdown_signal.h.
+  heapd::BlockShutdownSignals();
+
+  // Abseil prefixes the message with the program's name.
+  absl::SetProgramUsageMessage(
+      "a heap service modelled on CPython's memory manager, served over "
+      "gRPC.\n\nUsage: heapd [--listen=HOST:PORT] "
+      "[--layout=classic|cpython312] [--arena_size=BYTES] [--pool_size=BYTES] "
+      "[--arena_release=keep_one|eager]");
+  // --help lists the flags of files that look like the program's main
+  // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "server/main.cc");
+  };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    return Usage(absl::StrCat("unexpected argument '", positional[1],
+                              "': heapd takes only flags"));
+  }
+
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const absl::StatusOr<std::string> host = heapd::ListenHost(listen);
+  if (!host.ok()) return Usage(host.status().message());
+  const absl::StatusOr<heapd::AllocatorLayout> layout = heapd::LayoutFromFlags(
+      absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
+      absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
+  if (!layout.ok()) return Usage(layout.status().message());
+
+  heapd::HeapService service(*layout);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  // Registers the reflection plugin with every ServerBuilder created after
+  // it. Calling it also makes the linker keep libgrpc++_reflection, which
+  // nothing else references.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  // Declared after `service`, so destroyed before it: the server must not
+  // outlive a service it may still call.
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::cerr << "heapd: cannot serve on " << listen
+              << " (address in use, or not an address of this machine?)\n";
+    return kExitCannotStart;
+  }
+  // The default health service only knows the whole server (""); clients
+  // that ask about the Heap service by name should hear SERVING too.
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(heapd::v1::Heap::service_full_name(), true);
+
+  std::cout << "heapd layout: " << layout->ToString() << "\n";
+  std::cout << "heapd listening on " << *host << ":" << port << std::endl;
+
+  const int signal = heapd::WaitForShutdownSignal();
+  std::cout << "heapd received " << SignalName(signal) << ", shutting down"
+            << std::endl;
+  // Health watchers hear NOT_SERVING before the listener closes.
+  health->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  server->Wait();
+  server.reset();
+  std::cout << "heapd stopped" << std::endl;
+  return 0;
+}

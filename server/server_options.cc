@@ -1,0 +1,59 @@
+#include "server/server_options.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace heapd {
+
+absl::StatusOr<std::string> ListenHost(absl::string_view listen) {
+  // The last colon splits: an IPv6 host has colons of its own, inside
+  // brackets.
+  const size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen=", listen,
+                     ": expected HOST:PORT, e.g. 127.0.0.1:50051 (port 0 "
+                     "picks a free port)"));
+  }
+  const absl::string_view port = listen.substr(colon + 1);
+  uint32_t number = 0;
+  if (!absl::SimpleAtoi(port, &number) || number > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen=", listen, ": port '", port,
+                     "' is not a number from 0 to 65535"));
+  }
+  return std::string(listen.substr(0, colon));
+}
+
+absl::StatusOr<AllocatorLayout> LayoutFromFlags(
+    absl::string_view preset, uint64_t arena_size, uint64_t pool_size,
+    absl::string_view arena_release) {
+  absl::StatusOr<AllocatorLayout> base = AllocatorLayout::FromPreset(preset);
+  if (!base.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--layout: ", base.status().message()));
+  }
+  absl::StatusOr<ArenaRelease> release = ParseArenaRelease(arena_release);
+  if (!release.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--arena_release: ", release.status().message()));
+  }
+  if (arena_size == 0 && pool_size == 0 && *release == base->release()) {
+    return *base;
+  }
+  // Create is also the only way to give a preset's sizes another release
+  // policy; with unchanged sizes it keeps the preset's name and cannot fail.
+  const uint64_t arena = arena_size != 0 ? arena_size : base->arena_size();
+  const uint64_t pool = pool_size != 0 ? pool_size : base->pool_size();
+  absl::StatusOr<AllocatorLayout> layout =
+      AllocatorLayout::Create(arena, pool, *release);
+  if (!layout.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--arena_size=", arena,
+                                                   " --pool_size=", pool, ": ",
+                                                   layout.status().message()));
+  }
+  return layout;
+}
+
+}  // namespace heapd

@@ -1,0 +1,39 @@
+// Validation of heapd's command-line values.
+//
+// main.cc defines the flags; the rules that turn their raw values into what
+// the server is built from live here, where tests can reach them without
+// starting a process. Each function returns INVALID_ARGUMENT with a message
+// meant for the person who typed the flag.
+//
+// Example:
+//   absl::StatusOr<heapd::AllocatorLayout> layout =
+//       heapd::LayoutFromFlags("classic", 0, 3000, "keep_one");
+//   // INVALID_ARGUMENT: "... pool size 3000 is not a power of two ..."
+#ifndef HEAPD_SERVER_SERVER_OPTIONS_H_
+#define HEAPD_SERVER_SERVER_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "heap/layout.h"
+
+namespace heapd {
+
+// The HOST part of a --listen value "HOST:PORT" (an IPv6 host keeps its
+// brackets: "[::1]:0" gives "[::1]"). PORT must be 0..65535; 0 asks the OS
+// for a free port.
+absl::StatusOr<std::string> ListenHost(absl::string_view listen);
+
+// The allocator layout the flags describe: the `preset` ("classic" or
+// "cpython312") with `arena_release` ("keep_one" or "eager"). A non-zero
+// `arena_size` or `pool_size` replaces the preset's; the sizes are then
+// validated by AllocatorLayout::Create, whose message says which rule broke.
+absl::StatusOr<AllocatorLayout> LayoutFromFlags(
+    absl::string_view preset, uint64_t arena_size, uint64_t pool_size,
+    absl::string_view arena_release);
+
+}  // namespace heapd
+
+#endif  // HEAPD_SERVER_SERVER_OPTIONS_H_

@@ -1,0 +1,100 @@
+#include "server/server_options.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "heap/layout.h"
+
+namespace heapd {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ListenHostTest, SplitsHostAndPort) {
+  EXPECT_EQ(ListenHost("127.0.0.1:50051").value(), "127.0.0.1");
+  EXPECT_EQ(ListenHost("0.0.0.0:0").value(), "0.0.0.0");
+  EXPECT_EQ(ListenHost("[::1]:0").value(), "[::1]");
+  EXPECT_EQ(ListenHost("localhost:65535").value(), "localhost");
+}
+
+TEST(ListenHostTest, RejectsMalformedAddresses) {
+  for (absl::string_view bad :
+       {"", "50051", ":50051", "127.0.0.1", "127.0.0.1:", "127.0.0.1:http",
+        "127.0.0.1:65536", "127.0.0.1:-1"}) {
+    SCOPED_TRACE(bad);
+    absl::StatusOr<std::string> host = ListenHost(bad);
+    ASSERT_FALSE(host.ok());
+    EXPECT_EQ(host.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(host.status().message(), HasSubstr("--listen"));
+  }
+}
+
+TEST(LayoutFromFlagsTest, PresetsByDefault) {
+  absl::StatusOr<AllocatorLayout> classic =
+      LayoutFromFlags("classic", 0, 0, "keep_one");
+  ASSERT_TRUE(classic.ok()) << classic.status();
+  EXPECT_EQ(classic->ToString(), AllocatorLayout::Classic().ToString());
+
+  absl::StatusOr<AllocatorLayout> modern =
+      LayoutFromFlags("cpython312", 0, 0, "keep_one");
+  ASSERT_TRUE(modern.ok()) << modern.status();
+  EXPECT_EQ(modern->ToString(), AllocatorLayout::Cpython312().ToString());
+}
+
+TEST(LayoutFromFlagsTest, EagerReleaseKeepsThePresetsName) {
+  absl::StatusOr<AllocatorLayout> layout =
+      LayoutFromFlags("classic", 0, 0, "eager");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(layout->preset(), "classic");
+  EXPECT_EQ(layout->release(), ArenaRelease::kEager);
+}
+
+TEST(LayoutFromFlagsTest, OneSizeOverridesThePresetsOther) {
+  absl::StatusOr<AllocatorLayout> layout =
+      LayoutFromFlags("cpython312", 0, 8192, "keep_one");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(layout->arena_size(), 1024u * 1024u);
+  EXPECT_EQ(layout->pool_size(), 8192u);
+  EXPECT_EQ(layout->preset(), "custom");
+
+  layout = LayoutFromFlags("classic", 1024 * 1024, 0, "keep_one");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(layout->arena_size(), 1024u * 1024u);
+  EXPECT_EQ(layout->pool_size(), 4096u);
+}
+
+TEST(LayoutFromFlagsTest, SizesMatchingAPresetTakeItsName) {
+  absl::StatusOr<AllocatorLayout> layout =
+      LayoutFromFlags("classic", 1024 * 1024, 16 * 1024, "keep_one");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(layout->preset(), "cpython312");
+}
+
+TEST(LayoutFromFlagsTest, InvalidSizesCarryCreatesMessage) {
+  absl::StatusOr<AllocatorLayout> layout =
+      LayoutFromFlags("classic", 0, 3000, "keep_one");
+  ASSERT_FALSE(layout.ok());
+  EXPECT_EQ(layout.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(layout.status().message(), HasSubstr("--pool_size=3000"));
+  EXPECT_THAT(layout.status().message(),
+              HasSubstr("pool size 3000 is not a power of two"));
+
+  layout = LayoutFromFlags("classic", 8192, 4096, "keep_one");
+  ASSERT_FALSE(layout.ok());
+  EXPECT_THAT(layout.status().message(), HasSubstr("at least 4 pools"));
+}
+
+TEST(LayoutFromFlagsTest, UnknownNamesAreRejected) {
+  absl::StatusOr<AllocatorLayout> layout =
+      LayoutFromFlags("cpython313", 0, 0, "keep_one");
+  ASSERT_FALSE(layout.ok());
+  EXPECT_THAT(layout.status().message(), HasSubstr("--layout"));
+  EXPECT_THAT(layout.status().message(), HasSubstr("cpython313"));
+
+  layout = LayoutFromFlags("classic", 0, 0, "lazy");
+  ASSERT_FALSE(layout.ok());
+  EXPECT_THAT(layout.status().message(), HasSubstr("--arena_release"));
+  EXPECT_THAT(layout.status().message(), HasSubstr("lazy"));
+}
+
+}  // namespace
+}  // namespace heapd

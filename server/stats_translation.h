@@ -1,0 +1,43 @@
+// Translation of the allocator's statistics (heap/ structs) into heapd.v1
+// messages (proto/heap.proto).
+//
+// The heap knows nothing of protobuf and the RPC handlers know nothing of the
+// heap's structs: this file is the only place the two meet, so a field added
+// on either side has one obvious place to be wired up.
+//
+// Example:
+//   heapd::AllocatorStats stats = allocator.Stats();  // under the lock
+//   heapd::v1::AllocatorStats message;
+//   heapd::ToProto(allocator.layout(), stats, &message);  // lock not needed
+//
+// Pure functions: they read only their arguments, so they may run after the
+// lock that guarded the snapshot has been released. Each overwrites every
+// field it owns in `out` (repeated fields are cleared first).
+#ifndef HEAPD_SERVER_STATS_TRANSLATION_H_
+#define HEAPD_SERVER_STATS_TRANSLATION_H_
+
+#include "heap/allocator.h"
+#include "heap/layout.h"
+#include "proto/heap.pb.h"
+
+namespace heapd {
+
+// Preset name, sizes, the fixed geometry (alignment 16, threshold 512, 32
+// size classes, 48-byte pool headers) and the arena release policy's name.
+void ToProto(const AllocatorLayout& layout, v1::AllocatorLayout* out);
+
+// One row of the size-class table.
+void ToProto(const SizeClassStats& row, v1::SizeClassStats* out);
+
+// The raw domain's counters.
+void ToProto(const RawDomainStats& raw, v1::RawDomainStats* out);
+
+// The whole allocator section: `layout` must be the layout of the allocator
+// `stats` was taken from. All kNumSizeClasses rows are emitted, in size-class
+// order, including classes with no pools.
+void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
+             v1::AllocatorStats* out);
+
+}  // namespace heapd
+
+#endif  // HEAPD_SERVER_STATS_TRANSLATION_H_

@@ -1,0 +1,159 @@
+#include "server/stats_translation.h"
+
+#include <cstddef>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "heap/allocator.h"
+#include "heap/layout.h"
+#include "heap/size_class.h"
+#include "proto/heap.pb.h"
+
+namespace heapd {
+namespace {
+
+// A heap with something in every part of the accounting: blocks in use in
+// several classes, freed blocks (available), raw blocks, and enough arenas
+// that unused pools and headers are non-zero.
+class StatsTranslationTest : public ::testing::Test {
+ protected:
+  StatsTranslationTest() : allocator_(AllocatorLayout::Classic()) {}
+
+  ~StatsTranslationTest() override {
+    for (void* p : blocks_) allocator_.Free(p);
+  }
+
+  void Populate() {
+    // Small sizes spread over classes 0, 2, 7, 20 and 31; several arenas'
+    // worth of 48-byte blocks.
+    for (size_t size : {1, 40, 128, 330, 512}) {
+      for (int i = 0; i < 2000; ++i) Allocate(size);
+    }
+    // Free every third block so pools have free-listed holes.
+    for (size_t i = 0; i < blocks_.size(); i += 3) {
+      allocator_.Free(blocks_[i]);
+      blocks_[i] = nullptr;
+    }
+    std::erase(blocks_, nullptr);
+    // The raw domain: a 0-byte request and a few large ones.
+    Allocate(0);
+    Allocate(513);
+    Allocate(4096);
+  }
+
+  void Allocate(size_t size) {
+    void* p = allocator_.Allocate(size);
+    ASSERT_NE(p, nullptr);
+    blocks_.push_back(p);
+  }
+
+  Allocator allocator_;
+  std::vector<void*> blocks_;
+};
+
+TEST(LayoutTranslationTest, CarriesPresetSizesAndModelConstants) {
+  v1::AllocatorLayout out;
+  ToProto(AllocatorLayout::Classic(), &out);
+  EXPECT_EQ(out.preset(), "classic");
+  EXPECT_EQ(out.arena_size(), 256 * 1024);
+  EXPECT_EQ(out.pool_size(), 4 * 1024);
+  EXPECT_EQ(out.alignment(), 16);
+  EXPECT_EQ(out.small_request_threshold(), 512);
+  EXPECT_EQ(out.size_classes(), 32);
+  EXPECT_EQ(out.pool_header_size(), 48);
+  EXPECT_EQ(out.arena_release(), "keep_one");
+}
+
+TEST(LayoutTranslationTest, NamesCustomSizesAndEagerRelease) {
+  absl::StatusOr<AllocatorLayout> layout =
+      AllocatorLayout::Create(64 * 1024, 8 * 1024, ArenaRelease::kEager);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  v1::AllocatorLayout out;
+  ToProto(*layout, &out);
+  EXPECT_EQ(out.preset(), "custom");
+  EXPECT_EQ(out.arena_size(), 64 * 1024);
+  EXPECT_EQ(out.pool_size(), 8 * 1024);
+  EXPECT_EQ(out.arena_release(), "eager");
+}
+
+TEST_F(StatsTranslationTest, EveryFieldMatchesTheStruct) {
+  Populate();
+  const AllocatorStats stats = allocator_.Stats();
+  // Make sure the heap really has content, or the comparisons below would
+  // pass on zeros.
+  ASSERT_GT(stats.small.arenas_current, 1u);
+  ASSERT_GT(stats.small.bytes_in_available_blocks, 0u);
+  ASSERT_GT(stats.raw.blocks_in_use, 0u);
+
+  v1::AllocatorStats out;
+  ToProto(allocator_.layout(), stats, &out);
+
+  EXPECT_EQ(out.layout().preset(), "classic");
+  ASSERT_EQ(out.size_classes_size(), kNumSizeClasses);
+  for (int c = 0; c < kNumSizeClasses; ++c) {
+    const SizeClassStats& row = stats.small.size_classes[c];
+    const v1::SizeClassStats& wire = out.size_classes(c);
+    SCOPED_TRACE(c);
+    EXPECT_EQ(wire.size_class(), c);
+    EXPECT_EQ(wire.block_size(), static_cast<int64_t>(BlockSizeOf(c)));
+    EXPECT_EQ(wire.blocks_per_pool(),
+              static_cast<int64_t>(row.blocks_per_pool));
+    EXPECT_EQ(wire.pools(), static_cast<int64_t>(row.pools));
+    EXPECT_EQ(wire.blocks_in_use(), static_cast<int64_t>(row.blocks_in_use));
+    EXPECT_EQ(wire.available_blocks(),
+              static_cast<int64_t>(row.available_blocks));
+  }
+  EXPECT_EQ(out.size_classes(0).blocks_per_pool(), 253);
+  EXPECT_GT(out.size_classes(2).blocks_in_use(), 0);
+
+  const SmallObjectStats& s = stats.small;
+  auto wire = [](size_t v) { return static_cast<int64_t>(v); };
+  EXPECT_EQ(out.arenas_allocated_total(), wire(s.arenas_allocated_total));
+  EXPECT_EQ(out.arenas_reclaimed(), wire(s.arenas_reclaimed));
+  EXPECT_EQ(out.arenas_highwater(), wire(s.arenas_highwater));
+  EXPECT_EQ(out.arenas_current(), wire(s.arenas_current));
+  EXPECT_EQ(out.arena_bytes(), wire(s.arena_bytes));
+  EXPECT_EQ(out.bytes_in_allocated_blocks(), wire(s.bytes_in_allocated_blocks));
+  EXPECT_EQ(out.bytes_in_available_blocks(), wire(s.bytes_in_available_blocks));
+  EXPECT_EQ(out.unused_pools(), wire(s.unused_pools));
+  EXPECT_EQ(out.bytes_in_unused_pools(), wire(s.bytes_in_unused_pools));
+  EXPECT_EQ(out.bytes_lost_to_pool_headers(),
+            wire(s.bytes_lost_to_pool_headers));
+  EXPECT_EQ(out.bytes_lost_to_quantization(),
+            wire(s.bytes_lost_to_quantization));
+  EXPECT_EQ(out.bytes_lost_to_arena_alignment(),
+            wire(s.bytes_lost_to_arena_alignment));
+  EXPECT_EQ(out.bytes_total(), wire(s.bytes_total));
+  EXPECT_EQ(out.arena_map_nodes(), wire(s.arena_map_leaves));
+  EXPECT_EQ(out.arena_map_bytes(), wire(s.arena_map_bytes));
+  EXPECT_EQ(out.small_allocations_total(), wire(s.allocations_total));
+  EXPECT_EQ(out.small_frees_total(), wire(s.frees_total));
+
+  EXPECT_EQ(out.raw().blocks_in_use(), wire(stats.raw.blocks_in_use));
+  EXPECT_EQ(out.raw().bytes_in_use(), wire(stats.raw.bytes_in_use));
+  EXPECT_EQ(out.raw().bytes_highwater(), wire(stats.raw.bytes_highwater));
+  EXPECT_EQ(out.raw().allocations_total(), wire(stats.raw.allocations_total));
+  EXPECT_EQ(out.raw().frees_total(), wire(stats.raw.frees_total));
+}
+
+TEST_F(StatsTranslationTest, BytePartsSumToBytesTotal) {
+  Populate();
+  v1::AllocatorStats out;
+  ToProto(allocator_.layout(), allocator_.Stats(), &out);
+  ASSERT_GT(out.bytes_total(), 0);
+  EXPECT_EQ(out.bytes_in_allocated_blocks() + out.bytes_in_available_blocks() +
+                out.bytes_in_unused_pools() + out.bytes_lost_to_pool_headers() +
+                out.bytes_lost_to_quantization() +
+                out.bytes_lost_to_arena_alignment(),
+            out.bytes_total());
+}
+
+TEST_F(StatsTranslationTest, RetranslatingReplacesRowsInsteadOfAppending) {
+  v1::AllocatorStats out;
+  ToProto(allocator_.layout(), allocator_.Stats(), &out);
+  ToProto(allocator_.layout(), allocator_.Stats(), &out);
+  EXPECT_EQ(out.size_classes_size(), kNumSizeClasses);
+}
+
+}  // namespace
+}  // namespace heapd
