@@ -225,14 +225,17 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   // finalizer can see them; their callbacks run.
   for (uint32_t slot : unreachable) ClearWeakRefs(slot, true);
 
+  // No object is allocated while a collection runs, so a slot of the
+  // collected set that was freed stays free: block == nullptr tells which
+  // objects the steps below freed along the way.
+  auto alive = [this](uint32_t slot) {
+    return records_[slot].block != nullptr;
+  };
+
   // finalize_garbage: PEP 442 finalizers, once per object.
-  std::vector<Handle> handles;
-  handles.reserve(unreachable.size());
-  for (uint32_t slot : unreachable) handles.push_back(HandleOf(slot));
   bool any_finalizer = false;
-  for (size_t i = 0; i < unreachable.size(); ++i) {
-    const uint32_t slot = unreachable[i];
-    if (!IsAlive(handles[i])) continue;
+  for (const uint32_t slot : unreachable) {
+    if (!alive(slot)) continue;
     ObjectRecord& record = records_[slot];
     ObjectExtras& extras = extras_[slot];
     if (extras.finalizer.action == Finalizer::Action::kNone ||
@@ -250,19 +253,21 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   // all it reaches, survives into the older generation.
   std::vector<uint32_t> garbage;
   if (any_finalizer) {
-    std::vector<uint32_t> alive;
-    for (size_t i = 0; i < unreachable.size(); ++i) {
-      if (IsAlive(handles[i])) alive.push_back(unreachable[i]);
+    std::vector<uint32_t> remaining;
+    for (uint32_t slot : unreachable) {
+      if (alive(slot)) remaining.push_back(slot);
     }
-    for (uint32_t slot : alive) records_[slot].gc_refs = records_[slot].refcount;
-    for (uint32_t slot : alive) {
+    for (uint32_t slot : remaining) {
+      records_[slot].gc_refs = records_[slot].refcount;
+    }
+    for (uint32_t slot : remaining) {
       for (uint32_t target : records_[slot].links) {
         if (target != kNoSlot && records_[target].generation == kCollecting) {
           --records_[target].gc_refs;
         }
       }
     }
-    for (uint32_t slot : alive) {
+    for (uint32_t slot : remaining) {
       if (records_[slot].gc_refs > 0) {
         records_[slot].gc_refs = -1;
         work.push_back(slot);
@@ -280,7 +285,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
         }
       }
     }
-    for (uint32_t slot : alive) {
+    for (uint32_t slot : remaining) {
       if (records_[slot].gc_refs == -1) {
         Track(slot, old);
       } else {
@@ -295,12 +300,8 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   // delete_garbage: break the cycles; reference counting frees the rest.
   // Each object is held while its links are cleared, as CPython's
   // Py_INCREF/tp_clear/Py_DECREF, so it is freed by its own decref.
-  std::vector<Handle> garbage_handles;
-  garbage_handles.reserve(garbage.size());
-  for (uint32_t slot : garbage) garbage_handles.push_back(HandleOf(slot));
-  for (size_t i = 0; i < garbage.size(); ++i) {
-    if (!IsAlive(garbage_handles[i])) continue;
-    const uint32_t slot = garbage[i];
+  for (const uint32_t slot : garbage) {
+    if (!alive(slot)) continue;
     ObjectRecord& record = records_[slot];
     ObjectExtras& extras = extras_[slot];
     if (gc_.debug_flags & kDebugSaveAll) {
@@ -324,8 +325,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     }
     Decref(slot);
     FreePending();
-    if (IsAlive(garbage_handles[i]) &&
-        records_[slot].generation == kCollecting) {
+    if (alive(slot) && records_[slot].generation == kCollecting) {
       Track(slot, old);  // still referenced: it may die later
     }
   }

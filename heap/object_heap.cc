@@ -56,13 +56,19 @@ Handle ObjectHeap::HandleOf(uint32_t slot) const {
   return (static_cast<uint64_t>(records_[slot].reuse) << 32) | slot;
 }
 
-absl::StatusOr<uint32_t> ObjectHeap::Resolve(Handle handle) const {
+uint32_t ObjectHeap::SlotOf(Handle handle) const {
   const uint64_t slot = handle & 0xffffffffu;
   const uint32_t reuse = static_cast<uint32_t>(handle >> 32);
   if (slot < records_.size() && records_[slot].block != nullptr &&
       records_[slot].reuse == reuse) {
     return static_cast<uint32_t>(slot);
   }
+  return kNoSlot;
+}
+
+absl::StatusOr<uint32_t> ObjectHeap::Resolve(Handle handle) const {
+  const uint32_t slot = SlotOf(handle);
+  if (slot != kNoSlot) return slot;
   return absl::NotFoundError(absl::StrCat(
       "no object with handle ", handle,
       ": it was never allocated or has been freed"));
@@ -423,7 +429,9 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
   return held == it->second.end() ? 0 : held->second;
 }
 
-bool ObjectHeap::IsAlive(Handle handle) const { return Resolve(handle).ok(); }
+bool ObjectHeap::IsAlive(Handle handle) const {
+  return SlotOf(handle) != kNoSlot;
+}
 
 absl::StatusOr<int64_t> ObjectHeap::RefCount(Handle handle) const {
   absl::StatusOr<uint32_t> slot = Resolve(handle);

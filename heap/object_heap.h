@@ -375,6 +375,8 @@ class ObjectHeap {
   };
 
   Handle HandleOf(uint32_t slot) const;
+  // The slot of a live object, or kNoSlot.
+  uint32_t SlotOf(Handle handle) const;
   // The slot of a live object, or NOT_FOUND naming the handle.
   absl::StatusOr<uint32_t> Resolve(Handle handle) const;
   absl::StatusOr<uint32_t> ResolveContainer(Handle handle,
