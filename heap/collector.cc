@@ -188,7 +188,9 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     ObjectExtras& extras = extras_[slot];
     if (record.gc_refs > 0) {
       record.gc_refs = -1;
-      work.push_back(slot);
+      // Objects without links have nothing to propagate: not queued, which
+      // spares a second visit to every leaf of a large structure.
+      if (!record.links.empty()) work.push_back(slot);
     }
   }
   while (!work.empty()) {
@@ -199,13 +201,14 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       ObjectRecord& referent = records_[target];
       if (referent.generation == kCollecting && referent.gc_refs >= 0) {
         referent.gc_refs = -1;
-        work.push_back(target);
+        if (!referent.links.empty()) work.push_back(target);
       }
     }
   }
   // Survivors move one generation older; the rest stay marked.
   std::vector<uint32_t> unreachable;
   int64_t survivors = 0;
+  generations_[old].reserve(generations_[old].size() + young.size());
   for (uint32_t slot : young) {
     if (records_[slot].gc_refs == -1) {
       Track(slot, old);
@@ -223,7 +226,9 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
 
   // handle_weakrefs: weak references to garbage are cleared before any
   // finalizer can see them; their callbacks run.
-  for (uint32_t slot : unreachable) ClearWeakRefs(slot, true);
+  for (uint32_t slot : unreachable) {
+    if (records_[slot].has_weakrefs) ClearWeakRefs(slot, true);
+  }
 
   // No object is allocated while a collection runs, so a slot of the
   // collected set that was freed stays free: block == nullptr tells which
@@ -236,12 +241,8 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   bool any_finalizer = false;
   for (const uint32_t slot : unreachable) {
     if (!alive(slot)) continue;
-    ObjectRecord& record = records_[slot];
-    ObjectExtras& extras = extras_[slot];
-    if (extras.finalizer.action == Finalizer::Action::kNone ||
-        record.finalized) {
-      continue;
-    }
+    const ObjectRecord& record = records_[slot];
+    if (!record.has_finalizer || record.finalized) continue;
     any_finalizer = true;
     RunFinalizer(slot);
   }

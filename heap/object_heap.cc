@@ -207,6 +207,8 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
   record.refcount = 1;
   record.finalized = false;
   record.in_garbage_list = false;
+  record.has_finalizer = spec.finalizer.action != Finalizer::Action::kNone;
+  record.has_weakrefs = false;
   extras.external = 1;
   record.nfields = 0;
   record.links.clear();
@@ -337,12 +339,11 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   // PEP 442 on the reference-counting path, as CPython's subtype_dealloc
   // (PyObject_CallFinalizerFromDealloc): a finalizer that has not run runs
   // now, before weak references are cleared, and may resurrect the object.
-  if (extras.finalizer.action != Finalizer::Action::kNone &&
-      !record.finalized) {
+  if (record.has_finalizer && !record.finalized) {
     RunFinalizer(slot);
     if (record.refcount > 0) return false;
   }
-  ClearWeakRefs(slot, /*record_callbacks=*/true);
+  if (record.has_weakrefs) ClearWeakRefs(slot, /*record_callbacks=*/true);
   if (record.generation != kUntracked) {
     Untrack(slot);
     // CPython's PyObject_GC_Del: deallocations pay back generation 0.
@@ -642,6 +643,7 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
   const WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{*slot, target, callback};
   extras_[*slot].weakrefs.push_back(id);
+  records_[*slot].has_weakrefs = true;
   return id;
 }
 
@@ -669,6 +671,7 @@ void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
     }
   }
   extras.weakrefs.clear();
+  record.has_weakrefs = false;
 }
 
 // ---------------------------------------------------------------------------

@@ -343,8 +343,12 @@ class ObjectHeap {
     uint32_t nfields = 0;
     int8_t generation = kUntracked;  // 0..2, 3 permanent, -1 untracked
     ObjectType type = ObjectType::kObject;
-    bool finalized = false;
-    bool in_garbage_list = false;
+    // Flags, one byte: the ones the collector tests for every object live
+    // here so that it need not read the object's extras.
+    bool finalized : 1 = false;
+    bool in_garbage_list : 1 = false;
+    bool has_finalizer : 1 = false;
+    bool has_weakrefs : 1 = false;
   };
   static_assert(sizeof(ObjectRecord) == 64);
 

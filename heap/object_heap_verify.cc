@@ -133,6 +133,11 @@ absl::Status ObjectHeap::Verify() const {
                     extras.capacity,
                     extras.items_block ? "present" : "missing");
     }
+    if (record.has_weakrefs == extras.weakrefs.empty() ||
+        record.has_finalizer !=
+            (extras.finalizer.action != Finalizer::Action::kNone)) {
+      return Broken("object %d: its flags disagree with its extras", slot);
+    }
     for (WeakRefId id : extras.weakrefs) {
       auto it = weakrefs_.find(id);
       if (it == weakrefs_.end() || it->second.target != slot) {
