@@ -164,20 +164,20 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   const int old = generation + 1 < kNumGenerations ? generation + 1
                                                    : generation;
   result.examined = static_cast<int64_t>(young.size());
-  // Mark the collected set, so links into it can be told from links to
-  // older generations.
+  // The collected set is exactly the objects whose generation is
+  // `generation` now (the younger ones were just moved into it), so links
+  // into it are told from links to older generations without marking it.
+  const auto in_set = [this, generation](uint32_t slot) {
+    return records_[slot].generation == generation;
+  };
   for (uint32_t slot : young) {
     ObjectRecord& record = records_[slot];
-    ObjectExtras& extras = extras_[slot];
-    record.generation = static_cast<int8_t>(kCollecting);
     record.gc_refs = record.refcount;  // update_refs
   }
   // subtract_refs: remove the references that come from inside the set.
   for (uint32_t slot : young) {
     for (uint32_t target : records_[slot].links) {
-      if (target != kNoSlot && records_[target].generation == kCollecting) {
-        --records_[target].gc_refs;
-      }
+      if (target != kNoSlot && in_set(target)) --records_[target].gc_refs;
     }
   }
   // move_unreachable: objects referenced from outside are reachable, and
@@ -185,7 +185,6 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   std::vector<uint32_t> work;
   for (uint32_t slot : young) {
     ObjectRecord& record = records_[slot];
-    ObjectExtras& extras = extras_[slot];
     if (record.gc_refs > 0) {
       record.gc_refs = -1;
       // Objects without links have nothing to propagate: not queued, which
@@ -197,25 +196,36 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     const uint32_t slot = work.back();
     work.pop_back();
     for (uint32_t target : records_[slot].links) {
-      if (target == kNoSlot) continue;
+      if (target == kNoSlot || !in_set(target)) continue;
       ObjectRecord& referent = records_[target];
-      if (referent.generation == kCollecting && referent.gc_refs >= 0) {
+      if (referent.gc_refs >= 0) {
         referent.gc_refs = -1;
         if (!referent.links.empty()) work.push_back(target);
       }
     }
   }
-  // Survivors move one generation older; the rest stay marked.
+  // Survivors move one generation older. In a full collection they stay in
+  // generation 2, where a survivor keeps its record untouched unless its
+  // position in the list moved. The unreachable are marked kCollecting:
+  // tracked, in no generation, for the steps below.
   std::vector<uint32_t> unreachable;
   int64_t survivors = 0;
-  generations_[old].reserve(generations_[old].size() + young.size());
+  std::vector<uint32_t>& destination = generations_[old];
+  destination.reserve(destination.size() + young.size());
   for (uint32_t slot : young) {
-    if (records_[slot].gc_refs == -1) {
-      Track(slot, old);
-      ++survivors;
-    } else {
+    ObjectRecord& record = records_[slot];
+    if (record.gc_refs != -1) {
+      record.generation = static_cast<int8_t>(kCollecting);
       unreachable.push_back(slot);
+      continue;
     }
+    ++survivors;
+    const uint32_t position = static_cast<uint32_t>(destination.size());
+    if (record.generation != old) {
+      record.generation = static_cast<int8_t>(old);
+    }
+    if (record.gen_position != position) record.gen_position = position;
+    destination.push_back(slot);
   }
   if (old != generation) {
     if (generation == kNumGenerations - 2) long_lived_pending_ += survivors;
