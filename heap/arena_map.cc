@@ -44,9 +44,17 @@ ArenaMap::Entry* ArenaMap::LeafFor(uintptr_t key, bool create) {
   const uintptr_t slot = key >> kLeafBits;
   if (slot >= root_entries()) return nullptr;
   if (root_[slot] == nullptr && create) {
-    root_[slot] = static_cast<Entry*>(
+    Entry* leaf = static_cast<Entry*>(
         MapZeroed((size_t{1} << kLeafBits) * sizeof(Entry)));
-    if (root_[slot] != nullptr) ++leaf_count_;
+    if (leaf != nullptr) {
+      // Touches the leaf's pages once (1 MiB); every later lookup in its
+      // 2^16 ranges is then two compares.
+      for (size_t i = 0; i < (size_t{1} << kLeafBits); ++i) {
+        leaf[i].hi_tail = kNoTail;
+      }
+      root_[slot] = leaf;
+      ++leaf_count_;
+    }
   }
   return root_[slot];
 }
@@ -82,7 +90,7 @@ void ArenaMap::Erase(uintptr_t base) {
   assert(leaf != nullptr);
   Entry& here = leaf[key & kLeafMask];
   here.hi_arena = 0;
-  here.hi_tail = 0;
+  here.hi_tail = kNoTail;
   if (tail != 0) {
     Entry* next_leaf = LeafFor(key + 1, /*create=*/false);
     assert(next_leaf != nullptr);

@@ -61,8 +61,20 @@ class ArenaMap {
     const uint32_t tail = static_cast<uint32_t>(address & arena_mask_);
     // Stored indices are index + 1 so that a zeroed entry means "none".
     if (tail < e.lo_tail) return e.lo_arena - 1;
-    if (e.hi_arena != 0 && tail >= e.hi_tail) return e.hi_arena - 1;
+    if (tail >= e.hi_tail && e.hi_arena != 0) return e.hi_arena - 1;
     return kNoArena;
+  }
+
+  // Find(address) != kNoArena, for the free path: two compares, as an
+  // entry without a "hi" arena keeps hi_tail past every offset.
+  bool Contains(uintptr_t address) const {
+    if (address >> kAddressBits) return false;
+    const uintptr_t key = address >> arena_shift_;
+    const Entry* leaf = root_[key >> kLeafBits];
+    if (leaf == nullptr) return false;
+    const Entry& e = leaf[key & kLeafMask];
+    const uint32_t tail = static_cast<uint32_t>(address & arena_mask_);
+    return tail < e.lo_tail || tail >= e.hi_tail;
   }
 
   // Leaves allocated so far, and bytes the map takes (root plus leaves).
@@ -73,9 +85,12 @@ class ArenaMap {
   static constexpr int kLeafBits = 16;
   static constexpr uintptr_t kLeafMask = (uintptr_t{1} << kLeafBits) - 1;
 
+  // hi_tail of an entry no arena starts in: no offset reaches it.
+  static constexpr uint32_t kNoTail = UINT32_MAX;
+
   struct Entry {
     uint32_t hi_arena;  // index + 1 of the arena starting in this range
-    uint32_t hi_tail;   // its offset in the range
+    uint32_t hi_tail;   // its offset in the range; kNoTail without one
     uint32_t lo_arena;  // index + 1 of the arena that spills into this one
     uint32_t lo_tail;   // offsets below this are that arena's; 0 if none
   };

@@ -63,6 +63,21 @@ TEST(ArenaMapTest, ArenaAcrossALeafBoundary) {
   EXPECT_EQ(map.Find(base + kArena), ArenaMap::kNoArena);
 }
 
+TEST(ArenaMapTest, ContainsAgreesWithFind) {
+  ArenaMap map(kShift);
+  const uintptr_t ideal = 0x7f0000000000;
+  ASSERT_TRUE(map.Insert(ideal + 0x5000, 4));           // unaligned
+  ASSERT_TRUE(map.Insert(ideal + 3 * kArena, 5));       // aligned
+  for (uintptr_t a = ideal - kArena; a < ideal + 6 * kArena; a += 0x800) {
+    EXPECT_EQ(map.Contains(a), map.Find(a) != ArenaMap::kNoArena) << a;
+  }
+  map.Erase(ideal + 0x5000);
+  EXPECT_FALSE(map.Contains(ideal + 0x5000));
+  EXPECT_FALSE(map.Contains(ideal + kArena));
+  EXPECT_TRUE(map.Contains(ideal + 3 * kArena));
+  EXPECT_FALSE(map.Contains(uintptr_t{1} << 50));
+}
+
 TEST(ArenaMapTest, AddressesAbove48BitsAreNeverOurs) {
   ArenaMap map(kShift);
   EXPECT_FALSE(map.Insert(uintptr_t{1} << 48, 1));

@@ -128,8 +128,7 @@ class SmallObjectAllocator {
   // false, touching nothing, if no arena of ours covers it.
   // REQUIRES: if ours, p came from Allocate and was not freed since.
   bool Free(void* p) {
-    const uint32_t arena = arena_map_.Find(reinterpret_cast<uintptr_t>(p));
-    if (arena == ArenaMap::kNoArena) return false;
+    if (!arena_map_.Contains(reinterpret_cast<uintptr_t>(p))) return false;
     PoolHeader* pool = PoolOf(p);
     FreeBlock* block = static_cast<FreeBlock*>(p);
     FreeBlock* was_free = pool->freeblock;
@@ -147,8 +146,7 @@ class SmallObjectAllocator {
 
   // Whether an arena of ours covers `p` (CPython's address_in_range).
   bool Owns(const void* p) const {
-    return arena_map_.Find(reinterpret_cast<uintptr_t>(p)) !=
-           ArenaMap::kNoArena;
+    return arena_map_.Contains(reinterpret_cast<uintptr_t>(p));
   }
 
   // The arena, pool and size class of a block, or false if `p` is not in a
