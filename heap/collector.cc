@@ -176,7 +176,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   }
   // subtract_refs: remove the references that come from inside the set.
   for (uint32_t slot : young) {
-    for (uint32_t target : records_[slot].links) {
+    for (uint32_t target : links_[slot]) {
       if (target != kNoSlot && in_set(target)) --records_[target].gc_refs;
     }
   }
@@ -189,18 +189,18 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       record.gc_refs = -1;
       // Objects without links have nothing to propagate: not queued, which
       // spares a second visit to every leaf of a large structure.
-      if (!record.links.empty()) work.push_back(slot);
+      if (!LinksOf(record).empty()) work.push_back(slot);
     }
   }
   while (!work.empty()) {
     const uint32_t slot = work.back();
     work.pop_back();
-    for (uint32_t target : records_[slot].links) {
+    for (uint32_t target : links_[slot]) {
       if (target == kNoSlot || !in_set(target)) continue;
       ObjectRecord& referent = records_[target];
       if (referent.gc_refs >= 0) {
         referent.gc_refs = -1;
-        if (!referent.links.empty()) work.push_back(target);
+        if (!LinksOf(referent).empty()) work.push_back(target);
       }
     }
   }
@@ -272,7 +272,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       records_[slot].gc_refs = records_[slot].refcount;
     }
     for (uint32_t slot : remaining) {
-      for (uint32_t target : records_[slot].links) {
+      for (uint32_t target : links_[slot]) {
         if (target != kNoSlot && records_[target].generation == kCollecting) {
           --records_[target].gc_refs;
         }
@@ -287,7 +287,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     while (!work.empty()) {
       const uint32_t slot = work.back();
       work.pop_back();
-      for (uint32_t target : records_[slot].links) {
+      for (uint32_t target : links_[slot]) {
         if (target == kNoSlot) continue;
         ObjectRecord& referent = records_[target];
         if (referent.generation == kCollecting && referent.gc_refs >= 0) {
@@ -324,11 +324,11 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     }
     Incref(slot);
     absl::InlinedVector<uint32_t, 2> links;
-    links.swap(record.links);
+    links.swap(LinksOf(record));
     extras.field_names.clear();
     record.nfields = 0;
     if (record.type == ObjectType::kTuple) {
-      record.links.assign(links.size(), kNoSlot);
+      LinksOf(record).assign(links.size(), kNoSlot);
       record.nfields = static_cast<uint32_t>(links.size());
     }
     for (uint32_t target : links) {

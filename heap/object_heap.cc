@@ -196,6 +196,7 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
     }
     slot = static_cast<uint32_t>(records_.size());
     records_.emplace_back();
+    links_.emplace_back();
     extras_.emplace_back();
   }
   ObjectRecord& record = records_[slot];
@@ -211,13 +212,13 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
   record.has_weakrefs = false;
   extras.external = 1;
   record.nfields = 0;
-  record.links.clear();
+  LinksOf(record).clear();
   extras.field_names.clear();
   extras.finalizer = spec.finalizer;
   extras.finalizer_owner = owner;
   if (type == ObjectType::kTuple) {
     // A tuple's slots exist from the start, empty.
-    record.links.assign(static_cast<size_t>(spec.length), kNoSlot);
+    LinksOf(record).assign(static_cast<size_t>(spec.length), kNoSlot);
     record.nfields = static_cast<uint32_t>(spec.length);
   }
   if (type == ObjectType::kList && spec.length > 0) {
@@ -349,11 +350,11 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
     // CPython's PyObject_GC_Del: deallocations pay back generation 0.
     if (counts_[0] > 0) --counts_[0];
   }
-  for (uint32_t target : record.links) {
+  for (uint32_t target : LinksOf(record)) {
     if (target != kNoSlot) Decref(target);
   }
-  record.links.clear();
-  record.links.shrink_to_fit();
+  LinksOf(record).clear();
+  LinksOf(record).shrink_to_fit();
   extras.field_names.clear();
   record.nfields = 0;
   extras.weakrefs.clear();
@@ -481,7 +482,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
   size_t index;
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (!absl::SimpleAtoi(field, &i) || i >= record.links.size()) {
+    if (!absl::SimpleAtoi(field, &i) || i >= LinksOf(record).size()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "a tuple of length ", extras.length, " has slots \"0\"..\"",
           extras.length - 1, "\", not \"", field, "\""));
@@ -504,14 +505,14 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
       }
       // ResizeItems does not move records_, so `record` stays valid.
       extras.field_names.push_back(name);
-      record.links.insert(record.links.begin() + record.nfields, kNoSlot);
+      LinksOf(record).insert(LinksOf(record).begin() + record.nfields, kNoSlot);
       index = record.nfields++;
     }
   }
   LinkResult result;
   Incref(to);  // first, so replacing a field by itself keeps it alive
-  const uint32_t previous = record.links[index];
-  record.links[index] = to;
+  const uint32_t previous = LinksOf(record)[index];
+  LinksOf(record)[index] = to;
   if (previous != kNoSlot) {
     result.replaced = HandleOf(previous);
     Decref(previous);
@@ -534,25 +535,25 @@ absl::StatusOr<LinkResult> ObjectHeap::Append(Handle source, Handle target) {
   }
   LinkResult result;
   if (record.type == ObjectType::kTuple) {
-    auto empty = std::find(record.links.begin(), record.links.end(), kNoSlot);
-    if (empty == record.links.end()) {
+    auto empty = std::find(LinksOf(record).begin(), LinksOf(record).end(), kNoSlot);
+    if (empty == LinksOf(record).end()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "tuple ", source, " has all its ", extras.length,
           " slots filled: set a slot by index to replace one"));
     }
     *empty = *to;
   } else if (record.type == ObjectType::kSet &&
-             std::find(record.links.begin(), record.links.end(), *to) !=
-                 record.links.end()) {
+             std::find(LinksOf(record).begin(), LinksOf(record).end(), *to) !=
+                 LinksOf(record).end()) {
     // Adding a member a set already has changes nothing.
     result.target_refcount = records_[*to].refcount;
     return result;
   } else {
     const int64_t entries =
-        static_cast<int64_t>(record.links.size() - record.nfields) + 1;
+        static_cast<int64_t>(LinksOf(record).size() - record.nfields) + 1;
     absl::Status grown = ResizeItems(*from, entries);
     if (!grown.ok()) return grown;
-    record.links.push_back(*to);
+    LinksOf(record).push_back(*to);
   }
   Incref(*to);
   result.target_refcount = records_[*to].refcount;
@@ -565,11 +566,11 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   if (!from.ok()) return from.status();
   ObjectRecord& record = records_[*from];
   ObjectExtras& extras = extras_[*from];
-  size_t index = record.links.size();
+  size_t index = LinksOf(record).size();
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (absl::SimpleAtoi(field, &i) && i < record.links.size() &&
-        record.links[i] != kNoSlot) {
+    if (absl::SimpleAtoi(field, &i) && i < LinksOf(record).size() &&
+        LinksOf(record)[i] != kNoSlot) {
       index = static_cast<size_t>(i);
     }
   } else {
@@ -580,15 +581,15 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
       index = static_cast<size_t>(it - extras.field_names.begin());
     }
   }
-  if (index == record.links.size()) {
+  if (index == LinksOf(record).size()) {
     return absl::NotFoundError(absl::StrCat("object ", source,
                                             " has no field \"", field, "\""));
   }
-  const uint32_t target = record.links[index];
+  const uint32_t target = LinksOf(record)[index];
   if (record.type == ObjectType::kTuple) {
-    record.links[index] = kNoSlot;
+    LinksOf(record)[index] = kNoSlot;
   } else {
-    record.links.erase(record.links.begin() + index);
+    LinksOf(record).erase(LinksOf(record).begin() + index);
     extras.field_names.erase(extras.field_names.begin() + index);
     --record.nfields;
   }
@@ -613,16 +614,16 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
         "only lists and sets remove items; object ", source, " is a ",
         ObjectTypeName(record.type)));
   }
-  auto it = std::find(record.links.begin() + record.nfields,
-                      record.links.end(), *target);
-  if (it == record.links.end()) {
+  auto it = std::find(LinksOf(record).begin() + record.nfields,
+                      LinksOf(record).end(), *target);
+  if (it == LinksOf(record).end()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "object ", item, " is not an item of ", source,
         " (list.remove(x): x not in list)"));
   }
-  record.links.erase(it);
+  LinksOf(record).erase(it);
   const int64_t entries =
-      static_cast<int64_t>(record.links.size() - record.nfields);
+      static_cast<int64_t>(LinksOf(record).size() - record.nfields);
   absl::Status resized = ResizeItems(*from, entries);
   UnlinkResult result;
   result.released = item;
@@ -695,8 +696,8 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
   info.refcount = record.refcount;
   info.tracked = record.generation != kUntracked;
   info.generation = record.generation;
-  for (size_t i = 0; i < record.links.size(); ++i) {
-    const uint32_t target = record.links[i];
+  for (size_t i = 0; i < LinksOf(record).size(); ++i) {
+    const uint32_t target = LinksOf(record)[i];
     if (i < record.nfields) {
       if (target == kNoSlot) continue;
       info.fields.push_back(FieldLink{record.type == ObjectType::kTuple
@@ -712,8 +713,8 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
   for (uint32_t s = 0; s < records_.size(); ++s) {
     const ObjectRecord& other = records_[s];
     if (other.block == nullptr) continue;
-    if (std::find(other.links.begin(), other.links.end(), *slot) !=
-        other.links.end()) {
+    if (std::find(LinksOf(other).begin(), LinksOf(other).end(), *slot) !=
+        LinksOf(other).end()) {
       info.referrers.push_back(HandleOf(s));
     }
   }

@@ -329,28 +329,35 @@ class ObjectHeap {
   // count, the scratch gc_refs, the links and the generation. Everything
   // else about an object is in its ObjectExtras, read by the operations
   // that need it.
-  struct alignas(64) ObjectRecord {
+  // What the collector reads for every object, 40 bytes: the count, the
+  // scratch gc_refs and the generation. The links are in links_ (read by
+  // the passes that follow references), everything else about an object in
+  // its ObjectExtras, read by the operations that need it. Small records
+  // matter: a full collection of a million objects is bound by the bytes
+  // its passes touch.
+  struct ObjectRecord {
     int64_t refcount = 0;
     // Scratch for the collector: gc_refs, or -1 once found reachable.
     int64_t gc_refs = 0;
     void* block = nullptr;           // null: the slot is free
-    // Outgoing links: fields first (names in ObjectExtras::field_names),
-    // then items. A tuple's slots are all fields; kNoSlot marks an empty
-    // tuple slot.
-    absl::InlinedVector<uint32_t, 2> links;
     uint32_t reuse = 1;              // the handle's high half
     uint32_t gen_position = 0;       // index in its generation's vector
+    // Fields come first in the links, then items.
     uint32_t nfields = 0;
     int8_t generation = kUntracked;  // 0..2, 3 permanent, -1 untracked
     ObjectType type = ObjectType::kObject;
-    // Flags, one byte: the ones the collector tests for every object live
-    // here so that it need not read the object's extras.
+    // Flags the collector tests for every object live here so that it
+    // need not read the object's extras.
     bool finalized : 1 = false;
     bool in_garbage_list : 1 = false;
     bool has_finalizer : 1 = false;
     bool has_weakrefs : 1 = false;
   };
-  static_assert(sizeof(ObjectRecord) == 64);
+  static_assert(sizeof(ObjectRecord) == 40);
+
+  // Outgoing links: fields first (names in ObjectExtras::field_names), then
+  // items. A tuple's slots are all fields; kNoSlot marks an empty one.
+  using Links = absl::InlinedVector<uint32_t, 2>;
 
   struct ObjectExtras {
     void* items_block = nullptr;     // list/dict/set items allocation
@@ -365,6 +372,12 @@ class ObjectHeap {
     std::vector<WeakRefId> weakrefs;
   };
 
+  Links& LinksOf(const ObjectRecord& record) {
+    return links_[&record - records_.data()];
+  }
+  const Links& LinksOf(const ObjectRecord& record) const {
+    return links_[&record - records_.data()];
+  }
   ObjectExtras& ExtrasOf(const ObjectRecord& record) {
     return extras_[&record - records_.data()];
   }
@@ -431,6 +444,7 @@ class ObjectHeap {
   // Field names, interned: id -> name and name -> id.
   std::vector<std::string> names_;
   absl::flat_hash_map<std::string, uint32_t> name_ids_;
+  std::vector<Links> links_;          // parallel to records_
   std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;
   int64_t live_objects_ = 0;

@@ -34,7 +34,7 @@ absl::Status ObjectHeap::Verify() const {
     const ObjectExtras& extras = extras_[slot];
     if (record.block == nullptr) continue;
     ++live;
-    for (uint32_t target : record.links) {
+    for (uint32_t target : LinksOf(record)) {
       if (target == kNoSlot) continue;
       if (target >= records_.size() || records_[target].block == nullptr) {
         return Broken("object %d links to freed slot %d", slot, target);
@@ -116,13 +116,13 @@ absl::Status ObjectHeap::Verify() const {
                     in_generation[slot]);
     }
     if (record.type == ObjectType::kTuple) {
-      if (record.links.size() != static_cast<size_t>(extras.length) ||
-          record.nfields != record.links.size()) {
+      if (LinksOf(record).size() != static_cast<size_t>(extras.length) ||
+          record.nfields != LinksOf(record).size()) {
         return Broken("tuple %d has %d slots, length %d", slot,
-                      record.links.size(), extras.length);
+                      LinksOf(record).size(), extras.length);
       }
     } else if (extras.field_names.size() != record.nfields ||
-               record.nfields > record.links.size()) {
+               record.nfields > LinksOf(record).size()) {
       return Broken("object %d: %d field names for %d fields", slot,
                     extras.field_names.size(), record.nfields);
     }
