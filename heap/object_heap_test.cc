@@ -305,6 +305,22 @@ TEST(ObjectHeapTest, ListOfAMillionItemsIsFreed) {
   ExpectValid(heap);
 }
 
+TEST(ObjectHeapTest, ListOfAMillionItemsInACycleIsCollected) {
+  ObjectHeap heap(Options());
+  const Handle list = New(heap, ObjectType::kList);
+  for (int i = 0; i < 1000000; ++i) {
+    const Handle item = New(heap, ObjectType::kList);
+    ASSERT_TRUE(heap.Append(list, item).ok());
+    ASSERT_TRUE(heap.Append(item, list).ok());  // each item refers back
+    ASSERT_TRUE(heap.DecRef(kAlice, item).ok());
+  }
+  EXPECT_EQ(heap.DecRef(kAlice, list)->objects_freed, 0);
+  EXPECT_EQ(heap.Collect(2)->collected, 1000001);
+  EXPECT_EQ(heap.Stats().objects, 0);
+  EXPECT_EQ(heap.AllocatorStatistics().raw.blocks_in_use, 0u);
+  ExpectValid(heap);
+}
+
 TEST(ObjectHeapTest, DeepRingIsCollected) {
   ObjectHeap heap(Options());
   const Handle head = NewObject(heap);
