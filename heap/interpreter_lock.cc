@@ -16,6 +16,7 @@ struct InterpreterLock::Waiter {
   std::condition_variable cv;
   Waiter* next = nullptr;
   bool granted = false;
+  uint32_t kind = 0;
 };
 
 absl::StatusOr<LockPolicy> ParseLockPolicy(absl::string_view name) {
@@ -136,21 +137,22 @@ void InterpreterLock::AcquireSlow(uint32_t kind_id) {
   if (queue_head_ != nullptr || !TryTake()) {
     waited = true;
     const uint64_t grants_before = grants_;
-    AddWaiter();
+    AddWaiter(kind_id);
     EngageSlowPath();
     if (policy_ == LockPolicy::kFifo) {
       Waiter self;
-      WaitInQueue(guard, &self);
+      self.kind = kind_id;
+      WaitInQueue(guard, &self, kind_id);
       if (self.granted) {
         // The releaser kept the word held for us and counted us out of the
         // waiters when it did.
         handoff_pending_ = false;
       } else {
-        RemoveWaiter();
+        RemoveWaiter(kind_id);
       }
     } else {
-      WaitForRelease(guard);
-      RemoveWaiter();
+      WaitForRelease(guard, kind_id);
+      RemoveWaiter(kind_id);
     }
     const uint64_t bypassed = grants_ - grants_before;
     if (bypassed > stats_.max_bypassed.load(std::memory_order_relaxed)) {
@@ -165,6 +167,7 @@ void InterpreterLock::AcquireSlow(uint32_t kind_id) {
   if (last_holder_.load(std::memory_order_relaxed) != me) {
     last_holder_.store(me, std::memory_order_relaxed);
     LockStats::Bump(switch_number_);
+    LockStats::Bump(stats_.kind(kind_id).handoffs);
     if (switch_waiters_ > 0) switch_cond_.notify_all();
   }
   // A pending drop request was meant for the previous holder.
@@ -183,7 +186,8 @@ void InterpreterLock::AcquireSlow(uint32_t kind_id) {
 }
 
 // take_gil's loop (cpython), or a plain condition wait (barging).
-void InterpreterLock::WaitForRelease(std::unique_lock<std::mutex>& guard) {
+void InterpreterLock::WaitForRelease(std::unique_lock<std::mutex>& guard,
+                                     uint32_t kind_id) {
   // The slow path is engaged: from here on every release signals cond_.
   // (A thread that read slow_ == 0 just before may still take the word with
   // its fast compare-and-swap once; it then releases through the slow path.)
@@ -206,14 +210,14 @@ void InterpreterLock::WaitForRelease(std::unique_lock<std::mutex>& guard) {
     if (timed_out && word_.load(std::memory_order_relaxed) != 0 &&
         switch_number_.load(std::memory_order_relaxed) ==
             saved_switch_number) {
-      RequestDrop();
+      RequestDrop(kind_id);
     }
   }
 }
 
 // fifo: queue at the tail; a release hands the lock to the head.
 void InterpreterLock::WaitInQueue(std::unique_lock<std::mutex>& guard,
-                                  Waiter* self) {
+                                  Waiter* self, uint32_t kind_id) {
   // Released while we engaged the slow path, with nobody ahead of us.
   if (queue_head_ == nullptr && TryTake()) return;
   if (queue_tail_ != nullptr) {
@@ -234,18 +238,19 @@ void InterpreterLock::WaitInQueue(std::unique_lock<std::mutex>& guard,
     if (!self->granted && timed_out &&
         switch_number_.load(std::memory_order_relaxed) ==
             saved_switch_number) {
-      RequestDrop();
+      RequestDrop(kind_id);
     }
   }
 }
 
-void InterpreterLock::RequestDrop() {
+void InterpreterLock::RequestDrop(uint32_t waiter_kind) {
   if (handoff_pending_ || drop_request_.load(std::memory_order_relaxed) != 0) {
     return;
   }
   drop_request_.store(1, std::memory_order_relaxed);
   drop_requested_at_ = TickClock::Now();
   LockStats::Bump(stats_.drop_requests);
+  LockStats::Bump(stats_.kind(waiter_kind).drop_requests);
 }
 
 void InterpreterLock::GrantHead(bool answering_drop) {
@@ -256,8 +261,11 @@ void InterpreterLock::GrantHead(bool answering_drop) {
   if (queue_head_ == nullptr) queue_tail_ = nullptr;
   next->granted = true;
   handoff_pending_ = true;
-  RemoveWaiter();  // it holds the lock now, even before it wakes
-  if (answering_drop) LockStats::Bump(stats_.forced_switches);
+  RemoveWaiter(next->kind);  // it holds the lock now, even before it wakes
+  if (answering_drop) {
+    LockStats::Bump(stats_.forced_switches);
+    LockStats::Bump(stats_.kind(holder_kind_).forced_switches);
+  }
   // Under mu_: the waiter cannot return (and free its node) before we unlock.
   next->cv.notify_one();
 }
@@ -288,6 +296,7 @@ void InterpreterLock::ReleaseSlow() {
       last_holder_.load(std::memory_order_relaxed) == me) {
     drop_request_.store(0, std::memory_order_relaxed);
     LockStats::Bump(stats_.forced_switches);
+    LockStats::Bump(stats_.kind(holder_kind_).forced_switches);
     ++switch_waiters_;
     // CPython waits once; a loop also survives spurious wake-ups. Waiters
     // never give up, and the one just signalled will take the lock.
@@ -344,19 +353,28 @@ void InterpreterLock::UpdateSlowPath() {
   }
 }
 
-void InterpreterLock::AddWaiter() {
+void InterpreterLock::AddWaiter(uint32_t kind_id) {
   ++waiters_;
   const uint64_t n = static_cast<uint64_t>(waiters_);
   stats_.waiters_current.store(n, std::memory_order_relaxed);
   if (n > stats_.waiters_peak.load(std::memory_order_relaxed)) {
     stats_.waiters_peak.store(n, std::memory_order_relaxed);
   }
+  RequestKindCounters& k = stats_.kind(kind_id);
+  const uint64_t of_kind = k.waiters_current.load(std::memory_order_relaxed) + 1;
+  k.waiters_current.store(of_kind, std::memory_order_relaxed);
+  if (of_kind > k.waiters_peak.load(std::memory_order_relaxed)) {
+    k.waiters_peak.store(of_kind, std::memory_order_relaxed);
+  }
 }
 
-void InterpreterLock::RemoveWaiter() {
+void InterpreterLock::RemoveWaiter(uint32_t kind_id) {
   --waiters_;
   stats_.waiters_current.store(static_cast<uint64_t>(waiters_),
                                std::memory_order_relaxed);
+  RequestKindCounters& k = stats_.kind(kind_id);
+  k.waiters_current.store(k.waiters_current.load(std::memory_order_relaxed) - 1,
+                          std::memory_order_relaxed);
 }
 
 LockStatsSnapshot InterpreterLock::Stats() const {

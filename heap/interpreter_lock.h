@@ -226,11 +226,12 @@ class ABSL_LOCKABLE InterpreterLock {
   // Bookkeeping of an acquisition that did not wait. Runs as the holder.
   void OnFastAcquire(uint32_t kind_id) {
     const uintptr_t me = ThreadToken();
+    RequestKindCounters& k = stats_.kind(kind_id);
     if (last_holder_.load(std::memory_order_relaxed) != me) {
       last_holder_.store(me, std::memory_order_relaxed);
       LockStats::Bump(switch_number_);
+      LockStats::Bump(k.handoffs);
     }
-    RequestKindCounters& k = stats_.kind(kind_id);
     const uint64_t n = k.acquisitions.load(std::memory_order_relaxed);
     k.acquisitions.store(n + 1, std::memory_order_relaxed);
     k.wait.RecordZero();
@@ -265,8 +266,9 @@ class ABSL_LOCKABLE InterpreterLock {
   // The waits of AcquireSlow, by policy, with mu_ held. WaitForRelease
   // returns once the caller took the lock; WaitInQueue once the caller took
   // it or was handed it (self->granted).
-  void WaitForRelease(std::unique_lock<std::mutex>& guard);
-  void WaitInQueue(std::unique_lock<std::mutex>& guard, Waiter* self);
+  void WaitForRelease(std::unique_lock<std::mutex>& guard, uint32_t kind_id);
+  void WaitInQueue(std::unique_lock<std::mutex>& guard, Waiter* self,
+                   uint32_t kind_id);
   // The one way a slow path takes the lock word: 0 -> 1.
   bool TryTake() {
     uint32_t expected = 0;
@@ -277,13 +279,13 @@ class ABSL_LOCKABLE InterpreterLock {
   // fifo: hands the held lock to the first waiter.
   void GrantHead(bool answering_drop);
   // A waiter's timed wait ran out with no hand-off: ask the holder to drop.
-  void RequestDrop();
+  void RequestDrop(uint32_t waiter_kind);
   // Sets slow_ (with the heavy fence) before a thread starts waiting, and
   // clears it once nobody waits and no fifo hand-off is in flight.
   void EngageSlowPath();
   void UpdateSlowPath();
-  void AddWaiter();
-  void RemoveWaiter();
+  void AddWaiter(uint32_t kind_id);
+  void RemoveWaiter(uint32_t kind_id);
 
   const LockPolicy policy_;
   const uint32_t sample_mask_;  // hold_sample_period - 1

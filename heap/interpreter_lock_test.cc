@@ -589,6 +589,21 @@ TEST_P(StatsAddUpTest, TotalsEqualSumsAndHistogramsCountEverything) {
   }
   EXPECT_EQ(s.acquisitions, acquisitions);
   EXPECT_EQ(s.contended, contended);
+  // The other counters are broken down by kind too, and add up.
+  uint64_t handoffs = 0, drop_requests = 0, forced = 0, waiting = 0;
+  for (const RequestKindStats& k : s.kinds) {
+    handoffs += k.handoffs;
+    drop_requests += k.drop_requests;
+    forced += k.forced_switches;
+    waiting += k.waiters_current;
+    EXPECT_LE(k.waiters_peak, s.waiters_peak) << k.name;
+    EXPECT_LE(k.handoffs, k.acquisitions) << k.name;
+  }
+  EXPECT_EQ(s.handoffs, handoffs);
+  EXPECT_EQ(s.drop_requests, drop_requests);
+  EXPECT_EQ(s.forced_switches, forced);
+  EXPECT_EQ(waiting, 0u) << "nobody waits at rest";
+  EXPECT_EQ(s.waiters_current, 0u);
   EXPECT_EQ(s.wait.count, s.acquisitions);
   EXPECT_EQ(s.hold.count, s.acquisitions);
   EXPECT_EQ(waits, s.acquisitions);
@@ -627,7 +642,8 @@ TEST(LockStatsTest, ToStringHasNameValueLines) {
   for (const char* line :
        {"lock_policy:cpython\n", "lock_switch_interval_us:5000\n",
         "lock_acquisitions:1\n", "lock_contended:0\n", "lock_handoffs:1\n",
-        "kind_Alloc:acquisitions=1 contended=0\n"}) {
+        "kind_Alloc:acquisitions=1 contended=0 handoffs=1 drop_requests=0 "
+        "forced_switches=0 waiters_current=0 waiters_peak=0\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }

@@ -39,6 +39,11 @@ void LockStats::Snapshot(double ns_per_tick, LockStatsSnapshot* out) const {
     row.contended = k.contended.load(std::memory_order_relaxed);
     row.wait = k.wait.Summarize(ns_per_tick);
     row.hold = k.hold.Summarize(ns_per_tick);
+    row.handoffs = k.handoffs.load(std::memory_order_relaxed);
+    row.drop_requests = k.drop_requests.load(std::memory_order_relaxed);
+    row.forced_switches = k.forced_switches.load(std::memory_order_relaxed);
+    row.waiters_current = k.waiters_current.load(std::memory_order_relaxed);
+    row.waiters_peak = k.waiters_peak.load(std::memory_order_relaxed);
     out->acquisitions += row.acquisitions;
     out->contended += row.contended;
     wait->Add(k.wait);
@@ -76,7 +81,11 @@ std::string LockStatsSnapshot::ToString() const {
   absl::StrAppend(&s, "lock_drop_response:", drop_response.ToString(), "\n");
   for (const RequestKindStats& k : kinds) {
     absl::StrAppend(&s, "kind_", k.name, ":acquisitions=", k.acquisitions,
-                    " contended=", k.contended, "\n");
+                    " contended=", k.contended, " handoffs=", k.handoffs,
+                    " drop_requests=", k.drop_requests,
+                    " forced_switches=", k.forced_switches,
+                    " waiters_current=", k.waiters_current,
+                    " waiters_peak=", k.waiters_peak, "\n");
     absl::StrAppend(&s, "kind_", k.name, "_wait:", k.wait.ToString(), "\n");
     absl::StrAppend(&s, "kind_", k.name, "_hold:", k.hold.ToString(), "\n");
   }

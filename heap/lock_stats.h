@@ -12,7 +12,9 @@
 // latency_histogram.h for why that matters on the hot path):
 //
 //   per kind: acquisitions, wait, hold     the lock holder
-//   per kind: contended                    the lock holder
+//   per kind: contended, handoffs          the lock holder
+//   per kind: drop_requests,               the lock's internal mutex
+//     forced_switches, waiters
 //   drop_response                          the lock holder
 //   drop_requests, forced_switches,        the lock's internal mutex
 //   waiters_current, waiters_peak,
@@ -50,6 +52,14 @@ struct RequestKindStats {
   uint64_t contended = 0;  // acquisitions that found the lock taken
   LatencySummary wait;     // nanoseconds
   LatencySummary hold;     // nanoseconds
+  // Acquisitions of this kind by a thread other than the last holder.
+  uint64_t handoffs = 0;
+  // Drop requests made by waiters of this kind.
+  uint64_t drop_requests = 0;
+  // Releases by holders of this kind that had to go to another thread.
+  uint64_t forced_switches = 0;
+  uint64_t waiters_current = 0;
+  uint64_t waiters_peak = 0;
 };
 
 // Everything the lock knows about itself, read without taking it. Counters
@@ -58,6 +68,8 @@ struct RequestKindStats {
 // thread in Acquire or Release) every identity below holds exactly.
 //
 //   acquisitions == sum of kinds' acquisitions == wait.count
+//   handoffs, drop_requests, forced_switches, waiters_current == the sums
+//   of the kinds' (waiters_peak >= each kind's)
 //   hold.count == acquisitions, minus one while the lock is held
 //   contended <= acquisitions;  forced_switches <= drop_requests
 struct LockStatsSnapshot {
@@ -103,6 +115,13 @@ struct RequestKindCounters {
   std::atomic<uint64_t> contended{0};
   LatencyHistogram wait;  // ticks
   LatencyHistogram hold;  // ticks
+  // Written by the holder (handoffs) or under the lock's internal mutex
+  // (the rest): one writer at a time, as the counters above.
+  std::atomic<uint64_t> handoffs{0};
+  std::atomic<uint64_t> drop_requests{0};
+  std::atomic<uint64_t> forced_switches{0};
+  std::atomic<uint64_t> waiters_current{0};
+  std::atomic<uint64_t> waiters_peak{0};
   // The last timed hold, counted again for each hold that is not timed.
   // Only the lock holder reads or writes these.
   uint64_t last_hold = 0;
