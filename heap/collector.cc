@@ -189,7 +189,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       record.gc_refs = -1;
       // Objects without links have nothing to propagate: not queued, which
       // spares a second visit to every leaf of a large structure.
-      if (!LinksOf(record).empty()) work.push_back(slot);
+      if (record.has_links) work.push_back(slot);
     }
   }
   while (!work.empty()) {
@@ -200,7 +200,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       ObjectRecord& referent = records_[target];
       if (referent.gc_refs >= 0) {
         referent.gc_refs = -1;
-        if (!LinksOf(referent).empty()) work.push_back(target);
+        if (referent.has_links) work.push_back(target);
       }
     }
   }
@@ -331,6 +331,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       LinksOf(record).assign(links.size(), kNoSlot);
       record.nfields = static_cast<uint32_t>(links.size());
     }
+    LinksChanged(record);
     for (uint32_t target : links) {
       if (target != kNoSlot) Decref(target);
     }

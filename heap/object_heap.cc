@@ -213,12 +213,14 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
   extras.external = 1;
   record.nfields = 0;
   LinksOf(record).clear();
+  LinksChanged(record);
   extras.field_names.clear();
   extras.finalizer = spec.finalizer;
   extras.finalizer_owner = owner;
   if (type == ObjectType::kTuple) {
     // A tuple's slots exist from the start, empty.
     LinksOf(record).assign(static_cast<size_t>(spec.length), kNoSlot);
+    LinksChanged(record);
     record.nfields = static_cast<uint32_t>(spec.length);
   }
   if (type == ObjectType::kList && spec.length > 0) {
@@ -354,6 +356,7 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
     if (target != kNoSlot) Decref(target);
   }
   LinksOf(record).clear();
+  LinksChanged(record);
   LinksOf(record).shrink_to_fit();
   extras.field_names.clear();
   record.nfields = 0;
@@ -506,6 +509,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
       // ResizeItems does not move records_, so `record` stays valid.
       extras.field_names.push_back(name);
       LinksOf(record).insert(LinksOf(record).begin() + record.nfields, kNoSlot);
+      LinksChanged(record);
       index = record.nfields++;
     }
   }
@@ -554,6 +558,7 @@ absl::StatusOr<LinkResult> ObjectHeap::Append(Handle source, Handle target) {
     absl::Status grown = ResizeItems(*from, entries);
     if (!grown.ok()) return grown;
     LinksOf(record).push_back(*to);
+    LinksChanged(record);
   }
   Incref(*to);
   result.target_refcount = records_[*to].refcount;
@@ -590,6 +595,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     LinksOf(record)[index] = kNoSlot;
   } else {
     LinksOf(record).erase(LinksOf(record).begin() + index);
+    LinksChanged(record);
     extras.field_names.erase(extras.field_names.begin() + index);
     --record.nfields;
   }
@@ -622,6 +628,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
         " (list.remove(x): x not in list)"));
   }
   LinksOf(record).erase(it);
+  LinksChanged(record);
   const int64_t entries =
       static_cast<int64_t>(LinksOf(record).size() - record.nfields);
   absl::Status resized = ResizeItems(*from, entries);

@@ -352,6 +352,9 @@ class ObjectHeap {
     bool in_garbage_list : 1 = false;
     bool has_finalizer : 1 = false;
     bool has_weakrefs : 1 = false;
+    // !LinksOf(record).empty(): lets the collector skip leaves without
+    // reading their links.
+    bool has_links : 1 = false;
   };
   static_assert(sizeof(ObjectRecord) == 40);
 
@@ -372,6 +375,10 @@ class ObjectHeap {
     std::vector<WeakRefId> weakrefs;
   };
 
+  // Call after changing an object's links.
+  void LinksChanged(ObjectRecord& record) {
+    record.has_links = !LinksOf(record).empty();
+  }
   Links& LinksOf(const ObjectRecord& record) {
     return links_[&record - records_.data()];
   }

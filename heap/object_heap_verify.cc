@@ -133,7 +133,8 @@ absl::Status ObjectHeap::Verify() const {
                     extras.capacity,
                     extras.items_block ? "present" : "missing");
     }
-    if (record.has_weakrefs == extras.weakrefs.empty() ||
+    if (record.has_links == LinksOf(record).empty() ||
+        record.has_weakrefs == extras.weakrefs.empty() ||
         record.has_finalizer !=
             (extras.finalizer.action != Finalizer::Action::kNone)) {
       return Broken("object %d: its flags disagree with its extras", slot);
