@@ -62,6 +62,7 @@ HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
   kinds.unfreeze = lock.RegisterKind("Unfreeze");
   kinds.stats = lock.RegisterKind("Stats");
   kinds.session_reaper = lock.RegisterKind("SessionReaper");
+  kinds.ping = lock.RegisterKind("Ping");
   return kinds;
 }
 
@@ -102,14 +103,25 @@ grpc::ServerUnaryReactor* HeapService::Ping(
     grpc::CallbackServerContext* context, const v1::PingRequest* request,
     v1::PingResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // TODO(sessions): renew request->session_id()'s lease once sessions exist;
-  // until then the field is accepted and ignored.
   if (request->payload().size() > kMaxPingPayload) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         absl::StrCat("Ping payload is ", request->payload().size(),
                      " bytes; at most ", kMaxPingPayload, " (64 KiB)")));
     return reactor;
+  }
+  // A keep-alive: renews the lease of the session it names. Without one,
+  // Ping stays the empty round trip and never touches the lock.
+  if (!request->session_id().empty()) {
+    absl::Status status;
+    {
+      InterpreterLockHolder holder(&interp_.lock(), kinds_.ping);
+      status = sessions_.Renew(interp_.heap(), request->session_id()).status();
+    }
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
   }
   response->set_payload(request->payload());
   response->set_server_time_unix_ns(UnixNanosNow());

@@ -4,7 +4,9 @@
 // heap and the result into a response. It serves:
 //
 //   Ping          echoes the payload (at most 64 KiB, else INVALID_ARGUMENT)
-//                 with the server's clock and version.
+//                 with the server's clock and version; with a session_id,
+//                 renews that session's lease (under the lock; NOT_FOUND if
+//                 unknown or expired), without one never takes the lock.
 //   OpenSession / CloseSession, Allocate, IncRef, DecRef, Link, Unlink,
 //   Collect, Inspect, GetGcConfig, SetGcConfig, Freeze, Unfreeze
 //                 the heap, through sessions (session_manager.h). Each runs
@@ -150,7 +152,7 @@ class HeapService final : public v1::Heap::CallbackService {
   struct Kinds {
     RequestKind open_session, close_session, allocate, incref, decref, link,
         unlink, collect, inspect, get_gc_config, set_gc_config, freeze,
-        unfreeze, stats, session_reaper;
+        unfreeze, stats, session_reaper, ping;
   };
   static Kinds RegisterKinds(InterpreterLock& lock);
 

@@ -531,6 +531,23 @@ TEST_F(ServiceTest, CallsRenewTheLease) {
   }
 }
 
+TEST_F(ServiceTest, PingWithASessionRenewsItsLease) {
+  Start({"--max_session_ttl_ms=1000"});
+  const std::string session = Open(400);
+  v1::PingRequest ping;
+  ping.set_session_id(session);
+  v1::PingResponse pong;
+  for (int i = 0; i < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const grpc::Status status = Call(&v1::Heap::Stub::Ping, ping, &pong);
+    ASSERT_TRUE(status.ok()) << i << ": " << Describe(status);
+  }
+  ping.set_session_id("no-such-session");
+  EXPECT_EQ(Call(&v1::Heap::Stub::Ping, ping, &pong).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Stats().server().sessions_expired_total(), 0);
+}
+
 // --- the collector's configuration ----------------------------------------------
 
 TEST_F(ServiceTest, GcConfigFreezeAndUnfreeze) {
