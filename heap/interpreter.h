@@ -9,37 +9,36 @@
 //   bazel build --config=thread_safety //heap/...
 //
 // (g++ ignores the annotations; the config builds with clang and
-// -Werror=thread-safety.) Objects, reference counts and the collector join
-// the allocator here as they arrive, each ABSL_GUARDED_BY(lock_).
+// -Werror=thread-safety.) The protected state is the ObjectHeap: objects,
+// reference counts, the collector and the allocator under them.
 //
 // Example:
-//   heapd::Interpreter interp(heapd::AllocatorLayout::Classic(), {});
+//   heapd::Interpreter interp(heapd::ObjectHeapOptions{}, {});
 //   const heapd::RequestKind kind = interp.lock().RegisterKind("Allocate");
 //   {
 //     heapd::InterpreterLockHolder holder(&interp.lock(), kind);
-//     void* p = interp.allocator().Allocate(40);
-//     interp.allocator().Free(p);
+//     auto object = interp.heap().Allocate(owner, {.type = ObjectType::kList});
+//     interp.heap().CollectIfScheduled();  // the request's safe point
 //   }
 //   // A long request: a safe point between operations, so that a waiter
 //   // that asked for the lock gets it within about one switch interval.
-//   interp.RunBatch(kind, ops.size(), [&](Allocator& a, size_t i) { ... });
+//   interp.RunBatch(kind, ops.size(), [&](ObjectHeap& heap, size_t i) { ... });
 #ifndef HEAPD_HEAP_INTERPRETER_H_
 #define HEAPD_HEAP_INTERPRETER_H_
 
 #include <cstddef>
 
 #include "absl/base/thread_annotations.h"
-#include "heap/allocator.h"
 #include "heap/interpreter_lock.h"
-#include "heap/layout.h"
+#include "heap/object_heap.h"
 
 namespace heapd {
 
 class Interpreter {
  public:
-  Interpreter(const AllocatorLayout& layout,
+  Interpreter(const ObjectHeapOptions& heap_options,
               const InterpreterLockOptions& lock_options)
-      : lock_(lock_options), allocator_(layout) {}
+      : lock_(lock_options), heap_(heap_options) {}
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
@@ -48,15 +47,14 @@ class Interpreter {
     return lock_;
   }
 
-  // The heap's memory. REQUIRES: the caller holds lock().
-  Allocator& allocator() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
-    return allocator_;
-  }
-  const Allocator& allocator() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
-    return allocator_;
+  // The heap: objects, references, the collector and their memory.
+  // REQUIRES: the caller holds lock().
+  ObjectHeap& heap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) { return heap_; }
+  const ObjectHeap& heap() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    return heap_;
   }
 
-  // Runs op(allocator, i) for i = 0 .. n-1 as one request of `kind`: takes
+  // Runs op(heap, i) for i = 0 .. n-1 as one request of `kind`: takes
   // the lock, passes a safe point before every operation but the first, and
   // releases. Returns how many times it let a waiter in. An operation must
   // not keep pointers into state another request may change across a safe
@@ -67,14 +65,14 @@ class Interpreter {
     int yields = 0;
     for (size_t i = 0; i < n; ++i) {
       if (i > 0 && lock_.SafePoint()) ++yields;
-      op(allocator_, i);
+      op(heap_, i);
     }
     return yields;
   }
 
  private:
   InterpreterLock lock_;
-  Allocator allocator_ ABSL_GUARDED_BY(lock_);
+  ObjectHeap heap_ ABSL_GUARDED_BY(lock_);
 };
 
 }  // namespace heapd

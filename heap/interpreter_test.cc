@@ -12,60 +12,74 @@
 namespace heapd {
 namespace {
 
-TEST(InterpreterTest, AllocatorIsReachedUnderTheLock) {
-  Interpreter interp(AllocatorLayout::Classic(), {});
+TEST(InterpreterTest, HeapIsReachedUnderTheLock) {
+  Interpreter interp(ObjectHeapOptions{}, {});
   const RequestKind kind = interp.lock().RegisterKind("Allocate");
   {
     InterpreterLockHolder holder(&interp.lock(), kind);
-    void* p = interp.allocator().Allocate(40);
-    ASSERT_NE(p, nullptr);
-    interp.allocator().Free(p);
-    EXPECT_TRUE(interp.allocator().Verify().ok());
+    AllocateSpec spec;
+    spec.type = ObjectType::kObject;
+    absl::StatusOr<Allocated> object = interp.heap().Allocate(1, spec);
+    ASSERT_TRUE(object.ok()) << object.status();
+    absl::StatusOr<RefCountResult> dropped =
+        interp.heap().DecRef(1, object->handle);
+    ASSERT_TRUE(dropped.ok()) << dropped.status();
+    EXPECT_EQ(dropped->objects_freed, 1);
+    EXPECT_TRUE(interp.heap().Verify().ok());
   }
   const LockStatsSnapshot s = interp.lock().Stats();
   EXPECT_EQ(s.kinds[kind.id()].acquisitions, 1u);
 }
 
-// Many threads allocating and freeing through one interpreter: the lock keeps
-// the (unsynchronized) allocator consistent.
+// Many threads allocating and dropping objects through one interpreter: the
+// lock keeps the (unsynchronized) heap consistent.
 TEST(InterpreterTest, ThreadsShareTheHeapThroughTheLock) {
-  Interpreter interp(AllocatorLayout::Classic(),
+  Interpreter interp(ObjectHeapOptions{},
                      {.switch_interval = absl::Microseconds(200)});
   constexpr int kThreads = 8;
   constexpr int kRequests = 200;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      std::vector<void*> mine;
+      const OwnerId owner = t + 1;
+      std::vector<Handle> mine;
       for (int i = 0; i < kRequests; ++i) {
-        interp.RunBatch(RequestKind(), 8, [&](Allocator& a, size_t j) {
-          mine.push_back(a.Allocate(1 + (t * 37 + i * 11 + j) % 600));
+        interp.RunBatch(RequestKind(), 8, [&](ObjectHeap& heap, size_t j) {
+          AllocateSpec spec;
+          spec.type = ObjectType::kBytes;
+          spec.length = static_cast<int64_t>((t * 37 + i * 11 + j) % 600);
+          absl::StatusOr<Allocated> object = heap.Allocate(owner, spec);
+          if (object.ok()) mine.push_back(object->handle);
         });
         interp.RunBatch(RequestKind(), mine.size(),
-                        [&](Allocator& a, size_t j) { a.Free(mine[j]); });
+                        [&](ObjectHeap& heap, size_t j) {
+                          (void)heap.DecRef(owner, mine[j]);
+                        });
         mine.clear();
       }
     });
   }
   for (std::thread& t : threads) t.join();
   InterpreterLockHolder holder(&interp.lock());
-  EXPECT_TRUE(interp.allocator().Verify().ok());
-  EXPECT_EQ(interp.allocator().Stats().small.allocations_total,
-            interp.allocator().Stats().small.frees_total);
+  EXPECT_TRUE(interp.heap().Verify().ok());
+  EXPECT_EQ(interp.heap().Stats().objects, 0);
+  const AllocatorStats stats = interp.heap().AllocatorStatistics();
+  EXPECT_EQ(stats.small.allocations_total, stats.small.frees_total);
 }
 
 // A batch lets a waiter in at the safe point after its drop request, and
 // finishes its own operations after.
 TEST(InterpreterTest, BatchYieldsAtSafePointToAWaiter) {
-  Interpreter interp(AllocatorLayout::Classic(),
+  Interpreter interp(ObjectHeapOptions{},
                      {.switch_interval = absl::Microseconds(200)});
   const RequestKind batch = interp.lock().RegisterKind("Batch");
   bool waiter_ran = false;  // guarded by interp.lock()
   std::thread waiter;
   std::vector<bool> waiter_ran_before_op;
-  const int yields = interp.RunBatch(batch, 3, [&](Allocator& a, size_t i) {
+  const int yields = interp.RunBatch(batch, 3, [&](ObjectHeap& heap, size_t i) {
     waiter_ran_before_op.push_back(waiter_ran);
-    a.Free(a.Allocate(64));
+    absl::StatusOr<Allocated> object = heap.Allocate(1, {});
+    if (object.ok()) (void)heap.DecRef(1, object->handle);
     if (i == 0) {
       waiter = std::thread([&] {
         InterpreterLockHolder holder(&interp.lock());

@@ -23,7 +23,7 @@ if "$CLANG" "${flags[@]}" heap/testdata/thread_safety_violation.cc 2>"$errors"; 
   exit 1
 fi
 for expected in \
-    "calling function 'allocator' requires holding mutex" \
+    "calling function 'heap' requires holding mutex" \
     "mutex 'interp.lock_' is still held at the end of function" \
     "calling function 'SafePoint' requires holding mutex"; do
   if ! grep -q "$expected" "$errors"; then

@@ -1,8 +1,12 @@
 #include "server/heap_service.h"
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/grpc_status.h"
+#include "server/object_translation.h"
 #include "server/stats_translation.h"
 #include "server/unimplemented.h"
 #include "server/version.h"
@@ -21,26 +25,103 @@ bool Wants(const v1::StatsRequest& request, v1::StatsSection section) {
   return false;
 }
 
+// Collections the collector section lists in `recent`.
+constexpr size_t kRecentCollections = 16;
+
+ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
+  ObjectHeapOptions heap;
+  heap.layout = options.layout;
+  heap.gc = options.gc;
+  return heap;
+}
+
+SessionManagerOptions SessionOptions(const HeapServiceOptions& options) {
+  SessionManagerOptions sessions;
+  sessions.max_ttl = options.max_session_ttl;
+  sessions.reap_interval = options.reap_interval;
+  return sessions;
+}
+
 }  // namespace
 
-HeapService::HeapService(const AllocatorLayout& layout)
+HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
+  Kinds kinds;
+  kinds.open_session = lock.RegisterKind("OpenSession");
+  kinds.close_session = lock.RegisterKind("CloseSession");
+  kinds.allocate = lock.RegisterKind("Allocate");
+  kinds.incref = lock.RegisterKind("IncRef");
+  kinds.decref = lock.RegisterKind("DecRef");
+  kinds.link = lock.RegisterKind("Link");
+  kinds.unlink = lock.RegisterKind("Unlink");
+  // A collection is a rare, long hold: time every one.
+  kinds.collect = lock.RegisterKind("Collect", {.time_every_hold = true});
+  kinds.inspect = lock.RegisterKind("Inspect");
+  kinds.get_gc_config = lock.RegisterKind("GetGcConfig");
+  kinds.set_gc_config = lock.RegisterKind("SetGcConfig");
+  kinds.freeze = lock.RegisterKind("Freeze");
+  kinds.unfreeze = lock.RegisterKind("Unfreeze");
+  kinds.stats = lock.RegisterKind("Stats");
+  kinds.session_reaper = lock.RegisterKind("SessionReaper");
+  kinds.ping = lock.RegisterKind("Ping");
+  return kinds;
+}
+
+HeapService::HeapService(const HeapServiceOptions& options)
     : started_(absl::Now()),
       started_steady_(std::chrono::steady_clock::now()),
-      layout_(layout),
-      allocator_(layout) {}
+      layout_(options.layout),
+      max_allocate_count_(options.max_allocate_count),
+      interp_(HeapOptions(options), options.lock),
+      kinds_(RegisterKinds(interp_.lock())),
+      sessions_(&interp_, SessionOptions(options)) {
+  sessions_.StartReaper(kinds_.session_reaper);
+}
+
+HeapService::~HeapService() { sessions_.StopReaper(); }
+
+template <typename Body>
+grpc::ServerUnaryReactor* HeapService::Serve(
+    grpc::CallbackServerContext* context, RequestKind kind,
+    const std::string& session_id, Body&& body) {
+  absl::Status status;
+  {
+    InterpreterLockHolder holder(&interp_.lock(), kind);
+    ObjectHeap& heap = interp_.heap();
+    absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, session_id);
+    status = owner.ok() ? body(heap, *owner) : owner.status();
+    // The end of the request is its safe point: a collection a threshold
+    // scheduled runs here, still under the lock, as CPython runs it at the
+    // next eval-breaker check.
+    heap.CollectIfScheduled();
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* HeapService::Ping(
     grpc::CallbackServerContext* context, const v1::PingRequest* request,
     v1::PingResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // TODO(sessions): renew request->session_id()'s lease once sessions exist;
-  // until then the field is accepted and ignored.
   if (request->payload().size() > kMaxPingPayload) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         absl::StrCat("Ping payload is ", request->payload().size(),
                      " bytes; at most ", kMaxPingPayload, " (64 KiB)")));
     return reactor;
+  }
+  // A keep-alive: renews the lease of the session it names. Without one,
+  // Ping stays the empty round trip and never touches the lock.
+  if (!request->session_id().empty()) {
+    absl::Status status;
+    {
+      InterpreterLockHolder holder(&interp_.lock(), kinds_.ping);
+      status = sessions_.Renew(interp_.heap(), request->session_id()).status();
+    }
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
   }
   response->set_payload(request->payload());
   response->set_server_time_unix_ns(UnixNanosNow());
@@ -53,15 +134,22 @@ grpc::ServerUnaryReactor* HeapService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
   const bool want_allocator = Wants(*request, v1::ALLOCATOR);
+  const bool want_objects = Wants(*request, v1::OBJECTS);
+  const bool want_collector = Wants(*request, v1::COLLECTOR);
 
-  // Only the copy happens under the lock; translating the copy to protobuf
+  // Only the copies happen under the lock; translating them to protobuf
   // does not need it.
   std::optional<AllocatorStats> allocator_stats;
+  std::optional<ObjectHeapStats> heap_stats;
+  std::vector<HeapEvent> events;
   uint64_t sequence;
   int64_t timestamp;
   {
-    std::lock_guard<std::mutex> lock(allocator_mutex_);
-    if (want_allocator) allocator_stats = allocator_.Stats();
+    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
+    const ObjectHeap& heap = interp_.heap();
+    if (want_allocator) allocator_stats = heap.AllocatorStatistics();
+    if (want_objects || want_collector) heap_stats = heap.Stats();
+    if (want_collector) events = heap.EventsSince(0);
     sequence = next_sequence_++;
     timestamp = UnixNanosNow();
   }
@@ -71,9 +159,26 @@ grpc::ServerUnaryReactor* HeapService::Stats(
   if (allocator_stats.has_value()) {
     ToProto(layout_, *allocator_stats, response->mutable_allocator());
   }
+  if (want_objects) ToProto(*heap_stats, response->mutable_objects());
+  if (want_collector) {
+    std::vector<HeapEvent> collections;
+    for (HeapEvent& event : events) {
+      if (event.kind == HeapEvent::Kind::kCollection) {
+        collections.push_back(std::move(event));
+      }
+    }
+    if (collections.size() > kRecentCollections) {
+      collections.erase(collections.begin(),
+                        collections.end() - kRecentCollections);
+    }
+    ToProto(*heap_stats, collections, response->mutable_collector());
+  }
+  // The lock's statistics are read without the lock.
+  if (Wants(*request, v1::LOCK)) {
+    ToProto(interp_.lock().Stats(), response->mutable_lock());
+  }
   if (Wants(*request, v1::SERVER)) FillServerStats(response->mutable_server());
-  // OBJECTS, COLLECTOR, LOCK and SLOWLOG stay empty: their subsystems do not
-  // exist in this build.
+  // SLOWLOG stays empty: there is no slow log yet.
 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
@@ -86,93 +191,263 @@ void HeapService::FillServerStats(v1::ServerStats* out) const {
   out->set_uptime_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::steady_clock::now() - started_steady_)
                          .count());
+  const SessionCounters sessions = sessions_.Counters();
+  out->set_sessions_open(sessions.open);
+  out->set_sessions_opened_total(sessions.opened_total);
+  out->set_sessions_closed_total(sessions.closed_total);
+  out->set_sessions_expired_total(sessions.expired_total);
+}
+
+// ---------------------------------------------------------------------------
+// Sessions.
+
+grpc::ServerUnaryReactor* HeapService::OpenSession(
+    grpc::CallbackServerContext* context,
+    const v1::OpenSessionRequest* request,
+    v1::OpenSessionResponse* response) {
+  absl::Status status;
+  {
+    // Opening touches no heap state, but goes through the lock like every
+    // session call so that its cost shows in the lock's per-kind figures.
+    InterpreterLockHolder holder(&interp_.lock(), kinds_.open_session);
+    absl::StatusOr<OpenedSession> opened = sessions_.Open(
+        request->client_name(), absl::Milliseconds(request->ttl_ms()));
+    if (opened.ok()) {
+      response->set_session_id(opened->id);
+      response->set_ttl_ms(absl::ToInt64Milliseconds(opened->ttl));
+      response->set_expires_at_unix_ns(absl::ToUnixNanos(opened->expires_at));
+    } else {
+      status = opened.status();
+    }
+    interp_.heap().CollectIfScheduled();
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* HeapService::CloseSession(
+    grpc::CallbackServerContext* context,
+    const v1::CloseSessionRequest* request,
+    v1::CloseSessionResponse* response) {
+  absl::Status status;
+  {
+    InterpreterLockHolder holder(&interp_.lock(), kinds_.close_session);
+    ObjectHeap& heap = interp_.heap();
+    absl::StatusOr<ReleaseResult> released =
+        sessions_.Close(heap, request->session_id());
+    if (released.ok()) {
+      response->set_references_released(released->references_released);
+      response->set_objects_freed(released->objects_freed);
+    } else {
+      status = released.status();
+    }
+    heap.CollectIfScheduled();
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// ---------------------------------------------------------------------------
+// Objects and references.
+
+grpc::ServerUnaryReactor* HeapService::Allocate(
+    grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
+    v1::AllocateResponse* response) {
+  return Serve(
+      context, kinds_.allocate, request->session_id(),
+      [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+        const int64_t count = request->count() == 0 ? 1 : request->count();
+        if (count > max_allocate_count_) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "count ", count, " is over this server's limit of ",
+              max_allocate_count_,
+              " objects per Allocate (--max_allocate_count); split the "
+              "request"));
+        }
+        absl::StatusOr<AllocateSpec> spec = AllocateSpecFromProto(
+            request->type(), request->length(), request->finalizer(),
+            request->weakref());
+        if (!spec.ok()) return spec.status();
+        for (int64_t i = 0; i < count; ++i) {
+          absl::StatusOr<Allocated> allocated = heap.Allocate(owner, *spec);
+          if (!allocated.ok()) {
+            // All or nothing: the session must not keep references it was
+            // never told about.
+            for (const v1::AllocatedObject& made : response->objects()) {
+              (void)heap.DecRef(owner, made.handle());
+            }
+            response->clear_objects();
+            return allocated.status();
+          }
+          ToProto(*allocated, response->add_objects());
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::IncRef(
+    grpc::CallbackServerContext* context, const v1::IncRefRequest* request,
+    v1::IncRefResponse* response) {
+  return Serve(context, kinds_.incref, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+                 absl::StatusOr<RefCountResult> result =
+                     heap.IncRef(owner, request->handle());
+                 if (!result.ok()) return result.status();
+                 response->set_refcount(result->refcount);
+                 response->set_session_references(result->owner_references);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* HeapService::DecRef(
+    grpc::CallbackServerContext* context, const v1::DecRefRequest* request,
+    v1::DecRefResponse* response) {
+  return Serve(context, kinds_.decref, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+                 absl::StatusOr<RefCountResult> result =
+                     heap.DecRef(owner, request->handle());
+                 if (!result.ok()) return result.status();
+                 response->set_refcount(result->refcount);
+                 response->set_session_references(result->owner_references);
+                 response->set_objects_freed(result->objects_freed);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* HeapService::Link(
+    grpc::CallbackServerContext* context, const v1::LinkRequest* request,
+    v1::LinkResponse* response) {
+  return Serve(
+      context, kinds_.link, request->session_id(),
+      [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+        absl::StatusOr<LinkResult> result;
+        if (request->slot_case() == v1::LinkRequest::kField) {
+          result = heap.SetField(request->source(), request->field(),
+                                 request->target());
+        } else if (request->slot_case() == v1::LinkRequest::kAppend &&
+                   request->append()) {
+          result = heap.Append(request->source(), request->target());
+        } else {
+          return absl::InvalidArgumentError(
+              "Link needs a slot: set `field` (source.field = target) or "
+              "`append: true` (source.append(target))");
+        }
+        if (!result.ok()) return result.status();
+        response->set_target_refcount(result->target_refcount);
+        response->set_replaced(result->replaced);
+        response->set_objects_freed(result->objects_freed);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::Unlink(
+    grpc::CallbackServerContext* context, const v1::UnlinkRequest* request,
+    v1::UnlinkResponse* response) {
+  return Serve(
+      context, kinds_.unlink, request->session_id(),
+      [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+        absl::StatusOr<UnlinkResult> result;
+        if (request->slot_case() == v1::UnlinkRequest::kField) {
+          result = heap.ClearField(request->source(), request->field());
+        } else if (request->slot_case() == v1::UnlinkRequest::kItem) {
+          result = heap.RemoveItem(request->source(), request->item());
+        } else {
+          return absl::InvalidArgumentError(
+              "Unlink needs a slot: set `field` (del source.field) or `item` "
+              "(source.remove(item))");
+        }
+        if (!result.ok()) return result.status();
+        response->set_released(result->released);
+        response->set_released_refcount(result->released_refcount);
+        response->set_objects_freed(result->objects_freed);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::Inspect(
+    grpc::CallbackServerContext* context, const v1::InspectRequest* request,
+    v1::InspectResponse* response) {
+  return Serve(context, kinds_.inspect, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+                 absl::StatusOr<ObjectInfo> info =
+                     heap.Inspect(request->handle(), owner);
+                 if (!info.ok()) return info.status();
+                 ToProto(*info, response->mutable_object());
+                 return absl::OkStatus();
+               });
+}
+
+// ---------------------------------------------------------------------------
+// The collector.
+
+grpc::ServerUnaryReactor* HeapService::Collect(
+    grpc::CallbackServerContext* context, const v1::CollectRequest* request,
+    v1::CollectResponse* response) {
+  return Serve(context, kinds_.collect, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+                 // Absent means a full collection, as gc.collect().
+                 const int generation =
+                     request->has_generation() ? request->generation() : 2;
+                 absl::StatusOr<CollectResult> result =
+                     heap.Collect(generation);
+                 if (!result.ok()) return result.status();
+                 ToProto(*result, response);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* HeapService::GetGcConfig(
+    grpc::CallbackServerContext* context,
+    const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
+  return Serve(context, kinds_.get_gc_config, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+                 ToProto(heap.gc_config(), response);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* HeapService::SetGcConfig(
+    grpc::CallbackServerContext* context,
+    const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
+  return Serve(context, kinds_.set_gc_config, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+                 absl::Status status = heap.SetGcConfig(
+                     MergeGcConfig(heap.gc_config(), *request));
+                 if (!status.ok()) return status;
+                 ToProto(heap.gc_config(), response);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* HeapService::Freeze(
+    grpc::CallbackServerContext* context, const v1::FreezeRequest* request,
+    v1::FreezeResponse* response) {
+  return Serve(context, kinds_.freeze, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+                 response->set_frozen(heap.Freeze());
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* HeapService::Unfreeze(
+    grpc::CallbackServerContext* context, const v1::UnfreezeRequest* request,
+    v1::UnfreezeResponse* response) {
+  return Serve(context, kinds_.unfreeze, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+                 response->set_unfrozen(heap.Unfreeze());
+                 return absl::OkStatus();
+               });
 }
 
 // ---------------------------------------------------------------------------
 // Not served yet.
 
-grpc::ServerUnaryReactor* HeapService::OpenSession(
-    grpc::CallbackServerContext* context, const v1::OpenSessionRequest*,
-    v1::OpenSessionResponse*) {
-  return FinishNotServedYet(context, "OpenSession");
-}
-
-grpc::ServerUnaryReactor* HeapService::CloseSession(
-    grpc::CallbackServerContext* context, const v1::CloseSessionRequest*,
-    v1::CloseSessionResponse*) {
-  return FinishNotServedYet(context, "CloseSession");
-}
-
-grpc::ServerUnaryReactor* HeapService::Allocate(
-    grpc::CallbackServerContext* context, const v1::AllocateRequest*,
-    v1::AllocateResponse*) {
-  return FinishNotServedYet(context, "Allocate");
-}
-
-grpc::ServerUnaryReactor* HeapService::IncRef(
-    grpc::CallbackServerContext* context, const v1::IncRefRequest*,
-    v1::IncRefResponse*) {
-  return FinishNotServedYet(context, "IncRef");
-}
-
-grpc::ServerUnaryReactor* HeapService::DecRef(
-    grpc::CallbackServerContext* context, const v1::DecRefRequest*,
-    v1::DecRefResponse*) {
-  return FinishNotServedYet(context, "DecRef");
-}
-
-grpc::ServerUnaryReactor* HeapService::Link(
-    grpc::CallbackServerContext* context, const v1::LinkRequest*,
-    v1::LinkResponse*) {
-  return FinishNotServedYet(context, "Link");
-}
-
-grpc::ServerUnaryReactor* HeapService::Unlink(
-    grpc::CallbackServerContext* context, const v1::UnlinkRequest*,
-    v1::UnlinkResponse*) {
-  return FinishNotServedYet(context, "Unlink");
-}
-
-grpc::ServerUnaryReactor* HeapService::Collect(
-    grpc::CallbackServerContext* context, const v1::CollectRequest*,
-    v1::CollectResponse*) {
-  return FinishNotServedYet(context, "Collect");
-}
-
-grpc::ServerUnaryReactor* HeapService::Inspect(
-    grpc::CallbackServerContext* context, const v1::InspectRequest*,
-    v1::InspectResponse*) {
-  return FinishNotServedYet(context, "Inspect");
-}
-
 grpc::ServerUnaryReactor* HeapService::Batch(
     grpc::CallbackServerContext* context, const v1::BatchRequest*,
     v1::BatchResponse*) {
   return FinishNotServedYet(context, "Batch");
-}
-
-grpc::ServerUnaryReactor* HeapService::GetGcConfig(
-    grpc::CallbackServerContext* context, const v1::GetGcConfigRequest*,
-    v1::GcConfig*) {
-  return FinishNotServedYet(context, "GetGcConfig");
-}
-
-grpc::ServerUnaryReactor* HeapService::SetGcConfig(
-    grpc::CallbackServerContext* context, const v1::SetGcConfigRequest*,
-    v1::GcConfig*) {
-  return FinishNotServedYet(context, "SetGcConfig");
-}
-
-grpc::ServerUnaryReactor* HeapService::Freeze(
-    grpc::CallbackServerContext* context, const v1::FreezeRequest*,
-    v1::FreezeResponse*) {
-  return FinishNotServedYet(context, "Freeze");
-}
-
-grpc::ServerUnaryReactor* HeapService::Unfreeze(
-    grpc::CallbackServerContext* context, const v1::UnfreezeRequest*,
-    v1::UnfreezeResponse*) {
-  return FinishNotServedYet(context, "Unfreeze");
 }
 
 grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(

@@ -50,6 +50,26 @@ ABSL_FLAG(std::string, arena_release, "keep_one",
           "When a wholly free arena goes back to the OS: keep_one (CPython "
           "3.9+) or eager (CPython 3.8).");
 
+ABSL_FLAG(std::string, lock_policy, "cpython",
+          "Who gets the interpreter lock when several want it: cpython "
+          "(CPython's GIL), fifo (arrival order) or barging (a plain mutex).");
+ABSL_FLAG(int64_t, switch_interval_ms, 5,
+          "How long a waiter waits before asking the holder to drop the "
+          "interpreter lock (sys.setswitchinterval), in ms; > 0.");
+ABSL_FLAG(int64_t, gc_threshold0, 700,
+          "Collector threshold of generation 0 (container allocations minus "
+          "deallocations); 0 turns automatic collection off.");
+ABSL_FLAG(int64_t, gc_threshold1, 10,
+          "Collector threshold of generation 1 (generation-0 collections).");
+ABSL_FLAG(int64_t, gc_threshold2, 10,
+          "Collector threshold of generation 2 (generation-1 collections).");
+ABSL_FLAG(int64_t, max_session_ttl_ms, 600000,
+          "The longest session lease a client may ask for, in ms (default "
+          "10 min); longer is INVALID_ARGUMENT.");
+ABSL_FLAG(int64_t, max_allocate_count, 100000,
+          "The most objects one Allocate may ask for; more is "
+          "RESOURCE_EXHAUSTED.");
+
 namespace {
 
 // Calls still running when shutdown starts get this long to finish before
@@ -86,7 +106,9 @@ int main(int argc, char** argv) {
       "a heap service modelled on CPython's memory manager, served over "
       "gRPC.\n\nUsage: heapd [--listen=HOST:PORT] "
       "[--layout=classic|cpython312] [--arena_size=BYTES] [--pool_size=BYTES] "
-      "[--arena_release=keep_one|eager]");
+      "[--arena_release=keep_one|eager] [--lock_policy=cpython|fifo|barging] "
+      "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
+      "[--max_session_ttl_ms=MS] [--max_allocate_count=N]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
   absl::FlagsUsageConfig usage_config;
@@ -109,7 +131,27 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
   if (!layout.ok()) return Usage(layout.status().message());
 
-  heapd::HeapService service(*layout);
+  const absl::StatusOr<heapd::InterpreterLockOptions> lock =
+      heapd::LockOptionsFromFlags(absl::GetFlag(FLAGS_lock_policy),
+                                  absl::GetFlag(FLAGS_switch_interval_ms));
+  if (!lock.ok()) return Usage(lock.status().message());
+  const absl::StatusOr<heapd::GcConfig> gc = heapd::GcConfigFromFlags(
+      absl::GetFlag(FLAGS_gc_threshold0), absl::GetFlag(FLAGS_gc_threshold1),
+      absl::GetFlag(FLAGS_gc_threshold2));
+  if (!gc.ok()) return Usage(gc.status().message());
+  const int64_t max_session_ttl_ms = absl::GetFlag(FLAGS_max_session_ttl_ms);
+  const int64_t max_allocate_count = absl::GetFlag(FLAGS_max_allocate_count);
+  const absl::Status limits =
+      heapd::ValidateServiceLimits(max_session_ttl_ms, max_allocate_count);
+  if (!limits.ok()) return Usage(limits.message());
+
+  heapd::HeapServiceOptions options;
+  options.layout = *layout;
+  options.gc = *gc;
+  options.lock = *lock;
+  options.max_session_ttl = absl::Milliseconds(max_session_ttl_ms);
+  options.max_allocate_count = max_allocate_count;
+  heapd::HeapService service(options);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Registers the reflection plugin with every ServerBuilder created after

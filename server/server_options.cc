@@ -57,3 +57,59 @@ absl::StatusOr<AllocatorLayout> LayoutFromFlags(
 }
 
 }  // namespace heapd
+
+namespace heapd {
+
+absl::StatusOr<InterpreterLockOptions> LockOptionsFromFlags(
+    absl::string_view policy, int64_t switch_interval_ms) {
+  InterpreterLockOptions options;
+  absl::StatusOr<LockPolicy> parsed = ParseLockPolicy(policy);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lock_policy=", policy,
+                     ": expected cpython, fifo or barging"));
+  }
+  options.policy = *parsed;
+  if (switch_interval_ms <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--switch_interval_ms=", switch_interval_ms,
+                     ": must be a positive number of milliseconds (CPython's "
+                     "default is 5)"));
+  }
+  options.switch_interval = absl::Milliseconds(switch_interval_ms);
+  return options;
+}
+
+absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
+                                           int64_t threshold1,
+                                           int64_t threshold2) {
+  GcConfig config;
+  const int64_t thresholds[] = {threshold0, threshold1, threshold2};
+  for (int g = 0; g < kNumGenerations; ++g) {
+    if (thresholds[g] < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--gc_threshold", g, "=", thresholds[g],
+                       ": must be >= 0 (0 for generation 0 turns automatic "
+                       "collection off)"));
+    }
+    config.thresholds[g] = thresholds[g];
+  }
+  return config;
+}
+
+absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
+                                   int64_t max_allocate_count) {
+  if (max_session_ttl_ms <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_session_ttl_ms=", max_session_ttl_ms,
+                     ": must be a positive number of milliseconds"));
+  }
+  if (max_allocate_count < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_allocate_count=", max_allocate_count,
+                     ": must be at least 1"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace heapd

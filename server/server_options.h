@@ -17,7 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "heap/interpreter_lock.h"
 #include "heap/layout.h"
+#include "heap/object_heap.h"
 
 namespace heapd {
 
@@ -33,6 +35,22 @@ absl::StatusOr<std::string> ListenHost(absl::string_view listen);
 absl::StatusOr<AllocatorLayout> LayoutFromFlags(
     absl::string_view preset, uint64_t arena_size, uint64_t pool_size,
     absl::string_view arena_release);
+
+// The interpreter lock's options: --lock_policy (cpython, fifo or barging)
+// and --switch_interval_ms (> 0).
+absl::StatusOr<InterpreterLockOptions> LockOptionsFromFlags(
+    absl::string_view policy, int64_t switch_interval_ms);
+
+// The collector's starting configuration from --gc_threshold0/1/2 (each
+// >= 0; threshold0 = 0 turns automatic collection off, as in CPython).
+absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
+                                           int64_t threshold1,
+                                           int64_t threshold2);
+
+// The service's limits: --max_session_ttl_ms (> 0) and
+// --max_allocate_count (>= 1).
+absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
+                                   int64_t max_allocate_count);
 
 }  // namespace heapd
 

@@ -96,5 +96,40 @@ TEST(LayoutFromFlagsTest, UnknownNamesAreRejected) {
   EXPECT_THAT(layout.status().message(), HasSubstr("lazy"));
 }
 
+TEST(LockOptionsFromFlagsTest, PoliciesAndInterval) {
+  absl::StatusOr<InterpreterLockOptions> options =
+      LockOptionsFromFlags("fifo", 7);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->policy, LockPolicy::kFifo);
+  EXPECT_EQ(options->switch_interval, absl::Milliseconds(7));
+  EXPECT_TRUE(LockOptionsFromFlags("cpython", 5).ok());
+  EXPECT_TRUE(LockOptionsFromFlags("barging", 1).ok());
+
+  options = LockOptionsFromFlags("gil", 5);
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("--lock_policy=gil"));
+  options = LockOptionsFromFlags("cpython", 0);
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("--switch_interval_ms"));
+}
+
+TEST(GcConfigFromFlagsTest, ThresholdsMustNotBeNegative) {
+  absl::StatusOr<GcConfig> config = GcConfigFromFlags(700, 10, 10);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->thresholds[0], 700);
+  EXPECT_TRUE(GcConfigFromFlags(0, 10, 10).ok());
+  config = GcConfigFromFlags(700, -1, 10);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("--gc_threshold1=-1"));
+}
+
+TEST(ValidateServiceLimitsTest, LimitsMustBePositive) {
+  EXPECT_TRUE(ValidateServiceLimits(600000, 100000).ok());
+  EXPECT_THAT(ValidateServiceLimits(0, 1).message(),
+              HasSubstr("--max_session_ttl_ms"));
+  EXPECT_THAT(ValidateServiceLimits(1, 0).message(),
+              HasSubstr("--max_allocate_count"));
+}
+
 }  // namespace
 }  // namespace heapd

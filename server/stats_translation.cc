@@ -85,3 +85,92 @@ void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
 }
 
 }  // namespace heapd
+
+namespace heapd {
+
+void ToProto(const LatencySummary& summary, v1::Histogram* out) {
+  out->set_count(static_cast<int64_t>(summary.count));
+  out->set_sum_ns(static_cast<int64_t>(summary.sum));
+  out->set_p50_ns(static_cast<int64_t>(summary.p50));
+  out->set_p90_ns(static_cast<int64_t>(summary.p90));
+  out->set_p99_ns(static_cast<int64_t>(summary.p99));
+  out->set_p999_ns(static_cast<int64_t>(summary.p999));
+  out->set_max_ns(static_cast<int64_t>(summary.max));
+}
+
+void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out) {
+  out->set_objects(stats.objects);
+  out->set_bytes(stats.bytes);
+  out->clear_by_type();
+  for (int t = 0; t < kNumObjectTypes; ++t) {
+    const TypeCount& count = stats.by_type[t];
+    if (count.objects == 0) continue;
+    v1::TypeStats* row = out->add_by_type();
+    // heap's ObjectType order is proto's minus one (proto 0 is UNSPECIFIED).
+    row->set_type(static_cast<v1::ObjectType>(t + 1));
+    row->set_count(count.objects);
+    row->set_bytes(count.bytes);
+  }
+  out->set_weakrefs(stats.weakrefs);
+}
+
+void ToProto(const ObjectHeapStats& stats,
+             const std::vector<HeapEvent>& events, v1::CollectorStats* out) {
+  out->set_enabled(stats.enabled);
+  out->set_debug_flags(stats.debug_flags);
+  out->clear_generations();
+  for (int g = 0; g < kNumGenerations; ++g) {
+    const GenerationStats& gen = stats.generations[g];
+    v1::GenerationStats* row = out->add_generations();
+    row->set_generation(g);
+    row->set_count(gen.count);
+    row->set_threshold(gen.threshold);
+    row->set_collections(gen.collections);
+    row->set_collected(gen.collected);
+    row->set_uncollectable(gen.uncollectable);
+  }
+  out->set_permanent(stats.permanent);
+  out->set_long_lived_total(stats.long_lived_total);
+  out->set_long_lived_pending(stats.long_lived_pending);
+  out->set_garbage(stats.garbage);
+  out->clear_recent();
+  for (const HeapEvent& event : events) {
+    if (event.kind != HeapEvent::Kind::kCollection) continue;
+    v1::CollectionEvent* row = out->add_recent();
+    row->set_sequence(event.sequence);
+    row->set_timestamp_unix_ns(absl::ToUnixNanos(event.time));
+    row->set_generation(event.collection.generation);
+    row->set_examined(event.collection.examined);
+    row->set_collected(event.collection.collected);
+    row->set_uncollectable(event.collection.uncollectable);
+    row->set_duration_ns(absl::ToInt64Nanoseconds(event.collection.duration));
+    row->set_automatic(event.collection.automatic);
+  }
+}
+
+void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out) {
+  out->set_policy(stats.policy);
+  out->set_switch_interval_ns(absl::ToInt64Nanoseconds(stats.switch_interval));
+  out->set_acquisitions(static_cast<int64_t>(stats.acquisitions));
+  out->set_contended(static_cast<int64_t>(stats.contended));
+  ToProto(stats.wait, out->mutable_wait());
+  ToProto(stats.hold, out->mutable_hold());
+  out->set_drop_requests(static_cast<int64_t>(stats.drop_requests));
+  out->set_forced_switches(static_cast<int64_t>(stats.forced_switches));
+  out->set_handoffs(static_cast<int64_t>(stats.handoffs));
+  out->set_waiters_current(static_cast<int64_t>(stats.waiters_current));
+  out->set_waiters_peak(static_cast<int64_t>(stats.waiters_peak));
+  out->set_held_ns_total(static_cast<int64_t>(stats.held_ns_total));
+  out->clear_by_kind();
+  for (const RequestKindStats& kind : stats.kinds) {
+    if (kind.acquisitions == 0) continue;
+    v1::LockKindStats* row = out->add_by_kind();
+    row->set_kind(kind.name);
+    row->set_acquisitions(static_cast<int64_t>(kind.acquisitions));
+    row->set_contended(static_cast<int64_t>(kind.contended));
+    ToProto(kind.wait, row->mutable_wait());
+    ToProto(kind.hold, row->mutable_hold());
+  }
+}
+
+}  // namespace heapd

@@ -1,5 +1,6 @@
-// Translation of the allocator's statistics (heap/ structs) into heapd.v1
-// messages (proto/heap.proto).
+// Translation of the heap's statistics (heap/ structs: the allocator, the
+// objects and collector, the interpreter lock) into heapd.v1 messages
+// (proto/heap.proto).
 //
 // The heap knows nothing of protobuf and the RPC handlers know nothing of the
 // heap's structs: this file is the only place the two meet, so a field added
@@ -16,8 +17,13 @@
 #ifndef HEAPD_SERVER_STATS_TRANSLATION_H_
 #define HEAPD_SERVER_STATS_TRANSLATION_H_
 
+#include <vector>
+
 #include "heap/allocator.h"
+#include "heap/latency_histogram.h"
 #include "heap/layout.h"
+#include "heap/lock_stats.h"
+#include "heap/object_heap.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {
@@ -37,6 +43,24 @@ void ToProto(const RawDomainStats& raw, v1::RawDomainStats* out);
 // order, including classes with no pools.
 void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
              v1::AllocatorStats* out);
+
+// A latency summary in nanoseconds, rounded to whole nanoseconds.
+void ToProto(const LatencySummary& summary, v1::Histogram* out);
+
+// The objects section: live objects, their bytes, one row per type that has
+// objects, weak references.
+void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out);
+
+// The collector section: configuration, the three generations, the
+// permanent generation, the long-lived counters, gc.garbage, and the
+// collections among `events` (oldest first). The pause histogram is left
+// empty: the heap keeps no histogram of its pauses yet.
+void ToProto(const ObjectHeapStats& stats,
+             const std::vector<HeapEvent>& events, v1::CollectorStats* out);
+
+// The lock section, with one by_kind row per registered kind that has been
+// used.
+void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out);
 
 }  // namespace heapd
 

@@ -6,6 +6,8 @@
 #include "gtest/gtest.h"
 #include "heap/allocator.h"
 #include "heap/layout.h"
+#include "heap/lock_stats.h"
+#include "heap/object_heap.h"
 #include "heap/size_class.h"
 #include "proto/heap.pb.h"
 
@@ -153,6 +155,71 @@ TEST_F(StatsTranslationTest, RetranslatingReplacesRowsInsteadOfAppending) {
   ToProto(allocator_.layout(), allocator_.Stats(), &out);
   ToProto(allocator_.layout(), allocator_.Stats(), &out);
   EXPECT_EQ(out.size_classes_size(), kNumSizeClasses);
+}
+
+TEST(HeapStatsTranslationTest, ObjectsSectionListsTypesThatHaveObjects) {
+  ObjectHeapStats stats;
+  stats.objects = 3;
+  stats.bytes = 120;
+  stats.by_type[static_cast<int>(ObjectType::kObject)] = {2, 96};
+  stats.by_type[static_cast<int>(ObjectType::kFloat)] = {1, 24};
+  stats.weakrefs = 1;
+  v1::ObjectStats out;
+  ToProto(stats, &out);
+  EXPECT_EQ(out.objects(), 3);
+  EXPECT_EQ(out.bytes(), 120);
+  EXPECT_EQ(out.weakrefs(), 1);
+  ASSERT_EQ(out.by_type_size(), 2);
+  EXPECT_EQ(out.by_type(0).type(), v1::FLOAT);
+  EXPECT_EQ(out.by_type(0).count(), 1);
+  EXPECT_EQ(out.by_type(1).type(), v1::OBJECT);
+  EXPECT_EQ(out.by_type(1).bytes(), 96);
+}
+
+TEST(HeapStatsTranslationTest, CollectorSectionKeepsOnlyCollections) {
+  ObjectHeapStats stats;
+  stats.generations[2].collections = 4;
+  stats.generations[0].threshold = 700;
+  stats.permanent = 5;
+  std::vector<HeapEvent> events(2);
+  events[0].kind = HeapEvent::Kind::kFinalizer;
+  events[1].kind = HeapEvent::Kind::kCollection;
+  events[1].collection.collected = 2;
+  events[1].collection.automatic = true;
+  events[1].collection.duration = absl::Microseconds(3);
+  v1::CollectorStats out;
+  ToProto(stats, events, &out);
+  ASSERT_EQ(out.generations_size(), 3);
+  EXPECT_EQ(out.generations(0).threshold(), 700);
+  EXPECT_EQ(out.generations(2).collections(), 4);
+  EXPECT_EQ(out.permanent(), 5);
+  ASSERT_EQ(out.recent_size(), 1);
+  EXPECT_EQ(out.recent(0).collected(), 2);
+  EXPECT_TRUE(out.recent(0).automatic());
+  EXPECT_EQ(out.recent(0).duration_ns(), 3000);
+}
+
+TEST(HeapStatsTranslationTest, LockSectionListsUsedKinds) {
+  LockStatsSnapshot stats;
+  stats.policy = "fifo";
+  stats.switch_interval = absl::Milliseconds(5);
+  stats.acquisitions = 3;
+  stats.kinds.resize(3);
+  stats.kinds[0].name = "other";
+  stats.kinds[1].name = "Allocate";
+  stats.kinds[1].acquisitions = 3;
+  stats.kinds[1].hold.count = 3;
+  stats.kinds[1].hold.p50 = 1500.4;
+  stats.kinds[2].name = "Collect";
+  v1::LockStats out;
+  ToProto(stats, &out);
+  EXPECT_EQ(out.policy(), "fifo");
+  EXPECT_EQ(out.switch_interval_ns(), 5000000);
+  EXPECT_EQ(out.acquisitions(), 3);
+  ASSERT_EQ(out.by_kind_size(), 1);
+  EXPECT_EQ(out.by_kind(0).kind(), "Allocate");
+  EXPECT_EQ(out.by_kind(0).hold().count(), 3);
+  EXPECT_EQ(out.by_kind(0).hold().p50_ns(), 1500);
 }
 
 }  // namespace

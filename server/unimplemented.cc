@@ -8,9 +8,8 @@ grpc::Status NotServedYet(absl::string_view method) {
   return grpc::Status(
       grpc::StatusCode::UNIMPLEMENTED,
       absl::StrCat("heapd.v1.Heap/", method,
-                   " is not served by this build yet: the heap side "
-                   "(sessions, objects, reference counts, the collector) "
-                   "comes in a later version; Ping and Stats are served"));
+                   " is not served by this build yet: it comes in a later "
+                   "version (docs/api.md lists what is served)"));
 }
 
 grpc::ServerUnaryReactor* FinishNotServedYet(

@@ -4,15 +4,17 @@
 
 namespace heapd {
 
-void* AllocateUnderLock(Interpreter& interp, RequestKind kind) {
+Handle AllocateUnderLock(Interpreter& interp, RequestKind kind) {
   InterpreterLockHolder holder(&interp.lock(), kind);
   interp.lock().SafePoint();
-  return interp.allocator().Allocate(8);
+  absl::StatusOr<Allocated> object = interp.heap().Allocate(1, {});
+  interp.heap().CollectIfScheduled();
+  return object.ok() ? object->handle : 0;
 }
 
-void FreeWithManualLocking(Interpreter& interp, void* p) {
+void DecRefWithManualLocking(Interpreter& interp, Handle handle) {
   interp.lock().Acquire(RequestKind());
-  interp.allocator().Free(p);
+  (void)interp.heap().DecRef(1, handle);
   interp.lock().Release();
 }
 

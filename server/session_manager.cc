@@ -1,0 +1,188 @@
+#include "server/session_manager.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace heapd {
+namespace {
+
+absl::Status UnknownSession(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat(
+      "no session '", id,
+      "': it was never opened, was closed, or its lease ran out (open a new "
+      "one with OpenSession)"));
+}
+
+}  // namespace
+
+SessionManager::SessionManager(Interpreter* interpreter,
+                               SessionManagerOptions options)
+    : interpreter_(interpreter), options_(std::move(options)) {}
+
+SessionManager::~SessionManager() { StopReaper(); }
+
+std::string SessionManager::NewIdLocked() {
+  // std::random_device reads the kernel's CSPRNG on Linux: ids cannot be
+  // guessed from earlier ones.
+  std::string id;
+  do {
+    id.clear();
+    for (int i = 0; i < 4; ++i) {
+      absl::StrAppendFormat(&id, "%08x", static_cast<uint32_t>(random_()));
+    }
+  } while (sessions_.contains(id));
+  return id;
+}
+
+absl::StatusOr<OpenedSession> SessionManager::Open(
+    absl::string_view client_name, absl::Duration ttl) {
+  if (ttl < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ttl_ms ", absl::ToInt64Milliseconds(ttl),
+                     " is negative; use 0 for the server default"));
+  }
+  if (ttl > options_.max_ttl) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ttl_ms ", absl::ToInt64Milliseconds(ttl),
+        " is over this server's maximum of ",
+        absl::ToInt64Milliseconds(options_.max_ttl),
+        " ms (--max_session_ttl_ms); ask for less, or 0 for the default"));
+  }
+  if (ttl == absl::ZeroDuration()) {
+    ttl = std::min(options_.default_ttl, options_.max_ttl);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  OpenedSession opened;
+  opened.id = NewIdLocked();
+  opened.owner = next_owner_++;
+  opened.ttl = ttl;
+  opened.expires_at = options_.now() + ttl;
+  sessions_.emplace(opened.id,
+                    Session{std::string(client_name), opened.owner, ttl,
+                            opened.expires_at});
+  ++opened_total_;
+  return opened;
+}
+
+absl::StatusOr<OwnerId> SessionManager::Renew(ObjectHeap& heap,
+                                              absl::string_view id) {
+  OwnerId expired_owner = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return UnknownSession(id);
+    const absl::Time now = options_.now();
+    if (it->second.expires_at > now) {
+      it->second.expires_at = now + it->second.ttl;
+      return it->second.owner;
+    }
+    // Its lease ran out before the reaper got to it: it is released now,
+    // exactly as the reaper would have.
+    expired_owner = it->second.owner;
+    sessions_.erase(it);
+    ++expired_total_;
+  }
+  heap.ReleaseOwner(expired_owner);
+  return UnknownSession(id);
+}
+
+absl::StatusOr<ReleaseResult> SessionManager::Close(ObjectHeap& heap,
+                                                    absl::string_view id) {
+  OwnerId owner = 0;
+  bool expired = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return UnknownSession(id);
+    owner = it->second.owner;
+    expired = it->second.expires_at <= options_.now();
+    sessions_.erase(it);
+    if (expired) {
+      ++expired_total_;
+    } else {
+      ++closed_total_;
+    }
+  }
+  const ReleaseResult released = heap.ReleaseOwner(owner);
+  if (expired) return UnknownSession(id);
+  return released;
+}
+
+bool SessionManager::AnyExpiredLocked(absl::Time now) const {
+  for (const auto& [id, session] : sessions_) {
+    if (session.expires_at <= now) return true;
+  }
+  return false;
+}
+
+int SessionManager::ReapExpired(RequestKind kind) {
+  // Most wake-ups find nothing: look first without the interpreter lock, so
+  // an idle reaper adds nothing to the lock's contention or statistics.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!AnyExpiredLocked(options_.now())) return 0;
+  }
+  InterpreterLockHolder holder(&interpreter_->lock(), kind);
+  std::vector<OwnerId> expired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const absl::Time now = options_.now();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second.expires_at <= now) {
+        expired.push_back(it->second.owner);
+        sessions_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+    expired_total_ += static_cast<int64_t>(expired.size());
+  }
+  for (OwnerId owner : expired) interpreter_->heap().ReleaseOwner(owner);
+  return static_cast<int>(expired.size());
+}
+
+void SessionManager::StartReaper(RequestKind kind) {
+  if (reaper_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(reaper_mu_);
+    stop_ = false;
+  }
+  reaper_ = std::thread([this, kind] {
+    std::unique_lock<std::mutex> lock(reaper_mu_);
+    while (!stop_) {
+      reaper_wake_.wait_for(lock,
+                            absl::ToChronoNanoseconds(options_.reap_interval),
+                            [this] { return stop_; });
+      if (stop_) break;
+      lock.unlock();
+      ReapExpired(kind);
+      lock.lock();
+    }
+  });
+}
+
+void SessionManager::StopReaper() {
+  if (!reaper_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(reaper_mu_);
+    stop_ = true;
+  }
+  reaper_wake_.notify_all();
+  reaper_.join();
+}
+
+SessionCounters SessionManager::Counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SessionCounters counters;
+  counters.open = static_cast<int64_t>(sessions_.size());
+  counters.opened_total = opened_total_;
+  counters.closed_total = closed_total_;
+  counters.expired_total = expired_total_;
+  return counters;
+}
+
+}  // namespace heapd

@@ -1,0 +1,156 @@
+// SessionManager: heapd's sessions, each an owner of references in the
+// ObjectHeap, with a lease.
+//
+// Contract:
+//   - Open gives a session an unguessable id (128 random bits, 32 hex
+//     digits) and a fresh OwnerId. Its lease is the requested ttl, or the
+//     default (30 s, capped at the maximum) when 0 is asked; a negative ttl
+//     or one over the maximum (--max_session_ttl_ms) is INVALID_ARGUMENT.
+//   - Renew, called by every request naming a session, returns its OwnerId
+//     and pushes its expiry to now + ttl. An unknown session is NOT_FOUND; so
+//     is one whose lease ran out, which Renew releases on the spot.
+//   - Close and expiry release every reference the session holds
+//     (ObjectHeap::ReleaseOwner), always under the interpreter lock: Renew
+//     and Close take the heap as proof that the caller holds it; the reaper
+//     takes the lock itself.
+//   - The reaper thread (StartReaper) wakes every reap_interval (100 ms by
+//     default) and releases expired sessions, so references go back without
+//     any call; it takes the interpreter lock only when something expired.
+//     StopReaper (and the destructor) stop it within one wake-up.
+//
+// Locking: the manager's own std::mutex guards the session table and is
+// always taken after the interpreter lock, never before, so the two cannot
+// deadlock. Because sessions only disappear under the interpreter lock, an
+// OwnerId returned by Renew stays valid until the caller releases the
+// interpreter lock.
+//
+// No gRPC here: errors are absl::Status, translated by the service.
+//
+// Example:
+//   heapd::SessionManager sessions(&interp, {});
+//   sessions.StartReaper();
+//   auto opened = sessions.Open("heapctl", absl::ZeroDuration());
+//   {
+//     heapd::InterpreterLockHolder holder(&interp.lock(), kind);
+//     absl::StatusOr<heapd::OwnerId> owner =
+//         sessions.Renew(interp.heap(), opened->id);
+//     ...
+//   }
+#ifndef HEAPD_SERVER_SESSION_MANAGER_H_
+#define HEAPD_SERVER_SESSION_MANAGER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "heap/interpreter.h"
+#include "heap/object_heap.h"
+
+namespace heapd {
+
+struct SessionManagerOptions {
+  // The lease of a session opened with ttl 0 (capped at max_ttl).
+  absl::Duration default_ttl = absl::Seconds(30);
+  // The longest lease a client may ask for.
+  absl::Duration max_ttl = absl::Minutes(10);
+  // How often the reaper looks for expired sessions.
+  absl::Duration reap_interval = absl::Milliseconds(100);
+  // The clock leases are measured with; tests inject their own so that they
+  // need not sleep for a lease to run out.
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+struct OpenedSession {
+  std::string id;
+  OwnerId owner = 0;
+  absl::Duration ttl;
+  absl::Time expires_at;
+};
+
+struct SessionCounters {
+  int64_t open = 0;
+  int64_t opened_total = 0;
+  int64_t closed_total = 0;
+  int64_t expired_total = 0;
+};
+
+class SessionManager {
+ public:
+  // `interpreter` must outlive the manager.
+  SessionManager(Interpreter* interpreter, SessionManagerOptions options);
+  // Stops the reaper. Sessions still open keep their references (the heap
+  // goes away with the server anyway).
+  ~SessionManager();
+  SessionManager(const SessionManager&) = delete;
+  SessionManager& operator=(const SessionManager&) = delete;
+
+  // INVALID_ARGUMENT for a negative ttl or one over the maximum.
+  absl::StatusOr<OpenedSession> Open(absl::string_view client_name,
+                                     absl::Duration ttl);
+
+  // The session's owner, its lease renewed. NOT_FOUND if unknown or
+  // expired (an expired one is released here). REQUIRES: the caller holds
+  // the interpreter lock; `heap` is the interpreter's heap.
+  absl::StatusOr<OwnerId> Renew(ObjectHeap& heap, absl::string_view id);
+
+  // Ends the session and releases its references. NOT_FOUND if unknown or
+  // already expired. REQUIRES: the caller holds the interpreter lock.
+  absl::StatusOr<ReleaseResult> Close(ObjectHeap& heap, absl::string_view id);
+
+  // Releases every session whose lease has run out; returns how many.
+  // Takes the interpreter lock (as `kind`) only if one has.
+  // REQUIRES: the caller does not hold the interpreter lock.
+  int ReapExpired(RequestKind kind = RequestKind());
+
+  // Starts the reaper thread (once); its lock holds count as `kind`.
+  void StartReaper(RequestKind kind = RequestKind());
+  // Stops and joins the reaper, if running. Idempotent.
+  void StopReaper();
+
+  // Readable at any time, without the interpreter lock.
+  SessionCounters Counters() const;
+
+ private:
+  struct Session {
+    std::string client_name;
+    OwnerId owner = 0;
+    absl::Duration ttl;
+    absl::Time expires_at;
+  };
+
+  // REQUIRES: mu_ held.
+  std::string NewIdLocked();
+  bool AnyExpiredLocked(absl::Time now) const;
+
+  Interpreter* const interpreter_;
+  const SessionManagerOptions options_;
+
+  // Guards the fields below it. (libstdc++'s std::mutex carries no
+  // capability annotation, so clang's analysis cannot check these; the
+  // interpreter lock's own fields are commented the same way.)
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, Session> sessions_;
+  OwnerId next_owner_ = 1;
+  std::random_device random_;
+  int64_t opened_total_ = 0;
+  int64_t closed_total_ = 0;
+  int64_t expired_total_ = 0;
+
+  // The reaper: a thread woken by reap_interval or by stop_.
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_wake_;
+  bool stop_ = false;  // guarded by reaper_mu_
+  std::thread reaper_;
+};
+
+}  // namespace heapd
+
+#endif  // HEAPD_SERVER_SESSION_MANAGER_H_
