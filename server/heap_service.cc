@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/batch_executor.h"
 #include "server/grpc_status.h"
+#include "server/object_operations.h"
 #include "server/object_translation.h"
 #include "server/stats_translation.h"
 #include "server/unimplemented.h"
@@ -63,6 +65,7 @@ HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
   kinds.stats = lock.RegisterKind("Stats");
   kinds.session_reaper = lock.RegisterKind("SessionReaper");
   kinds.ping = lock.RegisterKind("Ping");
+  kinds.batch = lock.RegisterKind("Batch");
   return kinds;
 }
 
@@ -71,6 +74,7 @@ HeapService::HeapService(const HeapServiceOptions& options)
       started_steady_(std::chrono::steady_clock::now()),
       layout_(options.layout),
       max_allocate_count_(options.max_allocate_count),
+      max_batch_(options.max_batch),
       interp_(HeapOptions(options), options.lock),
       kinds_(RegisterKinds(interp_.lock())),
       sessions_(&interp_, SessionOptions(options)) {
@@ -255,36 +259,13 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
 grpc::ServerUnaryReactor* HeapService::Allocate(
     grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
     v1::AllocateResponse* response) {
-  return Serve(
-      context, kinds_.allocate, request->session_id(),
-      [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
-        const int64_t count = request->count() == 0 ? 1 : request->count();
-        if (count > max_allocate_count_) {
-          return absl::ResourceExhaustedError(absl::StrCat(
-              "count ", count, " is over this server's limit of ",
-              max_allocate_count_,
-              " objects per Allocate (--max_allocate_count); split the "
-              "request"));
-        }
-        absl::StatusOr<AllocateSpec> spec = AllocateSpecFromProto(
-            request->type(), request->length(), request->finalizer(),
-            request->weakref());
-        if (!spec.ok()) return spec.status();
-        for (int64_t i = 0; i < count; ++i) {
-          absl::StatusOr<Allocated> allocated = heap.Allocate(owner, *spec);
-          if (!allocated.ok()) {
-            // All or nothing: the session must not keep references it was
-            // never told about.
-            for (const v1::AllocatedObject& made : response->objects()) {
-              (void)heap.DecRef(owner, made.handle());
-            }
-            response->clear_objects();
-            return allocated.status();
-          }
-          ToProto(*allocated, response->add_objects());
-        }
-        return absl::OkStatus();
-      });
+  return Serve(context, kinds_.allocate, request->session_id(),
+               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+                 return AllocateObjects(
+                     heap, owner, request->type(), request->length(),
+                     request->count(), request->finalizer(),
+                     request->weakref(), max_allocate_count_, response);
+               });
 }
 
 grpc::ServerUnaryReactor* HeapService::IncRef(
@@ -292,12 +273,8 @@ grpc::ServerUnaryReactor* HeapService::IncRef(
     v1::IncRefResponse* response) {
   return Serve(context, kinds_.incref, request->session_id(),
                [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
-                 absl::StatusOr<RefCountResult> result =
-                     heap.IncRef(owner, request->handle());
-                 if (!result.ok()) return result.status();
-                 response->set_refcount(result->refcount);
-                 response->set_session_references(result->owner_references);
-                 return absl::OkStatus();
+                 return IncRefObject(heap, owner, request->handle(),
+                                     response);
                });
 }
 
@@ -306,13 +283,8 @@ grpc::ServerUnaryReactor* HeapService::DecRef(
     v1::DecRefResponse* response) {
   return Serve(context, kinds_.decref, request->session_id(),
                [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
-                 absl::StatusOr<RefCountResult> result =
-                     heap.DecRef(owner, request->handle());
-                 if (!result.ok()) return result.status();
-                 response->set_refcount(result->refcount);
-                 response->set_session_references(result->owner_references);
-                 response->set_objects_freed(result->objects_freed);
-                 return absl::OkStatus();
+                 return DecRefObject(heap, owner, request->handle(),
+                                     response);
                });
 }
 
@@ -322,23 +294,13 @@ grpc::ServerUnaryReactor* HeapService::Link(
   return Serve(
       context, kinds_.link, request->session_id(),
       [&](ObjectHeap& heap, OwnerId) -> absl::Status {
-        absl::StatusOr<LinkResult> result;
-        if (request->slot_case() == v1::LinkRequest::kField) {
-          result = heap.SetField(request->source(), request->field(),
-                                 request->target());
-        } else if (request->slot_case() == v1::LinkRequest::kAppend &&
-                   request->append()) {
-          result = heap.Append(request->source(), request->target());
-        } else {
-          return absl::InvalidArgumentError(
-              "Link needs a slot: set `field` (source.field = target) or "
-              "`append: true` (source.append(target))");
-        }
-        if (!result.ok()) return result.status();
-        response->set_target_refcount(result->target_refcount);
-        response->set_replaced(result->replaced);
-        response->set_objects_freed(result->objects_freed);
-        return absl::OkStatus();
+        const bool has_field = request->slot_case() == v1::LinkRequest::kField;
+        return LinkObjects(
+            heap, request->source(), request->target(),
+            has_field ? &request->field() : nullptr,
+            request->slot_case() == v1::LinkRequest::kAppend &&
+                request->append(),
+            response);
       });
 }
 
@@ -348,21 +310,15 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
   return Serve(
       context, kinds_.unlink, request->session_id(),
       [&](ObjectHeap& heap, OwnerId) -> absl::Status {
-        absl::StatusOr<UnlinkResult> result;
-        if (request->slot_case() == v1::UnlinkRequest::kField) {
-          result = heap.ClearField(request->source(), request->field());
-        } else if (request->slot_case() == v1::UnlinkRequest::kItem) {
-          result = heap.RemoveItem(request->source(), request->item());
-        } else {
-          return absl::InvalidArgumentError(
-              "Unlink needs a slot: set `field` (del source.field) or `item` "
-              "(source.remove(item))");
+        const bool has_field =
+            request->slot_case() == v1::UnlinkRequest::kField;
+        std::optional<Handle> item;
+        if (request->slot_case() == v1::UnlinkRequest::kItem) {
+          item = request->item();
         }
-        if (!result.ok()) return result.status();
-        response->set_released(result->released);
-        response->set_released_refcount(result->released_refcount);
-        response->set_objects_freed(result->objects_freed);
-        return absl::OkStatus();
+        return UnlinkObjects(heap, request->source(),
+                             has_field ? &request->field() : nullptr, item,
+                             response);
       });
 }
 
@@ -388,13 +344,12 @@ grpc::ServerUnaryReactor* HeapService::Collect(
   return Serve(context, kinds_.collect, request->session_id(),
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  // Absent means a full collection, as gc.collect().
-                 const int generation =
-                     request->has_generation() ? request->generation() : 2;
-                 absl::StatusOr<CollectResult> result =
-                     heap.Collect(generation);
-                 if (!result.ok()) return result.status();
-                 ToProto(*result, response);
-                 return absl::OkStatus();
+                 return CollectGeneration(
+                     heap,
+                     request->has_generation()
+                         ? std::optional<int32_t>(request->generation())
+                         : std::nullopt,
+                     response);
                });
 }
 
@@ -442,13 +397,46 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
 }
 
 // ---------------------------------------------------------------------------
-// Not served yet.
+// Batches.
 
 grpc::ServerUnaryReactor* HeapService::Batch(
-    grpc::CallbackServerContext* context, const v1::BatchRequest*,
-    v1::BatchResponse*) {
-  return FinishNotServedYet(context, "Batch");
+    grpc::CallbackServerContext* context, const v1::BatchRequest* request,
+    v1::BatchResponse* response) {
+  // Refused before the lock is taken: an oversize batch costs nobody a wait.
+  absl::Status status = CheckBatchSize(*request, max_batch_);
+  if (status.ok()) {
+    InterpreterLock& lock = interp_.lock();
+    InterpreterLockHolder holder(&lock, kinds_.batch);
+    ObjectHeap& heap = interp_.heap();
+    absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, request->session_id());
+    if (owner.ok()) {
+      // CPython's eval breaker between bytecodes: a scheduled collection,
+      // then the lock for whoever asked for it. The session may be closed
+      // while the lock is yielded, so it is looked up again after a yield
+      // (its OwnerId is only guaranteed while the lock is held).
+      auto safe_point = [&]() -> absl::StatusOr<bool> {
+        heap.CollectIfScheduled();
+        if (!lock.SafePoint()) return false;
+        absl::StatusOr<OwnerId> again =
+            sessions_.Renew(heap, request->session_id());
+        if (!again.ok()) return again.status();
+        return true;
+      };
+      status = ExecuteBatch(heap, *owner, *request, max_allocate_count_,
+                            safe_point, response);
+      if (!status.ok()) response->Clear();
+    } else {
+      status = owner.status();
+    }
+    heap.CollectIfScheduled();
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
 }
+
+// ---------------------------------------------------------------------------
+// Not served yet.
 
 grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
     grpc::CallbackServerContext*, const v1::WatchStatsRequest*) {

@@ -21,8 +21,18 @@
 //                 later step serves it from a published snapshot); the lock
 //                 section is read without it.
 //
-// Batch answers UNIMPLEMENTED naming itself (see unimplemented.h);
-// WatchStats finishes its stream at once with that status.
+//   Batch         many object operations for one session in one call
+//                 (batch_executor.h), under the lock as one request of kind
+//                 "Batch". Between operations it passes CPython's eval-breaker
+//                 check: CollectIfScheduled(), then InterpreterLock::SafePoint
+//                 (yields counted in lock_yields; the session is looked up
+//                 again after each, and NOT_FOUND ends the call if it went
+//                 away meanwhile); CollectIfScheduled() again at the end.
+//                 More than max_batch operations is RESOURCE_EXHAUSTED before
+//                 the lock is taken; an unknown session NOT_FOUND.
+//
+// WatchStats finishes its stream at once with UNIMPLEMENTED, naming itself
+// (see unimplemented.h).
 //
 // Errors: the heap's absl::Status becomes a grpc::Status with the same
 // canonical code and message (grpc_status.h). Allocate refuses a count over
@@ -75,6 +85,8 @@ struct HeapServiceOptions {
   absl::Duration reap_interval = absl::Milliseconds(100);
   // The most objects one Allocate may ask for.
   int64_t max_allocate_count = 100000;
+  // The most operations one Batch may carry.
+  int64_t max_batch = 10000;
 };
 
 class HeapService final : public v1::Heap::CallbackService {
@@ -139,20 +151,19 @@ class HeapService final : public v1::Heap::CallbackService {
   grpc::ServerUnaryReactor* Unfreeze(grpc::CallbackServerContext* context,
                                      const v1::UnfreezeRequest* request,
                                      v1::UnfreezeResponse* response) override;
-  // Not served yet: UNIMPLEMENTED.
   grpc::ServerUnaryReactor* Batch(grpc::CallbackServerContext* context,
                                   const v1::BatchRequest* request,
                                   v1::BatchResponse* response) override;
   grpc::ServerWriteReactor<v1::StatsResponse>* WatchStats(
       grpc::CallbackServerContext* context,
-      const v1::WatchStatsRequest* request) override;
+      const v1::WatchStatsRequest* request) override;  // UNIMPLEMENTED
 
  private:
   // The lock's request kinds, one per RPC method name.
   struct Kinds {
     RequestKind open_session, close_session, allocate, incref, decref, link,
         unlink, collect, inspect, get_gc_config, set_gc_config, freeze,
-        unfreeze, stats, session_reaper, ping;
+        unfreeze, stats, session_reaper, ping, batch;
   };
   static Kinds RegisterKinds(InterpreterLock& lock);
 
@@ -173,6 +184,7 @@ class HeapService final : public v1::Heap::CallbackService {
   // A copy of the allocator's layout: immutable, so read without the lock.
   const AllocatorLayout layout_;
   const int64_t max_allocate_count_;
+  const int64_t max_batch_;
 
   Interpreter interp_;
   const Kinds kinds_;

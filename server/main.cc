@@ -69,6 +69,9 @@ ABSL_FLAG(int64_t, max_session_ttl_ms, 600000,
 ABSL_FLAG(int64_t, max_allocate_count, 100000,
           "The most objects one Allocate may ask for; more is "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_batch, 10000,
+          "The most operations one Batch may carry; more is "
+          "RESOURCE_EXHAUSTED.");
 
 namespace {
 
@@ -108,7 +111,7 @@ int main(int argc, char** argv) {
       "[--layout=classic|cpython312] [--arena_size=BYTES] [--pool_size=BYTES] "
       "[--arena_release=keep_one|eager] [--lock_policy=cpython|fifo|barging] "
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
-      "[--max_session_ttl_ms=MS] [--max_allocate_count=N]");
+      "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
   absl::FlagsUsageConfig usage_config;
@@ -141,8 +144,9 @@ int main(int argc, char** argv) {
   if (!gc.ok()) return Usage(gc.status().message());
   const int64_t max_session_ttl_ms = absl::GetFlag(FLAGS_max_session_ttl_ms);
   const int64_t max_allocate_count = absl::GetFlag(FLAGS_max_allocate_count);
-  const absl::Status limits =
-      heapd::ValidateServiceLimits(max_session_ttl_ms, max_allocate_count);
+  const int64_t max_batch = absl::GetFlag(FLAGS_max_batch);
+  const absl::Status limits = heapd::ValidateServiceLimits(
+      max_session_ttl_ms, max_allocate_count, max_batch);
   if (!limits.ok()) return Usage(limits.message());
 
   heapd::HeapServiceOptions options;
@@ -151,6 +155,7 @@ int main(int argc, char** argv) {
   options.lock = *lock;
   options.max_session_ttl = absl::Milliseconds(max_session_ttl_ms);
   options.max_allocate_count = max_allocate_count;
+  options.max_batch = max_batch;
   heapd::HeapService service(options);
 
   grpc::EnableDefaultHealthCheckService(true);

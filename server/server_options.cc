@@ -98,7 +98,8 @@ absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
 }
 
 absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
-                                   int64_t max_allocate_count) {
+                                   int64_t max_allocate_count,
+                                   int64_t max_batch) {
   if (max_session_ttl_ms <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max_session_ttl_ms=", max_session_ttl_ms,
@@ -108,6 +109,10 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
     return absl::InvalidArgumentError(
         absl::StrCat("--max_allocate_count=", max_allocate_count,
                      ": must be at least 1"));
+  }
+  if (max_batch < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_batch=", max_batch, ": must be at least 1"));
   }
   return absl::OkStatus();
 }

@@ -47,10 +47,11 @@ absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
                                            int64_t threshold1,
                                            int64_t threshold2);
 
-// The service's limits: --max_session_ttl_ms (> 0) and
-// --max_allocate_count (>= 1).
+// The service's limits: --max_session_ttl_ms (> 0), --max_allocate_count
+// (>= 1) and --max_batch (>= 1).
 absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
-                                   int64_t max_allocate_count);
+                                   int64_t max_allocate_count,
+                                   int64_t max_batch);
 
 }  // namespace heapd
 

@@ -124,11 +124,13 @@ TEST(GcConfigFromFlagsTest, ThresholdsMustNotBeNegative) {
 }
 
 TEST(ValidateServiceLimitsTest, LimitsMustBePositive) {
-  EXPECT_TRUE(ValidateServiceLimits(600000, 100000).ok());
-  EXPECT_THAT(ValidateServiceLimits(0, 1).message(),
+  EXPECT_TRUE(ValidateServiceLimits(600000, 100000, 10000).ok());
+  EXPECT_THAT(ValidateServiceLimits(0, 1, 1).message(),
               HasSubstr("--max_session_ttl_ms"));
-  EXPECT_THAT(ValidateServiceLimits(1, 0).message(),
+  EXPECT_THAT(ValidateServiceLimits(1, 0, 1).message(),
               HasSubstr("--max_allocate_count"));
+  EXPECT_THAT(ValidateServiceLimits(1, 1, 0).message(),
+              HasSubstr("--max_batch=0"));
 }
 
 }  // namespace

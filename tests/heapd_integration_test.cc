@@ -359,17 +359,6 @@ TEST_F(HeapdTest, StatsReportTheLayoutTheFlagsChose) {
 
 // --- (e) not served yet -----------------------------------------------------
 
-TEST_F(HeapdTest, UnservedUnaryMethodsAnswerUnimplementedNamingThemselves) {
-  v1::BatchResponse response;
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  const grpc::Status status =
-      heap_->Batch(&context, v1::BatchRequest(), &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(status.error_message(), HasSubstr("Batch"));
-  EXPECT_THAT(status.error_message(), HasSubstr("not served by this build"));
-}
-
 TEST_F(HeapdTest, WatchStatsEndsTheStreamWithUnimplemented) {
   grpc::ClientContext context;
   SetDeadline(&context);

@@ -1,0 +1,108 @@
+#include "server/object_operations.h"
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "server/object_translation.h"
+
+namespace heapd {
+
+absl::Status AllocateObjects(ObjectHeap& heap, OwnerId owner, int type,
+                             int64_t length, uint32_t count,
+                             const v1::Finalizer& finalizer,
+                             const v1::WeakRefOptions& weakref,
+                             int64_t max_count, v1::AllocateResponse* out) {
+  const int64_t n = count == 0 ? 1 : count;
+  if (n > max_count) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "count ", n, " is over this server's limit of ", max_count,
+        " objects per Allocate (--max_allocate_count); split the request"));
+  }
+  absl::StatusOr<AllocateSpec> spec =
+      AllocateSpecFromProto(type, length, finalizer, weakref);
+  if (!spec.ok()) return spec.status();
+  for (int64_t i = 0; i < n; ++i) {
+    absl::StatusOr<Allocated> allocated = heap.Allocate(owner, *spec);
+    if (!allocated.ok()) {
+      // All or nothing: the session must not keep references it was never
+      // told about.
+      for (const v1::AllocatedObject& made : out->objects()) {
+        (void)heap.DecRef(owner, made.handle());
+      }
+      out->clear_objects();
+      return allocated.status();
+    }
+    ToProto(*allocated, out->add_objects());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
+                          v1::IncRefResponse* out) {
+  absl::StatusOr<RefCountResult> result = heap.IncRef(owner, handle);
+  if (!result.ok()) return result.status();
+  out->set_refcount(result->refcount);
+  out->set_session_references(result->owner_references);
+  return absl::OkStatus();
+}
+
+absl::Status DecRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
+                          v1::DecRefResponse* out) {
+  absl::StatusOr<RefCountResult> result = heap.DecRef(owner, handle);
+  if (!result.ok()) return result.status();
+  out->set_refcount(result->refcount);
+  out->set_session_references(result->owner_references);
+  out->set_objects_freed(result->objects_freed);
+  return absl::OkStatus();
+}
+
+absl::Status LinkObjects(ObjectHeap& heap, Handle source, Handle target,
+                         const std::string* field, bool append,
+                         v1::LinkResponse* out) {
+  absl::StatusOr<LinkResult> result;
+  if (field != nullptr) {
+    result = heap.SetField(source, *field, target);
+  } else if (append) {
+    result = heap.Append(source, target);
+  } else {
+    return absl::InvalidArgumentError(
+        "Link needs a slot: set `field` (source.field = target) or "
+        "`append: true` (source.append(target))");
+  }
+  if (!result.ok()) return result.status();
+  out->set_target_refcount(result->target_refcount);
+  out->set_replaced(result->replaced);
+  out->set_objects_freed(result->objects_freed);
+  return absl::OkStatus();
+}
+
+absl::Status UnlinkObjects(ObjectHeap& heap, Handle source,
+                           const std::string* field,
+                           std::optional<Handle> item,
+                           v1::UnlinkResponse* out) {
+  absl::StatusOr<UnlinkResult> result;
+  if (field != nullptr) {
+    result = heap.ClearField(source, *field);
+  } else if (item.has_value()) {
+    result = heap.RemoveItem(source, *item);
+  } else {
+    return absl::InvalidArgumentError(
+        "Unlink needs a slot: set `field` (del source.field) or `item` "
+        "(source.remove(item))");
+  }
+  if (!result.ok()) return result.status();
+  out->set_released(result->released);
+  out->set_released_refcount(result->released_refcount);
+  out->set_objects_freed(result->objects_freed);
+  return absl::OkStatus();
+}
+
+absl::Status CollectGeneration(ObjectHeap& heap,
+                               std::optional<int32_t> generation,
+                               v1::CollectResponse* out) {
+  absl::StatusOr<CollectResult> result = heap.Collect(generation.value_or(2));
+  if (!result.ok()) return result.status();
+  ToProto(*result, out);
+  return absl::OkStatus();
+}
+
+}  // namespace heapd

@@ -1,0 +1,60 @@
+// The object operations shared by the single RPCs (heap_service.cc) and
+// Batch (batch_executor.h): each runs one heap call and fills the heapd.v1
+// response message the RPC of the same name returns.
+//
+// Contract: the caller holds the interpreter lock and has resolved the
+// session to `owner`. Each function returns the heap's status (or
+// INVALID_ARGUMENT for a malformed request) and, on error, leaves its
+// response untouched except AllocateObjects, which clears it: an Allocate
+// is all or nothing, so the session never keeps references it was not told
+// about. No gRPC types here; protobuf messages only.
+//
+// Example:
+//   v1::IncRefResponse response;
+//   absl::Status status = heapd::IncRefObject(heap, owner, handle, &response);
+#ifndef HEAPD_SERVER_OBJECT_OPERATIONS_H_
+#define HEAPD_SERVER_OBJECT_OPERATIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "heap/object_heap.h"
+#include "proto/heap.pb.h"
+
+namespace heapd {
+
+// `count` objects (0 means 1) of one spec. RESOURCE_EXHAUSTED when count
+// is over max_count (--max_allocate_count).
+absl::Status AllocateObjects(ObjectHeap& heap, OwnerId owner, int type,
+                             int64_t length, uint32_t count,
+                             const v1::Finalizer& finalizer,
+                             const v1::WeakRefOptions& weakref,
+                             int64_t max_count, v1::AllocateResponse* out);
+
+absl::Status IncRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
+                          v1::IncRefResponse* out);
+absl::Status DecRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
+                          v1::DecRefResponse* out);
+
+// `source.field = target` when `field` is set, else `source.append(target)`
+// when `append`; INVALID_ARGUMENT when neither slot is given.
+absl::Status LinkObjects(ObjectHeap& heap, Handle source, Handle target,
+                         const std::string* field, bool append,
+                         v1::LinkResponse* out);
+
+// `del source.field` when `field` is set, else `source.remove(item)`;
+// INVALID_ARGUMENT when neither slot is given.
+absl::Status UnlinkObjects(ObjectHeap& heap, Handle source,
+                           const std::string* field,
+                           std::optional<Handle> item, v1::UnlinkResponse* out);
+
+// gc.collect(generation); no generation means 2, a full collection.
+absl::Status CollectGeneration(ObjectHeap& heap,
+                               std::optional<int32_t> generation,
+                               v1::CollectResponse* out);
+
+}  // namespace heapd
+
+#endif  // HEAPD_SERVER_OBJECT_OPERATIONS_H_
