@@ -1,6 +1,9 @@
 #include "server/heap_service.h"
 
-#include <optional>
+#include <chrono>
+#include <iterator>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -29,6 +32,18 @@ bool Wants(const v1::StatsRequest& request, v1::StatsSection section) {
 
 // Collections the collector section lists in `recent`.
 constexpr size_t kRecentCollections = 16;
+
+// RPC method names, indexed by HeapService::Method.
+const char* const kMethodNames[] = {
+    "Ping",   "Stats",   "OpenSession", "CloseSession", "Allocate",
+    "IncRef", "DecRef",  "Link",        "Unlink",       "Collect",
+    "Inspect", "GetGcConfig", "SetGcConfig", "Freeze",  "Unfreeze",
+    "Batch",  "WatchStats"};
+
+std::vector<std::string> MethodNames() {
+  return std::vector<std::string>(std::begin(kMethodNames),
+                                  std::end(kMethodNames));
+}
 
 ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
   ObjectHeapOptions heap;
@@ -63,6 +78,7 @@ HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
   kinds.freeze = lock.RegisterKind("Freeze");
   kinds.unfreeze = lock.RegisterKind("Unfreeze");
   kinds.stats = lock.RegisterKind("Stats");
+  kinds.stats_publish = lock.RegisterKind("StatsPublish");
   kinds.session_reaper = lock.RegisterKind("SessionReaper");
   kinds.ping = lock.RegisterKind("Ping");
   kinds.batch = lock.RegisterKind("Batch");
@@ -77,113 +93,164 @@ HeapService::HeapService(const HeapServiceOptions& options)
       max_batch_(options.max_batch),
       interp_(HeapOptions(options), options.lock),
       kinds_(RegisterKinds(interp_.lock())),
-      sessions_(&interp_, SessionOptions(options)) {
-  sessions_.StartReaper(kinds_.session_reaper);
+      sessions_(&interp_, SessionOptions(options)),
+      publisher_(options.stats_publish_interval, kRecentCollections),
+      slowlog_(options.slowlog_capacity, options.slowlog_threshold),
+      rpc_counters_(MethodNames()) {
+  static_assert(std::size(kMethodNames) == static_cast<size_t>(kNumMethods));
+  // So that an idle server's Stats has figures to serve.
+  {
+    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
+    publisher_.Update(interp_.heap(), /*force=*/true);
+  }
+  sessions_.StartReaper(kinds_.session_reaper, [this](int reaped) {
+    // The trailing publish: within one reap interval of the last request,
+    // or of an expiry that released objects, Stats sees their effect.
+    if (!unpublished_.exchange(false, std::memory_order_relaxed) &&
+        reaped == 0) {
+      return;
+    }
+    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats_publish);
+    publisher_.Update(interp_.heap(), /*force=*/true);
+  });
 }
 
 HeapService::~HeapService() { sessions_.StopReaper(); }
 
 template <typename Body>
-grpc::ServerUnaryReactor* HeapService::Serve(
-    grpc::CallbackServerContext* context, RequestKind kind,
-    const std::string& session_id, Body&& body) {
+absl::Status HeapService::Locked(Method method, RequestKind kind,
+                                 const std::string& session_id,
+                                 bool safe_point, Body&& body) {
+  using Clock = std::chrono::steady_clock;
   absl::Status status;
+  const Clock::time_point before_acquire = Clock::now();
+  Clock::time_point acquired, releasing;
   {
     InterpreterLockHolder holder(&interp_.lock(), kind);
+    acquired = Clock::now();
     ObjectHeap& heap = interp_.heap();
-    absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, session_id);
-    status = owner.ok() ? body(heap, *owner) : owner.status();
+    status = body(heap);
     // The end of the request is its safe point: a collection a threshold
     // scheduled runs here, still under the lock, as CPython runs it at the
     // next eval-breaker check.
-    heap.CollectIfScheduled();
+    const bool collected = safe_point && heap.CollectIfScheduled();
+    // Still under the lock, which is what makes the heap readable; cheap
+    // unless the interval has passed or a collection just changed the
+    // collector's figures.
+    const bool published =
+        publisher_.Update(heap, collected || method == kCollect);
+    // Left for the reaper's next wake-up, so an idle server does not serve
+    // this request's figures stale for ever.
+    unpublished_.store(!published, std::memory_order_relaxed);
+    releasing = Clock::now();
   }
+  // After the release: the slow log has its own mutex, and nobody waits for
+  // the interpreter lock while we take it.
+  SlowLogRecord record;
+  record.wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       acquired - before_acquire)
+                       .count();
+  record.hold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       releasing - acquired)
+                       .count();
+  if (record.wait_ns > slowlog_.threshold_ns() ||
+      record.hold_ns > slowlog_.threshold_ns()) {
+    record.timestamp_unix_ns = UnixNanosNow();
+    record.method = kMethodNames[method];
+    record.session_id = session_id;
+    slowlog_.MaybeRecord(std::move(record));
+  }
+  return status;
+}
+
+grpc::ServerUnaryReactor* HeapService::Finish(
+    grpc::CallbackServerContext* context, Method method,
+    const grpc::Status& status) {
+  rpc_counters_.Count(method, static_cast<int>(status.error_code()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(status);
   return reactor;
+}
+
+template <typename Body>
+grpc::ServerUnaryReactor* HeapService::Serve(
+    grpc::CallbackServerContext* context, Method method, RequestKind kind,
+    const std::string& session_id, Body&& body) {
+  const absl::Status status = Locked(
+      method, kind, session_id, /*safe_point=*/true,
+      [&](ObjectHeap& heap) -> absl::Status {
+        absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, session_id);
+        return owner.ok() ? body(heap, *owner) : owner.status();
+      });
+  return Finish(context, method, ToGrpcStatus(status));
 }
 
 grpc::ServerUnaryReactor* HeapService::Ping(
     grpc::CallbackServerContext* context, const v1::PingRequest* request,
     v1::PingResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (request->payload().size() > kMaxPingPayload) {
-    reactor->Finish(grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("Ping payload is ", request->payload().size(),
-                     " bytes; at most ", kMaxPingPayload, " (64 KiB)")));
-    return reactor;
+    return Finish(context, kPing,
+                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("Ping payload is ",
+                                            request->payload().size(),
+                                            " bytes; at most ",
+                                            kMaxPingPayload, " (64 KiB)")));
   }
   // A keep-alive: renews the lease of the session it names. Without one,
   // Ping stays the empty round trip and never touches the lock.
   if (!request->session_id().empty()) {
-    absl::Status status;
-    {
-      InterpreterLockHolder holder(&interp_.lock(), kinds_.ping);
-      status = sessions_.Renew(interp_.heap(), request->session_id()).status();
-    }
-    if (!status.ok()) {
-      reactor->Finish(ToGrpcStatus(status));
-      return reactor;
-    }
+    const absl::Status status =
+        Locked(kPing, kinds_.ping, request->session_id(),
+               /*safe_point=*/false, [&](ObjectHeap& heap) {
+                 return sessions_.Renew(heap, request->session_id()).status();
+               });
+    if (!status.ok()) return Finish(context, kPing, ToGrpcStatus(status));
   }
   response->set_payload(request->payload());
   response->set_server_time_unix_ns(UnixNanosNow());
   response->set_version(kHeapdVersion);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return Finish(context, kPing, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* HeapService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
-  const bool want_allocator = Wants(*request, v1::ALLOCATOR);
-  const bool want_objects = Wants(*request, v1::OBJECTS);
-  const bool want_collector = Wants(*request, v1::COLLECTOR);
-
-  // Only the copies happen under the lock; translating them to protobuf
-  // does not need it.
-  std::optional<AllocatorStats> allocator_stats;
-  std::optional<ObjectHeapStats> heap_stats;
-  std::vector<HeapEvent> events;
-  uint64_t sequence;
-  int64_t timestamp;
-  {
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
-    const ObjectHeap& heap = interp_.heap();
-    if (want_allocator) allocator_stats = heap.AllocatorStatistics();
-    if (want_objects || want_collector) heap_stats = heap.Stats();
-    if (want_collector) events = heap.EventsSince(0);
-    sequence = next_sequence_++;
-    timestamp = UnixNanosNow();
+  // Never the interpreter lock: the heap's figures are the latest published
+  // snapshot (there is always one: the constructor publishes the first).
+  const std::shared_ptr<const StatsSnapshot> snapshot = publisher_.Latest();
+  response->set_timestamp_unix_ns(snapshot->timestamp_unix_ns);
+  response->set_sequence(snapshot->sequence);
+  if (Wants(*request, v1::ALLOCATOR)) {
+    ToProto(layout_, snapshot->allocator, response->mutable_allocator());
   }
-
-  response->set_timestamp_unix_ns(timestamp);
-  response->set_sequence(sequence);
-  if (allocator_stats.has_value()) {
-    ToProto(layout_, *allocator_stats, response->mutable_allocator());
+  if (Wants(*request, v1::OBJECTS)) {
+    ToProto(snapshot->heap, response->mutable_objects());
   }
-  if (want_objects) ToProto(*heap_stats, response->mutable_objects());
-  if (want_collector) {
-    std::vector<HeapEvent> collections;
-    for (HeapEvent& event : events) {
-      if (event.kind == HeapEvent::Kind::kCollection) {
-        collections.push_back(std::move(event));
-      }
-    }
-    if (collections.size() > kRecentCollections) {
-      collections.erase(collections.begin(),
-                        collections.end() - kRecentCollections);
-    }
-    ToProto(*heap_stats, collections, response->mutable_collector());
+  if (Wants(*request, v1::COLLECTOR)) {
+    v1::CollectorStats* collector = response->mutable_collector();
+    ToProto(snapshot->heap, snapshot->recent_collections, collector);
+    // Live rather than from the snapshot: the histogram is readable without
+    // the lock, and may count a collection the snapshot predates.
+    ToProto(publisher_.pause().Summarize(), collector->mutable_pause());
   }
-  // The lock's statistics are read without the lock.
   if (Wants(*request, v1::LOCK)) {
     ToProto(interp_.lock().Stats(), response->mutable_lock());
   }
+  // Counted before the server section is filled, so it includes this call.
+  rpc_counters_.Count(kStats, 0);
   if (Wants(*request, v1::SERVER)) FillServerStats(response->mutable_server());
-  // SLOWLOG stays empty: there is no slow log yet.
-
+  if (Wants(*request, v1::SLOWLOG)) {
+    for (const SlowLogRecord& record : slowlog_.Entries()) {
+      v1::SlowLogEntry* entry = response->add_slowlog();
+      entry->set_id(record.id);
+      entry->set_timestamp_unix_ns(record.timestamp_unix_ns);
+      entry->set_method(record.method);
+      entry->set_session_id(record.session_id);
+      entry->set_wait_ns(record.wait_ns);
+      entry->set_hold_ns(record.hold_ns);
+      entry->set_operations(record.operations);
+    }
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -200,6 +267,23 @@ void HeapService::FillServerStats(v1::ServerStats* out) const {
   out->set_sessions_opened_total(sessions.opened_total);
   out->set_sessions_closed_total(sessions.closed_total);
   out->set_sessions_expired_total(sessions.expired_total);
+  int64_t rpcs = 0;
+  int64_t errors = 0;
+  for (const MethodCounts& counts : rpc_counters_.Read()) {
+    v1::MethodStats* method = out->add_methods();
+    method->set_method(counts.method);
+    method->set_calls(counts.calls);
+    rpcs += counts.calls;
+    for (const CodeCount& code : counts.errors) {
+      v1::StatusCount* error = method->add_errors();
+      error->set_code(code.code);
+      error->set_code_name(code.code_name);
+      error->set_count(code.count);
+      errors += code.count;
+    }
+  }
+  out->set_rpcs_total(rpcs);
+  out->set_errors_total(errors);
 }
 
 // ---------------------------------------------------------------------------
@@ -209,48 +293,38 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
     grpc::CallbackServerContext* context,
     const v1::OpenSessionRequest* request,
     v1::OpenSessionResponse* response) {
-  absl::Status status;
-  {
-    // Opening touches no heap state, but goes through the lock like every
-    // session call so that its cost shows in the lock's per-kind figures.
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.open_session);
-    absl::StatusOr<OpenedSession> opened = sessions_.Open(
-        request->client_name(), absl::Milliseconds(request->ttl_ms()));
-    if (opened.ok()) {
-      response->set_session_id(opened->id);
-      response->set_ttl_ms(absl::ToInt64Milliseconds(opened->ttl));
-      response->set_expires_at_unix_ns(absl::ToUnixNanos(opened->expires_at));
-    } else {
-      status = opened.status();
-    }
-    interp_.heap().CollectIfScheduled();
-  }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  // Opening touches no heap state, but goes through the lock like every
+  // session call so that its cost shows in the lock's per-kind figures.
+  const absl::Status status = Locked(
+      kOpenSession, kinds_.open_session, /*session_id=*/"",
+      /*safe_point=*/true, [&](ObjectHeap&) -> absl::Status {
+        absl::StatusOr<OpenedSession> opened = sessions_.Open(
+            request->client_name(), absl::Milliseconds(request->ttl_ms()));
+        if (!opened.ok()) return opened.status();
+        response->set_session_id(opened->id);
+        response->set_ttl_ms(absl::ToInt64Milliseconds(opened->ttl));
+        response->set_expires_at_unix_ns(
+            absl::ToUnixNanos(opened->expires_at));
+        return absl::OkStatus();
+      });
+  return Finish(context, kOpenSession, ToGrpcStatus(status));
 }
 
 grpc::ServerUnaryReactor* HeapService::CloseSession(
     grpc::CallbackServerContext* context,
     const v1::CloseSessionRequest* request,
     v1::CloseSessionResponse* response) {
-  absl::Status status;
-  {
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.close_session);
-    ObjectHeap& heap = interp_.heap();
-    absl::StatusOr<ReleaseResult> released =
-        sessions_.Close(heap, request->session_id());
-    if (released.ok()) {
-      response->set_references_released(released->references_released);
-      response->set_objects_freed(released->objects_freed);
-    } else {
-      status = released.status();
-    }
-    heap.CollectIfScheduled();
-  }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  const absl::Status status = Locked(
+      kCloseSession, kinds_.close_session, request->session_id(),
+      /*safe_point=*/true, [&](ObjectHeap& heap) -> absl::Status {
+        absl::StatusOr<ReleaseResult> released =
+            sessions_.Close(heap, request->session_id());
+        if (!released.ok()) return released.status();
+        response->set_references_released(released->references_released);
+        response->set_objects_freed(released->objects_freed);
+        return absl::OkStatus();
+      });
+  return Finish(context, kCloseSession, ToGrpcStatus(status));
 }
 
 // ---------------------------------------------------------------------------
@@ -259,7 +333,7 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
 grpc::ServerUnaryReactor* HeapService::Allocate(
     grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
     v1::AllocateResponse* response) {
-  return Serve(context, kinds_.allocate, request->session_id(),
+  return Serve(context, kAllocate, kinds_.allocate, request->session_id(),
                [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return AllocateObjects(
                      heap, owner, request->type(), request->length(),
@@ -271,7 +345,8 @@ grpc::ServerUnaryReactor* HeapService::Allocate(
 grpc::ServerUnaryReactor* HeapService::IncRef(
     grpc::CallbackServerContext* context, const v1::IncRefRequest* request,
     v1::IncRefResponse* response) {
-  return Serve(context, kinds_.incref, request->session_id(),
+  return Serve(context, kIncRef, kinds_.incref,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return IncRefObject(heap, owner, request->handle(),
                                      response);
@@ -281,7 +356,8 @@ grpc::ServerUnaryReactor* HeapService::IncRef(
 grpc::ServerUnaryReactor* HeapService::DecRef(
     grpc::CallbackServerContext* context, const v1::DecRefRequest* request,
     v1::DecRefResponse* response) {
-  return Serve(context, kinds_.decref, request->session_id(),
+  return Serve(context, kDecRef, kinds_.decref,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return DecRefObject(heap, owner, request->handle(),
                                      response);
@@ -292,7 +368,8 @@ grpc::ServerUnaryReactor* HeapService::Link(
     grpc::CallbackServerContext* context, const v1::LinkRequest* request,
     v1::LinkResponse* response) {
   return Serve(
-      context, kinds_.link, request->session_id(),
+      context, kLink, kinds_.link,
+      request->session_id(),
       [&](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
         return LinkObjects(
@@ -308,7 +385,8 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
     grpc::CallbackServerContext* context, const v1::UnlinkRequest* request,
     v1::UnlinkResponse* response) {
   return Serve(
-      context, kinds_.unlink, request->session_id(),
+      context, kUnlink, kinds_.unlink,
+      request->session_id(),
       [&](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field =
             request->slot_case() == v1::UnlinkRequest::kField;
@@ -325,7 +403,8 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
 grpc::ServerUnaryReactor* HeapService::Inspect(
     grpc::CallbackServerContext* context, const v1::InspectRequest* request,
     v1::InspectResponse* response) {
-  return Serve(context, kinds_.inspect, request->session_id(),
+  return Serve(context, kInspect, kinds_.inspect,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  absl::StatusOr<ObjectInfo> info =
                      heap.Inspect(request->handle(), owner);
@@ -341,7 +420,8 @@ grpc::ServerUnaryReactor* HeapService::Inspect(
 grpc::ServerUnaryReactor* HeapService::Collect(
     grpc::CallbackServerContext* context, const v1::CollectRequest* request,
     v1::CollectResponse* response) {
-  return Serve(context, kinds_.collect, request->session_id(),
+  return Serve(context, kCollect, kinds_.collect,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  // Absent means a full collection, as gc.collect().
                  return CollectGeneration(
@@ -356,7 +436,8 @@ grpc::ServerUnaryReactor* HeapService::Collect(
 grpc::ServerUnaryReactor* HeapService::GetGcConfig(
     grpc::CallbackServerContext* context,
     const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
-  return Serve(context, kinds_.get_gc_config, request->session_id(),
+  return Serve(context, kGetGcConfig, kinds_.get_gc_config,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
@@ -366,7 +447,8 @@ grpc::ServerUnaryReactor* HeapService::GetGcConfig(
 grpc::ServerUnaryReactor* HeapService::SetGcConfig(
     grpc::CallbackServerContext* context,
     const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
-  return Serve(context, kinds_.set_gc_config, request->session_id(),
+  return Serve(context, kSetGcConfig, kinds_.set_gc_config,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  absl::Status status = heap.SetGcConfig(
                      MergeGcConfig(heap.gc_config(), *request));
@@ -379,7 +461,8 @@ grpc::ServerUnaryReactor* HeapService::SetGcConfig(
 grpc::ServerUnaryReactor* HeapService::Freeze(
     grpc::CallbackServerContext* context, const v1::FreezeRequest* request,
     v1::FreezeResponse* response) {
-  return Serve(context, kinds_.freeze, request->session_id(),
+  return Serve(context, kFreeze, kinds_.freeze,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_frozen(heap.Freeze());
                  return absl::OkStatus();
@@ -389,7 +472,8 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
 grpc::ServerUnaryReactor* HeapService::Unfreeze(
     grpc::CallbackServerContext* context, const v1::UnfreezeRequest* request,
     v1::UnfreezeResponse* response) {
-  return Serve(context, kinds_.unfreeze, request->session_id(),
+  return Serve(context, kUnfreeze, kinds_.unfreeze,
+      request->session_id(),
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_unfrozen(heap.Unfreeze());
                  return absl::OkStatus();
@@ -405,37 +489,39 @@ grpc::ServerUnaryReactor* HeapService::Batch(
   // Refused before the lock is taken: an oversize batch costs nobody a wait.
   absl::Status status = CheckBatchSize(*request, max_batch_);
   if (status.ok()) {
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.batch);
-    ObjectHeap& heap = interp_.heap();
-    absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, request->session_id());
-    if (owner.ok()) {
-      // CPython's eval breaker between bytecodes: a scheduled collection,
-      // then the lock for whoever asked for it. The session may be closed
-      // while the lock is yielded, so it is looked up again after a yield
-      // (its OwnerId is only guaranteed while the lock is held).
-      auto safe_point = [&]() -> absl::StatusOr<bool> {
-        // ExecuteBatch calls this with the lock held; the assertion (two
-        // relaxed loads) tells clang's analysis so, which cannot see into
-        // the call through FunctionRef.
-        interp_.lock().AssertHeld();
-        heap.CollectIfScheduled();
-        if (!interp_.lock().SafePoint()) return false;
-        absl::StatusOr<OwnerId> again =
-            sessions_.Renew(heap, request->session_id());
-        if (!again.ok()) return again.status();
-        return true;
-      };
-      status = ExecuteBatch(heap, *owner, *request, max_allocate_count_,
-                            safe_point, response);
-      if (!status.ok()) response->Clear();
-    } else {
-      status = owner.status();
-    }
-    heap.CollectIfScheduled();
+    // One hold of kind "Batch"; Locked runs the scheduled collection at its
+    // end, publishes the Stats snapshot and feeds the slow log.
+    status = Locked(
+        kBatch, kinds_.batch, request->session_id(), /*safe_point=*/true,
+        [&](ObjectHeap& heap) -> absl::Status {
+          absl::StatusOr<OwnerId> owner =
+              sessions_.Renew(heap, request->session_id());
+          if (!owner.ok()) return owner.status();
+          // CPython's eval breaker between bytecodes: a scheduled
+          // collection, then the lock for whoever asked for it. The session
+          // may be closed while the lock is yielded, so it is looked up
+          // again after a yield (its OwnerId is only guaranteed while the
+          // lock is held).
+          auto safe_point = [&]() -> absl::StatusOr<bool> {
+            // ExecuteBatch calls this with the lock held; the assertion (two
+            // relaxed loads) tells clang's analysis so, which cannot see
+            // into the call through FunctionRef.
+            interp_.lock().AssertHeld();
+            heap.CollectIfScheduled();
+            if (!interp_.lock().SafePoint()) return false;
+            absl::StatusOr<OwnerId> again =
+                sessions_.Renew(heap, request->session_id());
+            if (!again.ok()) return again.status();
+            return true;
+          };
+          absl::Status executed = ExecuteBatch(
+              heap, *owner, *request, max_allocate_count_, safe_point,
+              response);
+          if (!executed.ok()) response->Clear();
+          return executed;
+        });
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return Finish(context, kBatch, ToGrpcStatus(status));
 }
 
 // ---------------------------------------------------------------------------
@@ -443,6 +529,8 @@ grpc::ServerUnaryReactor* HeapService::Batch(
 
 grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
     grpc::CallbackServerContext*, const v1::WatchStatsRequest*) {
+  rpc_counters_.Count(kWatchStats,
+                      static_cast<int>(grpc::StatusCode::UNIMPLEMENTED));
   return new FinishedWriteReactor<v1::StatsResponse>(
       NotServedYet("WatchStats"));
 }

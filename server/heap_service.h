@@ -15,11 +15,21 @@
 //                 names, and ends with ObjectHeap::CollectIfScheduled()
 //                 before releasing the lock: the request boundary is the safe
 //                 point where automatic collections run.
-//   Stats         the allocator, objects, collector, lock and server
-//                 sections, as StatsRequest.sections asks. It takes the
-//                 interpreter lock briefly to copy the heap's figures (a
-//                 later step serves it from a published snapshot); the lock
-//                 section is read without it.
+//   Stats         the allocator, objects, collector, lock, server and
+//                 slowlog sections, as StatsRequest.sections asks. It never
+//                 takes the interpreter lock: the heap's figures come from
+//                 the latest snapshot (stats_publisher.h), which every
+//                 locked request refreshes at its end at most every
+//                 stats_publish_interval, or at once after a collection,
+//                 and once at construction; a request that left its figures
+//                 unpublished is published by the session reaper's next
+//                 wake-up (reap_interval, 100 ms); the lock's, the pause
+//                 histogram's, the RPC counters' and the slow log's figures
+//                 are read live, each without the lock.
+//
+// Every RPC is counted by method and status code (rpc_counters.h). Every
+// locked request's wait for the lock and hold of it are measured here and
+// offered to the slow log (slow_log.h) after the lock is released.
 //
 //   Batch         many object operations for one session in one call
 //                 (batch_executor.h), under the lock as one request of kind
@@ -57,6 +67,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -68,7 +79,10 @@
 #include "heap/interpreter_lock.h"
 #include "heap/layout.h"
 #include "heap/object_heap.h"
+#include "server/rpc_counters.h"
 #include "server/session_manager.h"
+#include "server/slow_log.h"
+#include "server/stats_publisher.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
 
@@ -87,6 +101,12 @@ struct HeapServiceOptions {
   int64_t max_allocate_count = 100000;
   // The most operations one Batch may carry.
   int64_t max_batch = 10000;
+  // A request whose lock wait or hold exceeds this enters the slow log,
+  // which keeps the most recent slowlog_capacity of them.
+  absl::Duration slowlog_threshold = absl::Milliseconds(10);
+  size_t slowlog_capacity = 128;
+  // How stale the heap's figures in Stats may be while requests run.
+  absl::Duration stats_publish_interval = absl::Milliseconds(50);
 };
 
 class HeapService final : public v1::Heap::CallbackService {
@@ -151,6 +171,12 @@ class HeapService final : public v1::Heap::CallbackService {
   grpc::ServerUnaryReactor* Unfreeze(grpc::CallbackServerContext* context,
                                      const v1::UnfreezeRequest* request,
                                      v1::UnfreezeResponse* response) override;
+  // The interpreter lock, for tests that must hold it from outside (to show
+  // that Stats does not need it). Not for serving.
+  InterpreterLock& lock_for_testing() { return interp_.lock(); }
+
+  // Batch runs many operations in one hold of the lock (batch_executor.h);
+  // WatchStats is not served yet (UNIMPLEMENTED).
   grpc::ServerUnaryReactor* Batch(grpc::CallbackServerContext* context,
                                   const v1::BatchRequest* request,
                                   v1::BatchResponse* response) override;
@@ -163,16 +189,36 @@ class HeapService final : public v1::Heap::CallbackService {
   struct Kinds {
     RequestKind open_session, close_session, allocate, incref, decref, link,
         unlink, collect, inspect, get_gc_config, set_gc_config, freeze,
-        unfreeze, stats, session_reaper, ping, batch;
+        unfreeze, stats, stats_publish, session_reaper, ping, batch;
   };
   static Kinds RegisterKinds(InterpreterLock& lock);
 
-  // Runs body(heap, owner) under the interpreter lock as one request of
-  // `kind` for the session `session_id` (renewing its lease), then the safe
-  // point's automatic collection, and finishes the call with its status.
+  // The RPC methods, as rows of rpc_counters_ (kMethodNames in the .cc).
+  enum Method {
+    kPing, kStats, kOpenSession, kCloseSession, kAllocate, kIncRef, kDecRef,
+    kLink, kUnlink, kCollect, kInspect, kGetGcConfig, kSetGcConfig, kFreeze,
+    kUnfreeze, kBatch, kWatchStats, kNumMethods
+  };
+
+  // Counts the call of `method` with `status` and finishes it.
+  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                   Method method, const grpc::Status& status);
+
+  // Runs body(heap) under the interpreter lock as one request of `kind`;
+  // then, if `safe_point`, the automatic collection a threshold scheduled;
+  // then refreshes the published snapshot, all before releasing the lock.
+  // Measures the wait and hold and offers them to the slow log afterwards.
+  template <typename Body>
+  absl::Status Locked(Method method, RequestKind kind,
+                      const std::string& session_id, bool safe_point,
+                      Body&& body);
+
+  // Runs body(heap, owner) through Locked as one request of `kind` for the
+  // session `session_id` (renewing its lease), with the safe point's
+  // automatic collection, and finishes the call with its status.
   template <typename Body>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                  RequestKind kind,
+                                  Method method, RequestKind kind,
                                   const std::string& session_id, Body&& body);
 
   void FillServerStats(v1::ServerStats* out) const;
@@ -190,9 +236,13 @@ class HeapService final : public v1::Heap::CallbackService {
   const Kinds kinds_;
   // Declared after interp_: destroyed (and its reaper stopped) first.
   SessionManager sessions_;
-  // The next Stats snapshot's sequence number. Taken under the interpreter
-  // lock with the snapshot, so a larger sequence always means a later one.
-  uint64_t next_sequence_ = 1;
+  // Each read by Stats without the interpreter lock; see their headers.
+  StatsPublisher publisher_;
+  SlowLog slowlog_;
+  RpcCounters rpc_counters_;
+  // Whether the last locked request left its figures unpublished (the
+  // interval had not passed); the reaper's wake-up publishes them.
+  std::atomic<bool> unpublished_{false};
 };
 
 }  // namespace heapd

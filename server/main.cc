@@ -72,6 +72,14 @@ ABSL_FLAG(int64_t, max_allocate_count, 100000,
 ABSL_FLAG(int64_t, max_batch, 10000,
           "The most operations one Batch may carry; more is "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, stats_publish_interval_ms, 50,
+          "How often, at most, a request refreshes the heap figures Stats "
+          "serves (a collection always does); 0 refreshes after every "
+          "request.");
+ABSL_FLAG(int64_t, slowlog_threshold_us, 10000,
+          "A request whose interpreter-lock wait or hold exceeds this many "
+          "microseconds enters the slow log (Stats' slowlog section); 0 "
+          "logs every locked request.");
 
 namespace {
 
@@ -111,7 +119,8 @@ int main(int argc, char** argv) {
       "[--layout=classic|cpython312] [--arena_size=BYTES] [--pool_size=BYTES] "
       "[--arena_release=keep_one|eager] [--lock_policy=cpython|fifo|barging] "
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
-      "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N]");
+      "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N] "
+      "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
   absl::FlagsUsageConfig usage_config;
@@ -148,6 +157,16 @@ int main(int argc, char** argv) {
   const absl::Status limits = heapd::ValidateServiceLimits(
       max_session_ttl_ms, max_allocate_count, max_batch);
   if (!limits.ok()) return Usage(limits.message());
+  const absl::StatusOr<absl::Duration> slowlog_threshold =
+      heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
+  if (!slowlog_threshold.ok()) {
+    return Usage(slowlog_threshold.status().message());
+  }
+
+  const absl::StatusOr<absl::Duration> publish_interval =
+      heapd::StatsPublishIntervalFromFlag(
+          absl::GetFlag(FLAGS_stats_publish_interval_ms));
+  if (!publish_interval.ok()) return Usage(publish_interval.status().message());
 
   heapd::HeapServiceOptions options;
   options.layout = *layout;
@@ -156,6 +175,8 @@ int main(int argc, char** argv) {
   options.max_session_ttl = absl::Milliseconds(max_session_ttl_ms);
   options.max_allocate_count = max_allocate_count;
   options.max_batch = max_batch;
+  options.slowlog_threshold = *slowlog_threshold;
+  options.stats_publish_interval = *publish_interval;
   heapd::HeapService service(options);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -117,4 +117,25 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::Duration> SlowlogThresholdFromFlag(int64_t threshold_us) {
+  if (threshold_us < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--slowlog_threshold_us=", threshold_us,
+                     ": must be >= 0 microseconds (0 logs every locked "
+                     "request)"));
+  }
+  return absl::Microseconds(threshold_us);
+}
+
+absl::StatusOr<absl::Duration> StatsPublishIntervalFromFlag(
+    int64_t interval_ms) {
+  if (interval_ms < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--stats_publish_interval_ms=", interval_ms,
+                     ": must be >= 0 milliseconds (0 refreshes after every "
+                     "request)"));
+  }
+  return absl::Milliseconds(interval_ms);
+}
+
 }  // namespace heapd

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "heap/interpreter_lock.h"
 #include "heap/layout.h"
 #include "heap/object_heap.h"
@@ -52,6 +53,15 @@ absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
 absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
                                    int64_t max_allocate_count,
                                    int64_t max_batch);
+
+// The slow log's threshold from --slowlog_threshold_us (>= 0; 0 logs every
+// locked request).
+absl::StatusOr<absl::Duration> SlowlogThresholdFromFlag(int64_t threshold_us);
+
+// How often Stats' heap figures are refreshed, from
+// --stats_publish_interval_ms (>= 0; 0 after every request).
+absl::StatusOr<absl::Duration> StatsPublishIntervalFromFlag(
+    int64_t interval_ms);
 
 }  // namespace heapd
 

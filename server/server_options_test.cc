@@ -133,5 +133,23 @@ TEST(ValidateServiceLimitsTest, LimitsMustBePositive) {
               HasSubstr("--max_batch=0"));
 }
 
+TEST(SlowlogThresholdFromFlagTest, MustNotBeNegative) {
+  absl::StatusOr<absl::Duration> threshold = SlowlogThresholdFromFlag(10000);
+  ASSERT_TRUE(threshold.ok());
+  EXPECT_EQ(*threshold, absl::Milliseconds(10));
+  EXPECT_TRUE(SlowlogThresholdFromFlag(0).ok());
+  threshold = SlowlogThresholdFromFlag(-1);
+  ASSERT_FALSE(threshold.ok());
+  EXPECT_THAT(threshold.status().message(),
+              HasSubstr("--slowlog_threshold_us=-1"));
+}
+
+TEST(StatsPublishIntervalFromFlagTest, MustNotBeNegative) {
+  EXPECT_EQ(*StatsPublishIntervalFromFlag(50), absl::Milliseconds(50));
+  EXPECT_TRUE(StatsPublishIntervalFromFlag(0).ok());
+  EXPECT_THAT(StatsPublishIntervalFromFlag(-1).status().message(),
+              HasSubstr("--stats_publish_interval_ms=-1"));
+}
+
 }  // namespace
 }  // namespace heapd

@@ -145,13 +145,14 @@ int SessionManager::ReapExpired(RequestKind kind) {
   return static_cast<int>(expired.size());
 }
 
-void SessionManager::StartReaper(RequestKind kind) {
+void SessionManager::StartReaper(RequestKind kind,
+                                 std::function<void(int)> after_reap) {
   if (reaper_.joinable()) return;
   {
     std::lock_guard<std::mutex> lock(reaper_mu_);
     stop_ = false;
   }
-  reaper_ = std::thread([this, kind] {
+  reaper_ = std::thread([this, kind, after_reap = std::move(after_reap)] {
     std::unique_lock<std::mutex> lock(reaper_mu_);
     while (!stop_) {
       reaper_wake_.wait_for(lock,
@@ -159,7 +160,8 @@ void SessionManager::StartReaper(RequestKind kind) {
                             [this] { return stop_; });
       if (stop_) break;
       lock.unlock();
-      ReapExpired(kind);
+      const int reaped = ReapExpired(kind);
+      if (after_reap) after_reap(reaped);
       lock.lock();
     }
   });

@@ -110,8 +110,12 @@ class SessionManager {
   // REQUIRES: the caller does not hold the interpreter lock.
   int ReapExpired(RequestKind kind = RequestKind());
 
-  // Starts the reaper thread (once); its lock holds count as `kind`.
-  void StartReaper(RequestKind kind = RequestKind());
+  // Starts the reaper thread (once); its lock holds count as `kind`. After
+  // each wake-up's ReapExpired, the reaper calls after_reap(sessions reaped),
+  // if set, without the interpreter lock: the service uses it to publish
+  // figures no request has published (stats_publisher.h).
+  void StartReaper(RequestKind kind = RequestKind(),
+                   std::function<void(int)> after_reap = nullptr);
   // Stops and joins the reaper, if running. Idempotent.
   void StopReaper();
 

@@ -54,7 +54,8 @@ void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out);
 // The collector section: configuration, the three generations, the
 // permanent generation, the long-lived counters, gc.garbage, and the
 // collections among `events` (oldest first). The pause histogram is left
-// empty: the heap keeps no histogram of its pauses yet.
+// empty: the heap keeps none; the service fills it from its own
+// (stats_publisher.h) with the LatencySummary overload.
 void ToProto(const ObjectHeapStats& stats,
              const std::vector<HeapEvent>& events, v1::CollectorStats* out);
 

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -293,17 +292,22 @@ TEST_F(HeapdTest, StatsSequenceAndUptimeGrow) {
   v1::StatsResponse first;
   v1::StatsResponse second;
   ASSERT_TRUE(Stats({}, &first).ok());
+  // The snapshot published when the server started: an idle server answers.
+  EXPECT_GE(first.sequence(), 1u);
   ASSERT_TRUE(Stats({}, &second).ok());
-  EXPECT_GT(second.sequence(), first.sequence());
+  // The sequence names a published snapshot: Stats alone publishes none, so
+  // it may repeat, but never goes back.
+  EXPECT_GE(second.sequence(), first.sequence());
   EXPECT_GE(second.timestamp_unix_ns(), first.timestamp_unix_ns());
   EXPECT_GT(second.server().uptime_ns(), first.server().uptime_ns());
   EXPECT_EQ(second.server().started_unix_ns(),
             first.server().started_unix_ns());
 }
 
-// Many dashboards polling at once: every snapshot gets its own sequence
-// number. (Under --config=tsan this also checks the service's locking.)
-TEST_F(HeapdTest, ConcurrentStatsGetDistinctSequences) {
+// Many dashboards polling at once: each sees snapshots in order, and every
+// call is answered. (Under --config=tsan this also checks the service's
+// locking.)
+TEST_F(HeapdTest, ConcurrentStatsSeeOrderedSnapshots) {
   constexpr int kThreads = 8;
   constexpr int kCallsPerThread = 25;
   std::vector<std::vector<uint64_t>> seen(kThreads);
@@ -319,16 +323,13 @@ TEST_F(HeapdTest, ConcurrentStatsGetDistinctSequences) {
   }
   for (std::thread& thread : threads) thread.join();
 
-  std::set<uint64_t> distinct;
   size_t total = 0;
   for (const std::vector<uint64_t>& sequences : seen) {
-    // One client's snapshots are ordered: each saw a later sequence.
+    // One client's snapshots are ordered: never an older one after a newer.
     EXPECT_TRUE(std::is_sorted(sequences.begin(), sequences.end()));
-    distinct.insert(sequences.begin(), sequences.end());
     total += sequences.size();
   }
   EXPECT_EQ(total, size_t{kThreads * kCallsPerThread});
-  EXPECT_EQ(distinct.size(), total);
 }
 
 TEST_F(HeapdTest, StatsFillOnlyTheSectionsAskedFor) {

@@ -46,6 +46,9 @@ class ServiceTest : public ::testing::Test {
   void Start(std::vector<std::string> flags) {
     if (heapd_ != nullptr) Stop();
     flags.insert(flags.begin(), "--listen=127.0.0.1:0");
+    // Every request publishes Stats' figures before it answers, so a Stats
+    // after it sees its effect (the default refreshes at most every 50 ms).
+    flags.insert(flags.begin() + 1, "--stats_publish_interval_ms=0");
     absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
         HeapdProcess::Start(flags);
     ASSERT_TRUE(process.ok()) << process.status();
@@ -623,6 +626,68 @@ TEST_F(ServiceTest, StatsReportObjectsAndTheLockPerMethod) {
   }
   EXPECT_TRUE(saw_allocate);
   EXPECT_GE(stats.lock().acquisitions(), 3);
+}
+
+}  // namespace
+}  // namespace heapd
+
+namespace heapd {
+namespace {
+
+// With a long publish interval a request's figures wait for the next
+// publish; the session reaper's wake-up (every 100 ms) publishes what the
+// last request left, so an idle server does not serve them stale for ever.
+TEST_F(ServiceTest, AnIdleServerPublishesTheLastRequestsFigures) {
+  Start({"--stats_publish_interval_ms=600000"});
+  const std::string session = Open();
+  New(session, v1::OBJECT);
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  int64_t objects = 0;
+  while (absl::Now() < deadline) {
+    objects = Stats().objects().objects();
+    if (objects == 1) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(objects, 1);
+}
+
+// --slowlog_threshold_us=0: every locked request enters the slow log, most
+// recent first, with the session it named.
+TEST_F(ServiceTest, SlowlogThresholdFlagZeroLogsEveryLockedRequest) {
+  Start({"--slowlog_threshold_us=0"});
+  const std::string session = Open();
+  v1::CollectRequest request;
+  request.set_session_id(session);
+  v1::CollectResponse response;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::Collect, request, &response).ok());
+  const v1::StatsResponse stats = Stats();
+  ASSERT_GE(stats.slowlog_size(), 2);
+  EXPECT_EQ(stats.slowlog(0).method(), "Collect");
+  EXPECT_EQ(stats.slowlog(0).session_id(), session);
+  EXPECT_GT(stats.slowlog(0).hold_ns(), 0);
+  EXPECT_EQ(stats.slowlog(1).method(), "OpenSession");
+  // The collection's pause is counted too.
+  EXPECT_EQ(stats.collector().pause().count(), 1);
+}
+
+TEST_F(ServiceTest, ErrorsAreCountedByMethodAndCode) {
+  v1::InspectRequest request;
+  request.set_session_id("no-such-session");
+  v1::InspectResponse response;
+  ASSERT_EQ(Call(&v1::Heap::Stub::Inspect, request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  const v1::ServerStats server = Stats().server();
+  EXPECT_GE(server.errors_total(), 1);
+  EXPECT_GE(server.rpcs_total(), 2);
+  bool saw_inspect = false;
+  for (const v1::MethodStats& method : server.methods()) {
+    if (method.method() != "Inspect") continue;
+    saw_inspect = true;
+    ASSERT_EQ(method.errors_size(), 1);
+    EXPECT_EQ(method.errors(0).code_name(), "NOT_FOUND");
+    EXPECT_EQ(method.errors(0).count(), 1);
+  }
+  EXPECT_TRUE(saw_inspect);
 }
 
 }  // namespace

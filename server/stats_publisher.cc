@@ -1,0 +1,48 @@
+#include "server/stats_publisher.h"
+
+#include <utility>
+
+namespace heapd {
+
+StatsPublisher::StatsPublisher(absl::Duration interval, size_t recent_capacity)
+    : interval_(interval), recent_capacity_(recent_capacity) {}
+
+void StatsPublisher::CatchUp(const ObjectHeap& heap) {
+  for (HeapEvent& event : heap.EventsSince(last_event_sequence_)) {
+    last_event_sequence_ = event.sequence;
+    if (event.kind != HeapEvent::Kind::kCollection) continue;
+    const int64_t ns = absl::ToInt64Nanoseconds(event.collection.duration);
+    pause_.Record(ns < 0 ? 0 : static_cast<uint64_t>(ns));
+    recent_.push_back(std::move(event));
+    while (recent_.size() > recent_capacity_) recent_.pop_front();
+  }
+}
+
+bool StatsPublisher::Update(const ObjectHeap& heap, bool force,
+                            absl::Time now) {
+  if (!force && next_sequence_ > 1 && now - last_published_ < interval_) {
+    return false;
+  }
+  last_published_ = now;
+  CatchUp(heap);
+  auto snapshot = std::make_shared<StatsSnapshot>();
+  snapshot->sequence = next_sequence_++;
+  snapshot->timestamp_unix_ns = absl::ToUnixNanos(absl::Now());
+  snapshot->allocator = heap.AllocatorStatistics();
+  snapshot->heap = heap.Stats();
+  snapshot->recent_collections.assign(recent_.begin(), recent_.end());
+  std::shared_ptr<const StatsSnapshot> published = std::move(snapshot);
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    latest_.swap(published);
+  }
+  // The previous snapshot, if no reader holds it, is freed here: outside mu_.
+  return true;
+}
+
+std::shared_ptr<const StatsSnapshot> StatsPublisher::Latest() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return latest_;
+}
+
+}  // namespace heapd

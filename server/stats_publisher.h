@@ -1,0 +1,101 @@
+// StatsPublisher: the heap's figures as an immutable snapshot that Stats
+// reads without the interpreter lock.
+//
+// The heap's statistics (allocator, objects, collector) may only be read
+// under the interpreter lock. Instead of making Stats wait for it, every
+// request that already holds the lock calls Update at its end; at most once
+// per `interval` (or at once when `force`, e.g. after a collection) Update
+// copies the figures into a new StatsSnapshot and publishes it by swapping a
+// shared_ptr. Readers take the latest pointer and may keep it as long as
+// they like: a published snapshot never changes.
+//
+// Update also catches up on the heap's event ring (ObjectHeap::EventsSince)
+// whenever it looks at the heap: each new collection's duration goes into
+// the pause histogram, and the last `recent_capacity` collections are kept
+// for the collector section. A collection run outside a request (none today)
+// is seen at the next Update that looks; if more events than the heap's
+// ring holds happen in between, the oldest are missed.
+//
+// Threads: Update is called only under the interpreter lock (one writer at a
+// time, which LatencyHistogram requires). Latest and pause() may be called
+// by any thread at any time. The mutex guards only the pointer and is never
+// held while the snapshot is computed.
+//
+// Example:
+//   StatsPublisher publisher(absl::Milliseconds(50));
+//   { InterpreterLockHolder h(&lock); publisher.Update(heap, /*force=*/true); }
+//   std::shared_ptr<const StatsSnapshot> s = publisher.Latest();  // no lock
+#ifndef HEAPD_SERVER_STATS_PUBLISHER_H_
+#define HEAPD_SERVER_STATS_PUBLISHER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "heap/allocator.h"
+#include "heap/latency_histogram.h"
+#include "heap/object_heap.h"
+
+namespace heapd {
+
+// The heap's figures at one moment. Immutable once published.
+struct StatsSnapshot {
+  // 1 for the first snapshot, one more for each later one.
+  uint64_t sequence = 0;
+  // When it was captured (wall clock).
+  int64_t timestamp_unix_ns = 0;
+  AllocatorStats allocator;
+  ObjectHeapStats heap;
+  // The most recent collections, oldest first.
+  std::vector<HeapEvent> recent_collections;
+};
+
+class StatsPublisher {
+ public:
+  // Publishes at most once per `interval` unless forced; keeps the last
+  // `recent_capacity` collections. Latest() is null until the first Update.
+  explicit StatsPublisher(absl::Duration interval,
+                          size_t recent_capacity = 16);
+  StatsPublisher(const StatsPublisher&) = delete;
+  StatsPublisher& operator=(const StatsPublisher&) = delete;
+
+  // Publishes a new snapshot of `heap` if `force`, if nothing has been
+  // published yet, or if `interval` has passed since the last one by `now`
+  // (absl::Now() unless a test passes its own). Returns whether it published.
+  // REQUIRES: the caller holds the lock guarding `heap` (the interpreter
+  // lock); calls are therefore serialized.
+  bool Update(const ObjectHeap& heap, bool force,
+              absl::Time now = absl::Now());
+
+  // The latest snapshot, or null before the first Update. Any thread.
+  std::shared_ptr<const StatsSnapshot> Latest() const;
+
+  // Every collection seen so far, in nanoseconds. Any thread may Summarize.
+  const LatencyHistogram& pause() const { return pause_; }
+
+ private:
+  // Records the collections since the last look. Under the interpreter lock.
+  void CatchUp(const ObjectHeap& heap);
+
+  const absl::Duration interval_;
+  const size_t recent_capacity_;
+
+  // Written only by Update, under the interpreter lock.
+  uint64_t last_event_sequence_ = 0;
+  uint64_t next_sequence_ = 1;
+  absl::Time last_published_ = absl::InfinitePast();
+  std::deque<HeapEvent> recent_;
+  LatencyHistogram pause_;
+
+  // Guards latest_ only; never held while a snapshot is built.
+  mutable std::mutex mu_;
+  std::shared_ptr<const StatsSnapshot> latest_;
+};
+
+}  // namespace heapd
+
+#endif  // HEAPD_SERVER_STATS_PUBLISHER_H_

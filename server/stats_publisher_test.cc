@@ -1,0 +1,79 @@
+#include "server/stats_publisher.h"
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "heap/object_heap.h"
+
+namespace heapd {
+namespace {
+
+constexpr OwnerId kOwner = 1;
+
+ObjectHeapOptions Options() {
+  ObjectHeapOptions options;
+  options.gc.enabled = false;  // the tests collect explicitly
+  return options;
+}
+
+void AllocateOne(ObjectHeap& heap) {
+  AllocateSpec spec;
+  ASSERT_TRUE(heap.Allocate(kOwner, spec).ok());
+}
+
+TEST(StatsPublisherTest, NothingUntilTheFirstUpdateWhichAlwaysPublishes) {
+  ObjectHeap heap(Options());
+  StatsPublisher publisher(absl::Hours(1));
+  EXPECT_EQ(publisher.Latest(), nullptr);
+  EXPECT_TRUE(publisher.Update(heap, /*force=*/false));
+  std::shared_ptr<const StatsSnapshot> first = publisher.Latest();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->sequence, 1u);
+  EXPECT_GT(first->timestamp_unix_ns, 0);
+  EXPECT_EQ(first->heap.objects, 0);
+}
+
+TEST(StatsPublisherTest, PublishesAtMostOncePerIntervalUnlessForced) {
+  ObjectHeap heap(Options());
+  StatsPublisher publisher(absl::Milliseconds(50));
+  const absl::Time t0 = absl::UnixEpoch() + absl::Hours(1);
+  ASSERT_TRUE(publisher.Update(heap, false, t0));
+  std::shared_ptr<const StatsSnapshot> first = publisher.Latest();
+
+  AllocateOne(heap);
+  EXPECT_FALSE(publisher.Update(heap, false, t0 + absl::Milliseconds(10)));
+  EXPECT_EQ(publisher.Latest(), first);  // the same, unchanged snapshot
+  EXPECT_EQ(first->heap.objects, 0);
+
+  EXPECT_TRUE(publisher.Update(heap, false, t0 + absl::Milliseconds(60)));
+  std::shared_ptr<const StatsSnapshot> second = publisher.Latest();
+  EXPECT_EQ(second->sequence, 2u);
+  EXPECT_EQ(second->heap.objects, 1);
+  EXPECT_GE(second->timestamp_unix_ns, first->timestamp_unix_ns);
+  // A reader's snapshot outlives the swap and is never changed by it.
+  EXPECT_EQ(first->heap.objects, 0);
+
+  EXPECT_TRUE(publisher.Update(heap, true, t0 + absl::Milliseconds(61)));
+  EXPECT_EQ(publisher.Latest()->sequence, 3u);
+}
+
+TEST(StatsPublisherTest, RecordsEveryCollectionsPauseAndKeepsTheRecentOnes) {
+  ObjectHeap heap(Options());
+  StatsPublisher publisher(absl::Hours(1), /*recent_capacity=*/2);
+  ASSERT_TRUE(publisher.Update(heap, true));
+  EXPECT_EQ(publisher.pause().count(), 0u);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(heap.Collect(i).ok());
+  ASSERT_TRUE(publisher.Update(heap, true));
+  EXPECT_EQ(publisher.pause().count(), 3u);
+  std::shared_ptr<const StatsSnapshot> snapshot = publisher.Latest();
+  ASSERT_EQ(snapshot->recent_collections.size(), 2u);
+  EXPECT_EQ(snapshot->recent_collections[0].collection.generation, 1);
+  EXPECT_EQ(snapshot->recent_collections[1].collection.generation, 2);
+  // Seen once, counted once.
+  ASSERT_TRUE(publisher.Update(heap, true));
+  EXPECT_EQ(publisher.pause().count(), 3u);
+}
+
+}  // namespace
+}  // namespace heapd
