@@ -24,14 +24,13 @@
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
 #include "tests/heapd_process.h"
+#include "tests/heapd_test_fixture.h"
 
 namespace heapd {
 namespace {
 
 using ::testing::HasSubstr;
 
-constexpr absl::Duration kStartTimeout = absl::Seconds(60);
-constexpr absl::Duration kExitTimeout = absl::Seconds(30);
 constexpr std::chrono::seconds kRpcTimeout(10);
 
 std::string Describe(const grpc::Status& status) {
@@ -39,58 +38,14 @@ std::string Describe(const grpc::Status& status) {
                       status.error_message());
 }
 
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public HeapdTest {
  protected:
   void SetUp() override { Start({}); }
 
-  void Start(std::vector<std::string> flags) {
-    if (heapd_ != nullptr) Stop();
-    flags.insert(flags.begin(), "--listen=127.0.0.1:0");
-    // Every request publishes Stats' figures before it answers, so a Stats
-    // after it sees its effect (the default refreshes at most every 50 ms).
-    flags.insert(flags.begin() + 1, "--stats_publish_interval_ms=0");
-    absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
-        HeapdProcess::Start(flags);
-    ASSERT_TRUE(process.ok()) << process.status();
-    heapd_ = std::move(*process);
-    absl::StatusOr<std::string> address =
-        heapd_->WaitForLine("heapd listening on ", kStartTimeout);
-    ASSERT_TRUE(address.ok()) << address.status();
-    ASSERT_TRUE(absl::StartsWith(*address, "127.0.0.1:")) << *address;
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-    channel_ =
-        grpc::CreateCustomChannel(absl::StrCat("ipv4:", *address),
-                                  grpc::InsecureChannelCredentials(), args);
-    heap_ = v1::Heap::NewStub(channel_);
-  }
-
-  // A clean shutdown with exit code 0 (so no sanitizer report either).
-  void TearDown() override {
-    if (heapd_ != nullptr) Stop();
-  }
-
-  void Stop() {
-    heapd_->Signal(SIGTERM);
-    const absl::StatusOr<int> status = heapd_->WaitForExit(kExitTimeout);
-    EXPECT_TRUE(status.ok()) << status.status();
-    if (status.ok()) {
-      EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-          << "wait status " << *status << "\n"
-          << heapd_->stderr_text();
-    }
-    heapd_.reset();
-  }
-
-  // One unary call with a deadline: Call(&v1::Heap::Stub::IncRef, request,
-  // &response).
-  template <typename Method, typename Request, typename Response>
-  grpc::Status Call(Method method, const Request& request,
-                    Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    return ((*heap_).*method)(&context, request, response);
-  }
+  // Every request publishes Stats' figures before it answers, so a Stats
+  // after it sees its effect (the default refreshes at most every 50 ms).
+  ServiceTest()
+      : HeapdTest(kRpcTimeout, {"--stats_publish_interval_ms=0"}) {}
 
   std::string Open(int64_t ttl_ms = 0) {
     v1::OpenSessionRequest request;
@@ -179,9 +134,6 @@ class ServiceTest : public ::testing::Test {
     return stats.allocator().size_classes(size_class).blocks_in_use();
   }
 
-  std::unique_ptr<HeapdProcess> heapd_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Heap::Stub> heap_;
 };
 
 // --- sessions ---------------------------------------------------------------
