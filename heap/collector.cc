@@ -21,7 +21,6 @@ namespace heapd {
 
 void ObjectHeap::Track(uint32_t slot, int generation) {
   ObjectRecord& record = records_[slot];
-  ObjectExtras& extras = extras_[slot];
   std::vector<uint32_t>& list = generations_[generation];
   record.generation = static_cast<int8_t>(generation);
   record.gen_position = static_cast<uint32_t>(list.size());
@@ -30,7 +29,6 @@ void ObjectHeap::Track(uint32_t slot, int generation) {
 
 void ObjectHeap::Untrack(uint32_t slot) {
   ObjectRecord& record = records_[slot];
-  ObjectExtras& extras = extras_[slot];
   if (record.generation >= 0 && record.generation <= kPermanentGeneration) {
     std::vector<uint32_t>& list = generations_[record.generation];
     const uint32_t last = list.back();
@@ -45,7 +43,6 @@ void ObjectHeap::MoveAll(int from, int to) {
   if (from == to) return;
   for (uint32_t slot : generations_[from]) {
     ObjectRecord& record = records_[slot];
-    ObjectExtras& extras = extras_[slot];
     record.generation = static_cast<int8_t>(to);
     record.gen_position = static_cast<uint32_t>(generations_[to].size());
     generations_[to].push_back(slot);

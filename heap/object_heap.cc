@@ -90,7 +90,6 @@ absl::StatusOr<uint32_t> ObjectHeap::ResolveContainer(
 
 void ObjectHeap::WriteHeader(uint32_t slot) {
   const ObjectRecord& record = records_[slot];
-  const ObjectExtras& extras = extras_[slot];
   if (!HasHeader(record)) return;  // a raw object smaller than a header
   BlockHeader* header = HeaderOf(record.block, record.type);
   header->refcount = record.refcount;
@@ -271,7 +270,6 @@ bool ObjectHeap::HasHeader(const ObjectRecord& record) const {
 
 void ObjectHeap::SyncHeader(uint32_t slot) {
   const ObjectRecord& record = records_[slot];
-  const ObjectExtras& extras = extras_[slot];
   if (HasHeader(record)) {
     HeaderOf(record.block, record.type)->refcount = record.refcount;
   }
@@ -284,7 +282,6 @@ void ObjectHeap::Incref(uint32_t slot) {
 
 void ObjectHeap::Decref(uint32_t slot) {
   ObjectRecord& record = records_[slot];
-  ObjectExtras& extras = extras_[slot];
   if (--record.refcount == 0) {
     pending_free_.push_back(slot);
   } else {
@@ -614,7 +611,6 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
   absl::StatusOr<uint32_t> target = Resolve(item);
   if (!target.ok()) return target.status();
   ObjectRecord& record = records_[*from];
-  ObjectExtras& extras = extras_[*from];
   if (record.type != ObjectType::kList && record.type != ObjectType::kSet) {
     return absl::FailedPreconditionError(absl::StrCat(
         "only lists and sets remove items; object ", source, " is a ",
