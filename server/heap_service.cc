@@ -215,8 +215,13 @@ grpc::ServerUnaryReactor* HeapService::Ping(
 grpc::ServerUnaryReactor* HeapService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
-  // Never the interpreter lock: the heap's figures are the latest published
-  // snapshot (there is always one: the constructor publishes the first).
+  // Never the interpreter lock unless asked for a fresh snapshot: the heap's
+  // figures are the latest published one (there is always one: the
+  // constructor publishes the first).
+  if (request->fresh()) {
+    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
+    publisher_.Update(interp_.heap(), /*force=*/true);
+  }
   const std::shared_ptr<const StatsSnapshot> snapshot = publisher_.Latest();
   response->set_timestamp_unix_ns(snapshot->timestamp_unix_ns);
   response->set_sequence(snapshot->sequence);

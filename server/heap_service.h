@@ -17,7 +17,8 @@
 //                 point where automatic collections run.
 //   Stats         the allocator, objects, collector, lock, server and
 //                 slowlog sections, as StatsRequest.sections asks. It never
-//                 takes the interpreter lock: the heap's figures come from
+//                 takes the interpreter lock (unless StatsRequest.fresh asks
+//                 for a snapshot published first): the heap's figures come from
 //                 the latest snapshot (stats_publisher.h), which every
 //                 locked request refreshes at its end at most every
 //                 stats_publish_interval, or at once after a collection,

@@ -603,6 +603,22 @@ TEST_F(ServiceTest, AnIdleServerPublishesTheLastRequestsFigures) {
   EXPECT_EQ(objects, 1);
 }
 
+// StatsRequest.fresh publishes under the lock first: with a publish
+// interval nothing else would reach, the figures still include the request
+// that just finished, and the sequence moves on.
+TEST_F(ServiceTest, FreshStatsIncludeTheLastRequest) {
+  Start({"--stats_publish_interval_ms=600000"});
+  const std::string session = Open();
+  const uint64_t before = Stats().sequence();
+  New(session, v1::OBJECT);
+  v1::StatsRequest request;
+  request.set_fresh(true);
+  v1::StatsResponse stats;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::Stats, request, &stats).ok());
+  EXPECT_EQ(stats.objects().objects(), 1);
+  EXPECT_GT(stats.sequence(), before);
+}
+
 // --slowlog_threshold_us=0: every locked request enters the slow log, most
 // recent first, with the session it named.
 TEST_F(ServiceTest, SlowlogThresholdFlagZeroLogsEveryLockedRequest) {
