@@ -41,7 +41,8 @@ bool IsItemHolder(ObjectType type) {
 }  // namespace
 
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
-    : allocator_(options.layout),
+    : allocator_(options.layout, options.max_bytes),
+      max_objects_(options.max_objects),
       gc_(options.gc),
       event_capacity_(std::max<size_t>(options.event_capacity, 1)) {}
 
@@ -104,6 +105,14 @@ size_t ObjectHeap::ObjectSize(const ObjectRecord& record) const {
          ItemsAllocationSize(record.type, ExtrasOf(record).capacity);
 }
 
+std::string ObjectHeap::MemoryLimitNote() const {
+  const MemoryLimit& limit = allocator_.memory_limit();
+  if (limit.limit() == 0) return "";
+  return absl::StrCat(": the heap's memory limit (max_bytes ", limit.limit(),
+                      ") allows no more; ", limit.charged(),
+                      " bytes of arenas and large blocks are in use");
+}
+
 // Grows (or, for lists, shrinks) the items allocation to CPython's capacity
 // for `entries` entries.
 absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
@@ -131,12 +140,18 @@ absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
     if (block == nullptr) {
       return absl::ResourceExhaustedError(
           absl::StrCat("out of memory growing the items of object ",
-                       HandleOf(slot), " to ", bytes, " bytes"));
+                       HandleOf(slot), " to ", bytes, " bytes",
+                       MemoryLimitNote()));
     }
   }
   if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
+  const int64_t delta =
+      static_cast<int64_t>(bytes) -
+      static_cast<int64_t>(ItemsAllocationSize(record.type, extras.capacity));
   extras.items_block = block;
   extras.capacity = capacity;
+  type_counts_[static_cast<int>(record.type)].bytes += delta;
+  live_bytes_ += delta;
   return absl::OkStatus();
 }
 
@@ -145,7 +160,44 @@ absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
 
 absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
                                                const AllocateSpec& spec) {
+  absl::StatusOr<Allocated> result = AllocateOnce(owner, spec);
+  const bool limited =
+      allocator_.memory_limit().limit() != 0 || max_objects_ != 0;
+  if (result.ok() || !absl::IsResourceExhausted(result.status()) ||
+      !limited || collecting_) {
+    return result;
+  }
+  // At a limit: a full collection may free enough (CPython raises
+  // MemoryError at once; a service that caps memory should first reclaim
+  // the cycles it holds). Recorded as an automatic collection.
+  ++limit_collections_;
+  const CollectResult collected =
+      CollectGeneration(kNumGenerations - 1, /*automatic=*/true);
+  result = AllocateOnce(owner, spec);
+  if (result.ok() || !absl::IsResourceExhausted(result.status())) {
+    return result;
+  }
+  return absl::ResourceExhaustedError(absl::StrCat(
+      result.status().message(), " (a full collection first freed ",
+      collected.collected, " objects; heap memory ",
+      allocator_.memory_limit().charged(), " of ",
+      allocator_.memory_limit().limit() == 0
+          ? std::string("unlimited")
+          : absl::StrCat(allocator_.memory_limit().limit()),
+      " bytes, ", live_objects_, " of ",
+      max_objects_ == 0 ? std::string("unlimited")
+                        : absl::StrCat(max_objects_),
+      " objects)"));
+}
+
+absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
+                                                   const AllocateSpec& spec) {
   const ObjectType type = spec.type;
+  if (max_objects_ != 0 && live_objects_ >= max_objects_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the heap's object limit (max_objects ", max_objects_,
+        ") is reached"));
+  }
   if (spec.length < 0 || spec.length > MaxLength(type) ||
       (!HasLength(type) && spec.length != 0)) {
     if (!HasLength(type)) {
@@ -181,7 +233,7 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
   if (block == nullptr) {
     return absl::ResourceExhaustedError(
         absl::StrCat("out of memory allocating a ", basic, "-byte ",
-                     ObjectTypeName(type)));
+                     ObjectTypeName(type), MemoryLimitNote()));
   }
 
   uint32_t slot;
@@ -231,11 +283,19 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
       record.block = nullptr;
       free_slots_.push_back(slot);
       return absl::ResourceExhaustedError(absl::StrCat(
-          "out of memory allocating a list of capacity ", spec.length));
+          "out of memory allocating a list of capacity ", spec.length,
+          MemoryLimitNote()));
     }
   }
   WriteHeader(slot);
   ++live_objects_;
+  {
+    const int64_t size = static_cast<int64_t>(ObjectSize(record));
+    TypeCount& count = type_counts_[static_cast<int>(type)];
+    ++count.objects;
+    count.bytes += size;
+    live_bytes_ += size;
+  }
   owners_[owner][slot] += 1;
   if (IsContainer(type)) Track(slot, 0);
 
@@ -359,6 +419,13 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   record.nfields = 0;
   extras.weakrefs.clear();
   extras.finalizer = Finalizer();
+  {
+    const int64_t size = static_cast<int64_t>(ObjectSize(record));
+    TypeCount& count = type_counts_[static_cast<int>(record.type)];
+    --count.objects;
+    count.bytes -= size;
+    live_bytes_ -= size;
+  }
   allocator_.Free(record.block);
   if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
   record.block = nullptr;
@@ -646,6 +713,7 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
   if (!slot.ok()) return slot.status();
   const WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{*slot, target, callback};
+  ++live_weakrefs_;
   extras_[*slot].weakrefs.push_back(id);
   records_[*slot].has_weakrefs = true;
   return id;
@@ -666,6 +734,7 @@ void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
     auto it = weakrefs_.find(id);
     if (it == weakrefs_.end() || it->second.target != slot) continue;
     it->second.target = kNoSlot;
+    --live_weakrefs_;
     if (record_callbacks && it->second.callback) {
       HeapEvent event;
       event.kind = HeapEvent::Kind::kWeakRefCallback;
@@ -744,19 +813,15 @@ std::vector<HeapEvent> ObjectHeap::EventsSince(uint64_t after_sequence) const {
 }
 
 ObjectHeapStats ObjectHeap::Stats() const {
+  // Counters kept as objects come and go, so that this costs the same
+  // whatever the heap holds (the service calls it under the interpreter
+  // lock); Verify checks them against a walk.
   ObjectHeapStats stats;
-  for (const ObjectRecord& record : records_) {
-    if (record.block == nullptr) continue;
-    const int64_t size = static_cast<int64_t>(ObjectSize(record));
-    ++stats.objects;
-    stats.bytes += size;
-    TypeCount& count = stats.by_type[static_cast<int>(record.type)];
-    ++count.objects;
-    count.bytes += size;
-  }
-  for (const auto& [id, weakref] : weakrefs_) {
-    if (weakref.target != kNoSlot) ++stats.weakrefs;
-  }
+  stats.objects = live_objects_;
+  stats.bytes = live_bytes_;
+  stats.by_type = type_counts_;
+  stats.weakrefs = live_weakrefs_;
+  stats.limit_collections = limit_collections_;
   for (int g = 0; g < kNumGenerations; ++g) {
     stats.generations[g] = generation_stats_[g];
     stats.generations[g].count = counts_[g];

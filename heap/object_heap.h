@@ -222,6 +222,8 @@ struct ObjectHeapStats {
   int64_t garbage = 0;
   bool enabled = true;
   uint32_t debug_flags = 0;
+  // Full collections run because an Allocate reached a limit.
+  int64_t limit_collections = 0;
 };
 
 struct ObjectHeapOptions {
@@ -229,6 +231,12 @@ struct ObjectHeapOptions {
   GcConfig gc;
   // Collection and other events kept for the service to stream.
   size_t event_capacity = 1024;
+  // Limits (0: none). max_bytes caps the memory arenas and raw blocks take
+  // from the OS (allocator.h); max_objects the live objects. An Allocate
+  // that would pass either runs a full collection and tries once more, then
+  // fails with RESOURCE_EXHAUSTED, where CPython raises MemoryError.
+  size_t max_bytes = 0;
+  int64_t max_objects = 0;
 };
 
 class ObjectHeap {
@@ -242,8 +250,14 @@ class ObjectHeap {
 
   // A new object; `owner` holds the one reference to it. INVALID_ARGUMENT
   // for a length the type does not take or out of range, or a finalizer
-  // that names a bad target; RESOURCE_EXHAUSTED when memory runs out.
+  // that names a bad target; RESOURCE_EXHAUSTED when memory runs out or a
+  // limit (ObjectHeapOptions) would be passed even after the full
+  // collection a limit triggers. Growing a container's items (Append,
+  // SetField) never collects: it fails at the limit at once.
   absl::StatusOr<Allocated> Allocate(OwnerId owner, const AllocateSpec& spec);
+
+  // Full collections run because an Allocate reached a limit.
+  int64_t limit_collections() const { return limit_collections_; }
 
   // `owner` takes one more reference. NOT_FOUND for an unknown handle.
   absl::StatusOr<RefCountResult> IncRef(OwnerId owner, Handle handle);
@@ -441,6 +455,11 @@ class ObjectHeap {
   void RecordEvent(HeapEvent event);
 
   // The collection itself (collector.cc).
+  // Why an allocation failed when a memory limit is set ("" otherwise).
+  std::string MemoryLimitNote() const;
+  // One attempt at Allocate, without the collection a limit triggers.
+  absl::StatusOr<Allocated> AllocateOnce(OwnerId owner,
+                                         const AllocateSpec& spec);
   CollectResult CollectGeneration(int generation, bool automatic);
   void ScheduleIfThresholdPassed();
 
@@ -455,6 +474,13 @@ class ObjectHeap {
   std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;
   int64_t live_objects_ = 0;
+  // What Stats reports, kept up to date by Allocate, ResizeItems,
+  // Deallocate and the weak references.
+  int64_t live_bytes_ = 0;
+  std::array<TypeCount, kNumObjectTypes> type_counts_{};
+  int64_t live_weakrefs_ = 0;
+  const int64_t max_objects_;
+  int64_t limit_collections_ = 0;
 
   // owner -> slot -> references held.
   absl::flat_hash_map<OwnerId, absl::flat_hash_map<uint32_t, int64_t>>

@@ -783,3 +783,102 @@ TEST(PropertyTest, RandomOperationsKeepEveryInvariant) {
 
 }  // namespace
 }  // namespace heapd
+
+namespace heapd {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Limits
+
+// Cycles no owner holds fill the heap to its memory limit; the allocation
+// that would map one arena too many collects them first and succeeds.
+TEST(LimitTest, MemoryLimitCollectsCyclesBeforeRefusing) {
+  ObjectHeapOptions options = Options();
+  options.max_bytes = 2 * options.layout.arena_size();
+  ObjectHeap heap(options);
+  int64_t made = 0;
+  for (;; ++made) {
+    AllocateSpec spec;
+    absl::StatusOr<Allocated> a = heap.Allocate(kAlice, spec);
+    absl::StatusOr<Allocated> b = heap.Allocate(kAlice, spec);
+    if (!a.ok() || !b.ok()) break;
+    ASSERT_TRUE(heap.SetField(a->handle, "peer", b->handle).ok());
+    ASSERT_TRUE(heap.SetField(b->handle, "peer", a->handle).ok());
+    ASSERT_TRUE(heap.DecRef(kAlice, a->handle).ok());
+    ASSERT_TRUE(heap.DecRef(kAlice, b->handle).ok());
+    if (heap.limit_collections() > 0) break;
+    ASSERT_LT(made, 1000000) << "the limit never bit";
+  }
+  EXPECT_EQ(heap.limit_collections(), 1);
+  EXPECT_GT(made, 100);
+  EXPECT_LE(heap.allocator().memory_limit().charged(), options.max_bytes);
+  ExpectValid(heap);
+}
+
+// Objects an owner keeps alive cannot be collected: past the limit
+// Allocate fails with RESOURCE_EXHAUSTED, after one full collection, and
+// the heap is unchanged and still valid.
+TEST(LimitTest, MemoryLimitRefusesWhatLiveObjectsFill) {
+  ObjectHeapOptions options = Options();
+  options.max_bytes = options.layout.arena_size();
+  ObjectHeap heap(options);
+  absl::Status failed;
+  int64_t live = 0;
+  while (failed.ok()) {
+    AllocateSpec spec;
+    spec.type = ObjectType::kStr;
+    spec.length = 100;
+    absl::StatusOr<Allocated> a = heap.Allocate(kAlice, spec);
+    if (a.ok()) {
+      ++live;
+    } else {
+      failed = a.status();
+    }
+    ASSERT_LT(live, 1000000);
+  }
+  EXPECT_TRUE(absl::IsResourceExhausted(failed)) << failed;
+  EXPECT_NE(failed.message().find("memory limit"), std::string::npos)
+      << failed;
+  EXPECT_EQ(heap.limit_collections(), 1);
+  EXPECT_EQ(heap.Stats().objects, live);
+  EXPECT_GE(heap.allocator().memory_limit().refused(), 1u);
+  // A raw (large) request is charged too.
+  AllocateSpec big;
+  big.type = ObjectType::kBytes;
+  big.length = 4 * options.layout.arena_size();
+  EXPECT_TRUE(absl::IsResourceExhausted(heap.Allocate(kAlice, big).status()));
+  ExpectValid(heap);
+  // Freeing makes room again.
+  heap.ReleaseOwner(kAlice);
+  EXPECT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
+  ExpectValid(heap);
+}
+
+TEST(LimitTest, ObjectLimit) {
+  ObjectHeapOptions options = Options();
+  options.max_objects = 3;
+  ObjectHeap heap(options);
+  const Handle a = NewObject(heap);
+  const Handle b = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(a, "peer", b).ok());
+  ASSERT_TRUE(heap.SetField(b, "peer", a).ok());
+  ASSERT_TRUE(heap.DecRef(kAlice, a).ok());
+  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());
+  const Handle c = NewObject(heap);
+  // The fourth: the cycle a-b is collected to make room.
+  ASSERT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
+  EXPECT_EQ(heap.limit_collections(), 1);
+  EXPECT_FALSE(heap.IsAlive(a));
+  ASSERT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
+  absl::StatusOr<Allocated> refused = heap.Allocate(kAlice, AllocateSpec{});
+  EXPECT_TRUE(absl::IsResourceExhausted(refused.status()));
+  EXPECT_NE(refused.status().message().find("max_objects 3"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_TRUE(heap.IsAlive(c));
+  EXPECT_EQ(heap.Stats().objects, 3);
+  ExpectValid(heap);
+}
+
+}  // namespace
+}  // namespace heapd
