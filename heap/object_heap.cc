@@ -42,8 +42,8 @@ bool IsItemHolder(ObjectType type) {
 
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
     : allocator_(options.layout, options.max_bytes),
-      max_objects_(options.max_objects),
       gc_(options.gc),
+      max_objects_(options.max_objects),
       event_capacity_(std::max<size_t>(options.event_capacity, 1)) {}
 
 ObjectHeap::~ObjectHeap() {

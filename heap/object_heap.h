@@ -317,6 +317,8 @@ class ObjectHeap {
   // Events (collections, finalizers, callbacks) since `after_sequence`, at
   // most the ring's capacity, oldest first.
   std::vector<HeapEvent> EventsSince(uint64_t after_sequence) const;
+  // The sequence number of the latest event (0 before the first).
+  uint64_t last_event_sequence() const { return next_event_ - 1; }
 
   ObjectHeapStats Stats() const;
   AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }

@@ -31,7 +31,6 @@ absl::Status ObjectHeap::Verify() const {
   int64_t live = 0;
   for (uint32_t slot = 0; slot < records_.size(); ++slot) {
     const ObjectRecord& record = records_[slot];
-    const ObjectExtras& extras = extras_[slot];
     if (record.block == nullptr) continue;
     ++live;
     for (uint32_t target : LinksOf(record)) {

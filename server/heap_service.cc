@@ -13,7 +13,6 @@
 #include "server/object_operations.h"
 #include "server/object_translation.h"
 #include "server/stats_translation.h"
-#include "server/unimplemented.h"
 #include "server/version.h"
 
 namespace heapd {
@@ -21,10 +20,11 @@ namespace {
 
 int64_t UnixNanosNow() { return absl::ToUnixNanos(absl::Now()); }
 
-// Whether a Stats request asks for `section`: an empty list means all.
-bool Wants(const v1::StatsRequest& request, v1::StatsSection section) {
-  if (request.sections().empty()) return true;
-  for (int wanted : request.sections()) {
+// Whether `sections` asks for `section`: an empty list means all.
+bool Wants(const google::protobuf::RepeatedField<int>& sections,
+           v1::StatsSection section) {
+  if (sections.empty()) return true;
+  for (int wanted : sections) {
     if (wanted == section) return true;
   }
   return false;
@@ -32,13 +32,15 @@ bool Wants(const v1::StatsRequest& request, v1::StatsSection section) {
 
 // Collections the collector section lists in `recent`.
 constexpr size_t kRecentCollections = 16;
+// How often connections_open is recounted.
+constexpr absl::Duration kConnectionsRefresh = absl::Seconds(1);
 
 // RPC method names, indexed by HeapService::Method.
 const char* const kMethodNames[] = {
     "Ping",   "Stats",   "OpenSession", "CloseSession", "Allocate",
     "IncRef", "DecRef",  "Link",        "Unlink",       "Collect",
     "Inspect", "GetGcConfig", "SetGcConfig", "Freeze",  "Unfreeze",
-    "Batch",  "WatchStats"};
+    "Batch",  "WatchStats", "Verify"};
 
 std::vector<std::string> MethodNames() {
   return std::vector<std::string>(std::begin(kMethodNames),
@@ -49,6 +51,8 @@ ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
   ObjectHeapOptions heap;
   heap.layout = options.layout;
   heap.gc = options.gc;
+  heap.max_bytes = options.max_heap_bytes;
+  heap.max_objects = options.max_objects;
   return heap;
 }
 
@@ -82,6 +86,8 @@ HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
   kinds.session_reaper = lock.RegisterKind("SessionReaper");
   kinds.ping = lock.RegisterKind("Ping");
   kinds.batch = lock.RegisterKind("Batch");
+  // A walk of the whole heap: rare and long, like a collection.
+  kinds.verify = lock.RegisterKind("Verify", {.time_every_hold = true});
   return kinds;
 }
 
@@ -91,12 +97,24 @@ HeapService::HeapService(const HeapServiceOptions& options)
       layout_(options.layout),
       max_allocate_count_(options.max_allocate_count),
       max_batch_(options.max_batch),
+      max_objects_(options.max_objects),
+      max_lock_waiters_(options.max_lock_waiters),
       interp_(HeapOptions(options), options.lock),
       kinds_(RegisterKinds(interp_.lock())),
       sessions_(&interp_, SessionOptions(options)),
-      publisher_(options.stats_publish_interval, kRecentCollections),
+      // Enough history for WatchStats' events between two messages.
+      publisher_(options.stats_publish_interval,
+                 StatsWatchers::kEventCapacity),
       slowlog_(options.slowlog_capacity, options.slowlog_threshold),
-      rpc_counters_(MethodNames()) {
+      rpc_counters_(MethodNames()),
+      connections_(kConnectionsRefresh),
+      watchers_(
+          [this](const google::protobuf::RepeatedField<int>& sections,
+                 v1::StatsResponse* out) { FillStats(sections, out); },
+          [this] { return publisher_.Latest(); },
+          [this](grpc::StatusCode code) {
+            rpc_counters_.Count(kWatchStats, static_cast<int>(code));
+          }) {
   static_assert(std::size(kMethodNames) == static_cast<size_t>(kNumMethods));
   // So that an idle server's Stats has figures to serve.
   {
@@ -117,36 +135,63 @@ HeapService::HeapService(const HeapServiceOptions& options)
 
 HeapService::~HeapService() { sessions_.StopReaper(); }
 
+void HeapService::Shutdown() {
+  watchers_.FinishAll(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "heapd is shutting down"));
+}
+
 template <typename Body>
 absl::Status HeapService::Locked(Method method, RequestKind kind,
                                  const std::string& session_id,
-                                 bool safe_point, Body&& body) {
+                                 bool safe_point, int64_t operations,
+                                 Body&& body) {
   using Clock = std::chrono::steady_clock;
+  // Overload pushes back: past the cap a request is refused before it
+  // queues (and before it costs the lock anything).
+  if (max_lock_waiters_ > 0 &&
+      lock_waiting_.fetch_add(1, std::memory_order_relaxed) >=
+          max_lock_waiters_) {
+    lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    lock_waiters_rejected_.fetch_add(1, std::memory_order_relaxed);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        kMethodNames[method], " refused: ", max_lock_waiters_,
+        " requests already wait for the interpreter lock "
+        "(--max_lock_waiters); retry with backoff"));
+  }
   absl::Status status;
+  bool events = false;
   const Clock::time_point before_acquire = Clock::now();
   Clock::time_point acquired, releasing;
   {
     InterpreterLockHolder holder(&interp_.lock(), kind);
+    if (max_lock_waiters_ > 0) {
+      lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    }
     acquired = Clock::now();
     ObjectHeap& heap = interp_.heap();
+    const uint64_t events_before = heap.last_event_sequence();
     status = body(heap);
     // The end of the request is its safe point: a collection a threshold
     // scheduled runs here, still under the lock, as CPython runs it at the
     // next eval-breaker check.
-    const bool collected = safe_point && heap.CollectIfScheduled();
+    if (safe_point) heap.CollectIfScheduled();
+    // A collection (here, or inside a Batch) or another heap event is
+    // published at once, for Stats and WatchStats' events.
+    events = heap.last_event_sequence() != events_before;
     // Still under the lock, which is what makes the heap readable; cheap
-    // unless the interval has passed or a collection just changed the
+    // unless the interval has passed or an event just changed the
     // collector's figures.
-    const bool published =
-        publisher_.Update(heap, collected || method == kCollect);
+    const bool published = publisher_.Update(heap, events);
     // Left for the reaper's next wake-up, so an idle server does not serve
     // this request's figures stale for ever.
     unpublished_.store(!published, std::memory_order_relaxed);
     releasing = Clock::now();
   }
-  // After the release: the slow log has its own mutex, and nobody waits for
-  // the interpreter lock while we take it.
+  // After the release: watchers, the slow log have their own mutexes, and
+  // nobody waits for the interpreter lock while we take them.
+  if (events) watchers_.Notify();
   SlowLogRecord record;
+  record.operations = operations;
   record.wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        acquired - before_acquire)
                        .count();
@@ -175,9 +220,9 @@ grpc::ServerUnaryReactor* HeapService::Finish(
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Serve(
     grpc::CallbackServerContext* context, Method method, RequestKind kind,
-    const std::string& session_id, Body&& body) {
+    const std::string& session_id, Body&& body, int64_t operations) {
   const absl::Status status = Locked(
-      method, kind, session_id, /*safe_point=*/true,
+      method, kind, session_id, /*safe_point=*/true, operations,
       [&](ObjectHeap& heap) -> absl::Status {
         absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, session_id);
         return owner.ok() ? body(heap, *owner) : owner.status();
@@ -201,7 +246,8 @@ grpc::ServerUnaryReactor* HeapService::Ping(
   if (!request->session_id().empty()) {
     const absl::Status status =
         Locked(kPing, kinds_.ping, request->session_id(),
-               /*safe_point=*/false, [&](ObjectHeap& heap) {
+               /*safe_point=*/false, /*operations=*/0,
+               [&](ObjectHeap& heap) {
                  return sessions_.Renew(heap, request->session_id()).status();
                });
     if (!status.ok()) return Finish(context, kPing, ToGrpcStatus(status));
@@ -222,29 +268,44 @@ grpc::ServerUnaryReactor* HeapService::Stats(
     InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
     publisher_.Update(interp_.heap(), /*force=*/true);
   }
+  // Counted before the server section is filled, so it includes this call.
+  rpc_counters_.Count(kStats, 0);
+  FillStats(request->sections(), response);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+void HeapService::FillStats(
+    const google::protobuf::RepeatedField<int>& sections,
+    v1::StatsResponse* response) {
   const std::shared_ptr<const StatsSnapshot> snapshot = publisher_.Latest();
   response->set_timestamp_unix_ns(snapshot->timestamp_unix_ns);
   response->set_sequence(snapshot->sequence);
-  if (Wants(*request, v1::ALLOCATOR)) {
+  if (Wants(sections, v1::ALLOCATOR)) {
     ToProto(layout_, snapshot->allocator, response->mutable_allocator());
   }
-  if (Wants(*request, v1::OBJECTS)) {
+  if (Wants(sections, v1::OBJECTS)) {
     ToProto(snapshot->heap, response->mutable_objects());
+    response->mutable_objects()->set_max_objects(max_objects_);
   }
-  if (Wants(*request, v1::COLLECTOR)) {
+  if (Wants(sections, v1::COLLECTOR)) {
     v1::CollectorStats* collector = response->mutable_collector();
-    ToProto(snapshot->heap, snapshot->recent_collections, collector);
+    // The publisher keeps more history than `recent` shows (WatchStats'
+    // events need it): the newest kRecentCollections.
+    const std::vector<HeapEvent>& all = snapshot->recent_collections;
+    const std::vector<HeapEvent> recent(
+        all.end() - std::min(all.size(), kRecentCollections), all.end());
+    ToProto(snapshot->heap, recent, collector);
     // Live rather than from the snapshot: the histogram is readable without
     // the lock, and may count a collection the snapshot predates.
     ToProto(publisher_.pause().Summarize(), collector->mutable_pause());
   }
-  if (Wants(*request, v1::LOCK)) {
+  if (Wants(sections, v1::LOCK)) {
     ToProto(interp_.lock().Stats(), response->mutable_lock());
   }
-  // Counted before the server section is filled, so it includes this call.
-  rpc_counters_.Count(kStats, 0);
-  if (Wants(*request, v1::SERVER)) FillServerStats(response->mutable_server());
-  if (Wants(*request, v1::SLOWLOG)) {
+  if (Wants(sections, v1::SERVER)) FillServerStats(response->mutable_server());
+  if (Wants(sections, v1::SLOWLOG)) {
     for (const SlowLogRecord& record : slowlog_.Entries()) {
       v1::SlowLogEntry* entry = response->add_slowlog();
       entry->set_id(record.id);
@@ -256,12 +317,9 @@ grpc::ServerUnaryReactor* HeapService::Stats(
       entry->set_operations(record.operations);
     }
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
 }
 
-void HeapService::FillServerStats(v1::ServerStats* out) const {
+void HeapService::FillServerStats(v1::ServerStats* out) {
   out->set_version(kHeapdVersion);
   out->set_started_unix_ns(absl::ToUnixNanos(started_));
   out->set_uptime_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -289,6 +347,11 @@ void HeapService::FillServerStats(v1::ServerStats* out) const {
   }
   out->set_rpcs_total(rpcs);
   out->set_errors_total(errors);
+  out->set_connections_open(connections_.Count());
+  out->set_watch_streams_open(watchers_.open());
+  out->set_lock_waiters_rejected(
+      lock_waiters_rejected_.load(std::memory_order_relaxed));
+  out->set_max_lock_waiters(max_lock_waiters_);
 }
 
 // ---------------------------------------------------------------------------
@@ -302,7 +365,8 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
   // session call so that its cost shows in the lock's per-kind figures.
   const absl::Status status = Locked(
       kOpenSession, kinds_.open_session, /*session_id=*/"",
-      /*safe_point=*/true, [&](ObjectHeap&) -> absl::Status {
+      /*safe_point=*/true, /*operations=*/0,
+      [&](ObjectHeap&) -> absl::Status {
         absl::StatusOr<OpenedSession> opened = sessions_.Open(
             request->client_name(), absl::Milliseconds(request->ttl_ms()));
         if (!opened.ok()) return opened.status();
@@ -321,7 +385,8 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
     v1::CloseSessionResponse* response) {
   const absl::Status status = Locked(
       kCloseSession, kinds_.close_session, request->session_id(),
-      /*safe_point=*/true, [&](ObjectHeap& heap) -> absl::Status {
+      /*safe_point=*/true, /*operations=*/0,
+      [&](ObjectHeap& heap) -> absl::Status {
         absl::StatusOr<ReleaseResult> released =
             sessions_.Close(heap, request->session_id());
         if (!released.ok()) return released.status();
@@ -344,7 +409,8 @@ grpc::ServerUnaryReactor* HeapService::Allocate(
                      heap, owner, request->type(), request->length(),
                      request->count(), request->finalizer(),
                      request->weakref(), max_allocate_count_, response);
-               });
+               },
+               /*operations=*/std::max<int64_t>(request->count(), 1));
 }
 
 grpc::ServerUnaryReactor* HeapService::IncRef(
@@ -498,7 +564,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
     // end, publishes the Stats snapshot and feeds the slow log.
     status = Locked(
         kBatch, kinds_.batch, request->session_id(), /*safe_point=*/true,
-        [&](ObjectHeap& heap) -> absl::Status {
+        request->operations_size(), [&](ObjectHeap& heap) -> absl::Status {
           absl::StatusOr<OwnerId> owner =
               sessions_.Renew(heap, request->session_id());
           if (!owner.ok()) return owner.status();
@@ -530,14 +596,37 @@ grpc::ServerUnaryReactor* HeapService::Batch(
 }
 
 // ---------------------------------------------------------------------------
-// Not served yet.
+// Streams and checks.
 
 grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
-    grpc::CallbackServerContext*, const v1::WatchStatsRequest*) {
-  rpc_counters_.Count(kWatchStats,
-                      static_cast<int>(grpc::StatusCode::UNIMPLEMENTED));
-  return new FinishedWriteReactor<v1::StatsResponse>(
-      NotServedYet("WatchStats"));
+    grpc::CallbackServerContext*, const v1::WatchStatsRequest* request) {
+  const grpc::Status valid = StatsWatchers::Validate(*request);
+  if (!valid.ok()) {
+    rpc_counters_.Count(kWatchStats, static_cast<int>(valid.error_code()));
+    return StatsWatchers::Refuse(valid);
+  }
+  // Counted when it finishes, with its status (StatsWatchers' OnFinish).
+  return watchers_.Start(*request);
+}
+
+grpc::ServerUnaryReactor* HeapService::Verify(
+    grpc::CallbackServerContext* context, const v1::VerifyRequest*,
+    v1::VerifyResponse* response) {
+  const absl::Status status = Locked(
+      kVerify, kinds_.verify, /*session_id=*/"", /*safe_point=*/false,
+      /*operations=*/0, [&](ObjectHeap& heap) -> absl::Status {
+        const auto start = std::chrono::steady_clock::now();
+        absl::Status verified = heap.Verify();
+        response->set_duration_ns(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::steady_clock::now() - start)
+                .count());
+        response->set_objects(heap.Stats().objects);
+        response->set_arenas(static_cast<int64_t>(
+            heap.AllocatorStatistics().small.arenas_current));
+        return verified;
+      });
+  return Finish(context, kVerify, ToGrpcStatus(status));
 }
 
 }  // namespace heapd

@@ -15,6 +15,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -72,6 +73,18 @@ ABSL_FLAG(int64_t, max_allocate_count, 100000,
 ABSL_FLAG(int64_t, max_batch, 10000,
           "The most operations one Batch may carry; more is "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_heap_bytes, 0,
+          "Cap on the memory the heap takes from the OS (arenas and large "
+          "blocks), in bytes; 0: none. An allocation that would pass it runs "
+          "a full collection, then fails with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_objects, 0,
+          "Cap on live objects; 0: none. Enforced like --max_heap_bytes.");
+ABSL_FLAG(int64_t, max_lock_waiters, 0,
+          "Cap on requests waiting for the interpreter lock at once; past it "
+          "a request is refused at once with RESOURCE_EXHAUSTED. 0: none.");
+ABSL_FLAG(int64_t, max_message_bytes, 4 * 1024 * 1024,
+          "Largest request or response message, in bytes (gRPC's limit; "
+          "larger is RESOURCE_EXHAUSTED).");
 ABSL_FLAG(int64_t, stats_publish_interval_ms, 50,
           "How often, at most, a request refreshes the heap figures Stats "
           "serves (a collection always does); 0 refreshes after every "
@@ -106,6 +119,19 @@ const char* SignalName(int signal) {
   return "a signal";
 }
 
+// One descriptor per client connection: lift the soft limit to the hard
+// one (often 1,024 soft against far more hard), as Redis does at start.
+void RaiseOpenFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    std::cerr << "heapd: could not raise the open-file limit; it caps "
+                 "connections\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -120,6 +146,8 @@ int main(int argc, char** argv) {
       "[--arena_release=keep_one|eager] [--lock_policy=cpython|fifo|barging] "
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
       "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N] "
+      "[--max_heap_bytes=BYTES] [--max_objects=N] [--max_lock_waiters=N] "
+      "[--max_message_bytes=BYTES] "
       "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
@@ -157,6 +185,14 @@ int main(int argc, char** argv) {
   const absl::Status limits = heapd::ValidateServiceLimits(
       max_session_ttl_ms, max_allocate_count, max_batch);
   if (!limits.ok()) return Usage(limits.message());
+  const int64_t max_heap_bytes = absl::GetFlag(FLAGS_max_heap_bytes);
+  const int64_t max_objects = absl::GetFlag(FLAGS_max_objects);
+  const int64_t max_lock_waiters = absl::GetFlag(FLAGS_max_lock_waiters);
+  const int64_t max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  const absl::Status resources = heapd::ValidateResourceLimits(
+      *layout, max_heap_bytes, max_objects, max_lock_waiters,
+      max_message_bytes);
+  if (!resources.ok()) return Usage(resources.message());
   const absl::StatusOr<absl::Duration> slowlog_threshold =
       heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
   if (!slowlog_threshold.ok()) {
@@ -177,7 +213,11 @@ int main(int argc, char** argv) {
   options.max_batch = max_batch;
   options.slowlog_threshold = *slowlog_threshold;
   options.stats_publish_interval = *publish_interval;
+  options.max_heap_bytes = static_cast<size_t>(max_heap_bytes);
+  options.max_objects = max_objects;
+  options.max_lock_waiters = max_lock_waiters;
   heapd::HeapService service(options);
+  RaiseOpenFileLimit();
 
   grpc::EnableDefaultHealthCheckService(true);
   // Registers the reflection plugin with every ServerBuilder created after
@@ -189,6 +229,8 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
   // Declared after `service`, so destroyed before it: the server must not
   // outlive a service it may still call.
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -208,8 +250,10 @@ int main(int argc, char** argv) {
   const int signal = heapd::WaitForShutdownSignal();
   std::cout << "heapd received " << SignalName(signal) << ", shutting down"
             << std::endl;
-  // Health watchers hear NOT_SERVING before the listener closes.
+  // Health watchers hear NOT_SERVING before the listener closes, and
+  // WatchStats streams end now rather than at the drain deadline.
   health->Shutdown();
+  service.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   server->Wait();
   server.reset();

@@ -54,6 +54,16 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
                                    int64_t max_allocate_count,
                                    int64_t max_batch);
 
+// The resource limits: --max_heap_bytes (0, or at least one arena of
+// `layout`: a smaller cap could not hold a single small object),
+// --max_objects and --max_lock_waiters (>= 0; 0 means no cap), and
+// --max_message_bytes (1 KiB .. 2 GiB - 1, gRPC's int).
+absl::Status ValidateResourceLimits(const AllocatorLayout& layout,
+                                    int64_t max_heap_bytes,
+                                    int64_t max_objects,
+                                    int64_t max_lock_waiters,
+                                    int64_t max_message_bytes);
+
 // The slow log's threshold from --slowlog_threshold_us (>= 0; 0 logs every
 // locked request).
 absl::StatusOr<absl::Duration> SlowlogThresholdFromFlag(int64_t threshold_us);
