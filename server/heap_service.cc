@@ -99,6 +99,7 @@ HeapService::HeapService(const HeapServiceOptions& options)
       max_batch_(options.max_batch),
       max_objects_(options.max_objects),
       max_lock_waiters_(options.max_lock_waiters),
+      access_control_(options.access_control),
       interp_(HeapOptions(options), options.lock),
       kinds_(RegisterKinds(interp_.lock())),
       sessions_(&interp_, SessionOptions(options)),
@@ -220,19 +221,46 @@ grpc::ServerUnaryReactor* HeapService::Finish(
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Serve(
     grpc::CallbackServerContext* context, Method method, RequestKind kind,
-    const std::string& session_id, Body&& body, int64_t operations) {
+    const std::string& session_id, Body&& body, int64_t operations,
+    bool admin_only) {
+  const absl::StatusOr<Caller> caller = Authorize(context, method, admin_only);
+  if (!caller.ok()) return Finish(context, method, ToGrpcStatus(caller.status()));
   const absl::Status status = Locked(
       method, kind, session_id, /*safe_point=*/true, operations,
       [&](ObjectHeap& heap) -> absl::Status {
-        absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, session_id);
+        absl::StatusOr<OwnerId> owner =
+            sessions_.Renew(heap, session_id, *caller);
         return owner.ok() ? body(heap, *owner) : owner.status();
       });
   return Finish(context, method, ToGrpcStatus(status));
 }
 
+absl::StatusOr<Caller> HeapService::Authorize(
+    grpc::CallbackServerContext* context, Method method,
+    bool admin_only) const {
+  if (access_control_ == nullptr) return Caller();
+  const auto& metadata = context->client_metadata();
+  const auto found = metadata.find("authorization");
+  const absl::string_view header =
+      found == metadata.end()
+          ? absl::string_view()
+          : absl::string_view(found->second.data(), found->second.size());
+  absl::StatusOr<Caller> caller = access_control_->Authenticate(header);
+  if (!caller.ok()) return caller.status();
+  if (admin_only && !caller->admin) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        kMethodNames[method],
+        method == kCollect || method == kBatch ? " of generation 2" : "",
+        " needs the admin role; '", caller->identity, "' is a client"));
+  }
+  return caller;
+}
+
 grpc::ServerUnaryReactor* HeapService::Ping(
     grpc::CallbackServerContext* context, const v1::PingRequest* request,
     v1::PingResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kPing, false);
+  if (!caller.ok()) return Finish(context, kPing, ToGrpcStatus(caller.status()));
   if (request->payload().size() > kMaxPingPayload) {
     return Finish(context, kPing,
                   grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -248,7 +276,8 @@ grpc::ServerUnaryReactor* HeapService::Ping(
         Locked(kPing, kinds_.ping, request->session_id(),
                /*safe_point=*/false, /*operations=*/0,
                [&](ObjectHeap& heap) {
-                 return sessions_.Renew(heap, request->session_id()).status();
+                 return sessions_.Renew(heap, request->session_id(), *caller)
+                     .status();
                });
     if (!status.ok()) return Finish(context, kPing, ToGrpcStatus(status));
   }
@@ -261,6 +290,10 @@ grpc::ServerUnaryReactor* HeapService::Ping(
 grpc::ServerUnaryReactor* HeapService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kStats, false);
+  if (!caller.ok()) {
+    return Finish(context, kStats, ToGrpcStatus(caller.status()));
+  }
   // Never the interpreter lock unless asked for a fresh snapshot: the heap's
   // figures are the latest published one (there is always one: the
   // constructor publishes the first).
@@ -361,6 +394,10 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
     grpc::CallbackServerContext* context,
     const v1::OpenSessionRequest* request,
     v1::OpenSessionResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kOpenSession, false);
+  if (!caller.ok()) {
+    return Finish(context, kOpenSession, ToGrpcStatus(caller.status()));
+  }
   // Opening touches no heap state, but goes through the lock like every
   // session call so that its cost shows in the lock's per-kind figures.
   const absl::Status status = Locked(
@@ -368,7 +405,8 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
       /*safe_point=*/true, /*operations=*/0,
       [&](ObjectHeap&) -> absl::Status {
         absl::StatusOr<OpenedSession> opened = sessions_.Open(
-            request->client_name(), absl::Milliseconds(request->ttl_ms()));
+            request->client_name(), absl::Milliseconds(request->ttl_ms()),
+            *caller);
         if (!opened.ok()) return opened.status();
         response->set_session_id(opened->id);
         response->set_ttl_ms(absl::ToInt64Milliseconds(opened->ttl));
@@ -383,12 +421,17 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
     grpc::CallbackServerContext* context,
     const v1::CloseSessionRequest* request,
     v1::CloseSessionResponse* response) {
+  const absl::StatusOr<Caller> caller =
+      Authorize(context, kCloseSession, false);
+  if (!caller.ok()) {
+    return Finish(context, kCloseSession, ToGrpcStatus(caller.status()));
+  }
   const absl::Status status = Locked(
       kCloseSession, kinds_.close_session, request->session_id(),
       /*safe_point=*/true, /*operations=*/0,
       [&](ObjectHeap& heap) -> absl::Status {
         absl::StatusOr<ReleaseResult> released =
-            sessions_.Close(heap, request->session_id());
+            sessions_.Close(heap, request->session_id(), *caller);
         if (!released.ok()) return released.status();
         response->set_references_released(released->references_released);
         response->set_objects_freed(released->objects_freed);
@@ -501,7 +544,10 @@ grpc::ServerUnaryReactor* HeapService::Collect(
                          ? std::optional<int32_t>(request->generation())
                          : std::nullopt,
                      response);
-               });
+               },
+               /*operations=*/1,
+               /*admin_only=*/!request->has_generation() ||
+                   request->generation() == kNumGenerations - 1);
 }
 
 grpc::ServerUnaryReactor* HeapService::GetGcConfig(
@@ -526,7 +572,8 @@ grpc::ServerUnaryReactor* HeapService::SetGcConfig(
                  if (!status.ok()) return status;
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
-               });
+               },
+               /*operations=*/1, /*admin_only=*/true);
 }
 
 grpc::ServerUnaryReactor* HeapService::Freeze(
@@ -537,7 +584,8 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_frozen(heap.Freeze());
                  return absl::OkStatus();
-               });
+               },
+               /*operations=*/1, /*admin_only=*/true);
 }
 
 grpc::ServerUnaryReactor* HeapService::Unfreeze(
@@ -548,7 +596,8 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
                [&](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_unfrozen(heap.Unfreeze());
                  return absl::OkStatus();
-               });
+               },
+               /*operations=*/1, /*admin_only=*/true);
 }
 
 // ---------------------------------------------------------------------------
@@ -557,8 +606,19 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
 grpc::ServerUnaryReactor* HeapService::Batch(
     grpc::CallbackServerContext* context, const v1::BatchRequest* request,
     v1::BatchResponse* response) {
+  // A full collection among the operations needs the admin role.
+  bool full_collection = false;
+  for (const v1::Operation& operation : request->operations()) {
+    full_collection |= operation.has_collect() &&
+                       (!operation.collect().has_generation() ||
+                        operation.collect().generation() ==
+                            kNumGenerations - 1);
+  }
+  const absl::StatusOr<Caller> caller =
+      Authorize(context, kBatch, full_collection);
   // Refused before the lock is taken: an oversize batch costs nobody a wait.
-  absl::Status status = CheckBatchSize(*request, max_batch_);
+  absl::Status status =
+      caller.ok() ? CheckBatchSize(*request, max_batch_) : caller.status();
   if (status.ok()) {
     // One hold of kind "Batch"; Locked runs the scheduled collection at its
     // end, publishes the Stats snapshot and feeds the slow log.
@@ -566,7 +626,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
         kBatch, kinds_.batch, request->session_id(), /*safe_point=*/true,
         request->operations_size(), [&](ObjectHeap& heap) -> absl::Status {
           absl::StatusOr<OwnerId> owner =
-              sessions_.Renew(heap, request->session_id());
+              sessions_.Renew(heap, request->session_id(), *caller);
           if (!owner.ok()) return owner.status();
           // CPython's eval breaker between bytecodes: a scheduled
           // collection, then the lock for whoever asked for it. The session
@@ -581,7 +641,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
             heap.CollectIfScheduled();
             if (!interp_.lock().SafePoint()) return false;
             absl::StatusOr<OwnerId> again =
-                sessions_.Renew(heap, request->session_id());
+                sessions_.Renew(heap, request->session_id(), *caller);
             if (!again.ok()) return again.status();
             return true;
           };
@@ -599,8 +659,12 @@ grpc::ServerUnaryReactor* HeapService::Batch(
 // Streams and checks.
 
 grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
-    grpc::CallbackServerContext*, const v1::WatchStatsRequest* request) {
-  const grpc::Status valid = StatsWatchers::Validate(*request);
+    grpc::CallbackServerContext* context,
+    const v1::WatchStatsRequest* request) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kWatchStats, false);
+  const grpc::Status valid = caller.ok()
+                                 ? StatsWatchers::Validate(*request)
+                                 : ToGrpcStatus(caller.status());
   if (!valid.ok()) {
     rpc_counters_.Count(kWatchStats, static_cast<int>(valid.error_code()));
     return StatsWatchers::Refuse(valid);
@@ -612,6 +676,10 @@ grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
 grpc::ServerUnaryReactor* HeapService::Verify(
     grpc::CallbackServerContext* context, const v1::VerifyRequest*,
     v1::VerifyResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kVerify, true);
+  if (!caller.ok()) {
+    return Finish(context, kVerify, ToGrpcStatus(caller.status()));
+  }
   const absl::Status status = Locked(
       kVerify, kinds_.verify, /*session_id=*/"", /*safe_point=*/false,
       /*operations=*/0, [&](ObjectHeap& heap) -> absl::Status {

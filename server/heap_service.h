@@ -50,6 +50,12 @@
 //   Verify        ObjectHeap::Verify under the lock (kind "Verify"): OK with
 //                 what it walked, or INTERNAL naming the broken invariant.
 //
+// Access: with access_control set, every Heap method needs a bearer token
+// (UNAUTHENTICATED without one); SetGcConfig, Freeze, Unfreeze, Verify and
+// full collections (Collect or a Batch collect of generation 2) need the
+// admin role (PERMISSION_DENIED otherwise); a session is bound to the
+// identity that opened it (session_manager.h).
+//
 // Limits: max_heap_bytes and max_objects are the heap's (object_heap.h); a
 // locked request that finds max_lock_waiters requests already waiting for
 // the lock is refused at once with RESOURCE_EXHAUSTED, so that overload
@@ -90,6 +96,8 @@
 #include "heap/interpreter_lock.h"
 #include "heap/layout.h"
 #include "heap/object_heap.h"
+#include "server/access_control.h"
+#include "server/caller.h"
 #include "server/connection_counter.h"
 #include "server/rpc_counters.h"
 #include "server/session_manager.h"
@@ -126,6 +134,9 @@ struct HeapServiceOptions {
   // The most requests that may wait for the interpreter lock at once (0:
   // no cap); one more is refused with RESOURCE_EXHAUSTED.
   int64_t max_lock_waiters = 0;
+  // Bearer tokens and roles (access_control.h); null serves everyone as
+  // the anonymous admin.
+  std::shared_ptr<const AccessControl> access_control;
 };
 
 class HeapService final : public v1::Heap::CallbackService {
@@ -241,14 +252,22 @@ class HeapService final : public v1::Heap::CallbackService {
                       const std::string& session_id, bool safe_point,
                       int64_t operations, Body&& body);
 
-  // Runs body(heap, owner) through Locked as one request of `kind` for the
-  // session `session_id` (renewing its lease), with the safe point's
-  // automatic collection, and finishes the call with its status.
+  // The caller of `context`'s request (the anonymous admin without access
+  // control): UNAUTHENTICATED without a known token, PERMISSION_DENIED if
+  // `admin_only` and the caller is no admin.
+  absl::StatusOr<Caller> Authorize(grpc::CallbackServerContext* context,
+                                   Method method, bool admin_only) const;
+
+  // Authorizes the call, then runs body(heap, owner) through Locked as one
+  // request of `kind` for the session `session_id` (renewing its lease,
+  // which must be the caller's), with the safe point's automatic
+  // collection, and finishes the call with its status.
   template <typename Body>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                   Method method, RequestKind kind,
                                   const std::string& session_id, Body&& body,
-                                  int64_t operations = 1);
+                                  int64_t operations = 1,
+                                  bool admin_only = false);
 
   // Every section `sections` asks for (empty: all), without the lock.
   void FillStats(const google::protobuf::RepeatedField<int>& sections,
@@ -265,6 +284,7 @@ class HeapService final : public v1::Heap::CallbackService {
   const int64_t max_batch_;
   const int64_t max_objects_;
   const int64_t max_lock_waiters_;
+  const std::shared_ptr<const AccessControl> access_control_;
 
   Interpreter interp_;
   const Kinds kinds_;

@@ -33,9 +33,11 @@
 #include "absl/strings/str_cat.h"
 #include "heap/layout.h"
 #include "proto/heap.grpc.pb.h"
+#include "server/access_control.h"
 #include "server/heap_service.h"
 #include "server/server_options.h"
 #include "server/shutdown_signal.h"
+#include "server/tls_credentials.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, HOST:PORT; port 0 picks a free port (the "
@@ -85,6 +87,17 @@ ABSL_FLAG(int64_t, max_lock_waiters, 0,
 ABSL_FLAG(int64_t, max_message_bytes, 4 * 1024 * 1024,
           "Largest request or response message, in bytes (gRPC's limit; "
           "larger is RESOURCE_EXHAUSTED).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain to serve TLS with (with --tls_key); empty: "
+          "plaintext.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: clients must present a certificate they "
+          "signed (mutual TLS). Needs --tls_cert.");
+ABSL_FLAG(std::string, auth_tokens, "",
+          "File of bearer tokens, one 'TOKEN ROLE [IDENTITY]' a line (ROLE: "
+          "client or admin); every call must then carry "
+          "'authorization: Bearer TOKEN'. Empty: no access control.");
 ABSL_FLAG(int64_t, stats_publish_interval_ms, 50,
           "How often, at most, a request refreshes the heap figures Stats "
           "serves (a collection always does); 0 refreshes after every "
@@ -147,7 +160,8 @@ int main(int argc, char** argv) {
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
       "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N] "
       "[--max_heap_bytes=BYTES] [--max_objects=N] [--max_lock_waiters=N] "
-      "[--max_message_bytes=BYTES] "
+      "[--max_message_bytes=BYTES] [--tls_cert=PEM --tls_key=PEM "
+      "[--tls_client_ca=PEM]] [--auth_tokens=FILE] "
       "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
@@ -204,7 +218,22 @@ int main(int argc, char** argv) {
           absl::GetFlag(FLAGS_stats_publish_interval_ms));
   if (!publish_interval.ok()) return Usage(publish_interval.status().message());
 
+  const absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      heapd::ServerCredentialsFromFlags(absl::GetFlag(FLAGS_tls_cert),
+                                        absl::GetFlag(FLAGS_tls_key),
+                                        absl::GetFlag(FLAGS_tls_client_ca));
+  if (!credentials.ok()) return Usage(credentials.status().message());
+  std::shared_ptr<const heapd::AccessControl> access;
+  const std::string tokens_file = absl::GetFlag(FLAGS_auth_tokens);
+  if (!tokens_file.empty()) {
+    absl::StatusOr<heapd::AccessControl> parsed =
+        heapd::AccessControl::FromFile(tokens_file);
+    if (!parsed.ok()) return Usage(parsed.status().message());
+    access = std::make_shared<const heapd::AccessControl>(*std::move(parsed));
+  }
+
   heapd::HeapServiceOptions options;
+  options.access_control = access;
   options.layout = *layout;
   options.gc = *gc;
   options.lock = *lock;
@@ -227,7 +256,7 @@ int main(int argc, char** argv) {
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
@@ -245,6 +274,22 @@ int main(int argc, char** argv) {
   health->SetServingStatus(heapd::v1::Heap::service_full_name(), true);
 
   std::cout << "heapd layout: " << layout->ToString() << "\n";
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
+  std::cout << "heapd security: " << (tls ? "TLS" : "plaintext")
+            << (absl::GetFlag(FLAGS_tls_client_ca).empty() || !tls
+                    ? ""
+                    : " with client certificates")
+            << ", "
+            << (access ? absl::StrCat(access->size(), " bearer tokens")
+                       : std::string("no access control"))
+            << "\n";
+  if (!heapd::IsLoopbackHost(*host) && (!tls || access == nullptr)) {
+    std::cerr << "heapd: warning: serving " << *host << " beyond this machine "
+              << (tls ? "" : "without TLS")
+              << (!tls && access == nullptr ? " and " : "")
+              << (access == nullptr ? "without access tokens" : "")
+              << ": anyone who can reach it can read and change the heap\n";
+  }
   std::cout << "heapd listening on " << *host << ":" << port << std::endl;
 
   const int signal = heapd::WaitForShutdownSignal();

@@ -1,6 +1,7 @@
 #include "server/server_options.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -24,6 +25,11 @@ absl::StatusOr<std::string> ListenHost(absl::string_view listen) {
                      "' is not a number from 0 to 65535"));
   }
   return std::string(listen.substr(0, colon));
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  return absl::StartsWith(host, "127.") || host == "[::1]" ||
+         host == "localhost";
 }
 
 absl::StatusOr<AllocatorLayout> LayoutFromFlags(

@@ -29,6 +29,11 @@ namespace heapd {
 // for a free port.
 absl::StatusOr<std::string> ListenHost(absl::string_view listen);
 
+// Whether a --listen HOST (as ListenHost returns it) only reaches this
+// machine: 127.0.0.0/8, [::1] or "localhost". 0.0.0.0, [::] and every other
+// name or address count as reachable from elsewhere.
+bool IsLoopbackHost(absl::string_view host);
+
 // The allocator layout the flags describe: the `preset` ("classic" or
 // "cpython312") with `arena_release` ("keep_one" or "eager"). A non-zero
 // `arena_size` or `pool_size` replaces the preset's; the sizes are then

@@ -133,6 +133,17 @@ TEST(ValidateServiceLimitsTest, LimitsMustBePositive) {
               HasSubstr("--max_batch=0"));
 }
 
+TEST(IsLoopbackHostTest, OnlyThisMachine) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.1.2.3"));
+  EXPECT_TRUE(IsLoopbackHost("[::1]"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("[::]"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.5"));
+  EXPECT_FALSE(IsLoopbackHost("example.com"));
+}
+
 TEST(ValidateResourceLimitsTest, ZeroMeansNoCapAndTheHeapHoldsAnArena) {
   const AllocatorLayout classic = AllocatorLayout::Classic();
   EXPECT_TRUE(ValidateResourceLimits(classic, 0, 0, 0, 4 << 20).ok());
