@@ -115,7 +115,8 @@ HeapService::HeapService(const HeapServiceOptions& options)
           [this] { return publisher_.Latest(); },
           [this](grpc::StatusCode code) {
             rpc_counters_.Count(kWatchStats, static_cast<int>(code));
-          }) {
+          }),
+      threads_(options.interpreter_threads) {
   static_assert(std::size(kMethodNames) == static_cast<size_t>(kNumMethods));
   // So that an idle server's Stats has figures to serve.
   {
@@ -142,11 +143,23 @@ void HeapService::Shutdown() {
 }
 
 template <typename Body>
-absl::Status HeapService::Locked(Method method, RequestKind kind,
-                                 const std::string& session_id,
-                                 bool safe_point, int64_t operations,
-                                 Body&& body) {
-  using Clock = std::chrono::steady_clock;
+grpc::ServerUnaryReactor* HeapService::Dispatch(
+    grpc::CallbackServerContext* context, Method method, RequestKind kind,
+    std::string session_id, bool safe_point, int64_t operations, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const Clock::time_point arrived = Clock::now();
+  auto run = [this, reactor, method, kind, session_id = std::move(session_id),
+              safe_point, operations, body = std::move(body),
+              arrived](bool held) mutable {
+    const absl::Status status = RunLocked(method, kind, session_id, safe_point,
+                                          operations, held, arrived, body);
+    Complete(reactor, method, ToGrpcStatus(status));
+  };
+  // Free and nobody waiting: run here, on gRPC's thread, without a hop.
+  if (interp_.lock().TryAcquire(kind)) {
+    run(/*held=*/true);
+    return reactor;
+  }
   // Overload pushes back: past the cap a request is refused before it
   // queues (and before it costs the lock anything).
   if (max_lock_waiters_ > 0 &&
@@ -154,50 +167,50 @@ absl::Status HeapService::Locked(Method method, RequestKind kind,
           max_lock_waiters_) {
     lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
     lock_waiters_rejected_.fetch_add(1, std::memory_order_relaxed);
-    return absl::ResourceExhaustedError(absl::StrCat(
-        kMethodNames[method], " refused: ", max_lock_waiters_,
-        " requests already wait for the interpreter lock "
-        "(--max_lock_waiters); retry with backoff"));
+    Complete(reactor, method,
+             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat(kMethodNames[method], " refused: ",
+                                       max_lock_waiters_,
+                                       " requests already wait for the "
+                                       "interpreter lock "
+                                       "(--max_lock_waiters); retry with "
+                                       "backoff")));
+    return reactor;
   }
-  absl::Status status;
-  bool events = false;
-  const Clock::time_point before_acquire = Clock::now();
-  Clock::time_point acquired, releasing;
-  {
+  // Otherwise an interpreter thread waits for the lock, not gRPC's.
+  threads_.Submit([run = std::move(run)]() mutable { run(/*held=*/false); });
+  return reactor;
+}
+
+template <typename Body>
+absl::Status HeapService::RunLocked(Method method, RequestKind kind,
+                                    const std::string& session_id,
+                                    bool safe_point, int64_t operations,
+                                    bool held, Clock::time_point arrived,
+                                    Body& body) {
+  HeldResult result;
+  if (held) {
+    interp_.lock().AssertHeld();
+    InterpreterLockHolder holder(&interp_.lock(), std::adopt_lock);
+    result = RunHeld(safe_point, body);
+  } else {
     InterpreterLockHolder holder(&interp_.lock(), kind);
     if (max_lock_waiters_ > 0) {
       lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
     }
-    acquired = Clock::now();
-    ObjectHeap& heap = interp_.heap();
-    const uint64_t events_before = heap.last_event_sequence();
-    status = body(heap);
-    // The end of the request is its safe point: a collection a threshold
-    // scheduled runs here, still under the lock, as CPython runs it at the
-    // next eval-breaker check.
-    if (safe_point) heap.CollectIfScheduled();
-    // A collection (here, or inside a Batch) or another heap event is
-    // published at once, for Stats and WatchStats' events.
-    events = heap.last_event_sequence() != events_before;
-    // Still under the lock, which is what makes the heap readable; cheap
-    // unless the interval has passed or an event just changed the
-    // collector's figures.
-    const bool published = publisher_.Update(heap, events);
-    // Left for the reaper's next wake-up, so an idle server does not serve
-    // this request's figures stale for ever.
-    unpublished_.store(!published, std::memory_order_relaxed);
-    releasing = Clock::now();
+    result = RunHeld(safe_point, body);
   }
   // After the release: watchers, the slow log have their own mutexes, and
   // nobody waits for the interpreter lock while we take them.
-  if (events) watchers_.Notify();
+  if (result.events) watchers_.Notify();
   SlowLogRecord record;
   record.operations = operations;
+  // The wait includes the time queued for an interpreter thread.
   record.wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       acquired - before_acquire)
+                       result.acquired - arrived)
                        .count();
   record.hold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       releasing - acquired)
+                       result.releasing - result.acquired)
                        .count();
   if (record.wait_ns > slowlog_.threshold_ns() ||
       record.hold_ns > slowlog_.threshold_ns()) {
@@ -206,16 +219,46 @@ absl::Status HeapService::Locked(Method method, RequestKind kind,
     record.session_id = session_id;
     slowlog_.MaybeRecord(std::move(record));
   }
-  return status;
+  return result.status;
+}
+
+template <typename Body>
+HeapService::HeldResult HeapService::RunHeld(bool safe_point, Body& body) {
+  HeldResult result;
+  result.acquired = Clock::now();
+  ObjectHeap& heap = interp_.heap();
+  const uint64_t events_before = heap.last_event_sequence();
+  result.status = body(heap);
+  // The end of the request is its safe point: a collection a threshold
+  // scheduled runs here, still under the lock, as CPython runs it at the
+  // next eval-breaker check.
+  if (safe_point) heap.CollectIfScheduled();
+  // A collection (here, or inside a Batch) or another heap event is
+  // published at once, for Stats and WatchStats' events.
+  result.events = heap.last_event_sequence() != events_before;
+  // Still under the lock, which is what makes the heap readable; cheap
+  // unless the interval has passed or an event just changed the collector's
+  // figures.
+  const bool published = publisher_.Update(heap, result.events);
+  // Left for the reaper's next wake-up, so an idle server does not serve
+  // this request's figures stale for ever.
+  unpublished_.store(!published, std::memory_order_relaxed);
+  result.releasing = Clock::now();
+  return result;
 }
 
 grpc::ServerUnaryReactor* HeapService::Finish(
     grpc::CallbackServerContext* context, Method method,
     const grpc::Status& status) {
-  rpc_counters_.Count(method, static_cast<int>(status.error_code()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
+  Complete(reactor, method, status);
   return reactor;
+}
+
+void HeapService::Complete(grpc::ServerUnaryReactor* reactor, Method method,
+                           const grpc::Status& status) {
+  rpc_counters_.Count(method, static_cast<int>(status.error_code()));
+  reactor->Finish(status);
 }
 
 template <typename Body>
@@ -223,16 +266,16 @@ grpc::ServerUnaryReactor* HeapService::Serve(
     grpc::CallbackServerContext* context, Method method, RequestKind kind,
     const std::string& session_id, Body&& body, int64_t operations,
     bool admin_only) {
-  const absl::StatusOr<Caller> caller = Authorize(context, method, admin_only);
+  absl::StatusOr<Caller> caller = Authorize(context, method, admin_only);
   if (!caller.ok()) return Finish(context, method, ToGrpcStatus(caller.status()));
-  const absl::Status status = Locked(
-      method, kind, session_id, /*safe_point=*/true, operations,
-      [&](ObjectHeap& heap) -> absl::Status {
+  return Dispatch(
+      context, method, kind, session_id, /*safe_point=*/true, operations,
+      [this, session_id, caller = *std::move(caller),
+       body = std::move(body)](ObjectHeap& heap) mutable -> absl::Status {
         absl::StatusOr<OwnerId> owner =
-            sessions_.Renew(heap, session_id, *caller);
+            sessions_.Renew(heap, session_id, caller);
         return owner.ok() ? body(heap, *owner) : owner.status();
       });
-  return Finish(context, method, ToGrpcStatus(status));
 }
 
 absl::StatusOr<Caller> HeapService::Authorize(
@@ -271,19 +314,23 @@ grpc::ServerUnaryReactor* HeapService::Ping(
   }
   // A keep-alive: renews the lease of the session it names. Without one,
   // Ping stays the empty round trip and never touches the lock.
+  auto answer = [request, response] {
+    response->set_payload(request->payload());
+    response->set_server_time_unix_ns(UnixNanosNow());
+    response->set_version(kHeapdVersion);
+  };
   if (!request->session_id().empty()) {
-    const absl::Status status =
-        Locked(kPing, kinds_.ping, request->session_id(),
-               /*safe_point=*/false, /*operations=*/0,
-               [&](ObjectHeap& heap) {
-                 return sessions_.Renew(heap, request->session_id(), *caller)
-                     .status();
-               });
-    if (!status.ok()) return Finish(context, kPing, ToGrpcStatus(status));
+    return Dispatch(context, kPing, kinds_.ping, request->session_id(),
+                    /*safe_point=*/false, /*operations=*/0,
+                    [=, this](ObjectHeap& heap) -> absl::Status {
+                      absl::Status renewed =
+                          sessions_.Renew(heap, request->session_id(), *caller)
+                              .status();
+                      if (renewed.ok()) answer();
+                      return renewed;
+                    });
   }
-  response->set_payload(request->payload());
-  response->set_server_time_unix_ns(UnixNanosNow());
-  response->set_version(kHeapdVersion);
+  answer();
   return Finish(context, kPing, grpc::Status::OK);
 }
 
@@ -294,14 +341,23 @@ grpc::ServerUnaryReactor* HeapService::Stats(
   if (!caller.ok()) {
     return Finish(context, kStats, ToGrpcStatus(caller.status()));
   }
-  // Never the interpreter lock unless asked for a fresh snapshot: the heap's
-  // figures are the latest published one (there is always one: the
-  // constructor publishes the first).
+  // A fresh snapshot is published under the lock first, like any heap
+  // request (on an interpreter thread if the lock is busy); the answer is
+  // then filled under it too. Such a call is counted when it finishes, so
+  // its own server section does not include it.
   if (request->fresh()) {
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
-    publisher_.Update(interp_.heap(), /*force=*/true);
+    return Dispatch(context, kStats, kinds_.stats, /*session_id=*/"",
+                    /*safe_point=*/false, /*operations=*/0,
+                    [=, this](ObjectHeap& heap) -> absl::Status {
+                      publisher_.Update(heap, /*force=*/true);
+                      FillStats(request->sections(), response);
+                      return absl::OkStatus();
+                    });
   }
-  // Counted before the server section is filled, so it includes this call.
+  // Never the interpreter lock otherwise: the heap's figures are the latest
+  // published snapshot (there is always one: the constructor publishes the
+  // first). Counted before the server section is filled, so it includes
+  // this call.
   rpc_counters_.Count(kStats, 0);
   FillStats(request->sections(), response);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -400,10 +456,10 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
   }
   // Opening touches no heap state, but goes through the lock like every
   // session call so that its cost shows in the lock's per-kind figures.
-  const absl::Status status = Locked(
-      kOpenSession, kinds_.open_session, /*session_id=*/"",
+  return Dispatch(
+      context, kOpenSession, kinds_.open_session, /*session_id=*/"",
       /*safe_point=*/true, /*operations=*/0,
-      [&](ObjectHeap&) -> absl::Status {
+      [=, this](ObjectHeap&) -> absl::Status {
         absl::StatusOr<OpenedSession> opened = sessions_.Open(
             request->client_name(), absl::Milliseconds(request->ttl_ms()),
             *caller);
@@ -414,7 +470,6 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
             absl::ToUnixNanos(opened->expires_at));
         return absl::OkStatus();
       });
-  return Finish(context, kOpenSession, ToGrpcStatus(status));
 }
 
 grpc::ServerUnaryReactor* HeapService::CloseSession(
@@ -426,10 +481,10 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
   if (!caller.ok()) {
     return Finish(context, kCloseSession, ToGrpcStatus(caller.status()));
   }
-  const absl::Status status = Locked(
-      kCloseSession, kinds_.close_session, request->session_id(),
+  return Dispatch(
+      context, kCloseSession, kinds_.close_session, request->session_id(),
       /*safe_point=*/true, /*operations=*/0,
-      [&](ObjectHeap& heap) -> absl::Status {
+      [=, this](ObjectHeap& heap) -> absl::Status {
         absl::StatusOr<ReleaseResult> released =
             sessions_.Close(heap, request->session_id(), *caller);
         if (!released.ok()) return released.status();
@@ -437,7 +492,6 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
         response->set_objects_freed(released->objects_freed);
         return absl::OkStatus();
       });
-  return Finish(context, kCloseSession, ToGrpcStatus(status));
 }
 
 // ---------------------------------------------------------------------------
@@ -447,7 +501,7 @@ grpc::ServerUnaryReactor* HeapService::Allocate(
     grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
     v1::AllocateResponse* response) {
   return Serve(context, kAllocate, kinds_.allocate, request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return AllocateObjects(
                      heap, owner, request->type(), request->length(),
                      request->count(), request->finalizer(),
@@ -461,7 +515,7 @@ grpc::ServerUnaryReactor* HeapService::IncRef(
     v1::IncRefResponse* response) {
   return Serve(context, kIncRef, kinds_.incref,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return IncRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -472,7 +526,7 @@ grpc::ServerUnaryReactor* HeapService::DecRef(
     v1::DecRefResponse* response) {
   return Serve(context, kDecRef, kinds_.decref,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return DecRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -484,7 +538,7 @@ grpc::ServerUnaryReactor* HeapService::Link(
   return Serve(
       context, kLink, kinds_.link,
       request->session_id(),
-      [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
         return LinkObjects(
             heap, request->source(), request->target(),
@@ -501,7 +555,7 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
   return Serve(
       context, kUnlink, kinds_.unlink,
       request->session_id(),
-      [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field =
             request->slot_case() == v1::UnlinkRequest::kField;
         std::optional<Handle> item;
@@ -519,7 +573,7 @@ grpc::ServerUnaryReactor* HeapService::Inspect(
     v1::InspectResponse* response) {
   return Serve(context, kInspect, kinds_.inspect,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  absl::StatusOr<ObjectInfo> info =
                      heap.Inspect(request->handle(), owner);
                  if (!info.ok()) return info.status();
@@ -536,7 +590,7 @@ grpc::ServerUnaryReactor* HeapService::Collect(
     v1::CollectResponse* response) {
   return Serve(context, kCollect, kinds_.collect,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
                  // Absent means a full collection, as gc.collect().
                  return CollectGeneration(
                      heap,
@@ -555,7 +609,7 @@ grpc::ServerUnaryReactor* HeapService::GetGcConfig(
     const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kGetGcConfig, kinds_.get_gc_config,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
                });
@@ -566,7 +620,7 @@ grpc::ServerUnaryReactor* HeapService::SetGcConfig(
     const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kSetGcConfig, kinds_.set_gc_config,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
                  absl::Status status = heap.SetGcConfig(
                      MergeGcConfig(heap.gc_config(), *request));
                  if (!status.ok()) return status;
@@ -581,7 +635,7 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
     v1::FreezeResponse* response) {
   return Serve(context, kFreeze, kinds_.freeze,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_frozen(heap.Freeze());
                  return absl::OkStatus();
                },
@@ -593,7 +647,7 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
     v1::UnfreezeResponse* response) {
   return Serve(context, kUnfreeze, kinds_.unfreeze,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_unfrozen(heap.Unfreeze());
                  return absl::OkStatus();
                },
@@ -617,14 +671,15 @@ grpc::ServerUnaryReactor* HeapService::Batch(
   const absl::StatusOr<Caller> caller =
       Authorize(context, kBatch, full_collection);
   // Refused before the lock is taken: an oversize batch costs nobody a wait.
-  absl::Status status =
+  const absl::Status status =
       caller.ok() ? CheckBatchSize(*request, max_batch_) : caller.status();
-  if (status.ok()) {
-    // One hold of kind "Batch"; Locked runs the scheduled collection at its
-    // end, publishes the Stats snapshot and feeds the slow log.
-    status = Locked(
-        kBatch, kinds_.batch, request->session_id(), /*safe_point=*/true,
-        request->operations_size(), [&](ObjectHeap& heap) -> absl::Status {
+  if (!status.ok()) return Finish(context, kBatch, ToGrpcStatus(status));
+  // One hold of kind "Batch"; RunHeld runs the scheduled collection at its
+  // end, publishes the Stats snapshot, and the slow log hears of it.
+  return Dispatch(
+        context, kBatch, kinds_.batch, request->session_id(),
+        /*safe_point=*/true, request->operations_size(),
+        [=, this](ObjectHeap& heap) -> absl::Status {
           absl::StatusOr<OwnerId> owner =
               sessions_.Renew(heap, request->session_id(), *caller);
           if (!owner.ok()) return owner.status();
@@ -651,8 +706,6 @@ grpc::ServerUnaryReactor* HeapService::Batch(
           if (!executed.ok()) response->Clear();
           return executed;
         });
-  }
-  return Finish(context, kBatch, ToGrpcStatus(status));
 }
 
 // ---------------------------------------------------------------------------
@@ -680,9 +733,10 @@ grpc::ServerUnaryReactor* HeapService::Verify(
   if (!caller.ok()) {
     return Finish(context, kVerify, ToGrpcStatus(caller.status()));
   }
-  const absl::Status status = Locked(
-      kVerify, kinds_.verify, /*session_id=*/"", /*safe_point=*/false,
-      /*operations=*/0, [&](ObjectHeap& heap) -> absl::Status {
+  return Dispatch(
+      context, kVerify, kinds_.verify, /*session_id=*/"",
+      /*safe_point=*/false, /*operations=*/0,
+      [response](ObjectHeap& heap) -> absl::Status {
         const auto start = std::chrono::steady_clock::now();
         absl::Status verified = heap.Verify();
         response->set_duration_ns(
@@ -694,7 +748,6 @@ grpc::ServerUnaryReactor* HeapService::Verify(
             heap.AllocatorStatistics().small.arenas_current));
         return verified;
       });
-  return Finish(context, kVerify, ToGrpcStatus(status));
 }
 
 }  // namespace heapd

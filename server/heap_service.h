@@ -99,6 +99,7 @@
 #include "server/access_control.h"
 #include "server/caller.h"
 #include "server/connection_counter.h"
+#include "server/interpreter_threads.h"
 #include "server/rpc_counters.h"
 #include "server/session_manager.h"
 #include "server/slow_log.h"
@@ -134,6 +135,9 @@ struct HeapServiceOptions {
   // The most requests that may wait for the interpreter lock at once (0:
   // no cap); one more is refused with RESOURCE_EXHAUSTED.
   int64_t max_lock_waiters = 0;
+  // Threads that wait for the interpreter lock on behalf of requests that
+  // found it busy (interpreter_threads.h).
+  int interpreter_threads = 16;
   // Bearer tokens and roles (access_control.h); null serves everyone as
   // the anonymous admin.
   std::shared_ptr<const AccessControl> access_control;
@@ -240,17 +244,43 @@ class HeapService final : public v1::Heap::CallbackService {
   // Counts the call of `method` with `status` and finishes it.
   grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
                                    Method method, const grpc::Status& status);
+  void Complete(grpc::ServerUnaryReactor* reactor, Method method,
+                const grpc::Status& status);
 
-  // Runs body(heap) under the interpreter lock as one request of `kind`;
-  // then, if `safe_point`, the automatic collection a threshold scheduled;
-  // then refreshes the published snapshot, all before releasing the lock.
-  // Measures the wait and hold and offers them to the slow log afterwards,
-  // as a request of `operations` heap operations. RESOURCE_EXHAUSTED
-  // without waiting when max_lock_waiters requests already wait.
+  using Clock = std::chrono::steady_clock;
+
+  // Runs body(heap) under the interpreter lock as one request of `kind`
+  // and finishes the call with its status: at once on this (gRPC) thread
+  // if the lock is free and nobody waits for it, else on an interpreter
+  // thread (interpreter_threads.h) that waits for it; RESOURCE_EXHAUSTED
+  // without queueing when max_lock_waiters requests already wait. `body`
+  // runs after the handler has returned, so it must capture by value.
+  // Returns the call's reactor.
   template <typename Body>
-  absl::Status Locked(Method method, RequestKind kind,
-                      const std::string& session_id, bool safe_point,
-                      int64_t operations, Body&& body);
+  grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
+                                     Method method, RequestKind kind,
+                                     std::string session_id, bool safe_point,
+                                     int64_t operations, Body body);
+
+  // Dispatch's work: acquires the lock (or adopts it if `held`), runs
+  // RunHeld, releases, then offers the wait (from `arrived`) and hold, as a
+  // request of `operations` heap operations, to the slow log.
+  template <typename Body>
+  absl::Status RunLocked(Method method, RequestKind kind,
+                         const std::string& session_id, bool safe_point,
+                         int64_t operations, bool held, Clock::time_point arrived,
+                         Body& body);
+
+  struct HeldResult {
+    absl::Status status;
+    bool events = false;  // the heap recorded an event (a collection...)
+    Clock::time_point acquired, releasing;
+  };
+  // Under the lock: body(heap); then, if `safe_point`, the automatic
+  // collection a threshold scheduled; then the Stats snapshot.
+  template <typename Body>
+  HeldResult RunHeld(bool safe_point, Body& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(interp_.lock());
 
   // The caller of `context`'s request (the anonymous admin without access
   // control): UNAUTHENTICATED without a known token, PERMISSION_DENIED if
@@ -299,8 +329,11 @@ class HeapService final : public v1::Heap::CallbackService {
   // the cap refused.
   std::atomic<int64_t> lock_waiting_{0};
   std::atomic<int64_t> lock_waiters_rejected_{0};
-  // Last: its thread reads the members above until it is stopped.
+  // Its thread reads the members above until it is stopped.
   StatsWatchers watchers_;
+  // Last: destroyed first, running what is queued (which may use every
+  // member above) before the rest goes.
+  InterpreterThreads threads_;
   // Whether the last locked request left its figures unpublished (the
   // interval had not passed); the reaper's wake-up publishes them.
   std::atomic<bool> unpublished_{false};

@@ -84,6 +84,10 @@ ABSL_FLAG(int64_t, max_objects, 0,
 ABSL_FLAG(int64_t, max_lock_waiters, 0,
           "Cap on requests waiting for the interpreter lock at once; past it "
           "a request is refused at once with RESOURCE_EXHAUSTED. 0: none.");
+ABSL_FLAG(int64_t, interpreter_threads, 16,
+          "Threads that wait for the interpreter lock for requests that find "
+          "it busy (gRPC's own threads never wait for it); 1..1024. They "
+          "contend for the lock as CPython's threads for the GIL.");
 ABSL_FLAG(int64_t, max_message_bytes, 4 * 1024 * 1024,
           "Largest request or response message, in bytes (gRPC's limit; "
           "larger is RESOURCE_EXHAUSTED).");
@@ -160,7 +164,7 @@ int main(int argc, char** argv) {
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
       "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N] "
       "[--max_heap_bytes=BYTES] [--max_objects=N] [--max_lock_waiters=N] "
-      "[--max_message_bytes=BYTES] [--tls_cert=PEM --tls_key=PEM "
+      "[--max_message_bytes=BYTES] [--interpreter_threads=N] [--tls_cert=PEM --tls_key=PEM "
       "[--tls_client_ca=PEM]] [--auth_tokens=FILE] "
       "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
   // --help lists the flags of files that look like the program's main
@@ -207,6 +211,11 @@ int main(int argc, char** argv) {
       *layout, max_heap_bytes, max_objects, max_lock_waiters,
       max_message_bytes);
   if (!resources.ok()) return Usage(resources.message());
+  const int64_t interpreter_threads = absl::GetFlag(FLAGS_interpreter_threads);
+  if (interpreter_threads < 1 || interpreter_threads > 1024) {
+    return Usage(absl::StrCat("--interpreter_threads=", interpreter_threads,
+                              ": must be from 1 to 1024"));
+  }
   const absl::StatusOr<absl::Duration> slowlog_threshold =
       heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
   if (!slowlog_threshold.ok()) {
@@ -245,6 +254,7 @@ int main(int argc, char** argv) {
   options.max_heap_bytes = static_cast<size_t>(max_heap_bytes);
   options.max_objects = max_objects;
   options.max_lock_waiters = max_lock_waiters;
+  options.interpreter_threads = static_cast<int>(interpreter_threads);
   heapd::HeapService service(options);
   RaiseOpenFileLimit();
 

@@ -52,6 +52,18 @@ class LimitsTest : public HeapdTest {
     return response;
   }
 
+  // Times the interpreter lock was acquired for a Collect.
+  int64_t CollectAcquisitions() {
+    v1::StatsRequest request;
+    request.add_sections(v1::LOCK);
+    v1::StatsResponse stats;
+    if (!Call(&v1::Heap::Stub::Stats, request, &stats).ok()) return -1;
+    for (const v1::LockKindStats& kind : stats.lock().by_kind()) {
+      if (kind.kind() == "Collect") return kind.acquisitions();
+    }
+    return 0;
+  }
+
   void ExpectHeapValid() {
     v1::VerifyResponse response;
     const grpc::Status status =
@@ -162,7 +174,14 @@ TEST_F(LimitsTest, MaxLockWaitersPushesBack) {
       v1::CollectResponse collected;
       EXPECT_TRUE(Call(&v1::Heap::Stub::Collect, collect, &collected).ok());
     });
-    absl::SleepFor(absl::Milliseconds(2));
+    // Start the callers once the collection holds the lock: the lock
+    // counts an acquisition of kind Collect when it is acquired (Stats
+    // reads that without the lock).
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline &&
+           CollectAcquisitions() < attempt + 1) {
+      absl::SleepFor(absl::Microseconds(200));
+    }
     std::vector<std::thread> callers;
     std::vector<grpc::Status> statuses(kCallers);
     for (int i = 0; i < kCallers; ++i) {

@@ -323,7 +323,8 @@ TEST_F(ServiceLoadTest, SixtyFourClientsBalanceAndTheHeapStaysValid) {
   }
 
   // The dashboard: Stats at 20 Hz for the whole run, each call with a
-  // 1-second deadline it must never miss.
+  // deadline it must never miss. (3 s: a bound on starvation, not a speed
+  // check; the poller's latency is the benchmark's to measure.)
   std::atomic<bool> running{true};
   std::vector<int64_t> poll_us;
   std::vector<grpc::Status> poll_failures;
@@ -333,7 +334,7 @@ TEST_F(ServiceLoadTest, SixtyFourClientsBalanceAndTheHeapStaysValid) {
     while (running.load()) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::seconds(1));
+                           std::chrono::seconds(3));
       v1::StatsResponse response;
       const auto start = std::chrono::steady_clock::now();
       const grpc::Status status =
@@ -478,6 +479,86 @@ TEST_F(ServiceLoadTest, AThousandConnections) {
   queue.Shutdown();
   while (queue.Next(&tag, &event_ok)) {
   }
+}
+
+}  // namespace
+}  // namespace heapd
+
+namespace heapd {
+namespace {
+
+// While a long collection holds the interpreter lock and many heap requests
+// wait behind it, Ping and Stats still answer at once: waiting for the lock
+// must never take the threads that serve them.
+TEST_F(ServiceLoadTest, PingAndStatsAnswerWhileHeapRequestsQueue) {
+  Start({"--gc_threshold0=0"});
+  v1::OpenSessionResponse opened;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::OpenSession, v1::OpenSessionRequest(),
+                   &opened)
+                  .ok());
+  const std::string session = opened.session_id();
+  for (int i = 0; i < 6; ++i) {
+    v1::AllocateRequest allocate;
+    allocate.set_session_id(session);
+    allocate.set_type(v1::OBJECT);
+    allocate.set_count(100000);
+    v1::AllocateResponse allocated;
+    ASSERT_TRUE(Call(&v1::Heap::Stub::Allocate, allocate, &allocated).ok());
+  }
+  constexpr int kWaiters = 24;
+  std::vector<std::unique_ptr<v1::Heap::Stub>> stubs;
+  for (int i = 0; i <= kWaiters; ++i) {
+    stubs.push_back(v1::Heap::NewStub(NewChannel(i + 1)));
+    grpc::ClientContext context;
+    v1::PingResponse pong;
+    ASSERT_TRUE(stubs[i]->Ping(&context, v1::PingRequest(), &pong).ok());
+  }
+  std::atomic<bool> collected{false};
+  std::thread collector([&] {
+    grpc::ClientContext context;
+    v1::CollectRequest collect;
+    collect.set_session_id(session);
+    v1::CollectResponse response;
+    EXPECT_TRUE(stubs[kWaiters]->Collect(&context, collect, &response).ok());
+    collected = true;
+  });
+  // Once the collection holds the lock (Stats counts the acquisition)...
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  bool holding = false;
+  while (!holding && absl::Now() < deadline) {
+    v1::StatsRequest request;
+    request.add_sections(v1::LOCK);
+    v1::StatsResponse stats;
+    ASSERT_TRUE(Call(&v1::Heap::Stub::Stats, request, &stats).ok());
+    for (const v1::LockKindStats& kind : stats.lock().by_kind()) {
+      holding |= kind.kind() == "Collect" && kind.acquisitions() > 0;
+    }
+  }
+  ASSERT_TRUE(holding);
+  // ... heap requests pile up behind it ...
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < kWaiters; ++i) {
+    waiters.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+      v1::InspectRequest inspect;
+      inspect.set_session_id(session);
+      inspect.set_handle(1);
+      v1::InspectResponse response;
+      stubs[i]->Inspect(&context, inspect, &response);
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(20));
+  // ... and Ping and Stats still answer while it runs.
+  v1::PingResponse pong;
+  EXPECT_TRUE(Call(&v1::Heap::Stub::Ping, v1::PingRequest(), &pong).ok());
+  v1::StatsResponse stats;
+  EXPECT_TRUE(Call(&v1::Heap::Stub::Stats, v1::StatsRequest(), &stats).ok());
+  const bool answered_during_collection = !collected.load();
+  collector.join();
+  for (std::thread& waiter : waiters) waiter.join();
+  EXPECT_TRUE(answered_during_collection)
+      << "Ping and Stats waited for the collection to end";
 }
 
 }  // namespace
