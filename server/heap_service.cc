@@ -515,7 +515,7 @@ grpc::ServerUnaryReactor* HeapService::IncRef(
     v1::IncRefResponse* response) {
   return Serve(context, kIncRef, kinds_.incref,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return IncRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -526,7 +526,7 @@ grpc::ServerUnaryReactor* HeapService::DecRef(
     v1::DecRefResponse* response) {
   return Serve(context, kDecRef, kinds_.decref,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return DecRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -538,7 +538,7 @@ grpc::ServerUnaryReactor* HeapService::Link(
   return Serve(
       context, kLink, kinds_.link,
       request->session_id(),
-      [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
         return LinkObjects(
             heap, request->source(), request->target(),
@@ -555,7 +555,7 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
   return Serve(
       context, kUnlink, kinds_.unlink,
       request->session_id(),
-      [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field =
             request->slot_case() == v1::UnlinkRequest::kField;
         std::optional<Handle> item;
@@ -573,7 +573,7 @@ grpc::ServerUnaryReactor* HeapService::Inspect(
     v1::InspectResponse* response) {
   return Serve(context, kInspect, kinds_.inspect,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  absl::StatusOr<ObjectInfo> info =
                      heap.Inspect(request->handle(), owner);
                  if (!info.ok()) return info.status();
@@ -590,7 +590,7 @@ grpc::ServerUnaryReactor* HeapService::Collect(
     v1::CollectResponse* response) {
   return Serve(context, kCollect, kinds_.collect,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  // Absent means a full collection, as gc.collect().
                  return CollectGeneration(
                      heap,
@@ -609,7 +609,7 @@ grpc::ServerUnaryReactor* HeapService::GetGcConfig(
     const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kGetGcConfig, kinds_.get_gc_config,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
                });
@@ -620,7 +620,7 @@ grpc::ServerUnaryReactor* HeapService::SetGcConfig(
     const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kSetGcConfig, kinds_.set_gc_config,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  absl::Status status = heap.SetGcConfig(
                      MergeGcConfig(heap.gc_config(), *request));
                  if (!status.ok()) return status;
@@ -635,7 +635,7 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
     v1::FreezeResponse* response) {
   return Serve(context, kFreeze, kinds_.freeze,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_frozen(heap.Freeze());
                  return absl::OkStatus();
                },
@@ -647,7 +647,7 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
     v1::UnfreezeResponse* response) {
   return Serve(context, kUnfreeze, kinds_.unfreeze,
       request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_unfrozen(heap.Unfreeze());
                  return absl::OkStatus();
                },

@@ -260,7 +260,10 @@ class HeapService final : public v1::Heap::CallbackService {
   grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
                                      Method method, RequestKind kind,
                                      std::string session_id, bool safe_point,
-                                     int64_t operations, Body body);
+                                     int64_t operations, Body body)
+      // A successful TryAcquire's hold passes, through a lambda the analysis
+      // cannot follow, to RunLocked's adopting holder, which releases it.
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // Dispatch's work: acquires the lock (or adopts it if `held`), runs
   // RunHeld, releases, then offers the wait (from `arrived`) and hold, as a
