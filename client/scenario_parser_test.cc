@@ -1,0 +1,3 @@
+#include "client/scenario_parser.h"
+#include "gtest/gtest.h"
+TEST(X, Y) {}
