@@ -577,6 +577,10 @@ absl::Status LineParser::ParsePrint(Statement* statement) {
 }
 
 absl::Status LineParser::ParseNameStatement(Statement* statement) {
+  if (IsReserved(Peek().text) && AtPunct("=", 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Quote(Peek().text), " is a reserved word; choose another name"));
+  }
   absl::StatusOr<std::string> name = ObjectName("the start of the line");
   if (!name.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
