@@ -125,9 +125,15 @@ absl::Status Tokenize(absl::string_view line, std::vector<Token>* tokens,
       if (j < line.size() &&
           (std::isalpha(static_cast<unsigned char>(line[j])) ||
            line[j] == '_')) {
+        size_t word_end = j;
+        while (word_end < line.size() &&
+               (std::isalnum(static_cast<unsigned char>(line[word_end])) ||
+                line[word_end] == '_')) {
+          ++word_end;
+        }
         return absl::InvalidArgumentError(
             absl::StrCat("expected a number, found ",
-                         Quote(line.substr(i, j + 1 - i))));
+                         Quote(line.substr(i, word_end - i))));
       }
       if (too_big) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -489,6 +495,12 @@ absl::Status LineParser::ParseGc(Statement* statement) {
         }
         statement->debug_flags |= static_cast<uint32_t>(Next().value);
       } else if (Peek().kind == TokenKind::kName) {
+        // Python's spelling: gc.DEBUG_SAVEALL.
+        if (AtName("gc") && AtPunct(".", 1) &&
+            Peek(2).kind == TokenKind::kName) {
+          Next();
+          Next();
+        }
         std::string flag = absl::AsciiStrToLower(Peek().text);
         if (absl::StartsWith(flag, "gc_")) flag = flag.substr(3);
         if (absl::StartsWith(flag, "debug_")) flag = flag.substr(6);
