@@ -8,6 +8,7 @@
 #include "client/scenario_runner.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -589,13 +590,28 @@ class Runner {
         if (!left.ok()) return left.status();
         absl::StatusOr<int64_t> right = Evaluate(expr.children[1]);
         if (!right.ok()) return right.status();
-        return expr.kind == ExprKind::kAdd ? *left + *right : *left - *right;
+        int64_t value;
+        const bool overflow =
+            expr.kind == ExprKind::kAdd
+                ? __builtin_add_overflow(*left, *right, &value)
+                : __builtin_sub_overflow(*left, *right, &value);
+        if (overflow) {
+          return absl::OutOfRangeError(
+              absl::StrCat("'", expr.text, "' overflows 64 bits"));
+        }
+        return value;
       }
       case ExprKind::kNegate:
       case ExprKind::kNot: {
         absl::StatusOr<int64_t> operand = Evaluate(expr.children[0]);
         if (!operand.ok()) return operand.status();
-        if (expr.kind == ExprKind::kNegate) return -*operand;
+        if (expr.kind == ExprKind::kNegate) {
+          if (*operand == std::numeric_limits<int64_t>::min()) {
+            return absl::OutOfRangeError(
+                absl::StrCat("'", expr.text, "' overflows 64 bits"));
+          }
+          return -*operand;
+        }
         return *operand == 0 ? 1 : 0;
       }
     }

@@ -186,6 +186,20 @@ TEST_F(FailingScenarioTest, ServerErrorsNameTheLine) {
               HasSubstr("atomic.heap:3: Link (append): "));
 }
 
+TEST_F(FailingScenarioTest, ArithmeticOverflowIsAnError) {
+  absl::StatusOr<scenario::Scenario> parsed = scenario::ParseScenario(
+      "t = stats.timestamp_unix_ns\nexpect t + t + t + t + t + t > 0\n",
+      "big.heap");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  std::ostringstream out;
+  const scenario::RunResult result =
+      scenario::RunScenario(*parsed, *heap_, {}, out);
+  EXPECT_EQ(result.error.code(), absl::StatusCode::kOutOfRange) << out.str();
+  EXPECT_THAT(std::string(result.error.message()),
+              HasSubstr("big.heap:2: 't + t + t + t + t + t' overflows 64 "
+                        "bits"));
+}
+
 TEST_F(FailingScenarioTest, RunCommandExitCodes) {
   const std::string dir = ScenarioDir();
   const auto run = [&](std::vector<std::string> args, std::string* out_text,
