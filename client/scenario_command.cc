@@ -45,21 +45,64 @@ std::string Json(absl::string_view text) {
 
 }  // namespace
 
+int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
+                    const ScenarioFileOptions& options, std::ostream& out,
+                    std::ostream& err) {
+  std::ifstream input(file, std::ios::binary);
+  if (!input) {
+    err << "run: cannot read " << file << "\n";
+    return 2;
+  }
+  std::stringstream text;
+  text << input.rdbuf();
+  absl::StatusOr<Scenario> scenario = ParseScenario(text.str(), file);
+  if (!scenario.ok()) {
+    err << scenario.status().message() << "\n";
+    return 2;
+  }
+  RunOptions run_options;
+  run_options.verbose = options.verbose;
+  run_options.quiet = options.quiet || options.json;
+  std::ostringstream discarded;
+  const RunResult result = RunScenario(*scenario, heap, run_options,
+                                       options.json ? discarded : out);
+  if (options.json) {
+    std::vector<std::string> failures;
+    for (const std::string& failure : result.failures) {
+      failures.push_back(Json(failure));
+    }
+    out << "{\"file\": " << Json(file)
+        << ", \"ok\": " << (result.ok() ? "true" : "false")
+        << ", \"statements\": " << result.statements
+        << ", \"expectations_passed\": " << result.expectations_passed
+        << ", \"failures\": [" << absl::StrJoin(failures, ", ") << "]"
+        << ", \"error\": "
+        << (result.error.ok() ? std::string("null")
+                              : Json(result.error.message()))
+        << "}\n";
+  }
+  if (!result.ok()) {
+    for (const std::string& failure : result.failures) err << failure << "\n";
+    if (!result.error.ok()) err << result.error.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int RunScenarioCommand(const std::vector<std::string>& args,
                        std::ostream& out, std::ostream& err) {
   std::string file;
   client::ClientOptions client_options;
-  RunOptions run_options;
-  bool json = false;
+  ScenarioFileOptions options;
   for (const std::string& arg : args) {
     if (absl::StartsWith(arg, "--server=")) {
       client_options.address = arg.substr(9);
     } else if (arg == "--verbose") {
-      run_options.verbose = true;
+      options.verbose = true;
     } else if (arg == "--quiet") {
-      run_options.quiet = true;
+      options.quiet = true;
     } else if (arg == "--json") {
-      json = true;
+      options.json = true;
     } else if (absl::StartsWith(arg, "--deadline_ms=")) {
       int64_t ms = 0;
       if (!absl::SimpleAtoi(arg.substr(14), &ms) || ms <= 0) {
@@ -83,50 +126,14 @@ int RunScenarioCommand(const std::vector<std::string>& args,
     err << "run: which scenario file?\n" << kUsage << "\n";
     return 2;
   }
-  std::ifstream input(file, std::ios::binary);
-  if (!input) {
-    err << "run: cannot read " << file << "\n";
-    return 2;
-  }
-  std::stringstream text;
-  text << input.rdbuf();
-  absl::StatusOr<Scenario> scenario = ParseScenario(text.str(), file);
-  if (!scenario.ok()) {
-    err << scenario.status().message() << "\n";
-    return 2;
-  }
-  client_options.client_name = "heapctl-run";
+  client_options.client_name = "heap-scenario";
   absl::StatusOr<client::HeapClient> heap =
       client::HeapClient::Connect(client_options);
   if (!heap.ok()) {
     err << "run: " << heap.status().message() << "\n";
     return 2;
   }
-  std::ostringstream discarded;
-  if (json) run_options.quiet = true;
-  const RunResult result =
-      RunScenario(*scenario, *heap, run_options, json ? discarded : out);
-  if (json) {
-    std::vector<std::string> failures;
-    for (const std::string& failure : result.failures) {
-      failures.push_back(Json(failure));
-    }
-    out << "{\"file\": " << Json(file)
-        << ", \"ok\": " << (result.ok() ? "true" : "false")
-        << ", \"statements\": " << result.statements
-        << ", \"expectations_passed\": " << result.expectations_passed
-        << ", \"failures\": [" << absl::StrJoin(failures, ", ") << "]"
-        << ", \"error\": "
-        << (result.error.ok() ? std::string("null")
-                              : Json(result.error.message()))
-        << "}\n";
-  }
-  if (!result.ok()) {
-    for (const std::string& failure : result.failures) err << failure << "\n";
-    if (!result.error.ok()) err << result.error.message() << "\n";
-    return 1;
-  }
-  return 0;
+  return RunScenarioFile(*heap, file, options, out, err);
 }
 
 }  // namespace heapd::scenario

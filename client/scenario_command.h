@@ -1,11 +1,21 @@
 // `heapctl run`: reads a scenario file, parses it, runs it against heapd and
-// turns the result into an exit code. Everything heapctl's `run` subcommand
-// needs is this one call:
+// turns the result into an exit code. Two entry points:
 //
-//   if (command == "run") return heapd::scenario::RunScenarioCommand(
-//       rest_of_args, std::cout, std::cerr);
+// RunScenarioFile, for a caller that already holds a connected client
+// (heapctl's Context has one, set up from --server and --deadline):
 //
-// Arguments (what follows `run`):
+//   return heapd::scenario::RunScenarioFile(
+//       context.client, context.args.words[0],
+//       {.verbose = context.args.Has("verbose"),
+//        .quiet = context.args.Has("quiet"), .json = context.json},
+//       context.out, context.err);
+//
+// RunScenarioCommand, for a bare argument list (the heap_scenario binary):
+//
+//   return heapd::scenario::RunScenarioCommand(args_after_run, std::cout,
+//                                              std::cerr);
+//
+// RunScenarioCommand's arguments:
 //   FILE               the scenario (docs/scenarios.md)
 //   --server=ADDR      heapd's address (default 127.0.0.1:50051)
 //   --verbose          also print statements inside repeat blocks
@@ -28,8 +38,25 @@
 #include <string>
 #include <vector>
 
+#include "client/heap_client.h"
+
 namespace heapd::scenario {
 
+struct ScenarioFileOptions {
+  // Also print the statements inside repeat blocks.
+  bool verbose = false;
+  // Print only `print` output and failures.
+  bool quiet = false;
+  // One JSON object instead of the statement log (see above).
+  bool json = false;
+};
+
+// Reads, parses and runs `file` through `heap`; the exit code above.
+int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
+                    const ScenarioFileOptions& options, std::ostream& out,
+                    std::ostream& err);
+
+// Parses `args` (the flags above), connects, and runs RunScenarioFile.
 int RunScenarioCommand(const std::vector<std::string>& args,
                        std::ostream& out, std::ostream& err);
 
