@@ -1,6 +1,7 @@
 #include "client/heapctl_json.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -58,16 +59,23 @@ void RedactStats(v1::StatsResponse* stats) {
   }
   if (stats->has_lock()) {
     v1::LockStats* lock = stats->mutable_lock();
+    // Policy, interval and acquisitions (one per locked request) stay.
     const std::string policy = lock->policy();
     const int64_t interval = lock->switch_interval_ns();
-    std::vector<std::string> kinds;
+    const int64_t acquisitions = lock->acquisitions();
+    std::vector<std::pair<std::string, int64_t>> kinds;
     for (const v1::LockKindStats& kind : lock->by_kind()) {
-      kinds.push_back(kind.kind());
+      kinds.push_back({kind.kind(), kind.acquisitions()});
     }
     lock->Clear();
     lock->set_policy(policy);
     lock->set_switch_interval_ns(interval);
-    for (const std::string& kind : kinds) lock->add_by_kind()->set_kind(kind);
+    lock->set_acquisitions(acquisitions);
+    for (const auto& [name, count] : kinds) {
+      v1::LockKindStats* kind = lock->add_by_kind();
+      kind->set_kind(name);
+      kind->set_acquisitions(count);
+    }
   }
   if (stats->has_server()) {
     v1::ServerStats* server = stats->mutable_server();

@@ -29,6 +29,7 @@ TEST(JsonTest, RedactKeepsCountsAndZeroesTimes) {
   stats.mutable_collector()->mutable_pause()->set_p99_ns(1000);
   stats.mutable_lock()->set_policy("fifo");
   stats.mutable_lock()->set_acquisitions(10);
+  stats.mutable_lock()->set_contended(3);
   stats.mutable_lock()->add_by_kind()->set_kind("Batch");
   stats.mutable_server()->set_version("0.1.0");
   stats.mutable_server()->set_rpcs_total(5);
@@ -38,7 +39,8 @@ TEST(JsonTest, RedactKeepsCountsAndZeroesTimes) {
   EXPECT_EQ(stats.collector().pause().count(), 4);
   EXPECT_EQ(stats.collector().pause().p99_ns(), 0);
   EXPECT_EQ(stats.lock().policy(), "fifo");
-  EXPECT_EQ(stats.lock().acquisitions(), 0);
+  EXPECT_EQ(stats.lock().acquisitions(), 10);
+  EXPECT_EQ(stats.lock().contended(), 0);
   EXPECT_EQ(stats.lock().by_kind(0).kind(), "Batch");
   EXPECT_EQ(stats.server().version(), "*");
   EXPECT_EQ(stats.server().rpcs_total(), 5);

@@ -170,7 +170,7 @@ std::string FormatLock(const v1::LockStats& lock,
       &out,
       "acquisitions %s, contended %s, hand-offs %s, drop requests %s, "
       "forced switches %s\n",
-      Count(lock.acquisitions(), true, options),
+      Count(lock.acquisitions(), false, options),
       Count(lock.contended(), true, options),
       Count(lock.handoffs(), true, options),
       Count(lock.drop_requests(), true, options),
@@ -185,7 +185,7 @@ std::string FormatLock(const v1::LockStats& lock,
     out += "kind             acquisitions   contended   wait p99   hold p99\n";
     for (const v1::LockKindStats& kind : lock.by_kind()) {
       absl::StrAppendFormat(&out, "%-15s %13s %11s %10s %10s\n", kind.kind(),
-                            Count(kind.acquisitions(), true, options),
+                            Count(kind.acquisitions(), false, options),
                             Count(kind.contended(), true, options),
                             Duration(kind.wait().p99_ns(), options),
                             Duration(kind.hold().p99_ns(), options));

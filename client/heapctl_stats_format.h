@@ -11,10 +11,11 @@
 // carry (StatsRequest.sections) are left out.
 //
 // With `redact`, figures that vary from run to run of the same requests are
-// printed as `*`: every duration (pauses, lock waits and holds, the slow
-// log's times), the lock's acquisition and contention counts (the server's
-// own publisher and reaper take the lock on their own schedule), the version,
-// uptime and snapshot sequence. Golden tests and people diffing two runs use
+// printed as `*`: every duration (pauses, lock waits and holds), the lock's
+// contention figures (contended, hand-offs, drop requests, forced switches,
+// waiters: they depend on how threads were scheduled), the version and
+// uptime, and the whole slow log (which requests cross its threshold is a
+// matter of timing). Acquisitions stay: one per locked request. Golden tests and people diffing two runs use
 // it; the rest is deterministic for a fixed sequence of requests.
 //
 // Pure: no I/O, no clock.
