@@ -410,24 +410,28 @@ class Runner {
   // Names whose object a finalizer gave back to the session are bound to
   // it again (Python's Lazarus, found again under its old name).
   absl::Status CheckResurrections(std::string* text) {
-    std::vector<std::string> revived;
-    for (auto it = ghosts_.begin(); it != ghosts_.end();) {
-      const auto current = it++;
-      if (!current->second.resurrects) continue;
-      absl::StatusOr<v1::ObjectInfo> info =
-          session_.Inspect(current->second.handle);
+    std::vector<std::string> candidates;
+    for (const auto& [name, binding] : ghosts_) {
+      if (binding.resurrects) candidates.push_back(name);
+    }
+    std::sort(candidates.begin(), candidates.end());
+    for (const std::string& name : candidates) {
+      const uint64_t handle = ghosts_.at(name).handle;
+      absl::StatusOr<v1::ObjectInfo> info = session_.Inspect(handle);
       if (!info.ok()) {
         if (info.status().code() == absl::StatusCode::kNotFound) continue;
         return Failure(info.status(), "Inspect");
       }
-      if (info->session_references() <= 0) continue;
-      revived.push_back(current->first);
-      Binding binding = current->second;
-      names_[current->first] = binding;
-      ghosts_.erase(current);
-    }
-    std::sort(revived.begin(), revived.end());
-    for (const std::string& name : revived) {
+      // Each bound name holds one of the session's references; only a
+      // reference no name holds yet brings a name back (one per name, when
+      // several deleted names had the object).
+      int64_t held_by_names = 0;
+      for (const auto& [bound_name, binding] : names_) {
+        if (binding.is_object && binding.handle == handle) ++held_by_names;
+      }
+      if (info->session_references() <= held_by_names) continue;
+      names_[name] = ghosts_.at(name);
+      ghosts_.erase(name);
       absl::StrAppend(text, "; ", name, " resurrected (bound again)");
     }
     return absl::OkStatus();

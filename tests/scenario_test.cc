@@ -31,6 +31,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The scenarios' directory in the runfiles, and its name in messages.
 std::string ScenarioDir() {
@@ -184,6 +185,47 @@ TEST_F(FailingScenarioTest, ServerErrorsNameTheLine) {
       << result.error;
   EXPECT_THAT(std::string(result.error.message()),
               HasSubstr("atomic.heap:3: Link (append): "));
+}
+
+TEST_F(FailingScenarioTest, VerboseQuietAndPrint) {
+  absl::StatusOr<scenario::Scenario> parsed = scenario::ParseScenario(
+      "keep = list 0\n"
+      "repeat 2 {\n"
+      "  x = object\n"
+      "  keep.append(x)\n"
+      "  print \"items\", inspect(keep).items\n"
+      "}\n"
+      "expect inspect(keep).items == 3\n",
+      "shape.heap");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+
+  std::ostringstream normal;
+  scenario::RunResult result =
+      scenario::RunScenario(*parsed, *heap_, {}, normal);
+  EXPECT_EQ(result.failures.size(), 1u);
+  // keep, the repeat itself, 2 x 3 body statements, the expect.
+  EXPECT_EQ(result.statements, 9);
+  EXPECT_THAT(normal.str(), HasSubstr("    2 | repeat 2 {\n"
+                                      "items 1\n"
+                                      "items 2\n"
+                                      "      | } -> 2 times, 6 statements\n"));
+  EXPECT_THAT(normal.str(), Not(HasSubstr("keep.append(x) ->")));
+  EXPECT_THAT(normal.str(),
+              HasSubstr("shape.heap:7: expect inspect(keep).items == 3 "
+                        "failed: inspect(keep).items is 2"));
+
+  scenario::RunOptions verbose;
+  verbose.verbose = true;
+  std::ostringstream loud;
+  scenario::RunScenario(*parsed, *heap_, verbose, loud);
+  EXPECT_THAT(loud.str(), HasSubstr("    4 | keep.append(x) -> x refcount 2"));
+
+  scenario::RunOptions quiet;
+  quiet.quiet = true;
+  std::ostringstream silent;
+  scenario::RunScenario(*parsed, *heap_, quiet, silent);
+  EXPECT_THAT(silent.str(), Not(HasSubstr(" | ")));
+  EXPECT_THAT(silent.str(), HasSubstr("items 2\nshape.heap:7: expect"));
 }
 
 TEST_F(FailingScenarioTest, ArithmeticOverflowIsAnError) {
