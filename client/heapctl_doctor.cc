@@ -89,13 +89,13 @@ void CheckOutliers(const v1::StatsResponse& stats,
   findings->push_back(Finding{
       "slow-log outliers",
       absl::StrFormat(
-          "%d of the %d slow-log entries held the lock over %s (10x the hold "
-          "p99 of %s); the longest, %s with %d operations (session %s), held "
-          "it %s. Everyone else waited meanwhile: split large batches, or "
-          "look for a full collection in it.",
+          "%d of the %d slow-log entries held the lock over %s, at least 10x "
+          "the hold p99 of %s; the longest, %s of %d operation%s (session "
+          "%s), held it %s. Everyone else waited meanwhile: split large "
+          "requests, or look for a full collection in them.",
           outliers, stats.slowlog_size(),
           Nanos(static_cast<int64_t>(limit)), Nanos(p99), worst->method(),
-          worst->operations(),
+          worst->operations(), worst->operations() == 1 ? "" : "s",
           worst->session_id().empty() ? "none" : worst->session_id(),
           Nanos(worst->hold_ns()))});
 }

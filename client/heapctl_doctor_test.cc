@@ -108,7 +108,7 @@ TEST(DoctorTest, SlowlogOutliersHoldFarLongerThanTheP99) {
   EXPECT_EQ(findings[0].problem, "slow-log outliers");
   EXPECT_THAT(findings[0].explanation,
               HasSubstr("1 of the 2 slow-log entries held the lock over 2 ms"));
-  EXPECT_THAT(findings[0].explanation, HasSubstr("Batch with 5000 operations"));
+  EXPECT_THAT(findings[0].explanation, HasSubstr("Batch of 5000 operations"));
   EXPECT_THAT(findings[0].explanation, HasSubstr("held it 80 ms"));
 }
 
