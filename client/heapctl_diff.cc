@@ -196,6 +196,7 @@ int RunDiff(Context& context, const Command& self) {
     return UsageError(context, self, "--all is a switch, --top a count");
   }
   v1::StatsResponse before, after;
+  absl::Duration elapsed;
   if (args.Has("interval")) {
     absl::StatusOr<absl::Duration> interval =
         args.Duration("interval", absl::Seconds(10), absl::Seconds(1));
@@ -204,11 +205,13 @@ int RunDiff(Context& context, const Command& self) {
       return UsageError(context, self,
                         "--interval takes a positive duration and no files");
     }
+    const absl::Time start = absl::Now();
     absl::StatusOr<v1::StatsResponse> first = context.client.Stats();
     if (!first.ok()) return RpcError(context, first.status());
     absl::SleepFor(*interval);
     absl::StatusOr<v1::StatsResponse> second = context.client.Stats();
     if (!second.ok()) return RpcError(context, second.status());
+    elapsed = absl::Now() - start;
     before = *first;
     after = *second;
   } else {
@@ -227,7 +230,10 @@ int RunDiff(Context& context, const Command& self) {
     before = *first;
     after = *second;
   }
-  const StatsDiff diff = DiffStats(before, after, *all);
+  StatsDiff diff = DiffStats(before, after, *all);
+  // Live, the time between the calls is known; the snapshots' own stamps
+  // can be equal when no request came between them.
+  if (args.Has("interval")) diff.seconds = absl::ToDoubleSeconds(elapsed);
   if (context.json) {
     std::string out = "{\n  \"rows\": [";
     for (size_t i = 0; i < diff.rows.size(); ++i) {

@@ -4,6 +4,9 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "client/heapctl_json.h"
 #include "client/heapctl_units.h"
 
 namespace heapd::heapctl {
@@ -100,6 +103,27 @@ std::string FormatDot(const ObjectGraph& graph) {
   return out;
 }
 
+std::string GraphToJson(const ObjectGraph& graph) {
+  std::string out = "{\n\"objects\": [";
+  for (size_t i = 0; i < graph.objects.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "\n" : ",\n",
+                    absl::StripTrailingAsciiWhitespace(ToJson(graph.objects[i])));
+  }
+  // Handles as strings, as the proto3 JSON mapping writes uint64.
+  auto handles = [](const std::vector<uint64_t>& list) {
+    std::string text = "[";
+    for (size_t i = 0; i < list.size(); ++i) {
+      absl::StrAppend(&text, i == 0 ? "" : ", ", "\"", list[i], "\"");
+    }
+    return text + "]";
+  };
+  absl::StrAppend(&out, "\n],\n\"unexplored\": ", handles(graph.unexplored),
+                  ",\n\"freed\": ", handles(graph.freed),
+                  ",\n\"truncated\": ", graph.truncated ? "true" : "false",
+                  "\n}\n");
+  return out;
+}
+
 namespace {
 
 int RunDot(Context& context, const Command& self) {
@@ -119,7 +143,7 @@ int RunDot(Context& context, const Command& self) {
       BuildGraph(*root, static_cast<size_t>(*max_nodes),
                  [&](uint64_t handle) { return s.Inspect(handle); });
   if (!graph.ok()) return RpcError(context, graph.status());
-  context.out << FormatDot(*graph);
+  context.out << (context.json ? GraphToJson(*graph) : FormatDot(*graph));
   return kExitOk;
 }
 
@@ -132,6 +156,7 @@ Command DotCommand() {
       "Breadth-first through Inspect: nodes show handle, type, refcount and\n"
       "generation; edges the field name or item index. Stops after\n"
       "--max_nodes objects. Pipe it to Graphviz: heapctl dot 42 | dot -Tsvg.\n"
+      "--json prints the inspected objects instead.\n"
       "Without --session a temporary session is used.\n",
       {"session", "max_nodes"},
       nullptr};

@@ -86,6 +86,17 @@ TEST(DotTest, MaxNodesCutsTheWalk) {
   EXPECT_THAT(dot, HasSubstr("n1 -> n3 [label=\"[1]\"];"));
 }
 
+TEST(DotTest, JsonListsTheObjectsAndTheCut) {
+  FakeHeap heap;
+  absl::StatusOr<ObjectGraph> graph = BuildGraph(1, 2, heap.Fetch());
+  ASSERT_TRUE(graph.ok());
+  const std::string json = GraphToJson(*graph);
+  EXPECT_THAT(json, HasSubstr("\"handle\": \"1\""));
+  EXPECT_THAT(json, HasSubstr("\"type\": \"OBJECT\""));
+  EXPECT_THAT(json, HasSubstr("\"unexplored\": [\"3\"]"));
+  EXPECT_THAT(json, HasSubstr("\"truncated\": true"));
+}
+
 TEST(DotTest, VanishedObjectsAndAMissingRoot) {
   FakeHeap heap;
   heap.Remove(3);

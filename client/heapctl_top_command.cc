@@ -17,6 +17,11 @@ constexpr int kExitInterrupted = 130;
 int RunTop(Context& context, const Command& self) {
   const Args& args = context.args;
   if (!args.words.empty()) return UsageError(context, self, "top takes no words");
+  if (context.json) {
+    return UsageError(context, self,
+                      "top draws a terminal view; for JSON use heapctl stats "
+                      "--json (or diff --json --interval)");
+  }
   absl::StatusOr<int64_t> interval_ms = args.Int("interval_ms", 1000);
   absl::StatusOr<int64_t> iterations = args.Int("iterations", 0);
   if (!interval_ms.ok() || *interval_ms < 50) {

@@ -182,6 +182,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
        "heapctl: NOT_FOUND: "},
       {{"collect", "--generation=5"}, 1, "heapctl: INVALID_ARGUMENT: "},
       {{"run", "scenario.heap"}, 2, "not built yet"},
+      {{"top", "--json"}, 2, "heapctl: top draws a terminal view"},
   };
   for (const Case& c : cases) {
     const CommandResult result = Heapctl(c.args);
@@ -257,6 +258,8 @@ TEST_F(HeapctlTest, DotDrawsASmallGraph) {
   EXPECT_THAT(Ok({"dot", list, s, "--max_nodes=1"}),
               HasSubstr(absl::StrCat("n", a, " [label=\"", a, "\", style=dashed];")));
   EXPECT_EQ(Heapctl({"dot", "999", s}).exit_code, 1);
+  EXPECT_THAT(Ok({"dot", list, s, "--json"}),
+              HasSubstr(absl::StrCat("\"handle\": \"", b, "\"")));
 }
 
 TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
@@ -278,6 +281,10 @@ TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
                               "collected +0\n"));
   // Floats are atomic: the collector's generations did not change.
   EXPECT_THAT(diff, ::testing::Not(HasSubstr("generation")));
+  // Live: two snapshots 200 ms apart with nothing in between.
+  const std::string live = Ok({"diff", "--interval", "200ms"});
+  EXPECT_THAT(live, StartsWith("Changes over "));
+  EXPECT_THAT(live, HasSubstr("no changes"));
   CommandResult missing = Heapctl({"diff", before, dir + "/nope.json"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("cannot read"));
