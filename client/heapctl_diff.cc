@@ -97,8 +97,9 @@ StatsDiff DiffStats(const v1::StatsResponse& before,
     out.size_diff = out.count_diff;
     const int64_t collections = g.collections() - old.collections();
     const int64_t collected = g.collected() - old.collected();
-    out.extra = absl::StrCat(Figure("collections", g.collections(), collections),
-                             ", ", Figure("collected", g.collected(), collected));
+    out.extra =
+        absl::StrCat(Figure("collections", g.collections(), collections), ", ",
+                     Figure("collected", g.collected(), collected));
     diff.collections_diff += collections;
     diff.collected_diff += collected;
     if (include_unchanged || out.count_diff != 0 || collections != 0 ||
@@ -148,8 +149,8 @@ std::string FormatDiff(const StatsDiff& diff, size_t limit) {
     if (row.group == "size class") {
       absl::StrAppend(&out, row.group, " ", row.name, ": ",
                       Figure("blocks", row.count, row.count_diff), ", ",
-                      Figure("bytes", row.size, row.size_diff), ", ",
-                      row.extra, "\n");
+                      Figure("bytes", row.size, row.size_diff), ", ", row.extra,
+                      "\n");
     } else if (row.group == "type") {
       absl::StrAppend(&out, row.group, " ", row.name, ": ",
                       Figure("count", row.count, row.count_diff), ", ",
@@ -258,7 +259,8 @@ int RunDiff(Context& context, const Command& self) {
 
 Command DiffCommand() {
   Command command{
-      "diff", "diff BEFORE.json AFTER.json | diff --interval=10s [--top=N] [--all]",
+      "diff",
+      "diff BEFORE.json AFTER.json | diff --interval=10s [--top=N] [--all]",
       "what changed between two stats snapshots (tracemalloc compare_to style)",
       "Changes by size class (blocks, bytes, pools), object type (count,\n"
       "bytes) and generation (count, collections, collected), the largest\n"

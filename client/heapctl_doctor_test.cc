@@ -83,8 +83,9 @@ v1::StatsResponse Lock(int64_t contended, int64_t wait_p99, int64_t hold_p99) {
 TEST(DoctorTest, LockConvoyIsWaitFarAboveHold) {
   EXPECT_THAT(Problems(Lock(500, 20000000, 50000)),
               ::testing::ElementsAre("lock convoy"));
-  EXPECT_THAT(Diagnose(Lock(500, 20000000, 50000))[0].explanation,
-              HasSubstr("reach 20 ms at p99 while holds are 50 us at p99 (400x)"));
+  EXPECT_THAT(
+      Diagnose(Lock(500, 20000000, 50000))[0].explanation,
+      HasSubstr("reach 20 ms at p99 while holds are 50 us at p99 (400x)"));
   // Waits close to holds, short waits, or little contention: no convoy.
   EXPECT_THAT(Diagnose(Lock(500, 20000000, 5000000)), IsEmpty());
   EXPECT_THAT(Diagnose(Lock(500, kConvoyMinWaitP99Ns - 1, 1)), IsEmpty());

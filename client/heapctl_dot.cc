@@ -69,16 +69,16 @@ std::string FormatDot(const ObjectGraph& graph) {
   std::string out = "digraph heap {\n";
   out += "  node [shape=box, fontname=\"monospace\"];\n";
   if (graph.truncated) {
-    absl::StrAppend(&out, "  // cut at ", graph.objects.size(),
-                    " objects (--max_nodes); dashed nodes were not inspected\n");
+    absl::StrAppend(
+        &out, "  // cut at ", graph.objects.size(),
+        " objects (--max_nodes); dashed nodes were not inspected\n");
   }
   for (const v1::ObjectInfo& o : graph.objects) {
-    absl::StrAppend(
-        &out, "  n", o.handle(), " [label=",
-        Quote(absl::StrCat(o.handle(), " ", TypeName(o.type()), "\nrefcount ",
-                           o.refcount(), ", ",
-                           GenerationLabel(o.generation()))),
-        "];\n");
+    absl::StrAppend(&out, "  n", o.handle(), " [label=",
+                    Quote(absl::StrCat(o.handle(), " ", TypeName(o.type()),
+                                       "\nrefcount ", o.refcount(), ", ",
+                                       GenerationLabel(o.generation()))),
+                    "];\n");
   }
   for (uint64_t handle : graph.unexplored) {
     absl::StrAppend(&out, "  n", handle, " [label=\"", handle,
@@ -106,8 +106,9 @@ std::string FormatDot(const ObjectGraph& graph) {
 std::string GraphToJson(const ObjectGraph& graph) {
   std::string out = "{\n\"objects\": [";
   for (size_t i = 0; i < graph.objects.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "\n" : ",\n",
-                    absl::StripTrailingAsciiWhitespace(ToJson(graph.objects[i])));
+    absl::StrAppend(
+        &out, i == 0 ? "\n" : ",\n",
+        absl::StripTrailingAsciiWhitespace(ToJson(graph.objects[i])));
   }
   // Handles as strings, as the proto3 JSON mapping writes uint64.
   auto handles = [](const std::vector<uint64_t>& list) {
@@ -128,9 +129,13 @@ namespace {
 
 int RunDot(Context& context, const Command& self) {
   const Args& args = context.args;
-  if (args.words.size() != 1) return UsageError(context, self, "give one handle");
+  if (args.words.size() != 1) {
+    return UsageError(context, self, "give one handle");
+  }
   absl::StatusOr<uint64_t> root = ParseHandle(args.words[0]);
-  if (!root.ok()) return UsageError(context, self, std::string(root.status().message()));
+  if (!root.ok()) {
+    return UsageError(context, self, std::string(root.status().message()));
+  }
   absl::StatusOr<int64_t> max_nodes = args.Int("max_nodes", 100);
   if (!max_nodes.ok() || *max_nodes < 1) {
     return UsageError(context, self, "--max_nodes is a positive integer");
@@ -151,7 +156,8 @@ int RunDot(Context& context, const Command& self) {
 
 Command DotCommand() {
   Command command{
-      "dot", "dot HANDLE [--session=ID] [--max_nodes=100]",
+      "dot",
+      "dot HANDLE [--session=ID] [--max_nodes=100]",
       "the object graph from HANDLE as Graphviz DOT",
       "Breadth-first through Inspect: nodes show handle, type, refcount and\n"
       "generation; edges the field name or item index. Stops after\n"

@@ -103,7 +103,8 @@ TEST(DotTest, VanishedObjectsAndAMissingRoot) {
   absl::StatusOr<ObjectGraph> graph = BuildGraph(1, 100, heap.Fetch());
   ASSERT_TRUE(graph.ok());
   EXPECT_THAT(graph->freed, ElementsAre(3));
-  EXPECT_THAT(FormatDot(*graph), HasSubstr("n3 [label=\"3 freed\", style=dotted];"));
+  EXPECT_THAT(FormatDot(*graph),
+              HasSubstr("n3 [label=\"3 freed\", style=dotted];"));
   EXPECT_EQ(BuildGraph(99, 10, heap.Fetch()).status().code(),
             absl::StatusCode::kNotFound);
 }
