@@ -9,11 +9,11 @@ namespace heapd::heapctl {
 
 const std::set<std::string>& ValueFlags() {
   static const std::set<std::string>* const kFlags = new std::set<std::string>{
-      "server",     "session",    "deadline",   "ttl",        "type",
-      "length",     "count",      "field",      "item",       "generation",
-      "threshold0", "threshold1", "threshold2", "enabled",    "debug_flags",
+      "server",     "session",     "deadline",   "ttl",       "type",
+      "length",     "count",       "field",      "item",      "generation",
+      "threshold0", "threshold1",  "threshold2", "enabled",   "debug_flags",
       "interval",   "interval_ms", "iterations", "max_nodes", "sections",
-      "payload",    "name",       "top",
+      "payload",    "name",        "top",
   };
   return *kFlags;
 }
@@ -86,8 +86,8 @@ absl::StatusOr<std::optional<int64_t>> Args::OptionalInt(
   if (it == flags.end()) return std::optional<int64_t>();
   int64_t value = 0;
   if (!absl::SimpleAtoi(it->second, &value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, " takes an integer, not '", it->second, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " takes an integer, not '", it->second, "'"));
   }
   return std::optional<int64_t>(value);
 }
@@ -102,8 +102,8 @@ absl::StatusOr<absl::Duration> Args::Duration(const std::string& name,
   absl::Duration duration;
   if (!absl::ParseDuration(it->second, &duration)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, " takes a duration such as 10s or 250ms, not '",
-        it->second, "'"));
+        "--", name, " takes a duration such as 10s or 250ms, not '", it->second,
+        "'"));
   }
   return duration;
 }

@@ -3,11 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/heapctl_args.h"
-#include "client/heapctl_heap_commands.h"
-#include "client/heapctl_stats_command.h"
 #include "client/heapctl_diff.h"
 #include "client/heapctl_doctor.h"
 #include "client/heapctl_dot.h"
+#include "client/heapctl_heap_commands.h"
+#include "client/heapctl_stats_command.h"
 #include "client/heapctl_top.h"
 
 namespace heapd::heapctl {
@@ -30,11 +30,13 @@ int RunScenarioNotBuilt(Context& context) {
 }
 
 Command RunCommand() {
-  return Command{"run", "run FILE",
+  return Command{"run",
+                 "run FILE",
                  "run a heap scenario file (not built yet)",
                  "Scenario files (`a.ref = b; b.ref = a; del a; del b; "
                  "collect`) arrive\nwith the scenario runner.\n",
-                 {"session"}, RunScenarioNotBuilt};
+                 {"session"},
+                 RunScenarioNotBuilt};
 }
 // -----------------------------------------------------------------------------
 
@@ -70,7 +72,8 @@ const Command* Find(const std::vector<Command>& commands,
 
 std::vector<Command> AllCommands() {
   std::vector<Command> commands;
-  for (auto group : {SessionCommands(), ObjectCommands(), CollectorCommands()}) {
+  for (auto group :
+       {SessionCommands(), ObjectCommands(), CollectorCommands()}) {
     for (Command& command : group) commands.push_back(std::move(command));
   }
   commands.push_back(StatsCommand());

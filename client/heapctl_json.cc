@@ -28,7 +28,9 @@ std::string ToJson(const google::protobuf::Message& message) {
   const auto status =
       google::protobuf::util::MessageToJsonString(message, &json, options);
   // Printing a valid message cannot fail; say so rather than print nothing.
-  if (!status.ok()) return absl::StrCat("{\"error\": \"", status.ToString(), "\"}\n");
+  if (!status.ok()) {
+    return absl::StrCat("{\"error\": \"", status.ToString(), "\"}\n");
+  }
   if (json.empty() || json.back() != '\n') json += '\n';
   return json;
 }

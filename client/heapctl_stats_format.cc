@@ -57,10 +57,9 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
       "Allocator: layout %s (%s arenas, %s pools), arena release %s\n",
       layout.preset(), Bytes(layout.arena_size()), Bytes(layout.pool_size()),
       layout.arena_release());
-  absl::StrAppendFormat(&out,
-                        "Small block threshold = %d, in %d size classes.\n\n",
-                        layout.small_request_threshold(),
-                        layout.size_classes());
+  absl::StrAppendFormat(
+      &out, "Small block threshold = %d, in %d size classes.\n\n",
+      layout.small_request_threshold(), layout.size_classes());
   out +=
       "class   size   num pools   blocks in use  avail blocks\n"
       "-----   ----   ---------   -------------  ------------\n";
@@ -72,7 +71,8 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
                           row.available_blocks());
   }
   out += "\n";
-  out += MallocStatsLine("# arenas allocated total", a.arenas_allocated_total());
+  out +=
+      MallocStatsLine("# arenas allocated total", a.arenas_allocated_total());
   out += MallocStatsLine("# arenas reclaimed", a.arenas_reclaimed());
   out += MallocStatsLine("# arenas highwater mark", a.arenas_highwater());
   out += MallocStatsLine("# arenas allocated current", a.arenas_current());
@@ -97,8 +97,8 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
   out += "\n";
   out += MallocStatsLine("# arena map nodes", a.arena_map_nodes());
   out += MallocStatsLine("# bytes in arena map", a.arena_map_bytes());
-  out += MallocStatsLine("# small allocations total",
-                         a.small_allocations_total());
+  out +=
+      MallocStatsLine("# small allocations total", a.small_allocations_total());
   out += MallocStatsLine("# small frees total", a.small_frees_total());
   out += "\n";
   absl::StrAppendFormat(&out, "Raw domain (requests over %d bytes or of 0)\n",
@@ -136,12 +136,11 @@ std::string FormatCollector(const v1::CollectorStats& c,
       WithCommas(c.long_lived_total()), WithCommas(c.long_lived_pending()));
   out += "gen      count  threshold  collections   collected  uncollectable\n";
   for (const v1::GenerationStats& g : c.generations()) {
-    absl::StrAppendFormat(&out, "%3d %10s %10s %12s %11s %14s\n",
-                          g.generation(), WithCommas(g.count()),
-                          WithCommas(g.threshold()),
-                          WithCommas(g.collections()),
-                          WithCommas(g.collected()),
-                          WithCommas(g.uncollectable()));
+    absl::StrAppendFormat(
+        &out, "%3d %10s %10s %12s %11s %14s\n", g.generation(),
+        WithCommas(g.count()), WithCommas(g.threshold()),
+        WithCommas(g.collections()), WithCommas(g.collected()),
+        WithCommas(g.uncollectable()));
   }
   absl::StrAppendFormat(&out, "Pauses: %s collections, %s\n",
                         WithCommas(c.pause().count()),
@@ -150,12 +149,11 @@ std::string FormatCollector(const v1::CollectorStats& c,
     out += "Recent collections, oldest first:\n";
     out += "   seq gen   examined  collected  uncollectable   duration  why\n";
     for (const v1::CollectionEvent& e : c.recent()) {
-      absl::StrAppendFormat(&out, "%6d %3d %10s %10s %14s %10s  %s\n",
-                            e.sequence(), e.generation(),
-                            WithCommas(e.examined()), WithCommas(e.collected()),
-                            WithCommas(e.uncollectable()),
-                            Duration(e.duration_ns(), options),
-                            e.automatic() ? "threshold" : "requested");
+      absl::StrAppendFormat(
+          &out, "%6d %3d %10s %10s %14s %10s  %s\n", e.sequence(),
+          e.generation(), WithCommas(e.examined()), WithCommas(e.collected()),
+          WithCommas(e.uncollectable()), Duration(e.duration_ns(), options),
+          e.automatic() ? "threshold" : "requested");
     }
   }
   return out;
@@ -163,9 +161,9 @@ std::string FormatCollector(const v1::CollectorStats& c,
 
 std::string FormatLock(const v1::LockStats& lock,
                        const StatsFormatOptions& options) {
-  std::string out = absl::StrFormat(
-      "Lock: policy %s, switch interval %s\n", lock.policy(),
-      Nanos(lock.switch_interval_ns()));
+  std::string out =
+      absl::StrFormat("Lock: policy %s, switch interval %s\n", lock.policy(),
+                      Nanos(lock.switch_interval_ns()));
   absl::StrAppendFormat(
       &out,
       "acquisitions %s, contended %s, hand-offs %s, drop requests %s, "
@@ -196,16 +194,16 @@ std::string FormatLock(const v1::LockStats& lock,
 
 std::string FormatServer(const v1::ServerStats& server,
                          const StatsFormatOptions& options) {
-  std::string out = absl::StrFormat(
-      "Server: heapd %s, up %s\n",
-      options.redact ? kRedacted : server.version(),
-      options.redact ? kRedacted : Uptime(server.uptime_ns()));
-  absl::StrAppendFormat(
-      &out, "sessions open %s, opened %s, closed %s, expired %s\n",
-      WithCommas(server.sessions_open()),
-      WithCommas(server.sessions_opened_total()),
-      WithCommas(server.sessions_closed_total()),
-      WithCommas(server.sessions_expired_total()));
+  std::string out =
+      absl::StrFormat("Server: heapd %s, up %s\n",
+                      options.redact ? kRedacted : server.version(),
+                      options.redact ? kRedacted : Uptime(server.uptime_ns()));
+  absl::StrAppendFormat(&out,
+                        "sessions open %s, opened %s, closed %s, expired %s\n",
+                        WithCommas(server.sessions_open()),
+                        WithCommas(server.sessions_opened_total()),
+                        WithCommas(server.sessions_closed_total()),
+                        WithCommas(server.sessions_expired_total()));
   absl::StrAppendFormat(&out, "rpcs %s, errors %s\n",
                         WithCommas(server.rpcs_total()),
                         WithCommas(server.errors_total()));

@@ -149,8 +149,7 @@ TEST_F(ClientTest, SessionObjectCallsEndToEnd) {
 
 TEST_F(ClientTest, TheClassicCycleNeedsTheCollector) {
   Session session = Open();
-  absl::StatusOr<v1::AllocateResponse> two =
-      session.Allocate(v1::OBJECT, 0, 2);
+  absl::StatusOr<v1::AllocateResponse> two = session.Allocate(v1::OBJECT, 0, 2);
   ASSERT_TRUE(two.ok()) << two.status();
   const uint64_t a = two->objects(0).handle();
   const uint64_t b = two->objects(1).handle();
@@ -202,6 +201,26 @@ TEST_F(ClientTest, BatchBuilderRunsTheCycleInOneCall) {
   EXPECT_EQ(went_on->failed(), 1);
 }
 
+TEST_F(ClientTest, AllocateWithEveryRequestField) {
+  Session session = Open();
+  v1::AllocateRequest request;
+  request.set_type(v1::OBJECT);
+  request.set_count(2);
+  request.mutable_weakref()->set_create(true);
+  request.mutable_finalizer()->set_action(v1::Finalizer::RECORD);
+  // The session id is filled in, whatever the request says.
+  request.set_session_id("ignored");
+  absl::StatusOr<v1::AllocateResponse> allocated = session.Allocate(request);
+  ASSERT_TRUE(allocated.ok()) << allocated.status();
+  ASSERT_EQ(allocated->objects_size(), 2);
+  EXPECT_NE(allocated->objects(0).weakref_id(), 0u);
+  absl::StatusOr<v1::ObjectInfo> info =
+      session.Inspect(allocated->objects(1).handle());
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->weakref_count(), 1);
+  EXPECT_TRUE(info->has_finalizer());
+}
+
 TEST_F(ClientTest, GcConfigFreezeAndUnfreeze) {
   Session session = Open();
   absl::StatusOr<v1::GcConfig> config = session.GetGcConfig();
@@ -238,7 +257,8 @@ TEST_F(ClientTest, WatchStatsIsUnimplementedInThisBuild) {
   EXPECT_EQ(snapshots, 0);
 }
 
-// --- errors keep the server's code and message --------------------------------
+// --- errors keep the server's code and message
+// --------------------------------
 
 TEST_F(ClientTest, UnknownSessionIsNotFound) {
   const Session ghost = client_->AttachSession("no-such-session");
