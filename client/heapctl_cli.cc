@@ -1,4 +1,5 @@
 #include "client/heapctl_cli.h"
+#include "client/scenario_command.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -19,24 +20,29 @@ constexpr char kCommonFlags[] =
     "  --json          print responses as JSON (proto field names)\n"
     "  --deadline=D    per-call deadline (default 10s)\n";
 
-// --- `heapctl run FILE`: scenario files --------------------------------------
-// NOT BUILT YET. The scenario runner is a library of its own (branch
-// `scenario`); wire it in HERE at merge: replace RunScenarioNotBuilt's body
-// with a call into that library (args.words[0] is FILE).
-int RunScenarioNotBuilt(Context& context) {
-  context.err << "heapctl: run: not built yet (the scenario runner comes "
-                 "with the scenario milestone)\n";
-  return kExitUsage;
+// --- `heapctl run FILE`: scenario files (docs/scenarios.md) ------------------
+int RunScenario(Context& context) {
+  if (context.args.words.size() != 1) {
+    context.err << "heapctl: run: expected one scenario FILE\n";
+    return kExitUsage;
+  }
+  return heapd::scenario::RunScenarioFile(
+      context.client, context.args.words[0],
+      {.verbose = context.args.Has("verbose"),
+       .quiet = context.args.Has("quiet"),
+       .json = context.json},
+      context.out, context.err);
 }
 
 Command RunCommand() {
   return Command{"run",
-                 "run FILE",
-                 "run a heap scenario file (not built yet)",
-                 "Scenario files (`a.ref = b; b.ref = a; del a; del b; "
-                 "collect`) arrive\nwith the scenario runner.\n",
-                 {"session"},
-                 RunScenarioNotBuilt};
+                 "run FILE [--verbose] [--quiet]",
+                 "run a heap scenario file",
+                 "Runs a scenario (docs/scenarios.md) in a session of its own "
+                 "and prints\nwhat each statement did; exits 1 when an "
+                 "expectation fails.\n",
+                 {"verbose", "quiet"},
+                 RunScenario};
 }
 // -----------------------------------------------------------------------------
 

@@ -84,6 +84,9 @@ void RedactStats(v1::StatsResponse* stats) {
     server->set_version("*");
     server->set_started_unix_ns(0);
     server->set_uptime_ns(0);
+    // Recounted at most once a second: may or may not include a
+    // connection that just closed.
+    server->set_connections_open(0);
   }
   stats->clear_slowlog();
 }

@@ -109,6 +109,15 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
   out += MallocStatsLine("# raw bytes highwater mark", raw.bytes_highwater());
   out += MallocStatsLine("# raw allocations total", raw.allocations_total());
   out += MallocStatsLine("# raw frees total", raw.frees_total());
+  out += "\n";
+  out += MallocStatsLine("# heap bytes (arenas + raw)", a.heap_bytes());
+  if (a.max_heap_bytes() > 0) {
+    out += MallocStatsLine("# heap bytes limit", a.max_heap_bytes());
+    out += MallocStatsLine("# requests the limit refused",
+                           a.heap_limit_refusals());
+  } else {
+    out += "# heap bytes limit                 =                 none\n";
+  }
   return out;
 }
 
@@ -117,6 +126,10 @@ std::string FormatObjects(const v1::ObjectStats& objects) {
       "Objects: %s (%s bytes), weak references %s\n",
       WithCommas(objects.objects()), WithCommas(objects.bytes()),
       WithCommas(objects.weakrefs()));
+  if (objects.max_objects() > 0) {
+    absl::StrAppendFormat(&out, "object limit %s\n",
+                          WithCommas(objects.max_objects()));
+  }
   if (objects.by_type_size() == 0) return out;
   out += "type          count           bytes\n";
   for (const v1::TypeStats& type : objects.by_type()) {
@@ -145,6 +158,10 @@ std::string FormatCollector(const v1::CollectorStats& c,
   absl::StrAppendFormat(&out, "Pauses: %s collections, %s\n",
                         WithCommas(c.pause().count()),
                         Percentiles(c.pause(), options));
+  if (c.limit_collections() > 0) {
+    absl::StrAppendFormat(&out, "Full collections forced by a limit: %s\n",
+                          WithCommas(c.limit_collections()));
+  }
   if (c.recent_size() > 0) {
     out += "Recent collections, oldest first:\n";
     out += "   seq gen   examined  collected  uncollectable   duration  why\n";
@@ -207,6 +224,15 @@ std::string FormatServer(const v1::ServerStats& server,
   absl::StrAppendFormat(&out, "rpcs %s, errors %s\n",
                         WithCommas(server.rpcs_total()),
                         WithCommas(server.errors_total()));
+  absl::StrAppendFormat(
+      &out,
+      "connections open %s, watch streams %s, lock waiters refused %s "
+      "(cap %s)\n",
+      options.redact ? kRedacted : WithCommas(server.connections_open()),
+      WithCommas(server.watch_streams_open()),
+      WithCommas(server.lock_waiters_rejected()),
+      server.max_lock_waiters() > 0 ? WithCommas(server.max_lock_waiters())
+                                    : std::string("none"));
   if (server.methods_size() > 0) {
     out += "method                 calls  errors\n";
     for (const v1::MethodStats& method : server.methods()) {

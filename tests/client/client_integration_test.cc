@@ -246,15 +246,23 @@ TEST_F(ClientTest, GcConfigFreezeAndUnfreeze) {
   EXPECT_EQ(thawed->unfrozen(), 2);
 }
 
-TEST_F(ClientTest, WatchStatsIsUnimplementedInThisBuild) {
+TEST_F(ClientTest, WatchStatsDeliversSnapshotsUntilTheCallbackStops) {
   int snapshots = 0;
-  const absl::Status status = client_->WatchStats(
-      v1::WatchStatsRequest(), [&](const v1::StatsResponse&) {
-        ++snapshots;
-        return false;
+  v1::WatchStatsRequest request;
+  request.set_interval_ms(50);
+  const absl::Status status =
+      client_->WatchStats(request, [&](const v1::StatsResponse& stats) {
+        EXPECT_GT(stats.sequence(), 0u);
+        return ++snapshots < 3;
       });
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented) << status;
-  EXPECT_EQ(snapshots, 0);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(snapshots, 3);
+  request.set_interval_ms(10);
+  const absl::Status refused =
+      client_->WatchStats(request, [](const v1::StatsResponse&) {
+        return true;
+      });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
 }
 
 // --- errors keep the server's code and message
