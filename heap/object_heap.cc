@@ -38,6 +38,17 @@ bool IsItemHolder(ObjectType type) {
          type == ObjectType::kTuple;
 }
 
+// A client's string as a status message quotes it: whole up to 64 bytes,
+// else its start and its length. gRPC carries the message in a header that
+// clients cap (8 KiB by default): echoing a long name back would turn a
+// clear refusal into "metadata size exceeds limit".
+std::string Quote(absl::string_view text) {
+  constexpr size_t kMaxQuoted = 64;
+  if (text.size() <= kMaxQuoted) return absl::StrCat("\"", text, "\"");
+  return absl::StrCat("\"", text.substr(0, kMaxQuoted), "\"... (",
+                      text.size(), " bytes)");
+}
+
 }  // namespace
 
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
@@ -552,7 +563,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
     if (!absl::SimpleAtoi(field, &i) || i >= LinksOf(record).size()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "a tuple of length ", extras.length, " has slots \"0\"..\"",
-          extras.length - 1, "\", not \"", field, "\""));
+          extras.length - 1, "\", not ", Quote(field)));
     }
     index = static_cast<size_t>(i);
   } else {
@@ -651,8 +662,8 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     }
   }
   if (index == LinksOf(record).size()) {
-    return absl::NotFoundError(absl::StrCat("object ", source,
-                                            " has no field \"", field, "\""));
+    return absl::NotFoundError(
+        absl::StrCat("object ", source, " has no field ", Quote(field)));
   }
   const uint32_t target = LinksOf(record)[index];
   if (record.type == ObjectType::kTuple) {
