@@ -49,6 +49,16 @@ std::string Quote(absl::string_view text) {
                       text.size(), " bytes)");
 }
 
+// A tuple slot's name: "0", "1", ... in plain decimal, the form Inspect
+// reports (absl::SimpleAtoi alone would also take " 1", "+1" and "01").
+bool ParseSlotName(absl::string_view name, uint64_t* index) {
+  if (name.empty() || (name.size() > 1 && name[0] == '0')) return false;
+  for (char c : name) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(name, index);
+}
+
 }  // namespace
 
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
@@ -560,7 +570,11 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
   size_t index;
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (!absl::SimpleAtoi(field, &i) || i >= LinksOf(record).size()) {
+    if (!ParseSlotName(field, &i) || i >= LinksOf(record).size()) {
+      if (extras.length == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "a tuple of length 0 has no slots, not ", Quote(field)));
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "a tuple of length ", extras.length, " has slots \"0\"..\"",
           extras.length - 1, "\", not ", Quote(field)));
@@ -649,7 +663,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   size_t index = LinksOf(record).size();
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (absl::SimpleAtoi(field, &i) && i < LinksOf(record).size() &&
+    if (ParseSlotName(field, &i) && i < LinksOf(record).size() &&
         LinksOf(record)[i] != kNoSlot) {
       index = static_cast<size_t>(i);
     }

@@ -238,6 +238,30 @@ TEST(ObjectHeapTest, ItemsAppendAndRemove) {
   ExpectValid(heap);
 }
 
+TEST(ObjectHeapTest, TupleSlotsAreNamedInPlainDecimal) {
+  ObjectHeap heap(Options());
+  const Handle tuple = New(heap, ObjectType::kTuple, kAlice, 12);
+  const Handle x = NewObject(heap);
+  for (const char* name : {"", " 1", "1 ", "+1", "01", "0x1", "-0", "12",
+                           "18446744073709551617"}) {
+    EXPECT_EQ(heap.SetField(tuple, name, x).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << "\"" << name << "\"";
+  }
+  ASSERT_TRUE(heap.SetField(tuple, "0", x).ok());
+  ASSERT_TRUE(heap.SetField(tuple, "11", x).ok());
+  EXPECT_EQ(heap.ClearField(tuple, "00").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(heap.ClearField(tuple, "11").ok());
+
+  const Handle empty = New(heap, ObjectType::kTuple, kAlice, 0);
+  const absl::Status none = heap.SetField(empty, "0", x).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.message().find("has no slots"), absl::string_view::npos)
+      << none;
+  ExpectValid(heap);
+}
+
 TEST(ObjectHeapTest, AtomicObjectsHoldNoReferences) {
   ObjectHeap heap(Options());
   const Handle s = New(heap, ObjectType::kStr, kAlice, 5);
