@@ -214,11 +214,6 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
 absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
                                                    const AllocateSpec& spec) {
   const ObjectType type = spec.type;
-  if (max_objects_ != 0 && live_objects_ >= max_objects_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the heap's object limit (max_objects ", max_objects_,
-        ") is reached"));
-  }
   if (spec.length < 0 || spec.length > MaxLength(type) ||
       (!HasLength(type) && spec.length != 0)) {
     if (!HasLength(type)) {
@@ -245,9 +240,23 @@ absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
           "a finalizer resurrects into a field of an object or dict: give "
           "both the object and a non-empty field name");
     }
+    // A name SetField would refuse could never be set; and every object
+    // of the request keeps a copy of it.
+    if (spec.finalizer.field.size() > kMaxFieldName) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a finalizer's field name is at most ", kMaxFieldName,
+          " bytes (got ", spec.finalizer.field.size(), ")"));
+    }
     into = *target;
   }
   (void)into;
+  // After the checks of the request itself: a malformed request is
+  // INVALID_ARGUMENT whatever the heap holds, and costs no collection.
+  if (max_objects_ != 0 && live_objects_ >= max_objects_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the heap's object limit (max_objects ", max_objects_,
+        ") is reached"));
+  }
 
   const size_t basic = BasicSize(type, spec.length);
   void* block = allocator_.Allocate(basic);

@@ -904,5 +904,41 @@ TEST(LimitTest, ObjectLimit) {
   ExpectValid(heap);
 }
 
+// At the limit, a malformed request is still INVALID_ARGUMENT, and costs no
+// collection.
+TEST(LimitTest, AMalformedAllocateAtTheLimitIsInvalidArgument) {
+  ObjectHeapOptions options = Options();
+  options.max_objects = 1;
+  ObjectHeap heap(options);
+  const Handle holder = NewObject(heap);
+  AllocateSpec bad_length;
+  bad_length.type = ObjectType::kStr;
+  bad_length.length = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      heap.Allocate(kAlice, bad_length).status()));
+  AllocateSpec bad_finalizer;
+  bad_finalizer.finalizer.action = Finalizer::Action::kResurrectInto;
+  bad_finalizer.finalizer.into = holder + 12345;
+  bad_finalizer.finalizer.field = "f";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      heap.Allocate(kAlice, bad_finalizer).status()));
+  EXPECT_EQ(heap.limit_collections(), 0);
+  ExpectValid(heap);
+}
+
+TEST(ObjectHeapTest, AFinalizersFieldNameIsAtMost256Bytes) {
+  ObjectHeap heap(Options());
+  const Handle holder = NewObject(heap);
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectInto;
+  spec.finalizer.into = holder;
+  spec.finalizer.field = std::string(257, 'f');
+  const absl::Status refused = heap.Allocate(kAlice, spec).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
+  spec.finalizer.field = std::string(256, 'f');
+  EXPECT_TRUE(heap.Allocate(kAlice, spec).ok());
+  ExpectValid(heap);
+}
+
 }  // namespace
 }  // namespace heapd
