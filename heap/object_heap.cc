@@ -504,6 +504,22 @@ absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
   return RefCountResult{refcount, held, freed};
 }
 
+absl::Status ObjectHeap::Unallocate(OwnerId owner, Handle handle) {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  ObjectRecord& record = records_[*slot];
+  if (record.refcount != 1 || OwnerReferences(owner, handle) != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "object ", handle, " cannot be taken back: the session's reference "
+        "is not its only one (refcount ", record.refcount, ")"));
+  }
+  // The client never saw the object: its finalizer counts as run, and its
+  // weak references die without callbacks.
+  record.finalized = true;
+  if (record.has_weakrefs) ClearWeakRefs(*slot, /*record_callbacks=*/false);
+  return DecRef(owner, handle).status();
+}
+
 ReleaseResult ObjectHeap::ReleaseOwner(OwnerId owner) {
   ReleaseResult result;
   auto it = owners_.find(owner);

@@ -926,6 +926,41 @@ TEST(LimitTest, AMalformedAllocateAtTheLimitIsInvalidArgument) {
   ExpectValid(heap);
 }
 
+// Unallocate takes an object back as if it had never been made: no
+// finalizer runs (a resurrecting one would keep it), no weak-reference
+// callback is recorded.
+TEST(ObjectHeapTest, UnallocateRunsNoFinalizerAndNoCallback) {
+  ObjectHeap heap(Options());
+  const Handle holder = NewObject(heap);
+  const uint64_t events_before = heap.last_event_sequence();
+  for (Finalizer::Action action :
+       {Finalizer::Action::kRecord, Finalizer::Action::kResurrectToOwner,
+        Finalizer::Action::kResurrectInto}) {
+    AllocateSpec spec;
+    spec.finalizer.action = action;
+    spec.finalizer.into = holder;
+    spec.finalizer.field = "saved";
+    spec.weakref = true;
+    spec.weakref_callback = true;
+    absl::StatusOr<Allocated> made = heap.Allocate(kAlice, spec);
+    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_TRUE(heap.Unallocate(kAlice, made->handle).ok());
+    EXPECT_FALSE(heap.IsAlive(made->handle));
+    EXPECT_EQ(*heap.WeakRefTarget(made->weakref), 0u);
+  }
+  EXPECT_EQ(heap.last_event_sequence(), events_before);
+  EXPECT_EQ(heap.Stats().objects, 1);
+  EXPECT_EQ(heap.Stats().weakrefs, 0);
+  EXPECT_TRUE(heap.Inspect(holder, kAlice)->fields.empty());
+
+  // Only the sole reference can be taken back.
+  const Handle shared = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(holder, "f", shared).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(heap.Unallocate(kAlice, shared)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(heap.Unallocate(kBob, holder)));
+  ExpectValid(heap);
+}
+
 TEST(ObjectHeapTest, AFinalizersFieldNameIsAtMost256Bytes) {
   ObjectHeap heap(Options());
   const Handle holder = NewObject(heap);
