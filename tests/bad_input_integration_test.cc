@@ -156,6 +156,34 @@ class BadInputTest : public HeapdTest {
 
   void SetUp() override { Start({}); }
 
+  // HeapdTest::Call, carrying `authorization: Bearer <token_>` when a
+  // token is set (a heapd started with --auth_tokens).
+  template <typename Method, typename Request, typename Response>
+  grpc::Status Call(Method method, const Request& request,
+                    Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
+    if (!token_.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+    }
+    return ((*heap_).*method)(&context, request, response);
+  }
+  // With the raw `authorization` value (none if empty).
+  template <typename Method, typename Request, typename Response>
+  grpc::Status CallWithAuthorization(const std::string& authorization,
+                                     Method method, const Request& request,
+                                     Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
+    if (!authorization.empty()) {
+      context.AddMetadata("authorization", authorization);
+    }
+    return ((*heap_).*method)(&context, request, response);
+  }
+
+  // The bearer token Call sends; empty: none.
+  std::string token_;
+
   std::string Open(int64_t ttl_ms = 0) {
     v1::OpenSessionRequest request;
     request.set_client_name("bad_input_integration_test");
@@ -532,6 +560,99 @@ TEST_F(BadInputTest, ASessionCannotDropAnotherSessionsReference) {
                    "holds no reference", "Batch DecRef of another's object");
   EXPECT_EQ(Picture(alice, {alices, bobs}), before_alice);
   EXPECT_EQ(Picture(bob, {alices, bobs}), before_bob);
+  ExpectHeapValid();
+}
+
+// With --auth_tokens: calls without a valid token are UNAUTHENTICATED, a
+// client's admin-only calls and calls on another identity's session
+// PERMISSION_DENIED, and none of them changes anything.
+TEST_F(BadInputTest, AccessControlRefusals) {
+  constexpr char kAlice[] = "alice-token-0123456789abcdef";
+  constexpr char kBob[] = "bob-token-0123456789abcdef";
+  constexpr char kRoot[] = "root-token-0123456789abcdef";
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string path =
+      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/bad_input_tokens");
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fprintf(file, "%s client alice\n%s client bob\n%s admin root\n",
+                 kAlice, kBob, kRoot);
+    std::fclose(file);
+  }
+  Start({"--auth_tokens=" + path});
+  token_ = kAlice;
+  const std::string alices = Open();
+  const uint64_t object = NewOne(alices, v1::OBJECT);
+  const std::string before = Picture(alices, {object});
+
+  // No token, a malformed header, an unknown or truncated token.
+  for (const std::string& authorization :
+       {std::string(""), std::string("alice-token-0123456789abcdef"),
+        std::string("Basic YWxpY2U6cGFzcw=="), std::string("Bearer "),
+        absl::StrCat("Bearer ", kAlice, "x"),
+        absl::StrCat("Bearer ", std::string(kAlice).substr(0, 20)),
+        absl::StrCat("bearer ", kAlice),
+        absl::StrCat("Bearer ", std::string(4000, 't'))}) {
+    v1::PingResponse pong;
+    ExpectRejected(CallWithAuthorization(authorization, &v1::Heap::Stub::Ping,
+                                         v1::PingRequest(), &pong),
+                   grpc::StatusCode::UNAUTHENTICATED, "",
+                   absl::StrCat("Ping with authorization of ",
+                                authorization.size(), " bytes"));
+    v1::IncRefRequest incref;
+    incref.set_session_id(alices);
+    incref.set_handle(object);
+    v1::IncRefResponse increfed;
+    ExpectRejected(CallWithAuthorization(authorization,
+                                         &v1::Heap::Stub::IncRef, incref,
+                                         &increfed),
+                   grpc::StatusCode::UNAUTHENTICATED, "",
+                   absl::StrCat("IncRef with authorization of ",
+                                authorization.size(), " bytes"));
+  }
+
+  // Admin-only calls from a client.
+  for (const auto& [method, call] : EveryCallNaming(alices, object)) {
+    if (method != "SetGcConfig" && method != "Freeze" &&
+        method != "Unfreeze" && method != "Collect") {
+      continue;
+    }
+    ExpectRejected(call(), grpc::StatusCode::PERMISSION_DENIED,
+                   "needs the admin role",
+                   absl::StrCat(method, " from a client"));
+  }
+  v1::CollectResponse collected;
+  ExpectRejected(Collect(alices, &collected, 2),
+                 grpc::StatusCode::PERMISSION_DENIED, "needs the admin role",
+                 "Collect generation 2 from a client");
+  v1::BatchRequest full;
+  AddIncRef(&full, Handle(object));
+  full.add_operations()->mutable_collect();
+  v1::BatchResponse batched;
+  ExpectRejected(Batch(alices, full, &batched),
+                 grpc::StatusCode::PERMISSION_DENIED, "needs the admin role",
+                 "a Batch with a full collection from a client");
+  v1::VerifyResponse verified;
+  ExpectRejected(Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &verified),
+                 grpc::StatusCode::PERMISSION_DENIED, "needs the admin role",
+                 "Verify from a client");
+
+  // Every call on Alice's session by Bob; Close by Bob too (only an admin
+  // may close another identity's session).
+  token_ = kBob;
+  for (const auto& [method, call] : EveryCallNaming(alices, object)) {
+    if (method == "SetGcConfig" || method == "Freeze" ||
+        method == "Unfreeze" || method == "Collect") {
+      continue;  // refused for the role first
+    }
+    ExpectRejected(call(), grpc::StatusCode::PERMISSION_DENIED,
+                   "belongs to another identity",
+                   absl::StrCat(method, " on another identity's session"));
+  }
+  token_ = kAlice;
+  EXPECT_EQ(Picture(alices, {object}), before);
+  token_ = kRoot;
   ExpectHeapValid();
 }
 
