@@ -1210,8 +1210,9 @@ TEST_F(BadInputTest, SelfLinksAreCollected) {
 // $HEAPD_TEST_CHAIN_LENGTH (e.g. --test_env=HEAPD_TEST_CHAIN_LENGTH=1000000).
 // Measured in fastbuild on a loaded 2-core machine, a million objects took
 // 46 s to build (2 million batch operations; the unoptimized heap's own
-// cost) and 1.5 s to free: too long for every run. 200,000 objects still
-// need a stack of tens of megabytes if freed recursively.
+// cost) and 1.5 s to free: too long for every run. Freed recursively,
+// 200,000 frames of 48 bytes or more would already overflow a thread's
+// default 8 MiB stack.
 int ChainLength() {
   const char* length = std::getenv("HEAPD_TEST_CHAIN_LENGTH");
   int n = 0;
@@ -1528,6 +1529,9 @@ TEST_F(BadInputTest, EmptyAndOversizedBatches) {
   ExpectHeapValid();
 }
 
+// Every way a result reference can miss, as each kind of operand. (A
+// skipped operation cannot be named: without continue_on_error nothing
+// after the failure runs, and with it nothing is skipped.)
 TEST_F(BadInputTest, ResultReferencesOutOfRange) {
   const std::string session = Open();
   const uint64_t object = NewOne(session, v1::OBJECT);
