@@ -38,6 +38,27 @@ bool IsItemHolder(ObjectType type) {
          type == ObjectType::kTuple;
 }
 
+// A client's string as a status message quotes it: whole up to 64 bytes,
+// else its start and its length. gRPC carries the message in a header that
+// clients cap (8 KiB by default): echoing a long name back would turn a
+// clear refusal into "metadata size exceeds limit".
+std::string Quote(absl::string_view text) {
+  constexpr size_t kMaxQuoted = 64;
+  if (text.size() <= kMaxQuoted) return absl::StrCat("\"", text, "\"");
+  return absl::StrCat("\"", text.substr(0, kMaxQuoted), "\"... (",
+                      text.size(), " bytes)");
+}
+
+// A tuple slot's name: "0", "1", ... in plain decimal, the form Inspect
+// reports (absl::SimpleAtoi alone would also take " 1", "+1" and "01").
+bool ParseSlotName(absl::string_view name, uint64_t* index) {
+  if (name.empty() || (name.size() > 1 && name[0] == '0')) return false;
+  for (char c : name) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(name, index);
+}
+
 }  // namespace
 
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
@@ -193,11 +214,6 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
 absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
                                                    const AllocateSpec& spec) {
   const ObjectType type = spec.type;
-  if (max_objects_ != 0 && live_objects_ >= max_objects_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the heap's object limit (max_objects ", max_objects_,
-        ") is reached"));
-  }
   if (spec.length < 0 || spec.length > MaxLength(type) ||
       (!HasLength(type) && spec.length != 0)) {
     if (!HasLength(type)) {
@@ -224,9 +240,23 @@ absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
           "a finalizer resurrects into a field of an object or dict: give "
           "both the object and a non-empty field name");
     }
+    // A name SetField would refuse could never be set; and every object
+    // of the request keeps a copy of it.
+    if (spec.finalizer.field.size() > kMaxFieldName) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a finalizer's field name is at most ", kMaxFieldName,
+          " bytes (got ", spec.finalizer.field.size(), ")"));
+    }
     into = *target;
   }
   (void)into;
+  // After the checks of the request itself: a malformed request is
+  // INVALID_ARGUMENT whatever the heap holds, and costs no collection.
+  if (max_objects_ != 0 && live_objects_ >= max_objects_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the heap's object limit (max_objects ", max_objects_,
+        ") is reached"));
+  }
 
   const size_t basic = BasicSize(type, spec.length);
   void* block = allocator_.Allocate(basic);
@@ -474,6 +504,22 @@ absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
   return RefCountResult{refcount, held, freed};
 }
 
+absl::Status ObjectHeap::Unallocate(OwnerId owner, Handle handle) {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  ObjectRecord& record = records_[*slot];
+  if (record.refcount != 1 || OwnerReferences(owner, handle) != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "object ", handle, " cannot be taken back: the session's reference "
+        "is not its only one (refcount ", record.refcount, ")"));
+  }
+  // The client never saw the object: its finalizer counts as run, and its
+  // weak references die without callbacks.
+  record.finalized = true;
+  if (record.has_weakrefs) ClearWeakRefs(*slot, /*record_callbacks=*/false);
+  return DecRef(owner, handle).status();
+}
+
 ReleaseResult ObjectHeap::ReleaseOwner(OwnerId owner) {
   ReleaseResult result;
   auto it = owners_.find(owner);
@@ -549,10 +595,14 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
   size_t index;
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (!absl::SimpleAtoi(field, &i) || i >= LinksOf(record).size()) {
+    if (!ParseSlotName(field, &i) || i >= LinksOf(record).size()) {
+      if (extras.length == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "a tuple of length 0 has no slots, not ", Quote(field)));
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "a tuple of length ", extras.length, " has slots \"0\"..\"",
-          extras.length - 1, "\", not \"", field, "\""));
+          extras.length - 1, "\", not ", Quote(field)));
     }
     index = static_cast<size_t>(i);
   } else {
@@ -638,7 +688,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   size_t index = LinksOf(record).size();
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (absl::SimpleAtoi(field, &i) && i < LinksOf(record).size() &&
+    if (ParseSlotName(field, &i) && i < LinksOf(record).size() &&
         LinksOf(record)[i] != kNoSlot) {
       index = static_cast<size_t>(i);
     }
@@ -651,8 +701,8 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     }
   }
   if (index == LinksOf(record).size()) {
-    return absl::NotFoundError(absl::StrCat("object ", source,
-                                            " has no field \"", field, "\""));
+    return absl::NotFoundError(
+        absl::StrCat("object ", source, " has no field ", Quote(field)));
   }
   const uint32_t target = LinksOf(record)[index];
   if (record.type == ObjectType::kTuple) {

@@ -264,6 +264,11 @@ class ObjectHeap {
   // `owner` drops one of its references; FAILED_PRECONDITION if it holds
   // none (one owner can never release another's references).
   absl::StatusOr<RefCountResult> DecRef(OwnerId owner, Handle handle);
+  // Takes back an object Allocate just gave `owner`, as if it had never
+  // been made: frees it without running its finalizer or weak-reference
+  // callbacks. For a request that fails part-way and must not hand out what
+  // it made. FAILED_PRECONDITION unless `owner`'s reference is the only one.
+  absl::Status Unallocate(OwnerId owner, Handle handle);
   // Drops every reference `owner` holds.
   ReleaseResult ReleaseOwner(OwnerId owner);
 

@@ -238,6 +238,30 @@ TEST(ObjectHeapTest, ItemsAppendAndRemove) {
   ExpectValid(heap);
 }
 
+TEST(ObjectHeapTest, TupleSlotsAreNamedInPlainDecimal) {
+  ObjectHeap heap(Options());
+  const Handle tuple = New(heap, ObjectType::kTuple, kAlice, 12);
+  const Handle x = NewObject(heap);
+  for (const char* name : {"", " 1", "1 ", "+1", "01", "0x1", "-0", "12",
+                           "18446744073709551617"}) {
+    EXPECT_EQ(heap.SetField(tuple, name, x).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << "\"" << name << "\"";
+  }
+  ASSERT_TRUE(heap.SetField(tuple, "0", x).ok());
+  ASSERT_TRUE(heap.SetField(tuple, "11", x).ok());
+  EXPECT_EQ(heap.ClearField(tuple, "00").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(heap.ClearField(tuple, "11").ok());
+
+  const Handle empty = New(heap, ObjectType::kTuple, kAlice, 0);
+  const absl::Status none = heap.SetField(empty, "0", x).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.message().find("has no slots"), absl::string_view::npos)
+      << none;
+  ExpectValid(heap);
+}
+
 TEST(ObjectHeapTest, AtomicObjectsHoldNoReferences) {
   ObjectHeap heap(Options());
   const Handle s = New(heap, ObjectType::kStr, kAlice, 5);
@@ -877,6 +901,77 @@ TEST(LimitTest, ObjectLimit) {
       << refused.status();
   EXPECT_TRUE(heap.IsAlive(c));
   EXPECT_EQ(heap.Stats().objects, 3);
+  ExpectValid(heap);
+}
+
+// At the limit, a malformed request is still INVALID_ARGUMENT, and costs no
+// collection.
+TEST(LimitTest, AMalformedAllocateAtTheLimitIsInvalidArgument) {
+  ObjectHeapOptions options = Options();
+  options.max_objects = 1;
+  ObjectHeap heap(options);
+  const Handle holder = NewObject(heap);
+  AllocateSpec bad_length;
+  bad_length.type = ObjectType::kStr;
+  bad_length.length = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      heap.Allocate(kAlice, bad_length).status()));
+  AllocateSpec bad_finalizer;
+  bad_finalizer.finalizer.action = Finalizer::Action::kResurrectInto;
+  bad_finalizer.finalizer.into = holder + 12345;
+  bad_finalizer.finalizer.field = "f";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      heap.Allocate(kAlice, bad_finalizer).status()));
+  EXPECT_EQ(heap.limit_collections(), 0);
+  ExpectValid(heap);
+}
+
+// Unallocate takes an object back as if it had never been made: no
+// finalizer runs (a resurrecting one would keep it), no weak-reference
+// callback is recorded.
+TEST(ObjectHeapTest, UnallocateRunsNoFinalizerAndNoCallback) {
+  ObjectHeap heap(Options());
+  const Handle holder = NewObject(heap);
+  const uint64_t events_before = heap.last_event_sequence();
+  for (Finalizer::Action action :
+       {Finalizer::Action::kRecord, Finalizer::Action::kResurrectToOwner,
+        Finalizer::Action::kResurrectInto}) {
+    AllocateSpec spec;
+    spec.finalizer.action = action;
+    spec.finalizer.into = holder;
+    spec.finalizer.field = "saved";
+    spec.weakref = true;
+    spec.weakref_callback = true;
+    absl::StatusOr<Allocated> made = heap.Allocate(kAlice, spec);
+    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_TRUE(heap.Unallocate(kAlice, made->handle).ok());
+    EXPECT_FALSE(heap.IsAlive(made->handle));
+    EXPECT_EQ(*heap.WeakRefTarget(made->weakref), 0u);
+  }
+  EXPECT_EQ(heap.last_event_sequence(), events_before);
+  EXPECT_EQ(heap.Stats().objects, 1);
+  EXPECT_EQ(heap.Stats().weakrefs, 0);
+  EXPECT_TRUE(heap.Inspect(holder, kAlice)->fields.empty());
+
+  // Only the sole reference can be taken back.
+  const Handle shared = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(holder, "f", shared).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(heap.Unallocate(kAlice, shared)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(heap.Unallocate(kBob, holder)));
+  ExpectValid(heap);
+}
+
+TEST(ObjectHeapTest, AFinalizersFieldNameIsAtMost256Bytes) {
+  ObjectHeap heap(Options());
+  const Handle holder = NewObject(heap);
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectInto;
+  spec.finalizer.into = holder;
+  spec.finalizer.field = std::string(257, 'f');
+  const absl::Status refused = heap.Allocate(kAlice, spec).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
+  spec.finalizer.field = std::string(256, 'f');
+  EXPECT_TRUE(heap.Allocate(kAlice, spec).ok());
   ExpectValid(heap);
 }
 

@@ -10,10 +10,21 @@
 namespace heapd {
 namespace {
 
+// A session id as messages quote it: whole up to 64 bytes, else its start
+// and its length. gRPC carries the message in a header that clients cap (8
+// KiB by default): a long made-up id echoed back would turn NOT_FOUND into
+// "metadata size exceeds limit".
+std::string QuoteId(absl::string_view id) {
+  constexpr size_t kMaxQuoted = 64;
+  if (id.size() <= kMaxQuoted) return absl::StrCat("'", id, "'");
+  return absl::StrCat("'", id.substr(0, kMaxQuoted), "'... (", id.size(),
+                      " bytes)");
+}
+
 absl::Status UnknownSession(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat(
-      "no session '", id,
-      "': it was never opened, was closed, or its lease ran out (open a new "
+      "no session ", QuoteId(id),
+      ": it was never opened, was closed, or its lease ran out (open a new "
       "one with OpenSession)"));
 }
 
@@ -22,7 +33,7 @@ absl::Status UnknownSession(absl::string_view id) {
 absl::Status NotYours(absl::string_view id, absl::string_view owner,
                       const Caller& caller) {
   return absl::PermissionDeniedError(absl::StrCat(
-      "session '", id, "' belongs to ",
+      "session ", QuoteId(id), " belongs to ",
       caller.admin ? absl::StrCat("identity '", owner, "'")
                    : std::string("another identity"),
       ", not to '", caller.identity, "'"));

@@ -170,6 +170,12 @@ grpc::Status StatsWatchers::Validate(const v1::WatchStatsRequest& request) {
                      "; it must be at least ", kMinIntervalMs,
                      " (or 0 for the default of ", kDefaultIntervalMs, ")"));
   }
+  if (request.interval_ms() > kMaxIntervalMs) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("WatchStats interval_ms is ", request.interval_ms(),
+                     "; it must be at most ", kMaxIntervalMs, " (a day)"));
+  }
   return grpc::Status::OK;
 }
 

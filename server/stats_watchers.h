@@ -66,9 +66,12 @@ class StatsWatchers {
   static constexpr std::chrono::milliseconds kEventLatency{50};
   // The collections one message can carry.
   static constexpr size_t kEventCapacity = 64;
-  // The shortest interval a client may ask for, and the default.
+  // The shortest interval a client may ask for, the default, and the
+  // longest (a day): the interval is added to the steady clock in
+  // nanoseconds, which a longer one could overflow.
   static constexpr int64_t kMinIntervalMs = 50;
   static constexpr int64_t kDefaultIntervalMs = 1000;
+  static constexpr int64_t kMaxIntervalMs = 86400000;
 
   // Starts the watcher thread.
   StatsWatchers(Fill fill, Latest latest, OnFinish on_finish);
@@ -79,7 +82,7 @@ class StatsWatchers {
   StatsWatchers& operator=(const StatsWatchers&) = delete;
 
   // INVALID_ARGUMENT for an interval under kMinIntervalMs (0 means
-  // kDefaultIntervalMs); OK otherwise.
+  // kDefaultIntervalMs) or over kMaxIntervalMs; OK otherwise.
   static grpc::Status Validate(const v1::WatchStatsRequest& request);
 
   // A stream that finishes at once with `status` (a refused request); it
