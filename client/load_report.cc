@@ -1,9 +1,8 @@
 #include "client/load_report.h"
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -12,9 +11,6 @@
 
 namespace heapd {
 namespace {
-
-using google::protobuf::Struct;
-using google::protobuf::Value;
 
 // --- small helpers ---------------------------------------------------------
 
@@ -31,18 +27,78 @@ double PerSecond(double count, double seconds) {
 
 double Ratio(double a, double b) { return b != 0 ? a / b : 0.0; }
 
-Struct* Sub(Struct* parent, const std::string& key) {
-  return (*parent->mutable_fields())[key].mutable_struct_value();
-}
-void Put(Struct* s, const std::string& key, double v) {
-  (*s->mutable_fields())[key].set_number_value(v);
-}
-void Put(Struct* s, const std::string& key, const std::string& v) {
-  (*s->mutable_fields())[key].set_string_value(v);
-}
-void PutBool(Struct* s, const std::string& key, bool v) {
-  (*s->mutable_fields())[key].set_bool_value(v);
-}
+// Writes pretty-printed JSON objects with keys in the order given, so the
+// report reads top-down like the text one.
+class JsonWriter {
+ public:
+  // Opens an object: the root (empty key) or a member of the open object.
+  void Begin(absl::string_view key) {
+    if (!first_.empty()) Key(key);
+    out_ += "{";
+    first_.push_back(true);
+  }
+  void End() {
+    const bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) {
+      out_ += "\n";
+      out_.append(2 * first_.size(), ' ');
+    }
+    out_ += "}";
+    if (first_.empty()) out_ += "\n";
+  }
+  void Number(absl::string_view key, double v) {
+    Key(key);
+    if (!std::isfinite(v)) {
+      out_ += "null";
+    } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
+      absl::StrAppend(&out_, static_cast<int64_t>(v));
+    } else {
+      out_ += absl::StrFormat("%.10g", v);
+    }
+  }
+  void Bool(absl::string_view key, bool v) {
+    Key(key);
+    out_ += v ? "true" : "false";
+  }
+  void String(absl::string_view key, absl::string_view v) {
+    Key(key);
+    Quote(v);
+  }
+  const std::string& text() const { return out_; }
+
+ private:
+  void Key(absl::string_view key) {
+    if (!first_.back()) out_ += ",";
+    first_.back() = false;
+    out_ += "\n";
+    out_.append(2 * first_.size(), ' ');
+    Quote(key);
+    out_ += ": ";
+  }
+  void Quote(absl::string_view v) {
+    out_ += '"';
+    for (char c : v) {
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\t': out_ += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            out_ += absl::StrFormat("\\u%04x", static_cast<int>(c));
+          } else {
+            out_ += c;
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  std::string out_;
+  // One entry per open object: no member written yet.
+  std::vector<bool> first_;
+};
 
 // --- the figures both reports show -----------------------------------------
 
@@ -301,124 +357,132 @@ std::string TextReport(const LoadResult& r) {
 std::string JsonReport(const LoadResult& r) {
   const LoadOptions& o = r.options;
   const double seconds = absl::ToDoubleSeconds(r.measured);
-  Struct root;
-  Put(&root, "label", o.label);
+  JsonWriter w;
+  w.Begin("");
+  w.String("label", o.label);
 
-  Struct* options = Sub(&root, "options");
-  Put(options, "server", o.server);
-  Put(options, "connections", o.connections);
-  Put(options, "concurrency", o.concurrency);
-  Put(options, "duration_s", o.duration == absl::InfiniteDuration()
-                                 ? 0.0
-                                 : absl::ToDoubleSeconds(o.duration));
-  Put(options, "requests", static_cast<double>(o.requests));
-  Put(options, "rate", o.rate);
-  Put(options, "warmup_s", absl::ToDoubleSeconds(o.warmup));
-  Put(options, "batch", o.batch);
-  Put(options, "workload", WorkloadName(o.workload));
+  w.Begin("options");
+  w.String("server", o.server);
+  w.String("workload", WorkloadName(o.workload));
+  w.Number("connections", o.connections);
+  w.Number("concurrency", o.concurrency);
+  w.Number("duration_s", o.duration == absl::InfiniteDuration()
+                             ? 0.0
+                             : absl::ToDoubleSeconds(o.duration));
+  w.Number("requests", static_cast<double>(o.requests));
+  w.Number("rate", o.rate);
+  w.Bool("open_loop", o.rate > 0);
+  w.Number("warmup_s", absl::ToDoubleSeconds(o.warmup));
+  w.Number("batch", o.batch);
   std::vector<std::string> mix;
   for (const MixWeight& m : o.mix) {
     mix.push_back(absl::StrCat(WorkloadName(m.kind), ":", m.weight));
   }
-  Put(options, "mix", absl::StrJoin(mix, ","));
-  Put(options, "stats_pollers", o.stats_pollers);
-  Put(options, "stats_rate", o.stats_rate);
-  Put(options, "convoy_batch", o.convoy_batch);
-  Put(options, "live_objects", o.live_objects);
-  Put(options, "timeout_s", absl::ToDoubleSeconds(o.timeout));
-  Put(options, "deadline_s", absl::ToDoubleSeconds(EffectiveDeadline(o)));
-  PutBool(options, "open_loop", o.rate > 0);
+  w.String("mix", absl::StrJoin(mix, ","));
+  w.Number("stats_pollers", o.stats_pollers);
+  w.Number("stats_rate", o.stats_rate);
+  w.Number("convoy_batch", o.convoy_batch);
+  w.Number("live_objects", o.live_objects);
+  w.Number("timeout_s", absl::ToDoubleSeconds(o.timeout));
+  w.Number("deadline_s", absl::ToDoubleSeconds(EffectiveDeadline(o)));
+  w.End();
 
-  Put(&root, "measured_s", seconds);
-  PutBool(&root, "deadline_hit", r.deadline_hit);
-  Put(&root, "connections_opened", r.connections_opened);
-  Put(&root, "sessions_opened", r.sessions_opened);
-  Put(&root, "sessions_closed", r.sessions_closed);
-  Put(&root, "open_file_limit", static_cast<double>(r.open_file_limit));
+  w.Number("measured_s", seconds);
+  w.Bool("deadline_hit", r.deadline_hit);
+  w.Number("connections_opened", r.connections_opened);
+  w.Number("sessions_opened", r.sessions_opened);
+  w.Number("sessions_closed", r.sessions_closed);
+  w.Number("open_file_limit", static_cast<double>(r.open_file_limit));
 
-  Struct* streams = Sub(&root, "streams");
+  w.Begin("streams");
   for (const StreamResult& s : r.streams) {
-    Struct* js = Sub(streams, s.name);
-    Put(js, "sent", s.sent);
-    Put(js, "succeeded", s.succeeded);
-    Put(js, "failed", s.failed);
-    PutBool(js, "counts_add_up", s.sent == s.succeeded + s.failed);
-    Put(js, "operations", s.operations);
-    Put(js, "unsent_backlog", s.unsent_backlog);
-    Put(js, "requests_per_s", PerSecond(s.succeeded, seconds));
-    Put(js, "operations_per_s", PerSecond(s.operations, seconds));
+    w.Begin(s.name);
+    w.Number("sent", s.sent);
+    w.Number("succeeded", s.succeeded);
+    w.Number("failed", s.failed);
+    w.Bool("counts_add_up", s.sent == s.succeeded + s.failed);
+    w.Number("operations", s.operations);
+    w.Number("unsent_backlog", s.unsent_backlog);
+    w.Number("requests_per_s", PerSecond(s.succeeded, seconds));
+    w.Number("operations_per_s", PerSecond(s.operations, seconds));
     const LatencyFigures l = LatencyOf(s.latency);
-    Struct* latency = Sub(js, "latency_ns");
-    Put(latency, "count", l.count);
-    Put(latency, "min", l.min);
-    Put(latency, "mean", l.mean);
-    Put(latency, "p50", l.p50);
-    Put(latency, "p90", l.p90);
-    Put(latency, "p99", l.p99);
-    Put(latency, "p999", l.p999);
-    Put(latency, "max", l.max);
-    Struct* errors = Sub(js, "errors");
-    for (const auto& [code, count] : s.errors) Put(errors, code, count);
+    w.Begin("latency_ns");
+    w.Number("count", l.count);
+    w.Number("min", l.min);
+    w.Number("mean", l.mean);
+    w.Number("p50", l.p50);
+    w.Number("p90", l.p90);
+    w.Number("p99", l.p99);
+    w.Number("p999", l.p999);
+    w.Number("max", l.max);
+    w.End();
+    w.Begin("errors");
+    for (const auto& [code, count] : s.errors) w.Number(code, count);
+    w.End();
+    w.End();
   }
+  w.End();
 
   const FairnessFigures f = FairnessOf(r);
-  Struct* fairness = Sub(&root, "per_connection");
-  Put(fairness, "connections", f.connections);
-  Put(fairness, "min_requests_per_s", f.min_rps);
-  Put(fairness, "max_requests_per_s", f.max_rps);
-  Put(fairness, "jain_index", f.jain);
+  w.Begin("per_connection");
+  w.Number("connections", f.connections);
+  w.Number("min_requests_per_s", f.min_rps);
+  w.Number("max_requests_per_s", f.max_rps);
+  w.Number("jain_index", f.jain);
+  w.End();
 
   const ServerFigures sf = ServerFiguresOf(r);
-  Struct* server = Sub(&root, "server");
-  PutBool(server, "available", sf.available);
-  Put(server, "error", sf.error);
-  Put(server, "wall_s", sf.wall_s);
-  Struct* lock = Sub(server, "lock");
-  Put(lock, "policy", sf.policy);
-  Put(lock, "switch_interval_ns", sf.switch_interval_ns);
-  Put(lock, "held_share", sf.held_share);
-  Put(lock, "acquisitions", sf.acquisitions);
-  Put(lock, "contended", sf.contended);
-  Put(lock, "contended_share", sf.contended_share);
-  Put(lock, "wait_mean_ns", sf.wait_mean_ns);
-  Put(lock, "hold_mean_ns", sf.hold_mean_ns);
-  Put(lock, "wait_p50_ns", sf.wait_p50_ns);
-  Put(lock, "wait_p90_ns", sf.wait_p90_ns);
-  Put(lock, "wait_p99_ns", sf.wait_p99_ns);
-  Put(lock, "wait_p999_ns", sf.wait_p999_ns);
-  Put(lock, "wait_max_ns", sf.wait_max_ns);
-  Put(lock, "wait_percentiles_scope", kPercentileScope);
-  Put(lock, "handoffs", sf.handoffs);
-  Put(lock, "handoffs_per_s", sf.handoffs_per_s);
-  Put(lock, "waiters_peak", sf.waiters_peak);
-  Put(lock, "waiters_peak_scope", "since server start");
-  Put(lock, "forced_switches", sf.forced_switches);
-  Put(lock, "drop_requests", sf.drop_requests);
-  Struct* kinds = Sub(lock, "by_kind");
+  w.Begin("server");
+  w.Bool("available", sf.available);
+  w.String("error", sf.error);
+  w.Number("wall_s", sf.wall_s);
+  w.Begin("lock");
+  w.String("policy", sf.policy);
+  w.Number("switch_interval_ns", sf.switch_interval_ns);
+  w.Number("held_share", sf.held_share);
+  w.Number("acquisitions", sf.acquisitions);
+  w.Number("contended", sf.contended);
+  w.Number("contended_share", sf.contended_share);
+  w.Number("wait_mean_ns", sf.wait_mean_ns);
+  w.Number("hold_mean_ns", sf.hold_mean_ns);
+  w.Number("wait_p50_ns", sf.wait_p50_ns);
+  w.Number("wait_p90_ns", sf.wait_p90_ns);
+  w.Number("wait_p99_ns", sf.wait_p99_ns);
+  w.Number("wait_p999_ns", sf.wait_p999_ns);
+  w.Number("wait_max_ns", sf.wait_max_ns);
+  w.String("wait_percentiles_scope", kPercentileScope);
+  w.Number("handoffs", sf.handoffs);
+  w.Number("handoffs_per_s", sf.handoffs_per_s);
+  w.Number("waiters_peak", sf.waiters_peak);
+  w.String("waiters_peak_scope", "since server start");
+  w.Number("forced_switches", sf.forced_switches);
+  w.Number("drop_requests", sf.drop_requests);
+  w.Begin("by_kind");
   for (const KindFigures& k : sf.by_kind) {
-    Struct* jk = Sub(kinds, k.kind);
-    Put(jk, "acquisitions", k.acquisitions);
-    Put(jk, "contended", k.contended);
-    Put(jk, "wait_mean_ns", k.wait_mean_ns);
-    Put(jk, "hold_mean_ns", k.hold_mean_ns);
-    Put(jk, "wait_p99_ns_since_start", k.wait_p99_ns);
-    Put(jk, "hold_p99_ns_since_start", k.hold_p99_ns);
+    w.Begin(k.kind);
+    w.Number("acquisitions", k.acquisitions);
+    w.Number("contended", k.contended);
+    w.Number("wait_mean_ns", k.wait_mean_ns);
+    w.Number("hold_mean_ns", k.hold_mean_ns);
+    w.Number("wait_p99_ns_since_start", k.wait_p99_ns);
+    w.Number("hold_p99_ns_since_start", k.hold_p99_ns);
+    w.End();
   }
-  Struct* rpcs = Sub(server, "rpcs");
-  Put(rpcs, "total", sf.rpcs);
-  Put(rpcs, "errors", sf.rpc_errors);
-  Struct* methods = Sub(rpcs, "by_method");
+  w.End();
+  w.End();
+  w.Begin("rpcs");
+  w.Number("total", sf.rpcs);
+  w.Number("errors", sf.rpc_errors);
+  w.Begin("by_method");
   for (const auto& [method, calls] : sf.calls_by_method) {
-    Put(methods, method, calls);
+    w.Number(method, calls);
   }
-  Put(server, "sessions_open", sf.sessions_open);
-
-  std::string json;
-  google::protobuf::util::JsonPrintOptions print;
-  print.add_whitespace = true;
-  print.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(root, &json, print);
-  return json;
+  w.End();
+  w.End();
+  w.Number("sessions_open", sf.sessions_open);
+  w.End();
+  w.End();
+  return w.text();
 }
 
 }  // namespace heapd

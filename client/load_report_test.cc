@@ -109,12 +109,21 @@ TEST(LoadReportTest, JsonParsesAndHoldsTheFigures) {
   EXPECT_DOUBLE_EQ(lock.at("held_share").number_value(), 0.5);
   EXPECT_EQ(lock.at("handoffs_per_s").number_value(), 3);
   EXPECT_EQ(lock.at("wait_mean_ns").number_value(), 500);
-  EXPECT_EQ(f.at("per_connection")
-                .struct_value()
-                .fields()
-                .at("jain_index")
-                .number_value(),
-            JainsFairnessIndex({2.0, 2.5}));
+  EXPECT_NEAR(f.at("per_connection")
+                  .struct_value()
+                  .fields()
+                  .at("jain_index")
+                  .number_value(),
+              JainsFairnessIndex({2.0, 2.5}), 1e-9);
+}
+
+TEST(LoadReportTest, JsonEscapesStrings) {
+  LoadResult r = SampleResult();
+  r.options.label = "a \"quoted\" \\ label\nwith a newline";
+  google::protobuf::Struct json;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(JsonReport(r), &json).ok());
+  EXPECT_EQ(json.fields().at("label").string_value(), r.options.label);
 }
 
 TEST(LoadReportTest, MissingStatsAreSaidSo) {
