@@ -337,6 +337,7 @@ bool LoadRun::Issue(Slot* slot, int64_t intended_ns) {
                                 absl::ToChronoNanoseconds(options_.timeout));
     context = slot->context.get();
   }
+  CallStartGuard start_guard;  // see load_workloads.h: TSan builds only
   slot->program->StartNext(
       slot->connection->stub.get(), context,
       [this, slot, intended_ns, measured](const grpc::Status& status,

@@ -1,5 +1,6 @@
 #include "client/load_workloads.h"
 
+#include <mutex>
 #include <random>
 #include <utility>
 
@@ -42,6 +43,7 @@ void SendBatch(v1::Heap::Stub* stub, grpc::ClientContext* context,
   response->Clear();
   stub->async()->Batch(context, request, response,
                        [response, done = std::move(done)](grpc::Status s) {
+                         AwaitCallStart();
                          done(BatchStatus(s, *response),
                               s.ok() ? response->succeeded() : 0);
                        });
@@ -53,6 +55,7 @@ class PingProgram final : public CallProgram {
                  CallDone done) override {
     stub->async()->Ping(context, &request_, &response_,
                         [done = std::move(done)](grpc::Status s) {
+                          AwaitCallStart();
                           done(s, 0);
                         });
   }
@@ -68,6 +71,7 @@ class StatsPollProgram final : public CallProgram {
                  CallDone done) override {
     stub->async()->Stats(context, &request_, &response_,
                          [done = std::move(done)](grpc::Status s) {
+                           AwaitCallStart();
                            done(s, 0);
                          });
   }
@@ -103,6 +107,7 @@ class AllocFreeProgram final : public CallProgram {
       stub->async()->Allocate(
           context, &allocate_, &allocate_response_,
           [this, done = std::move(done)](grpc::Status s) {
+            AwaitCallStart();
             if (s.ok() && allocate_response_.objects_size() > 0) {
               handle_ = allocate_response_.objects(0).handle();
             }
@@ -114,6 +119,7 @@ class AllocFreeProgram final : public CallProgram {
       handle_ = 0;
       stub->async()->DecRef(context, &decref_, &decref_response_,
                             [done = std::move(done)](grpc::Status s) {
+                              AwaitCallStart();
                               done(s, s.ok() ? 1 : 0);
                             });
     }
@@ -174,6 +180,7 @@ class CyclesProgram final : public CallProgram {
         stub->async()->Allocate(
             context, &allocate_, &allocate_response_,
             [this, done = std::move(done)](grpc::Status s) {
+              AwaitCallStart();
               if (s.ok() && allocate_response_.objects_size() == 2) {
                 a_ = allocate_response_.objects(0).handle();
                 b_ = allocate_response_.objects(1).handle();
@@ -191,6 +198,7 @@ class CyclesProgram final : public CallProgram {
         link_.set_field("ref");
         stub->async()->Link(context, &link_, &link_response_,
                             [this, done = std::move(done)](grpc::Status s) {
+                              AwaitCallStart();
                               // A failed link skips to dropping both.
                               step_ = s.ok() ? step_ + 1 : 3;
                               done(s, s.ok() ? 1 : 0);
@@ -203,6 +211,7 @@ class CyclesProgram final : public CallProgram {
         step_ = step_ == 3 ? 4 : 0;
         stub->async()->DecRef(context, &decref_, &decref_response_,
                               [done = std::move(done)](grpc::Status s) {
+                                AwaitCallStart();
                                 done(s, s.ok() ? 1 : 0);
                               });
         return;
@@ -246,6 +255,7 @@ class LinkChurnProgram final : public CallProgram {
       stub->async()->Allocate(
           context, &allocate_, &allocate_response_,
           [this, done = std::move(done)](grpc::Status s) {
+            AwaitCallStart();
             if (s.ok()) {
               for (const v1::AllocatedObject& o :
                    allocate_response_.objects()) {
@@ -275,6 +285,7 @@ class LinkChurnProgram final : public CallProgram {
     link_.set_field(FieldName());
     stub->async()->Link(context, &link_, &link_response_,
                         [done = std::move(done)](grpc::Status s) {
+                          AwaitCallStart();
                           done(s, s.ok() ? 1 : 0);
                         });
   }
@@ -338,6 +349,43 @@ class MixedProgram final : public CallProgram {
 };
 
 }  // namespace
+
+#if defined(__SANITIZE_THREAD__)
+namespace {
+// One lock for every call start in the process: TSan builds only.
+std::mutex& StartMutex() {
+  static std::mutex* mu = new std::mutex;
+  return *mu;
+}
+// Whether this thread holds StartMutex (a completion run inline by the
+// thread that starts the call must not wait for itself).
+thread_local bool holds_start_mutex = false;
+}  // namespace
+
+CallStartGuard::CallStartGuard() {
+  if (!holds_start_mutex) {
+    StartMutex().lock();
+    holds_start_mutex = true;
+    locked_ = true;
+  }
+}
+
+CallStartGuard::~CallStartGuard() {
+  if (locked_) {
+    holds_start_mutex = false;
+    StartMutex().unlock();
+  }
+}
+
+void AwaitCallStart() {
+  if (holds_start_mutex) return;
+  std::lock_guard<std::mutex> lock(StartMutex());
+}
+#else
+CallStartGuard::CallStartGuard() = default;
+CallStartGuard::~CallStartGuard() = default;
+void AwaitCallStart() {}
+#endif
 
 const char* WorkloadName(WorkloadKind kind) {
   switch (kind) {

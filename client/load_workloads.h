@@ -32,7 +32,9 @@
 //
 // Thread safety: a CallProgram is used by one slot, which never starts a
 // call before the previous one's `done` ran; StartNext and `done` may run on
-// different threads, one after the other.
+// different threads, one after the other. gRPC orders them (the completion
+// follows the start), but inside Debian's uninstrumented library, where
+// ThreadSanitizer cannot see it; see CallStartGuard.
 #ifndef HEAPD_CLIENT_LOAD_WORKLOADS_H_
 #define HEAPD_CLIENT_LOAD_WORKLOADS_H_
 
@@ -104,6 +106,26 @@ struct ProgramSettings {
   // Seeds the program's random choices.
   uint64_t seed = 1;
 };
+
+// Makes gRPC's ordering of a call's start before its completion visible to
+// ThreadSanitizer. In TSan builds, whoever calls StartNext holds a
+// CallStartGuard (one process-wide mutex) around it, and every completion
+// callback calls AwaitCallStart (takes and drops that mutex) before it
+// touches the program's state: everything the starting thread wrote, the
+// program's own fields and gRPC's copy of the callback, is then ordered
+// before the completion by a mutex TSan sees. Only TSan builds pay for it
+// (call starts are serialized there); elsewhere both are empty.
+class CallStartGuard {
+ public:
+  CallStartGuard();
+  ~CallStartGuard();
+  CallStartGuard(const CallStartGuard&) = delete;
+  CallStartGuard& operator=(const CallStartGuard&) = delete;
+
+ private:
+  [[maybe_unused]] bool locked_ = false;
+};
+void AwaitCallStart();
 
 // Whether calls of `kind` name a session (so the runner opens one per
 // connection).
