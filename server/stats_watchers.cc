@@ -122,6 +122,10 @@ class StatsWatchers::Stream final
 
   // gRPC is done with the stream; the watcher thread deletes it.
   void OnDone() override {
+    // Taking mu_ orders this after the watcher's and the handler's use of
+    // the stream in a way ThreadSanitizer can see (gRPC's own ordering
+    // happens in code it does not instrument).
+    { std::lock_guard<std::mutex> lock(mu_); }
     done_.store(true, std::memory_order_release);
     owner_->Notify();
   }
