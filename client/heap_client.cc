@@ -58,6 +58,10 @@ void HeapClient::Prepare(grpc::ClientContext* context,
   if (options.call_credentials != nullptr) {
     context->set_credentials(options.call_credentials);
   }
+  if (!options.bearer_token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options.bearer_token));
+  }
 }
 
 template <typename Request, typename Response>

@@ -1,4 +1,5 @@
 #include "client/heapctl_args.h"
+#include "client/client_security.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -114,6 +115,9 @@ absl::Status Args::CheckFlags(const std::set<std::string>& allowed) const {
         name == "help") {
       continue;
     }
+    bool security = false;
+    for (const char* flag : client::kSecurityFlagNames) security |= name == flag;
+    if (security) continue;
     if (allowed.count(name) == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, " for '", command, "'"));

@@ -1,4 +1,5 @@
 #include "client/heapctl_cli.h"
+#include "client/client_security.h"
 #include "client/scenario_command.h"
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,8 @@ constexpr char kCommonFlags[] =
     "Common flags, before or after the command:\n"
     "  --server=ADDR   heapd's address (default 127.0.0.1:50051)\n"
     "  --json          print responses as JSON (proto field names)\n"
-    "  --deadline=D    per-call deadline (default 10s)\n";
+    "  --deadline=D    per-call deadline (default 10s)\n"
+    "and, for a heapd with TLS or access tokens (docs/api.md, Security):\n";
 
 // --- `heapctl run FILE`: scenario files (docs/scenarios.md) ------------------
 int RunScenario(Context& context) {
@@ -53,7 +55,7 @@ std::string Overview(const std::vector<Command>& commands) {
   for (const Command& command : commands) {
     absl::StrAppendFormat(&out, "  %-10s %s\n", command.name, command.summary);
   }
-  absl::StrAppend(&out, "\n", kCommonFlags,
+  absl::StrAppend(&out, "\n", kCommonFlags, client::kSecurityFlagsHelp,
                   "\n`heapctl help COMMAND` shows a command's usage.\n");
   return out;
 }
@@ -62,7 +64,7 @@ std::string Help(const Command& command) {
   std::string out = absl::StrCat("usage: heapctl ", command.usage, "\n\n",
                                  command.summary, ".\n");
   if (!command.help.empty()) absl::StrAppend(&out, "\n", command.help);
-  absl::StrAppend(&out, "\n", kCommonFlags);
+  absl::StrAppend(&out, "\n", kCommonFlags, client::kSecurityFlagsHelp);
   return out;
 }
 
@@ -141,6 +143,17 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
     return kExitUsage;
   }
   options.deadline = *deadline;
+  client::SecurityFlags security;
+  security.tls_ca = args->Flag("tls_ca", "");
+  security.tls_cert = args->Flag("tls_cert", "");
+  security.tls_key = args->Flag("tls_key", "");
+  security.tls_server_name = args->Flag("tls_server_name", "");
+  security.token_file = args->Flag("token_file", "");
+  const absl::Status secured = client::ApplySecurity(security, &options);
+  if (!secured.ok()) {
+    err << "heapctl: " << secured.message() << "\n";
+    return kExitUsage;
+  }
   absl::StatusOr<client::HeapClient> client =
       client::HeapClient::Connect(options);
   if (!client.ok()) {

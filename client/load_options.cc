@@ -130,6 +130,31 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
          o.server = std::string(v);
          return absl::OkStatus();
        }},
+      {"tls_ca",
+       [&](auto, absl::string_view v) {
+         o.security.tls_ca = std::string(v);
+         return absl::OkStatus();
+       }},
+      {"tls_cert",
+       [&](auto, absl::string_view v) {
+         o.security.tls_cert = std::string(v);
+         return absl::OkStatus();
+       }},
+      {"tls_key",
+       [&](auto, absl::string_view v) {
+         o.security.tls_key = std::string(v);
+         return absl::OkStatus();
+       }},
+      {"tls_server_name",
+       [&](auto, absl::string_view v) {
+         o.security.tls_server_name = std::string(v);
+         return absl::OkStatus();
+       }},
+      {"token_file",
+       [&](auto, absl::string_view v) {
+         o.security.token_file = std::string(v);
+         return absl::OkStatus();
+       }},
       {"connections",
        [&](auto n, auto v) {
          return ParseIntFlag(n, v, 1, 100000, &o.connections);
@@ -300,6 +325,10 @@ Usage: heapload [--flag=value ...]
 
 Target and shape
   --server=HOST:PORT      the heapd to load (default 127.0.0.1:50051)
+  --tls_ca=PEM, --tls_cert=PEM, --tls_key=PEM, --tls_server_name=NAME
+                          TLS to heapd (mutual with a certificate)
+  --token_file=FILE       bearer token for heapd's access control (or the
+                          HEAPD_TOKEN variable)
   --connections=N         distinct TCP connections (default 1)
   --concurrency=N         calls in flight in total, spread over the
                           connections (default: one per connection)

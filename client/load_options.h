@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/client_security.h"
 #include "client/load_workloads.h"
 
 namespace heapd {
@@ -28,6 +29,9 @@ namespace heapd {
 struct LoadOptions {
   // HOST:PORT of the one heapd this run targets.
   std::string server = "127.0.0.1:50051";
+  // TLS and the bearer token (--tls_ca, --tls_cert, --tls_key,
+  // --tls_server_name, --token_file; see client_security.h).
+  client::SecurityFlags security;
   // Distinct TCP connections (channels that share no subchannel).
   int connections = 1;
   // Calls in flight in total, spread round-robin over the connections.

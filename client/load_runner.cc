@@ -160,6 +160,8 @@ class LoadRun {
 
  private:
   absl::Status Connect();
+  // The bearer token, if any, on a call about to start.
+  void Prepare(grpc::ClientContext* context) const;
   absl::Status OpenSessions();
   void BuildStreams();
   void Start();
@@ -178,6 +180,7 @@ class LoadRun {
   LoadResult Collect();
 
   const LoadOptions options_;
+  std::string token_;
   std::vector<std::unique_ptr<Connection>> connections_;
   // The convoy's own connection, after the workload's.
   Connection* convoy_connection_ = nullptr;
@@ -203,7 +206,20 @@ class LoadRun {
   int64_t progress_last_completed_ = 0;
 };
 
+void LoadRun::Prepare(grpc::ClientContext* context) const {
+  if (!token_.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  }
+}
+
 absl::Status LoadRun::Connect() {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      client::ChannelCredentialsFor(options_.security);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::string> token =
+      client::BearerTokenFor(options_.security);
+  if (!token.ok()) return token.status();
+  token_ = *token;
   const int total = options_.connections + (options_.convoy_batch > 0 ? 1 : 0);
   for (int i = 0; i < total; ++i) {
     grpc::ChannelArguments args;
@@ -213,9 +229,12 @@ absl::Status LoadRun::Connect() {
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt("heapload.connection_id", i);
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+    if (!options_.security.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options_.security.tls_server_name);
+    }
     auto connection = std::make_unique<Connection>();
-    connection->channel = grpc::CreateCustomChannel(
-        options_.server, grpc::InsecureChannelCredentials(), args);
+    connection->channel =
+        grpc::CreateCustomChannel(options_.server, *credentials, args);
     connection->stub = v1::Heap::NewStub(connection->channel);
     connection->channel->GetState(/*try_to_connect=*/true);
     connections_.push_back(std::move(connection));
@@ -249,6 +268,7 @@ absl::Status LoadRun::OpenSessions() {
     request.set_ttl_ms(120000);
     v1::OpenSessionResponse response;
     grpc::ClientContext context;
+    Prepare(&context);
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
     grpc::Status status = c->stub->OpenSession(&context, request, &response);
@@ -333,6 +353,7 @@ bool LoadRun::Issue(Slot* slot, int64_t intended_ns) {
     std::lock_guard<std::mutex> lock(slot->mu);
     slot->previous = std::move(slot->context);
     slot->context = std::make_unique<grpc::ClientContext>();
+    Prepare(slot->context.get());
     slot->context->set_deadline(std::chrono::system_clock::now() +
                                 absl::ToChronoNanoseconds(options_.timeout));
     context = slot->context.get();
@@ -477,6 +498,7 @@ absl::StatusOr<v1::StatsResponse> LoadRun::ServerStats() {
   request.set_fresh(true);
   v1::StatsResponse response;
   grpc::ClientContext context;
+  Prepare(&context);
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
   grpc::Status status =
@@ -496,6 +518,7 @@ void LoadRun::CloseSessions(LoadResult* result) {
     request.set_session_id(c->session_id);
     v1::CloseSessionResponse response;
     grpc::ClientContext context;
+    Prepare(&context);
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
     if (c->stub->CloseSession(&context, request, &response).ok()) {
