@@ -175,6 +175,10 @@ class HeapService final : public v1::Heap::CallbackService {
   // The interpreter lock, for tests that must hold it from outside (to show
   // that Stats does not need it). Not for serving.
   InterpreterLock& lock_for_testing() { return interp_.lock(); }
+  // The interpreter (its lock and the heap), for in-process tests and the
+  // request fuzzer, which check ObjectHeap::Verify() between requests while
+  // holding the lock. Not for serving.
+  Interpreter& interpreter_for_testing() { return interp_; }
 
   // Batch runs many operations in one hold of the lock (batch_executor.h);
   // WatchStats is not served yet (UNIMPLEMENTED).
