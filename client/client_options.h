@@ -1,0 +1,56 @@
+// ClientOptions: how a HeapClient reaches heapd.
+//
+// Everything has a default that works against a local `tools/run`: the
+// address 127.0.0.1:50051, insecure credentials, a 10 s deadline per call.
+// `credentials` and `call_credentials` are the hooks for TLS and per-call
+// authentication when heapd grows them; until then leave them unset.
+//
+// Example:
+//   heapd::client::ClientOptions options;
+//   options.address = "127.0.0.1:7000";
+//   options.deadline = absl::Seconds(2);
+//   options.channel_arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+#ifndef HEAPD_CLIENT_CLIENT_OPTIONS_H_
+#define HEAPD_CLIENT_CLIENT_OPTIONS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace heapd::client {
+
+struct ClientOptions {
+  // host:port, or any gRPC target URI ("ipv4:127.0.0.1:50051", "unix:...").
+  std::string address = "127.0.0.1:50051";
+
+  // Every unary call fails with DEADLINE_EXCEEDED after this long.
+  // absl::InfiniteDuration() for none.
+  absl::Duration deadline = absl::Seconds(10);
+
+  // Extra channel arguments (keepalive, message sizes, ...), passed to
+  // grpc::CreateCustomChannel as they are.
+  grpc::ChannelArguments channel_arguments;
+
+  // Whether gRPC may route through an HTTP proxy from the environment
+  // (http_proxy). Off by default: heapd is usually on loopback and a proxy
+  // variable meant for the web should not capture it.
+  bool use_http_proxy = false;
+
+  // Channel credentials; nullptr means grpc::InsecureChannelCredentials().
+  // The hook for TLS (grpc::SslCredentials) once heapd serves it.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+
+  // Credentials attached to every call (tokens); nullptr for none.
+  std::shared_ptr<grpc::CallCredentials> call_credentials;
+
+  // The name sessions opened through this client carry in heapd's stats
+  // and slow log, unless OpenSession is given another.
+  std::string client_name = "heapd-client";
+};
+
+}  // namespace heapd::client
+
+#endif  // HEAPD_CLIENT_CLIENT_OPTIONS_H_

@@ -1,0 +1,145 @@
+#include "client/heapctl_cli.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/heapctl_args.h"
+#include "client/heapctl_heap_commands.h"
+#include "client/heapctl_stats_command.h"
+#include "client/heapctl_diff.h"
+#include "client/heapctl_doctor.h"
+#include "client/heapctl_dot.h"
+#include "client/heapctl_top.h"
+
+namespace heapd::heapctl {
+namespace {
+
+constexpr char kCommonFlags[] =
+    "Common flags, before or after the command:\n"
+    "  --server=ADDR   heapd's address (default 127.0.0.1:50051)\n"
+    "  --json          print responses as JSON (proto field names)\n"
+    "  --deadline=D    per-call deadline (default 10s)\n";
+
+// --- `heapctl run FILE`: scenario files --------------------------------------
+// NOT BUILT YET. The scenario runner is a library of its own (branch
+// `scenario`); wire it in HERE at merge: replace RunScenarioNotBuilt's body
+// with a call into that library (args.words[0] is FILE).
+int RunScenarioNotBuilt(Context& context) {
+  context.err << "heapctl: run: not built yet (the scenario runner comes "
+                 "with the scenario milestone)\n";
+  return kExitUsage;
+}
+
+Command RunCommand() {
+  return Command{"run", "run FILE",
+                 "run a heap scenario file (not built yet)",
+                 "Scenario files (`a.ref = b; b.ref = a; del a; del b; "
+                 "collect`) arrive\nwith the scenario runner.\n",
+                 {"session"}, RunScenarioNotBuilt};
+}
+// -----------------------------------------------------------------------------
+
+std::string Overview(const std::vector<Command>& commands) {
+  std::string out =
+      "usage: heapctl [--server=ADDR] [--json] COMMAND [ARGS...] [FLAGS]\n\n"
+      "heapctl talks to heapd over gRPC. Commands:\n";
+  for (const Command& command : commands) {
+    absl::StrAppendFormat(&out, "  %-10s %s\n", command.name, command.summary);
+  }
+  absl::StrAppend(&out, "\n", kCommonFlags,
+                  "\n`heapctl help COMMAND` shows a command's usage.\n");
+  return out;
+}
+
+std::string Help(const Command& command) {
+  std::string out = absl::StrCat("usage: heapctl ", command.usage, "\n\n",
+                                 command.summary, ".\n");
+  if (!command.help.empty()) absl::StrAppend(&out, "\n", command.help);
+  absl::StrAppend(&out, "\n", kCommonFlags);
+  return out;
+}
+
+const Command* Find(const std::vector<Command>& commands,
+                    const std::string& name) {
+  for (const Command& command : commands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> commands;
+  for (auto group : {SessionCommands(), ObjectCommands(), CollectorCommands()}) {
+    for (Command& command : group) commands.push_back(std::move(command));
+  }
+  commands.push_back(StatsCommand());
+  commands.push_back(TopCommand());
+  commands.push_back(DotCommand());
+  commands.push_back(DiffCommand());
+  commands.push_back(DoctorCommand());
+  commands.push_back(RunCommand());
+  return commands;
+}
+
+int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
+               std::ostream& err) {
+  const std::vector<Command> commands = AllCommands();
+  absl::StatusOr<Args> args = ParseArgs(argv);
+  if (!args.ok()) {
+    err << "heapctl: " << args.status().message() << "\n" << Overview(commands);
+    return kExitUsage;
+  }
+  if (args->command.empty() || args->command == "help") {
+    if (args->command == "help" && !args->words.empty()) {
+      const Command* command = Find(commands, args->words[0]);
+      if (command == nullptr) {
+        err << "heapctl: no command '" << args->words[0] << "'\n";
+        return kExitUsage;
+      }
+      out << Help(*command);
+      return kExitOk;
+    }
+    if (args->command.empty() && !args->Has("help")) {
+      err << Overview(commands);
+      return kExitUsage;
+    }
+    out << Overview(commands);
+    return kExitOk;
+  }
+  const Command* command = Find(commands, args->command);
+  if (command == nullptr) {
+    err << "heapctl: no command '" << args->command << "'\n"
+        << Overview(commands);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    out << Help(*command);
+    return kExitOk;
+  }
+
+  client::ClientOptions options;
+  options.address = args->Flag("server", kDefaultServer);
+  options.client_name = "heapctl";
+  absl::StatusOr<absl::Duration> deadline =
+      args->Duration("deadline", absl::Seconds(10), absl::Milliseconds(1));
+  absl::StatusOr<bool> json = args->Switch("json");
+  absl::Status flags = args->CheckFlags(command->flags);
+  for (const absl::Status& status : {deadline.status(), json.status(), flags}) {
+    if (status.ok()) continue;
+    err << "heapctl: " << status.message() << "\nusage: heapctl "
+        << command->usage << "\n";
+    return kExitUsage;
+  }
+  options.deadline = *deadline;
+  absl::StatusOr<client::HeapClient> client =
+      client::HeapClient::Connect(options);
+  if (!client.ok()) {
+    err << "heapctl: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  Context context{*args, *client, out, err, *json};
+  return command->run(context);
+}
+
+}  // namespace heapd::heapctl
