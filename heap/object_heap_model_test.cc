@@ -9,7 +9,8 @@
 // IncRef/DecRef/ReleaseOwner by owners 1-3, SetField/Append/ClearField/
 // RemoveItem (on every type, so the errors are compared too), collections
 // 0-2 (and bad ones), freeze, unfreeze, thresholds and SAVEALL, weak
-// references, clearing gc.garbage. Objects are named by their place in the
+// references, clearing gc.garbage, bursts of container allocations (which
+// drive automatic collections of the older generations). Objects are named by their place in the
 // sequence's allocations, dead ones included (stale handles), or made up.
 //
 // After every step (and its safe point, CollectIfScheduled, as the service
@@ -78,6 +79,7 @@ struct Step {
     kSetGcConfig,
     kCreateWeakRef,
     kClearGarbage,
+    kBurst,  // `length` containers in a row, a safe point after each
   };
   Op op = kAllocate;
   OwnerId owner = 1;
@@ -128,7 +130,7 @@ SequenceConfig Draw(uint64_t seed) {
     step.b = static_cast<uint32_t>(rng());
     step.field = static_cast<int>(rng() % kNumFields);
     const int r = static_cast<int>(rng() % 100);
-    if (r < 24) {
+    if (r < 22) {
       step.op = Step::kAllocate;
       // Containers twice as often: they make the graph.
       static const ObjectType kTypes[] = {
@@ -143,6 +145,12 @@ SequenceConfig Draw(uint64_t seed) {
       step.finalizer = kFinalizers[rng() % 12];
       step.weakref = rng() % 4 == 0;
       step.callback = rng() % 2;
+    } else if (r < 24) {
+      // Enough allocations at once to pass thresholds: automatic
+      // collections of the older generations (and the long-lived rule of
+      // full ones) need many.
+      step.op = Step::kBurst;
+      step.length = 2 + rng() % 10;
     } else if (r < 32) {
       step.op = Step::kIncRef;
     } else if (r < 42) {
@@ -280,6 +288,18 @@ class Runner {
 
   std::string Execute(const Step& s) {
     switch (s.op) {
+      case Step::kBurst:
+        for (int64_t i = 0; i < s.length; ++i) {
+          Step one;
+          one.op = Step::kAllocate;
+          one.owner = s.owner;
+          one.type = i % 2 ? ObjectType::kList : ObjectType::kObject;
+          std::string e = Execute(one);
+          // The last one's safe point is the step's.
+          if (e.empty() && i + 1 < s.length) e = AfterStep(false);
+          if (!e.empty()) return e;
+        }
+        return "";
       case Step::kAllocate: {
         AllocateSpec spec;
         spec.type = s.type;
@@ -706,7 +726,14 @@ uint64_t Setting(const char* flag, const char* env, uint64_t fallback) {
   return value;
 }
 
-TEST(ObjectHeapModelTest, RandomSequencesMatchTheModel) {
+// The sequences are dealt to kSlices tests (slice k runs the sequences i
+// with i % kSlices == k), which gtest spreads over Bazel's shards
+// (shard_count in heap/BUILD).
+constexpr int kSlices = 8;
+
+class ObjectHeapModelTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ObjectHeapModelTest, RandomSequencesMatchTheModel) {
   const uint64_t base = Setting("seed", "HEAPD_MODEL_SEED", 1);
   const uint64_t sequences =
       Setting("sequences", "HEAPD_MODEL_SEQUENCES", 100000);
@@ -715,20 +742,8 @@ TEST(ObjectHeapModelTest, RandomSequencesMatchTheModel) {
   // is then run again, and shrunk, on new heaps. (Not one heap for all: the
   // heap keeps a record of every weak reference ever made, dead ones too,
   // and Verify and Stats read them all.)
-  //
-  // Bazel's test sharding (shard_count in heap/BUILD): shard k of n runs the
-  // sequences i with i % n == k.
-  uint64_t shard = 0, shards = 1;
-  if (const char* total = std::getenv("TEST_TOTAL_SHARDS")) {
-    (void)absl::SimpleAtoi(total, &shards);
-    if (const char* index = std::getenv("TEST_SHARD_INDEX")) {
-      (void)absl::SimpleAtoi(index, &shard);
-    }
-    if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE")) {
-      std::fclose(std::fopen(status, "w"));  // "this test shards"
-    }
-    if (shards == 0) shards = 1;
-  }
+  const uint64_t shard = static_cast<uint64_t>(GetParam());
+  const uint64_t shards = kSlices;
   std::unique_ptr<ObjectHeap> heap;
   WeakRefId next_weakref = 1;
   uint64_t ran = 0, block_first = shard;
@@ -782,11 +797,15 @@ TEST(ObjectHeapModelTest, RandomSequencesMatchTheModel) {
            << error << "\nminimal steps (#0 is the root dict):\n  "
            << absl::StrJoin(trace, "\n  ");
   }
-  std::printf("%llu sequences, %lld steps, from seed %llu\n",
+  std::printf("slice %llu: %llu sequences, %lld steps, from seed %llu\n",
+              static_cast<unsigned long long>(shard),
               static_cast<unsigned long long>(ran),
               static_cast<long long>(steps),
               static_cast<unsigned long long>(base));
 }
+
+INSTANTIATE_TEST_SUITE_P(Slices, ObjectHeapModelTest,
+                         ::testing::Range(0, kSlices));
 
 }  // namespace
 }  // namespace heapd
