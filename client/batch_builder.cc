@@ -114,9 +114,8 @@ absl::StatusOr<uint64_t> HandleOf(const v1::BatchResponse& response,
   }
   const v1::OperationResult& result = response.results(allocation.op());
   if (result.code() != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("operation ", allocation.op(), " failed: ",
-                     result.message()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "operation ", allocation.op(), " failed: ", result.message()));
   }
   if (object >= static_cast<uint32_t>(result.allocate().objects_size())) {
     return absl::OutOfRangeError(absl::StrCat(

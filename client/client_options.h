@@ -2,8 +2,8 @@
 //
 // Everything has a default that works against a local `tools/run`: the
 // address 127.0.0.1:50051, insecure credentials, a 10 s deadline per call.
-// `credentials` and `call_credentials` are the hooks for TLS and per-call
-// authentication when heapd grows them; until then leave them unset.
+// `credentials` (TLS) and `bearer_token` (access control) match heapd's
+// --tls_* and --auth_tokens; client_security.h builds them from flags.
 //
 // Example:
 //   heapd::client::ClientOptions options;
@@ -40,11 +40,17 @@ struct ClientOptions {
   bool use_http_proxy = false;
 
   // Channel credentials; nullptr means grpc::InsecureChannelCredentials().
-  // The hook for TLS (grpc::SslCredentials) once heapd serves it.
+  // grpc::SslCredentials for a heapd serving TLS.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
 
-  // Credentials attached to every call (tokens); nullptr for none.
+  // Credentials attached to every call; nullptr for none. (gRPC sends
+  // these only over TLS; bearer_token works over plaintext too.)
   std::shared_ptr<grpc::CallCredentials> call_credentials;
+
+  // heapd's access token (--auth_tokens on the server), sent as
+  // `authorization: Bearer <token>` metadata on every call; "" for none.
+  // client_security.h fills it from --token_file or HEAPD_TOKEN.
+  std::string bearer_token;
 
   // The name sessions opened through this client carry in heapd's stats
   // and slow log, unless OpenSession is given another.

@@ -58,12 +58,16 @@ void HeapClient::Prepare(grpc::ClientContext* context,
   if (options.call_credentials != nullptr) {
     context->set_credentials(options.call_credentials);
   }
+  if (!options.bearer_token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options.bearer_token));
+  }
 }
 
 template <typename Request, typename Response>
 absl::StatusOr<Response> HeapClient::Unary(
-    grpc::Status (v1::Heap::Stub::*method)(grpc::ClientContext*,
-                                           const Request&, Response*),
+    grpc::Status (v1::Heap::Stub::*method)(grpc::ClientContext*, const Request&,
+                                           Response*),
     const Request& request) const {
   grpc::ClientContext context;
   Prepare(&context, /*with_deadline=*/true);
@@ -81,9 +85,8 @@ absl::StatusOr<Session> HeapClient::OpenSession(
         "a session's TTL cannot be negative: ", absl::FormatDuration(ttl)));
   }
   v1::OpenSessionRequest request;
-  request.set_client_name(client_name.empty()
-                              ? connection_->options.client_name
-                              : std::string(client_name));
+  request.set_client_name(client_name.empty() ? connection_->options.client_name
+                                              : std::string(client_name));
   request.set_ttl_ms(absl::ToInt64Milliseconds(ttl));
   absl::StatusOr<v1::OpenSessionResponse> opened = OpenSession(request);
   if (!opened.ok()) return opened.status();

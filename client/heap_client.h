@@ -114,8 +114,7 @@ class HeapClient {
 
   // WatchStats: calls `on_snapshot` with every snapshot the stream delivers
   // until it returns false (the call is then cancelled and this returns OK)
-  // or the stream ends (its status). The stream has no deadline. heapd
-  // answers UNIMPLEMENTED in this milestone.
+  // or the stream ends (its status). The stream has no deadline.
   absl::Status WatchStats(
       const v1::WatchStatsRequest& request,
       const std::function<bool(const v1::StatsResponse&)>& on_snapshot) const;

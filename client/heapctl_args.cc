@@ -1,4 +1,5 @@
 #include "client/heapctl_args.h"
+#include "client/client_security.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -9,11 +10,11 @@ namespace heapd::heapctl {
 
 const std::set<std::string>& ValueFlags() {
   static const std::set<std::string>* const kFlags = new std::set<std::string>{
-      "server",     "session",    "deadline",   "ttl",        "type",
-      "length",     "count",      "field",      "item",       "generation",
-      "threshold0", "threshold1", "threshold2", "enabled",    "debug_flags",
+      "server",     "session",     "deadline",   "ttl",       "type",
+      "length",     "count",       "field",      "item",      "generation",
+      "threshold0", "threshold1",  "threshold2", "enabled",   "debug_flags",
       "interval",   "interval_ms", "iterations", "max_nodes", "sections",
-      "payload",    "name",       "top",
+      "payload",    "name",        "top",
   };
   return *kFlags;
 }
@@ -86,8 +87,8 @@ absl::StatusOr<std::optional<int64_t>> Args::OptionalInt(
   if (it == flags.end()) return std::optional<int64_t>();
   int64_t value = 0;
   if (!absl::SimpleAtoi(it->second, &value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, " takes an integer, not '", it->second, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " takes an integer, not '", it->second, "'"));
   }
   return std::optional<int64_t>(value);
 }
@@ -102,8 +103,8 @@ absl::StatusOr<absl::Duration> Args::Duration(const std::string& name,
   absl::Duration duration;
   if (!absl::ParseDuration(it->second, &duration)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, " takes a duration such as 10s or 250ms, not '",
-        it->second, "'"));
+        "--", name, " takes a duration such as 10s or 250ms, not '", it->second,
+        "'"));
   }
   return duration;
 }
@@ -114,6 +115,9 @@ absl::Status Args::CheckFlags(const std::set<std::string>& allowed) const {
         name == "help") {
       continue;
     }
+    bool security = false;
+    for (const char* flag : client::kSecurityFlagNames) security |= name == flag;
+    if (security) continue;
     if (allowed.count(name) == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, " for '", command, "'"));

@@ -10,7 +10,8 @@ using ::testing::ElementsAre;
 
 TEST(ParseArgsTest, FlagsBeforeAndAfterTheCommandAreTheSame) {
   absl::StatusOr<Args> before = ParseArgs({"--server=h:1", "stats", "--json"});
-  absl::StatusOr<Args> after = ParseArgs({"stats", "--server", "h:1", "--json"});
+  absl::StatusOr<Args> after =
+      ParseArgs({"stats", "--server", "h:1", "--json"});
   ASSERT_TRUE(before.ok() && after.ok());
   for (const Args* args : {&*before, &*after}) {
     EXPECT_EQ(args->command, "stats");

@@ -1,13 +1,15 @@
 #include "client/heapctl_cli.h"
+#include "client/client_security.h"
+#include "client/scenario_command.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/heapctl_args.h"
-#include "client/heapctl_heap_commands.h"
-#include "client/heapctl_stats_command.h"
 #include "client/heapctl_diff.h"
 #include "client/heapctl_doctor.h"
 #include "client/heapctl_dot.h"
+#include "client/heapctl_heap_commands.h"
+#include "client/heapctl_stats_command.h"
 #include "client/heapctl_top.h"
 
 namespace heapd::heapctl {
@@ -17,24 +19,32 @@ constexpr char kCommonFlags[] =
     "Common flags, before or after the command:\n"
     "  --server=ADDR   heapd's address (default 127.0.0.1:50051)\n"
     "  --json          print responses as JSON (proto field names)\n"
-    "  --deadline=D    per-call deadline (default 10s)\n";
+    "  --deadline=D    per-call deadline (default 10s)\n"
+    "and, for a heapd with TLS or access tokens (docs/api.md, Security):\n";
 
-// --- `heapctl run FILE`: scenario files --------------------------------------
-// NOT BUILT YET. The scenario runner is a library of its own (branch
-// `scenario`); wire it in HERE at merge: replace RunScenarioNotBuilt's body
-// with a call into that library (args.words[0] is FILE).
-int RunScenarioNotBuilt(Context& context) {
-  context.err << "heapctl: run: not built yet (the scenario runner comes "
-                 "with the scenario milestone)\n";
-  return kExitUsage;
+// --- `heapctl run FILE`: scenario files (docs/scenarios.md) ------------------
+int RunScenario(Context& context) {
+  if (context.args.words.size() != 1) {
+    context.err << "heapctl: run: expected one scenario FILE\n";
+    return kExitUsage;
+  }
+  return heapd::scenario::RunScenarioFile(
+      context.client, context.args.words[0],
+      {.verbose = context.args.Has("verbose"),
+       .quiet = context.args.Has("quiet"),
+       .json = context.json},
+      context.out, context.err);
 }
 
 Command RunCommand() {
-  return Command{"run", "run FILE",
-                 "run a heap scenario file (not built yet)",
-                 "Scenario files (`a.ref = b; b.ref = a; del a; del b; "
-                 "collect`) arrive\nwith the scenario runner.\n",
-                 {"session"}, RunScenarioNotBuilt};
+  return Command{"run",
+                 "run FILE [--verbose] [--quiet]",
+                 "run a heap scenario file",
+                 "Runs a scenario (docs/scenarios.md) in a session of its own "
+                 "and prints\nwhat each statement did; exits 1 when an "
+                 "expectation fails.\n",
+                 {"verbose", "quiet"},
+                 RunScenario};
 }
 // -----------------------------------------------------------------------------
 
@@ -45,7 +55,7 @@ std::string Overview(const std::vector<Command>& commands) {
   for (const Command& command : commands) {
     absl::StrAppendFormat(&out, "  %-10s %s\n", command.name, command.summary);
   }
-  absl::StrAppend(&out, "\n", kCommonFlags,
+  absl::StrAppend(&out, "\n", kCommonFlags, client::kSecurityFlagsHelp,
                   "\n`heapctl help COMMAND` shows a command's usage.\n");
   return out;
 }
@@ -54,7 +64,7 @@ std::string Help(const Command& command) {
   std::string out = absl::StrCat("usage: heapctl ", command.usage, "\n\n",
                                  command.summary, ".\n");
   if (!command.help.empty()) absl::StrAppend(&out, "\n", command.help);
-  absl::StrAppend(&out, "\n", kCommonFlags);
+  absl::StrAppend(&out, "\n", kCommonFlags, client::kSecurityFlagsHelp);
   return out;
 }
 
@@ -70,7 +80,8 @@ const Command* Find(const std::vector<Command>& commands,
 
 std::vector<Command> AllCommands() {
   std::vector<Command> commands;
-  for (auto group : {SessionCommands(), ObjectCommands(), CollectorCommands()}) {
+  for (auto group :
+       {SessionCommands(), ObjectCommands(), CollectorCommands()}) {
     for (Command& command : group) commands.push_back(std::move(command));
   }
   commands.push_back(StatsCommand());
@@ -132,6 +143,17 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
     return kExitUsage;
   }
   options.deadline = *deadline;
+  client::SecurityFlags security;
+  security.tls_ca = args->Flag("tls_ca", "");
+  security.tls_cert = args->Flag("tls_cert", "");
+  security.tls_key = args->Flag("tls_key", "");
+  security.tls_server_name = args->Flag("tls_server_name", "");
+  security.token_file = args->Flag("token_file", "");
+  const absl::Status secured = client::ApplySecurity(security, &options);
+  if (!secured.ok()) {
+    err << "heapctl: " << secured.message() << "\n";
+    return kExitUsage;
+  }
   absl::StatusOr<client::HeapClient> client =
       client::HeapClient::Connect(options);
   if (!client.ok()) {

@@ -32,7 +32,8 @@ int RunCollect(Context& context, const Command& self) {
   absl::StatusOr<std::optional<int64_t>> generation =
       context.args.OptionalInt("generation");
   if (!generation.ok()) {
-    return UsageError(context, self, std::string(generation.status().message()));
+    return UsageError(context, self,
+                      std::string(generation.status().message()));
   }
   return InSession(context, [&](const client::Session& s) {
     std::optional<int> gen;
@@ -66,7 +67,9 @@ int RunGcConfig(Context& context, const Command& self) {
   for (int i = 0; i < 3; ++i) {
     const std::string name = absl::StrCat("threshold", i);
     absl::StatusOr<std::optional<int64_t>> value = args.OptionalInt(name);
-    if (!value.ok()) return UsageError(context, self, std::string(value.status().message()));
+    if (!value.ok()) {
+      return UsageError(context, self, std::string(value.status().message()));
+    }
     if (!value->has_value()) continue;
     any = true;
     if (i == 0) request.set_threshold0(**value);
@@ -75,12 +78,17 @@ int RunGcConfig(Context& context, const Command& self) {
   }
   if (args.Has("enabled")) {
     absl::StatusOr<bool> enabled = args.Switch("enabled");
-    if (!enabled.ok()) return UsageError(context, self, std::string(enabled.status().message()));
+    if (!enabled.ok()) {
+      return UsageError(context, self, std::string(enabled.status().message()));
+    }
     request.set_enabled(*enabled);
     any = true;
   }
-  absl::StatusOr<std::optional<int64_t>> flags = args.OptionalInt("debug_flags");
-  if (!flags.ok()) return UsageError(context, self, std::string(flags.status().message()));
+  absl::StatusOr<std::optional<int64_t>> flags =
+      args.OptionalInt("debug_flags");
+  if (!flags.ok()) {
+    return UsageError(context, self, std::string(flags.status().message()));
+  }
   if (flags->has_value()) {
     request.set_debug_flags(static_cast<uint32_t>(**flags));
     any = true;
@@ -99,15 +107,16 @@ int RunGcConfig(Context& context, const Command& self) {
 
 int RunFreeze(Context& context, const Command& self, bool freeze) {
   if (!context.args.words.empty()) {
-    return UsageError(context, self, absl::StrCat(self.name, " takes no words"));
+    return UsageError(context, self,
+                      absl::StrCat(self.name, " takes no words"));
   }
   return InSession(context, [&](const client::Session& s) {
     if (freeze) {
       absl::StatusOr<v1::FreezeResponse> r = s.Freeze();
       if (!r.ok()) return RpcError(context, r.status());
-      return Print(context, *r,
-                   absl::StrCat("permanent generation holds ", r->frozen(),
-                                " objects"));
+      return Print(
+          context, *r,
+          absl::StrCat("permanent generation holds ", r->frozen(), " objects"));
     }
     absl::StatusOr<v1::UnfreezeResponse> r = s.Unfreeze();
     if (!r.ok()) return RpcError(context, r.status());
@@ -121,32 +130,49 @@ int RunFreeze(Context& context, const Command& self, bool freeze) {
 
 std::vector<Command> CollectorCommands() {
   std::vector<Command> commands = {
-      {"collect", "collect [--generation=0|1|2] [--session=ID]",
+      {"collect",
+       "collect [--generation=0|1|2] [--session=ID]",
        "run the cyclic garbage collector (gc.collect())",
        "Without --generation a full collection (2), as gc.collect().\n",
-       {"generation", "session"}, nullptr},
+       {"generation", "session"},
+       nullptr},
       {"gc-config",
        "gc-config [get] | gc-config set [--threshold0=N] [--threshold1=N] "
        "[--threshold2=N] [--enabled=true|false] [--debug_flags=N]",
        "the collector's thresholds, enabled flag and debug flags",
-       "`set` changes only the flags given and prints the configuration after.\n"
+       "`set` changes only the flags given and prints the configuration "
+       "after.\n"
        "Threshold 0 = 0 turns automatic collection off, as in CPython. Debug\n"
        "flags are gc's bits (1 stats, 2 collectable, 4 uncollectable, 32\n"
        "saveall).\n",
        {"threshold0", "threshold1", "threshold2", "enabled", "debug_flags",
         "session"},
        nullptr},
-      {"freeze", "freeze [--session=ID]",
-       "move every tracked object into the permanent generation", "",
-       {"session"}, nullptr},
-      {"unfreeze", "unfreeze [--session=ID]",
-       "move the permanent generation back into generation 2", "",
-       {"session"}, nullptr},
+      {"freeze",
+       "freeze [--session=ID]",
+       "move every tracked object into the permanent generation",
+       "",
+       {"session"},
+       nullptr},
+      {"unfreeze",
+       "unfreeze [--session=ID]",
+       "move the permanent generation back into generation 2",
+       "",
+       {"session"},
+       nullptr},
   };
-  commands[0].run = [self = commands[0]](Context& c) { return RunCollect(c, self); };
-  commands[1].run = [self = commands[1]](Context& c) { return RunGcConfig(c, self); };
-  commands[2].run = [self = commands[2]](Context& c) { return RunFreeze(c, self, true); };
-  commands[3].run = [self = commands[3]](Context& c) { return RunFreeze(c, self, false); };
+  commands[0].run = [self = commands[0]](Context& c) {
+    return RunCollect(c, self);
+  };
+  commands[1].run = [self = commands[1]](Context& c) {
+    return RunGcConfig(c, self);
+  };
+  commands[2].run = [self = commands[2]](Context& c) {
+    return RunFreeze(c, self, true);
+  };
+  commands[3].run = [self = commands[3]](Context& c) {
+    return RunFreeze(c, self, false);
+  };
   return commands;
 }
 

@@ -15,8 +15,8 @@ int UsageError(Context& context, const Command& command,
 }
 
 int RpcError(Context& context, const absl::Status& status) {
-  context.err << "heapctl: " << absl::StatusCodeToString(status.code())
-              << ": " << status.message() << "\n";
+  context.err << "heapctl: " << absl::StatusCodeToString(status.code()) << ": "
+              << status.message() << "\n";
   return kExitRpcError;
 }
 
@@ -31,8 +31,8 @@ int Print(Context& context, const google::protobuf::Message& message,
   return kExitOk;
 }
 
-absl::StatusOr<std::optional<client::Session>> SessionFor(
-    Context& context, bool temporary_ok) {
+absl::StatusOr<std::optional<client::Session>> SessionFor(Context& context,
+                                                          bool temporary_ok) {
   const std::string id = context.args.Flag("session");
   if (!id.empty()) {
     return std::optional<client::Session>(context.client.AttachSession(id));

@@ -64,8 +64,8 @@ int Print(Context& context, const google::protobuf::Message& message,
 // closed), else, when `temporary_ok`, a session opened for this command and
 // closed when it ends. Without either: nullopt and the caller reports a
 // usage error.
-absl::StatusOr<std::optional<client::Session>> SessionFor(
-    Context& context, bool temporary_ok);
+absl::StatusOr<std::optional<client::Session>> SessionFor(Context& context,
+                                                          bool temporary_ok);
 
 }  // namespace heapd::heapctl
 

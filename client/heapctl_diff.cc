@@ -97,8 +97,9 @@ StatsDiff DiffStats(const v1::StatsResponse& before,
     out.size_diff = out.count_diff;
     const int64_t collections = g.collections() - old.collections();
     const int64_t collected = g.collected() - old.collected();
-    out.extra = absl::StrCat(Figure("collections", g.collections(), collections),
-                             ", ", Figure("collected", g.collected(), collected));
+    out.extra =
+        absl::StrCat(Figure("collections", g.collections(), collections), ", ",
+                     Figure("collected", g.collected(), collected));
     diff.collections_diff += collections;
     diff.collected_diff += collected;
     if (include_unchanged || out.count_diff != 0 || collections != 0 ||
@@ -148,8 +149,8 @@ std::string FormatDiff(const StatsDiff& diff, size_t limit) {
     if (row.group == "size class") {
       absl::StrAppend(&out, row.group, " ", row.name, ": ",
                       Figure("blocks", row.count, row.count_diff), ", ",
-                      Figure("bytes", row.size, row.size_diff), ", ",
-                      row.extra, "\n");
+                      Figure("bytes", row.size, row.size_diff), ", ", row.extra,
+                      "\n");
     } else if (row.group == "type") {
       absl::StrAppend(&out, row.group, " ", row.name, ": ",
                       Figure("count", row.count, row.count_diff), ", ",
@@ -196,6 +197,7 @@ int RunDiff(Context& context, const Command& self) {
     return UsageError(context, self, "--all is a switch, --top a count");
   }
   v1::StatsResponse before, after;
+  absl::Duration elapsed;
   if (args.Has("interval")) {
     absl::StatusOr<absl::Duration> interval =
         args.Duration("interval", absl::Seconds(10), absl::Seconds(1));
@@ -204,11 +206,13 @@ int RunDiff(Context& context, const Command& self) {
       return UsageError(context, self,
                         "--interval takes a positive duration and no files");
     }
+    const absl::Time start = absl::Now();
     absl::StatusOr<v1::StatsResponse> first = context.client.Stats();
     if (!first.ok()) return RpcError(context, first.status());
     absl::SleepFor(*interval);
     absl::StatusOr<v1::StatsResponse> second = context.client.Stats();
     if (!second.ok()) return RpcError(context, second.status());
+    elapsed = absl::Now() - start;
     before = *first;
     after = *second;
   } else {
@@ -227,7 +231,10 @@ int RunDiff(Context& context, const Command& self) {
     before = *first;
     after = *second;
   }
-  const StatsDiff diff = DiffStats(before, after, *all);
+  StatsDiff diff = DiffStats(before, after, *all);
+  // Live, the time between the calls is known; the snapshots' own stamps
+  // can be equal when no request came between them.
+  if (args.Has("interval")) diff.seconds = absl::ToDoubleSeconds(elapsed);
   if (context.json) {
     std::string out = "{\n  \"rows\": [";
     for (size_t i = 0; i < diff.rows.size(); ++i) {
@@ -252,7 +259,8 @@ int RunDiff(Context& context, const Command& self) {
 
 Command DiffCommand() {
   Command command{
-      "diff", "diff BEFORE.json AFTER.json | diff --interval=10s [--top=N] [--all]",
+      "diff",
+      "diff BEFORE.json AFTER.json | diff --interval=10s [--top=N] [--all]",
       "what changed between two stats snapshots (tracemalloc compare_to style)",
       "Changes by size class (blocks, bytes, pools), object type (count,\n"
       "bytes) and generation (count, collections, collected), the largest\n"

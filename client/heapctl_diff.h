@@ -3,9 +3,9 @@
 // type and generation that changed, the largest absolute change first, each
 // figure with its signed change, and totals.
 //
-//   size class 3 (64 B): blocks=1,200 (+1,000), bytes=76,800 (+64,000), pools=5 (+4)
-//   type list: count=1,000 (+1,000), bytes=56,000 (+56,000)
-//   generation 0: count=12 (-300), collections=4 (+1), collected=0 (+0)
+//   size class 3 (64 B): blocks=1,200 (+1,000), bytes=76,800 (+64,000), pools=5
+//   (+4) type list: count=1,000 (+1,000), bytes=56,000 (+56,000) generation 0:
+//   count=12 (-300), collections=4 (+1), collected=0 (+0)
 //
 // Pure functions; the command reads two `heapctl stats --json` files, or
 // with --interval takes two snapshots that far apart.

@@ -28,9 +28,9 @@ void SetType(v1::StatsResponse* stats, v1::ObjectType type, int64_t count,
 TEST(DiffTest, LargestAbsoluteChangeFirstWithSignsAndTotals) {
   v1::StatsResponse before, after;
   SetClass(&before, 0, 10, 1);
-  SetClass(&after, 0, 12, 1);     // +2 blocks, +32 bytes
+  SetClass(&after, 0, 12, 1);  // +2 blocks, +32 bytes
   SetClass(&before, 3, 100, 2);
-  SetClass(&after, 3, 0, 0);      // -100 blocks, -6400 bytes
+  SetClass(&after, 3, 0, 0);  // -100 blocks, -6400 bytes
   SetType(&before, v1::LIST, 100, 5600);
   SetType(&after, v1::LIST, 0, 0);
   SetType(&after, v1::STR, 2, 120);  // only after: from zero
@@ -65,7 +65,8 @@ TEST(DiffTest, LargestAbsoluteChangeFirstWithSignsAndTotals) {
                               "type str: count=2 (+2), bytes=120 (+120)\n"
                               "generation 0: count=2 (-98), collections=1 "
                               "(+1), collected=0 (+0)\n"));
-  EXPECT_THAT(text, HasSubstr("Total: blocks=12 (-98), block bytes=192 (-6,368)"));
+  EXPECT_THAT(text,
+              HasSubstr("Total: blocks=12 (-98), block bytes=192 (-6,368)"));
   EXPECT_THAT(FormatDiff(diff, 2), HasSubstr("... 3 more\n"));
 }
 

@@ -76,8 +76,8 @@ void CheckOutliers(const v1::StatsResponse& stats,
                    std::vector<Finding>* findings) {
   if (stats.slowlog_size() == 0) return;
   const int64_t p99 = stats.lock().hold().p99_ns();
-  const double limit = std::max<double>(kOutlierMinHoldToP99Ratio * p99,
-                                        kOutlierMinHoldNs);
+  const double limit =
+      std::max<double>(kOutlierMinHoldToP99Ratio * p99, kOutlierMinHoldNs);
   int outliers = 0;
   const v1::SlowLogEntry* worst = nullptr;
   for (const v1::SlowLogEntry& entry : stats.slowlog()) {
@@ -89,13 +89,13 @@ void CheckOutliers(const v1::StatsResponse& stats,
   findings->push_back(Finding{
       "slow-log outliers",
       absl::StrFormat(
-          "%d of the %d slow-log entries held the lock over %s (10x the hold "
-          "p99 of %s); the longest, %s with %d operations (session %s), held "
-          "it %s. Everyone else waited meanwhile: split large batches, or "
-          "look for a full collection in it.",
-          outliers, stats.slowlog_size(),
-          Nanos(static_cast<int64_t>(limit)), Nanos(p99), worst->method(),
-          worst->operations(),
+          "%d of the %d slow-log entries held the lock over %s, at least 10x "
+          "the hold p99 of %s; the longest, %s of %d operation%s (session "
+          "%s), held it %s. Everyone else waited meanwhile: split large "
+          "requests, or look for a full collection in them.",
+          outliers, stats.slowlog_size(), Nanos(static_cast<int64_t>(limit)),
+          Nanos(p99), worst->method(), worst->operations(),
+          worst->operations() == 1 ? "" : "s",
           worst->session_id().empty() ? "none" : worst->session_id(),
           Nanos(worst->hold_ns()))});
 }
@@ -155,9 +155,10 @@ int RunDoctor(Context& context, const Command& self) {
         }
         return quoted + "\"";
       };
-      absl::StrAppend(&out, i == 0 ? "\n" : ",\n", "    {\"problem\": ",
-                      quote(findings[i].problem), ", \"explanation\": ",
-                      quote(findings[i].explanation), "}");
+      absl::StrAppend(&out, i == 0 ? "\n" : ",\n",
+                      "    {\"problem\": ", quote(findings[i].problem),
+                      ", \"explanation\": ", quote(findings[i].explanation),
+                      "}");
     }
     absl::StrAppend(&out, findings.empty() ? "]\n}\n" : "\n  ]\n}\n");
     context.out << out;
@@ -171,7 +172,8 @@ int RunDoctor(Context& context, const Command& self) {
 
 Command DoctorCommand() {
   Command command{
-      "doctor", "doctor",
+      "doctor",
+      "doctor",
       "plain-language diagnosis: fragmentation, collector thrash, lock "
       "convoy, slow-log outliers",
       "Reads one Stats snapshot (no lock taken) and explains each problem it\n"

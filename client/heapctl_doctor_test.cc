@@ -83,8 +83,9 @@ v1::StatsResponse Lock(int64_t contended, int64_t wait_p99, int64_t hold_p99) {
 TEST(DoctorTest, LockConvoyIsWaitFarAboveHold) {
   EXPECT_THAT(Problems(Lock(500, 20000000, 50000)),
               ::testing::ElementsAre("lock convoy"));
-  EXPECT_THAT(Diagnose(Lock(500, 20000000, 50000))[0].explanation,
-              HasSubstr("reach 20 ms at p99 while holds are 50 us at p99 (400x)"));
+  EXPECT_THAT(
+      Diagnose(Lock(500, 20000000, 50000))[0].explanation,
+      HasSubstr("reach 20 ms at p99 while holds are 50 us at p99 (400x)"));
   // Waits close to holds, short waits, or little contention: no convoy.
   EXPECT_THAT(Diagnose(Lock(500, 20000000, 5000000)), IsEmpty());
   EXPECT_THAT(Diagnose(Lock(500, kConvoyMinWaitP99Ns - 1, 1)), IsEmpty());
@@ -108,7 +109,7 @@ TEST(DoctorTest, SlowlogOutliersHoldFarLongerThanTheP99) {
   EXPECT_EQ(findings[0].problem, "slow-log outliers");
   EXPECT_THAT(findings[0].explanation,
               HasSubstr("1 of the 2 slow-log entries held the lock over 2 ms"));
-  EXPECT_THAT(findings[0].explanation, HasSubstr("Batch with 5000 operations"));
+  EXPECT_THAT(findings[0].explanation, HasSubstr("Batch of 5000 operations"));
   EXPECT_THAT(findings[0].explanation, HasSubstr("held it 80 ms"));
 }
 

@@ -4,6 +4,9 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "client/heapctl_json.h"
 #include "client/heapctl_units.h"
 
 namespace heapd::heapctl {
@@ -66,16 +69,16 @@ std::string FormatDot(const ObjectGraph& graph) {
   std::string out = "digraph heap {\n";
   out += "  node [shape=box, fontname=\"monospace\"];\n";
   if (graph.truncated) {
-    absl::StrAppend(&out, "  // cut at ", graph.objects.size(),
-                    " objects (--max_nodes); dashed nodes were not inspected\n");
+    absl::StrAppend(
+        &out, "  // cut at ", graph.objects.size(),
+        " objects (--max_nodes); dashed nodes were not inspected\n");
   }
   for (const v1::ObjectInfo& o : graph.objects) {
-    absl::StrAppend(
-        &out, "  n", o.handle(), " [label=",
-        Quote(absl::StrCat(o.handle(), " ", TypeName(o.type()), "\nrefcount ",
-                           o.refcount(), ", ",
-                           GenerationLabel(o.generation()))),
-        "];\n");
+    absl::StrAppend(&out, "  n", o.handle(), " [label=",
+                    Quote(absl::StrCat(o.handle(), " ", TypeName(o.type()),
+                                       "\nrefcount ", o.refcount(), ", ",
+                                       GenerationLabel(o.generation()))),
+                    "];\n");
   }
   for (uint64_t handle : graph.unexplored) {
     absl::StrAppend(&out, "  n", handle, " [label=\"", handle,
@@ -100,13 +103,39 @@ std::string FormatDot(const ObjectGraph& graph) {
   return out;
 }
 
+std::string GraphToJson(const ObjectGraph& graph) {
+  std::string out = "{\n\"objects\": [";
+  for (size_t i = 0; i < graph.objects.size(); ++i) {
+    absl::StrAppend(
+        &out, i == 0 ? "\n" : ",\n",
+        absl::StripTrailingAsciiWhitespace(ToJson(graph.objects[i])));
+  }
+  // Handles as strings, as the proto3 JSON mapping writes uint64.
+  auto handles = [](const std::vector<uint64_t>& list) {
+    std::string text = "[";
+    for (size_t i = 0; i < list.size(); ++i) {
+      absl::StrAppend(&text, i == 0 ? "" : ", ", "\"", list[i], "\"");
+    }
+    return text + "]";
+  };
+  absl::StrAppend(&out, "\n],\n\"unexplored\": ", handles(graph.unexplored),
+                  ",\n\"freed\": ", handles(graph.freed),
+                  ",\n\"truncated\": ", graph.truncated ? "true" : "false",
+                  "\n}\n");
+  return out;
+}
+
 namespace {
 
 int RunDot(Context& context, const Command& self) {
   const Args& args = context.args;
-  if (args.words.size() != 1) return UsageError(context, self, "give one handle");
+  if (args.words.size() != 1) {
+    return UsageError(context, self, "give one handle");
+  }
   absl::StatusOr<uint64_t> root = ParseHandle(args.words[0]);
-  if (!root.ok()) return UsageError(context, self, std::string(root.status().message()));
+  if (!root.ok()) {
+    return UsageError(context, self, std::string(root.status().message()));
+  }
   absl::StatusOr<int64_t> max_nodes = args.Int("max_nodes", 100);
   if (!max_nodes.ok() || *max_nodes < 1) {
     return UsageError(context, self, "--max_nodes is a positive integer");
@@ -119,7 +148,7 @@ int RunDot(Context& context, const Command& self) {
       BuildGraph(*root, static_cast<size_t>(*max_nodes),
                  [&](uint64_t handle) { return s.Inspect(handle); });
   if (!graph.ok()) return RpcError(context, graph.status());
-  context.out << FormatDot(*graph);
+  context.out << (context.json ? GraphToJson(*graph) : FormatDot(*graph));
   return kExitOk;
 }
 
@@ -127,11 +156,13 @@ int RunDot(Context& context, const Command& self) {
 
 Command DotCommand() {
   Command command{
-      "dot", "dot HANDLE [--session=ID] [--max_nodes=100]",
+      "dot",
+      "dot HANDLE [--session=ID] [--max_nodes=100]",
       "the object graph from HANDLE as Graphviz DOT",
       "Breadth-first through Inspect: nodes show handle, type, refcount and\n"
       "generation; edges the field name or item index. Stops after\n"
       "--max_nodes objects. Pipe it to Graphviz: heapctl dot 42 | dot -Tsvg.\n"
+      "--json prints the inspected objects instead.\n"
       "Without --session a temporary session is used.\n",
       {"session", "max_nodes"},
       nullptr};

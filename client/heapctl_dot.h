@@ -44,6 +44,10 @@ absl::StatusOr<ObjectGraph> BuildGraph(uint64_t root, size_t max_nodes,
 
 std::string FormatDot(const ObjectGraph& graph);
 
+// --json: {"objects": [ObjectInfo...], "unexplored": [...], "freed": [...],
+// "truncated": bool}, each ObjectInfo as heapctl inspect --json prints it.
+std::string GraphToJson(const ObjectGraph& graph);
+
 Command DotCommand();
 
 }  // namespace heapd::heapctl

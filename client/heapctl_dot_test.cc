@@ -86,13 +86,25 @@ TEST(DotTest, MaxNodesCutsTheWalk) {
   EXPECT_THAT(dot, HasSubstr("n1 -> n3 [label=\"[1]\"];"));
 }
 
+TEST(DotTest, JsonListsTheObjectsAndTheCut) {
+  FakeHeap heap;
+  absl::StatusOr<ObjectGraph> graph = BuildGraph(1, 2, heap.Fetch());
+  ASSERT_TRUE(graph.ok());
+  const std::string json = GraphToJson(*graph);
+  EXPECT_THAT(json, HasSubstr("\"handle\": \"1\""));
+  EXPECT_THAT(json, HasSubstr("\"type\": \"OBJECT\""));
+  EXPECT_THAT(json, HasSubstr("\"unexplored\": [\"3\"]"));
+  EXPECT_THAT(json, HasSubstr("\"truncated\": true"));
+}
+
 TEST(DotTest, VanishedObjectsAndAMissingRoot) {
   FakeHeap heap;
   heap.Remove(3);
   absl::StatusOr<ObjectGraph> graph = BuildGraph(1, 100, heap.Fetch());
   ASSERT_TRUE(graph.ok());
   EXPECT_THAT(graph->freed, ElementsAre(3));
-  EXPECT_THAT(FormatDot(*graph), HasSubstr("n3 [label=\"3 freed\", style=dotted];"));
+  EXPECT_THAT(FormatDot(*graph),
+              HasSubstr("n3 [label=\"3 freed\", style=dotted];"));
   EXPECT_EQ(BuildGraph(99, 10, heap.Fetch()).status().code(),
             absl::StatusCode::kNotFound);
 }

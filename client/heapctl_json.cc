@@ -28,7 +28,9 @@ std::string ToJson(const google::protobuf::Message& message) {
   const auto status =
       google::protobuf::util::MessageToJsonString(message, &json, options);
   // Printing a valid message cannot fail; say so rather than print nothing.
-  if (!status.ok()) return absl::StrCat("{\"error\": \"", status.ToString(), "\"}\n");
+  if (!status.ok()) {
+    return absl::StrCat("{\"error\": \"", status.ToString(), "\"}\n");
+  }
   if (json.empty() || json.back() != '\n') json += '\n';
   return json;
 }
@@ -82,6 +84,9 @@ void RedactStats(v1::StatsResponse* stats) {
     server->set_version("*");
     server->set_started_unix_ns(0);
     server->set_uptime_ns(0);
+    // Recounted at most once a second: may or may not include a
+    // connection that just closed.
+    server->set_connections_open(0);
   }
   stats->clear_slowlog();
 }

@@ -52,7 +52,9 @@ int RunAlloc(Context& context, const Command& self) {
   }
   absl::StatusOr<int64_t> length = args.Int("length", 0);
   absl::StatusOr<int64_t> count = args.Int("count", 1);
-  if (!length.ok()) return UsageError(context, self, std::string(length.status().message()));
+  if (!length.ok()) {
+    return UsageError(context, self, std::string(length.status().message()));
+  }
   if (!count.ok() || *count < 1 || *count > UINT32_MAX) {
     return UsageError(context, self, "--count is a positive integer");
   }
@@ -100,7 +102,9 @@ int RunLink(Context& context, const Command& self) {
     return UsageError(context, self, "give a source and a target handle");
   }
   absl::StatusOr<bool> append = args.Switch("append");
-  if (!append.ok()) return UsageError(context, self, std::string(append.status().message()));
+  if (!append.ok()) {
+    return UsageError(context, self, std::string(append.status().message()));
+  }
   if (args.Has("field") == *append) {
     return UsageError(context, self, "give either --field=NAME or --append");
   }
@@ -109,8 +113,7 @@ int RunLink(Context& context, const Command& self) {
         *append ? s.Append(*source, *target)
                 : s.Link(*source, *target, args.Flag("field"));
     if (!r.ok()) return RpcError(context, r.status());
-    std::string text =
-        absl::StrCat("target refcount ", r->target_refcount());
+    std::string text = absl::StrCat("target refcount ", r->target_refcount());
     if (r->replaced() != 0) {
       absl::StrAppend(&text, ", replaced ", r->replaced());
     }
@@ -126,11 +129,14 @@ int RunUnlink(Context& context, const Command& self) {
     return UsageError(context, self, "give the source handle");
   }
   if (args.Has("field") == args.Has("item")) {
-    return UsageError(context, self, "give either --field=NAME or --item=HANDLE");
+    return UsageError(context, self,
+                      "give either --field=NAME or --item=HANDLE");
   }
   absl::StatusOr<uint64_t> item = uint64_t{0};
   if (args.Has("item")) item = ParseHandle(args.Flag("item"));
-  if (!item.ok()) return UsageError(context, self, std::string(item.status().message()));
+  if (!item.ok()) {
+    return UsageError(context, self, std::string(item.status().message()));
+  }
   return WithSession(context, self, false, [&](const client::Session& s) {
     absl::StatusOr<v1::UnlinkResponse> r =
         args.Has("item") ? s.Remove(*source, *item)
@@ -163,10 +169,10 @@ std::string DescribeObject(const v1::ObjectInfo& o) {
   if (o.items_size() > 0) {
     absl::StrAppend(&text, "  items: ", absl::StrJoin(o.items(), " "), "\n");
   }
-  absl::StrAppend(&text, "  referrers: ",
-                  o.referrers_size() == 0 ? "none"
-                                          : absl::StrJoin(o.referrers(), " "),
-                  "\n");
+  absl::StrAppend(
+      &text, "  referrers: ",
+      o.referrers_size() == 0 ? "none" : absl::StrJoin(o.referrers(), " "),
+      "\n");
   absl::StrAppendFormat(
       &text, "  session holds %d; finalizer %s; weak references %d\n",
       o.session_references(),
@@ -193,37 +199,66 @@ int RunInspect(Context& context, const Command& self) {
 
 std::vector<Command> ObjectCommands() {
   std::vector<Command> commands = {
-      {"alloc", "alloc TYPE [--length=N] [--count=N] --session=ID",
+      {"alloc",
+       "alloc TYPE [--length=N] [--count=N] --session=ID",
        "allocate objects; the session holds a reference to each",
-       "TYPE is int, float, str, bytes, tuple, list, dict, set, object or raw;\n"
+       "TYPE is int, float, str, bytes, tuple, list, dict, set, object or "
+       "raw;\n"
        "--length is the bit length (int), characters (str), bytes (bytes,\n"
        "raw), slots (tuple) or capacity (list). Prints one line per object,\n"
        "the handle first: `HANDLE TYPE size=S block=B class=C`.\n",
-       {"session", "length", "count"}, nullptr},
-      {"incref", "incref HANDLE --session=ID",
-       "the session takes one more reference", "", {"session"}, nullptr},
-      {"decref", "decref HANDLE --session=ID",
+       {"session", "length", "count"},
+       nullptr},
+      {"incref",
+       "incref HANDLE --session=ID",
+       "the session takes one more reference",
+       "",
+       {"session"},
+       nullptr},
+      {"decref",
+       "decref HANDLE --session=ID",
        "the session drops one of its references",
        "Objects are freed when their count reaches zero, with whatever only\n"
        "they kept alive; cycles wait for `heapctl collect`.\n",
-       {"session"}, nullptr},
-      {"link", "link SOURCE TARGET (--field=NAME | --append) --session=ID",
-       "source.field = target, or source.append(target)", "",
-       {"session", "field", "append"}, nullptr},
-      {"unlink", "unlink SOURCE (--field=NAME | --item=HANDLE) --session=ID",
-       "del source.field, or source.remove(item)", "",
-       {"session", "field", "item"}, nullptr},
-      {"inspect", "inspect HANDLE [--session=ID]",
+       {"session"},
+       nullptr},
+      {"link",
+       "link SOURCE TARGET (--field=NAME | --append) --session=ID",
+       "source.field = target, or source.append(target)",
+       "",
+       {"session", "field", "append"},
+       nullptr},
+      {"unlink",
+       "unlink SOURCE (--field=NAME | --item=HANDLE) --session=ID",
+       "del source.field, or source.remove(item)",
+       "",
+       {"session", "field", "item"},
+       nullptr},
+      {"inspect",
+       "inspect HANDLE [--session=ID]",
        "one object: type, sizes, refcount, generation, links",
-       "Without --session a temporary session is used.\n", {"session"},
+       "Without --session a temporary session is used.\n",
+       {"session"},
        nullptr},
   };
-  commands[0].run = [self = commands[0]](Context& c) { return RunAlloc(c, self); };
-  commands[1].run = [self = commands[1]](Context& c) { return RunRefcount(c, self, true); };
-  commands[2].run = [self = commands[2]](Context& c) { return RunRefcount(c, self, false); };
-  commands[3].run = [self = commands[3]](Context& c) { return RunLink(c, self); };
-  commands[4].run = [self = commands[4]](Context& c) { return RunUnlink(c, self); };
-  commands[5].run = [self = commands[5]](Context& c) { return RunInspect(c, self); };
+  commands[0].run = [self = commands[0]](Context& c) {
+    return RunAlloc(c, self);
+  };
+  commands[1].run = [self = commands[1]](Context& c) {
+    return RunRefcount(c, self, true);
+  };
+  commands[2].run = [self = commands[2]](Context& c) {
+    return RunRefcount(c, self, false);
+  };
+  commands[3].run = [self = commands[3]](Context& c) {
+    return RunLink(c, self);
+  };
+  commands[4].run = [self = commands[4]](Context& c) {
+    return RunUnlink(c, self);
+  };
+  commands[5].run = [self = commands[5]](Context& c) {
+    return RunInspect(c, self);
+  };
   return commands;
 }
 

@@ -20,7 +20,9 @@ int RunSession(Context& context, const Command& self) {
   if (args.words[0] == "open") {
     absl::StatusOr<absl::Duration> ttl =
         args.Duration("ttl", absl::ZeroDuration(), absl::Milliseconds(1));
-    if (!ttl.ok()) return UsageError(context, self, std::string(ttl.status().message()));
+    if (!ttl.ok()) {
+      return UsageError(context, self, std::string(ttl.status().message()));
+    }
     v1::OpenSessionRequest request;
     request.set_client_name(args.Flag("name", "heapctl"));
     request.set_ttl_ms(absl::ToInt64Milliseconds(*ttl));
@@ -29,7 +31,8 @@ int RunSession(Context& context, const Command& self) {
     if (!opened.ok()) return RpcError(context, opened.status());
     // The id alone on stdout, so that S=$(heapctl session open) works.
     if (!context.json) {
-      context.err << "session lease " << absl::FormatDuration(absl::Milliseconds(opened->ttl_ms()))
+      context.err << "session lease "
+                  << absl::FormatDuration(absl::Milliseconds(opened->ttl_ms()))
                   << ", renewed by every call naming it\n";
     }
     return Print(context, *opened, opened->session_id());
@@ -43,10 +46,10 @@ int RunSession(Context& context, const Command& self) {
   absl::StatusOr<v1::CloseSessionResponse> closed =
       context.client.CloseSession(request);
   if (!closed.ok()) return RpcError(context, closed.status());
-  return Print(context, *closed,
-               absl::StrCat("closed: released ", closed->references_released(),
-                            " references, freed ", closed->objects_freed(),
-                            " objects"));
+  return Print(
+      context, *closed,
+      absl::StrCat("closed: released ", closed->references_released(),
+                   " references, freed ", closed->objects_freed(), " objects"));
 }
 
 int RunPing(Context& context, const Command& self) {
@@ -58,10 +61,11 @@ int RunPing(Context& context, const Command& self) {
       context.args.Flag("session"), context.args.Flag("payload"));
   const absl::Duration round_trip = absl::Now() - start;
   if (!pong.ok()) return RpcError(context, pong.status());
-  return Print(context, *pong,
-               absl::StrFormat("pong from heapd %s at %s in %s", pong->version(),
-                               context.client.options().address,
-                               Nanos(absl::ToInt64Nanoseconds(round_trip))));
+  return Print(
+      context, *pong,
+      absl::StrFormat("pong from heapd %s at %s in %s", pong->version(),
+                      context.client.options().address,
+                      Nanos(absl::ToInt64Nanoseconds(round_trip))));
 }
 
 }  // namespace
@@ -69,7 +73,8 @@ int RunPing(Context& context, const Command& self) {
 std::vector<Command> SessionCommands() {
   std::vector<Command> commands;
   commands.push_back(Command{
-      "session", "session open [--ttl=30s] [--name=heapctl] | session close --session=ID",
+      "session",
+      "session open [--ttl=30s] [--name=heapctl] | session close --session=ID",
       "open a session (prints its id) or close one",
       "Handles belong to sessions. heapctl is one process per command, so a\n"
       "session outlives it: `session open` prints the new session's id alone\n"
@@ -80,15 +85,22 @@ std::vector<Command> SessionCommands() {
       "  S=$(heapctl session open --ttl=10m)\n"
       "  heapctl alloc list --session=$S\n"
       "  heapctl session close --session=$S\n",
-      {"ttl", "name", "session"}, nullptr});
+      {"ttl", "name", "session"},
+      nullptr});
   commands.push_back(Command{
-      "ping", "ping [--session=ID] [--payload=TEXT]",
+      "ping",
+      "ping [--session=ID] [--payload=TEXT]",
       "round trip to heapd; with --session, renew its lease",
       "Prints heapd's version and the round-trip time. With --session it also\n"
       "renews that session's lease (NOT_FOUND if it is gone).\n",
-      {"session", "payload"}, nullptr});
-  commands[0].run = [self = commands[0]](Context& c) { return RunSession(c, self); };
-  commands[1].run = [self = commands[1]](Context& c) { return RunPing(c, self); };
+      {"session", "payload"},
+      nullptr});
+  commands[0].run = [self = commands[0]](Context& c) {
+    return RunSession(c, self);
+  };
+  commands[1].run = [self = commands[1]](Context& c) {
+    return RunPing(c, self);
+  };
   return commands;
 }
 

@@ -31,14 +31,18 @@ namespace {
 
 int RunStats(Context& context, const Command& self) {
   const Args& args = context.args;
-  if (!args.words.empty()) return UsageError(context, self, "stats takes no words");
+  if (!args.words.empty()) {
+    return UsageError(context, self, "stats takes no words");
+  }
   absl::StatusOr<std::vector<v1::StatsSection>> sections =
       ParseSections(args.Flag("sections"));
   absl::StatusOr<bool> fresh = args.Switch("fresh");
   absl::StatusOr<bool> redact = args.Switch("redact");
   for (const absl::Status& status :
        {sections.status(), fresh.status(), redact.status()}) {
-    if (!status.ok()) return UsageError(context, self, std::string(status.message()));
+    if (!status.ok()) {
+      return UsageError(context, self, std::string(status.message()));
+    }
   }
   absl::StatusOr<v1::StatsResponse> stats =
       context.client.Stats(*sections, *fresh);
@@ -51,9 +55,8 @@ int RunStats(Context& context, const Command& self) {
   StatsFormatOptions options;
   options.redact = *redact;
   options.slowlog =
-      sections->empty() ||
-      std::find(sections->begin(), sections->end(), v1::SLOWLOG) !=
-          sections->end();
+      sections->empty() || std::find(sections->begin(), sections->end(),
+                                     v1::SLOWLOG) != sections->end();
   context.out << FormatStats(*stats, options);
   return kExitOk;
 }

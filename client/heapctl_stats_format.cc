@@ -57,10 +57,9 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
       "Allocator: layout %s (%s arenas, %s pools), arena release %s\n",
       layout.preset(), Bytes(layout.arena_size()), Bytes(layout.pool_size()),
       layout.arena_release());
-  absl::StrAppendFormat(&out,
-                        "Small block threshold = %d, in %d size classes.\n\n",
-                        layout.small_request_threshold(),
-                        layout.size_classes());
+  absl::StrAppendFormat(
+      &out, "Small block threshold = %d, in %d size classes.\n\n",
+      layout.small_request_threshold(), layout.size_classes());
   out +=
       "class   size   num pools   blocks in use  avail blocks\n"
       "-----   ----   ---------   -------------  ------------\n";
@@ -72,7 +71,8 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
                           row.available_blocks());
   }
   out += "\n";
-  out += MallocStatsLine("# arenas allocated total", a.arenas_allocated_total());
+  out +=
+      MallocStatsLine("# arenas allocated total", a.arenas_allocated_total());
   out += MallocStatsLine("# arenas reclaimed", a.arenas_reclaimed());
   out += MallocStatsLine("# arenas highwater mark", a.arenas_highwater());
   out += MallocStatsLine("# arenas allocated current", a.arenas_current());
@@ -97,8 +97,8 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
   out += "\n";
   out += MallocStatsLine("# arena map nodes", a.arena_map_nodes());
   out += MallocStatsLine("# bytes in arena map", a.arena_map_bytes());
-  out += MallocStatsLine("# small allocations total",
-                         a.small_allocations_total());
+  out +=
+      MallocStatsLine("# small allocations total", a.small_allocations_total());
   out += MallocStatsLine("# small frees total", a.small_frees_total());
   out += "\n";
   absl::StrAppendFormat(&out, "Raw domain (requests over %d bytes or of 0)\n",
@@ -109,6 +109,15 @@ std::string FormatAllocator(const v1::AllocatorStats& a,
   out += MallocStatsLine("# raw bytes highwater mark", raw.bytes_highwater());
   out += MallocStatsLine("# raw allocations total", raw.allocations_total());
   out += MallocStatsLine("# raw frees total", raw.frees_total());
+  out += "\n";
+  out += MallocStatsLine("# heap bytes (arenas + raw)", a.heap_bytes());
+  if (a.max_heap_bytes() > 0) {
+    out += MallocStatsLine("# heap bytes limit", a.max_heap_bytes());
+    out += MallocStatsLine("# requests the limit refused",
+                           a.heap_limit_refusals());
+  } else {
+    out += "# heap bytes limit                 =                 none\n";
+  }
   return out;
 }
 
@@ -117,6 +126,10 @@ std::string FormatObjects(const v1::ObjectStats& objects) {
       "Objects: %s (%s bytes), weak references %s\n",
       WithCommas(objects.objects()), WithCommas(objects.bytes()),
       WithCommas(objects.weakrefs()));
+  if (objects.max_objects() > 0) {
+    absl::StrAppendFormat(&out, "object limit %s\n",
+                          WithCommas(objects.max_objects()));
+  }
   if (objects.by_type_size() == 0) return out;
   out += "type          count           bytes\n";
   for (const v1::TypeStats& type : objects.by_type()) {
@@ -136,26 +149,28 @@ std::string FormatCollector(const v1::CollectorStats& c,
       WithCommas(c.long_lived_total()), WithCommas(c.long_lived_pending()));
   out += "gen      count  threshold  collections   collected  uncollectable\n";
   for (const v1::GenerationStats& g : c.generations()) {
-    absl::StrAppendFormat(&out, "%3d %10s %10s %12s %11s %14s\n",
-                          g.generation(), WithCommas(g.count()),
-                          WithCommas(g.threshold()),
-                          WithCommas(g.collections()),
-                          WithCommas(g.collected()),
-                          WithCommas(g.uncollectable()));
+    absl::StrAppendFormat(
+        &out, "%3d %10s %10s %12s %11s %14s\n", g.generation(),
+        WithCommas(g.count()), WithCommas(g.threshold()),
+        WithCommas(g.collections()), WithCommas(g.collected()),
+        WithCommas(g.uncollectable()));
   }
   absl::StrAppendFormat(&out, "Pauses: %s collections, %s\n",
                         WithCommas(c.pause().count()),
                         Percentiles(c.pause(), options));
+  if (c.limit_collections() > 0) {
+    absl::StrAppendFormat(&out, "Full collections forced by a limit: %s\n",
+                          WithCommas(c.limit_collections()));
+  }
   if (c.recent_size() > 0) {
     out += "Recent collections, oldest first:\n";
     out += "   seq gen   examined  collected  uncollectable   duration  why\n";
     for (const v1::CollectionEvent& e : c.recent()) {
-      absl::StrAppendFormat(&out, "%6d %3d %10s %10s %14s %10s  %s\n",
-                            e.sequence(), e.generation(),
-                            WithCommas(e.examined()), WithCommas(e.collected()),
-                            WithCommas(e.uncollectable()),
-                            Duration(e.duration_ns(), options),
-                            e.automatic() ? "threshold" : "requested");
+      absl::StrAppendFormat(
+          &out, "%6d %3d %10s %10s %14s %10s  %s\n", e.sequence(),
+          e.generation(), WithCommas(e.examined()), WithCommas(e.collected()),
+          WithCommas(e.uncollectable()), Duration(e.duration_ns(), options),
+          e.automatic() ? "threshold" : "requested");
     }
   }
   return out;
@@ -163,9 +178,9 @@ std::string FormatCollector(const v1::CollectorStats& c,
 
 std::string FormatLock(const v1::LockStats& lock,
                        const StatsFormatOptions& options) {
-  std::string out = absl::StrFormat(
-      "Lock: policy %s, switch interval %s\n", lock.policy(),
-      Nanos(lock.switch_interval_ns()));
+  std::string out =
+      absl::StrFormat("Lock: policy %s, switch interval %s\n", lock.policy(),
+                      Nanos(lock.switch_interval_ns()));
   absl::StrAppendFormat(
       &out,
       "acquisitions %s, contended %s, hand-offs %s, drop requests %s, "
@@ -196,19 +211,28 @@ std::string FormatLock(const v1::LockStats& lock,
 
 std::string FormatServer(const v1::ServerStats& server,
                          const StatsFormatOptions& options) {
-  std::string out = absl::StrFormat(
-      "Server: heapd %s, up %s\n",
-      options.redact ? kRedacted : server.version(),
-      options.redact ? kRedacted : Uptime(server.uptime_ns()));
-  absl::StrAppendFormat(
-      &out, "sessions open %s, opened %s, closed %s, expired %s\n",
-      WithCommas(server.sessions_open()),
-      WithCommas(server.sessions_opened_total()),
-      WithCommas(server.sessions_closed_total()),
-      WithCommas(server.sessions_expired_total()));
+  std::string out =
+      absl::StrFormat("Server: heapd %s, up %s\n",
+                      options.redact ? kRedacted : server.version(),
+                      options.redact ? kRedacted : Uptime(server.uptime_ns()));
+  absl::StrAppendFormat(&out,
+                        "sessions open %s, opened %s, closed %s, expired %s\n",
+                        WithCommas(server.sessions_open()),
+                        WithCommas(server.sessions_opened_total()),
+                        WithCommas(server.sessions_closed_total()),
+                        WithCommas(server.sessions_expired_total()));
   absl::StrAppendFormat(&out, "rpcs %s, errors %s\n",
                         WithCommas(server.rpcs_total()),
                         WithCommas(server.errors_total()));
+  absl::StrAppendFormat(
+      &out,
+      "connections open %s, watch streams %s, lock waiters refused %s "
+      "(cap %s)\n",
+      options.redact ? kRedacted : WithCommas(server.connections_open()),
+      WithCommas(server.watch_streams_open()),
+      WithCommas(server.lock_waiters_rejected()),
+      server.max_lock_waiters() > 0 ? WithCommas(server.max_lock_waiters())
+                                    : std::string("none"));
   if (server.methods_size() > 0) {
     out += "method                 calls  errors\n";
     for (const v1::MethodStats& method : server.methods()) {

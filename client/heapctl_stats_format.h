@@ -15,8 +15,9 @@
 // contention figures (contended, hand-offs, drop requests, forced switches,
 // waiters: they depend on how threads were scheduled), the version and
 // uptime, and the whole slow log (which requests cross its threshold is a
-// matter of timing). Acquisitions stay: one per locked request. Golden tests and people diffing two runs use
-// it; the rest is deterministic for a fixed sequence of requests.
+// matter of timing). Acquisitions stay: one per locked request. Golden tests
+// and people diffing two runs use it; the rest is deterministic for a fixed
+// sequence of requests.
 //
 // Pure: no I/O, no clock.
 #ifndef HEAPD_CLIENT_HEAPCTL_STATS_FORMAT_H_

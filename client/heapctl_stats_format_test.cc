@@ -47,23 +47,33 @@ v1::StatsResponse Sample() {
 
 TEST(StatsFormatTest, AllocatorTableReadsLikeDebugMallocStats) {
   const std::string text = FormatAllocator(Sample().allocator());
-  EXPECT_THAT(text, HasSubstr("Small block threshold = 512, in 32 size classes."));
   EXPECT_THAT(text,
-              HasSubstr("class   size   num pools   blocks in use  avail blocks\n"
-                        "-----   ----   ---------   -------------  ------------\n"
-                        "    3     64           2             100            24\n"
-                        "\n"));
+              HasSubstr("Small block threshold = 512, in 32 size classes."));
+  EXPECT_THAT(
+      text, HasSubstr("class   size   num pools   blocks in use  avail blocks\n"
+                      "-----   ----   ---------   -------------  ------------\n"
+                      "    3     64           2             100            24\n"
+                      "\n"));
   // Classes without pools are left out, as CPython does.
   EXPECT_THAT(text, Not(HasSubstr("    0     16")));
-  EXPECT_THAT(text, HasSubstr("# arenas allocated total           =                    1\n"));
-  EXPECT_THAT(text, HasSubstr("1 arenas * 262144 bytes/arena      =              262,144\n"));
-  EXPECT_THAT(text, HasSubstr("62 unused pools * 4096 bytes       =              253,952\n"));
-  EXPECT_THAT(text, HasSubstr("Total                              =              262,144\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("# arenas allocated total           =                    1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("1 arenas * 262144 bytes/arena      =              262,144\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("62 unused pools * 4096 bytes       =              253,952\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("Total                              =              262,144\n"));
 }
 
 TEST(StatsFormatTest, MallocStatsLineColumns) {
   const std::string line = MallocStatsLine("# arenas reclaimed", 1234567);
-  EXPECT_EQ(line, "# arenas reclaimed                 =            1,234,567\n");
+  EXPECT_EQ(line,
+            "# arenas reclaimed                 =            1,234,567\n");
   EXPECT_EQ(line.size(), 35u + 1 + 21 + 1);
 }
 

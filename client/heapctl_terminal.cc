@@ -76,7 +76,8 @@ std::optional<char> TerminalSession::WaitForKey(absl::Duration timeout) {
       continue;
     }
     pollfd fd{input_fd_, POLLIN, 0};
-    const int ready = poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    const int ready =
+        poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;

@@ -55,8 +55,8 @@ class TerminalSession {
   bool raw_input_ = false;
   bool screen_ = false;
   termios saved_{};
-  struct sigaction saved_int_{};
-  struct sigaction saved_term_{};
+  struct sigaction saved_int_ {};
+  struct sigaction saved_term_ {};
 };
 
 }  // namespace heapd::heapctl

@@ -48,9 +48,9 @@ std::vector<std::string> RenderTop(const v1::StatsResponse& current,
       "heapd %s at %s  up %s  sessions %d  rpcs/s %s  q quits",
       server.version(), address, Uptime(server.uptime_ns()),
       server.sessions_open(),
-      previous ? Rate(server.rpcs_total(), previous->server().rpcs_total(),
-                      seconds)
-               : "-"));
+      previous
+          ? Rate(server.rpcs_total(), previous->server().rpcs_total(), seconds)
+          : "-"));
 
   const v1::AllocatorStats& a = current.allocator();
   head.push_back(absl::StrFormat(
@@ -58,9 +58,9 @@ std::vector<std::string> RenderTop(const v1::StatsResponse& current,
       a.arenas_current(), Bytes(a.arena_bytes()), a.arenas_allocated_total(),
       a.arenas_reclaimed(), a.arenas_highwater()));
   head.push_back(absl::StrFormat(
-      "Objects: %s (%s)  raw: %s blocks (%s)", WithCommas(current.objects().objects()),
-      Bytes(current.objects().bytes()), WithCommas(a.raw().blocks_in_use()),
-      Bytes(a.raw().bytes_in_use())));
+      "Objects: %s (%s)  raw: %s blocks (%s)",
+      WithCommas(current.objects().objects()), Bytes(current.objects().bytes()),
+      WithCommas(a.raw().blocks_in_use()), Bytes(a.raw().bytes_in_use())));
   head.push_back("Size classes: blocks in use / blocks in their pools");
 
   // Generations, pauses, the lock and RPC rates go at the bottom.
@@ -83,11 +83,11 @@ std::vector<std::string> RenderTop(const v1::StatsResponse& current,
         WithCommas(g.count()), WithCommas(g.threshold()), Bar(fraction, 18),
         collections, WithCommas(g.collected())));
   }
-  tail.push_back(absl::StrFormat(
-      "Pauses: %s collections  p50 %s  p99 %s  max %s  %s",
-      WithCommas(c.pause().count()), Nanos(c.pause().p50_ns()),
-      Nanos(c.pause().p99_ns()), Nanos(c.pause().max_ns()),
-      c.enabled() ? "" : "(gc off)"));
+  tail.push_back(
+      absl::StrFormat("Pauses: %s collections  p50 %s  p99 %s  max %s  %s",
+                      WithCommas(c.pause().count()), Nanos(c.pause().p50_ns()),
+                      Nanos(c.pause().p99_ns()), Nanos(c.pause().max_ns()),
+                      c.enabled() ? "" : "(gc off)"));
   const v1::LockStats& lock = current.lock();
   tail.push_back(absl::StrFormat(
       "Lock %s: wait p50 %s p99 %s  hold p99 %s  hand-offs/s %s  waiters %d",
@@ -125,15 +125,16 @@ std::vector<std::string> RenderTop(const v1::StatsResponse& current,
   for (const v1::SizeClassStats& row : a.size_classes()) {
     if (row.pools() > 0) used.push_back(&row);
   }
-  const int room = std::max<int>(
-      height - static_cast<int>(head.size() + tail.size()), 1);
+  const int room =
+      std::max<int>(height - static_cast<int>(head.size() + tail.size()), 1);
   size_t shown = used.size();
   if (static_cast<int>(used.size()) > room) {
     shown = room - 1;
-    std::stable_sort(used.begin(), used.end(),
-                     [](const v1::SizeClassStats* x, const v1::SizeClassStats* y) {
-                       return x->blocks_in_use() > y->blocks_in_use();
-                     });
+    std::stable_sort(
+        used.begin(), used.end(),
+        [](const v1::SizeClassStats* x, const v1::SizeClassStats* y) {
+          return x->blocks_in_use() > y->blocks_in_use();
+        });
     std::sort(used.begin(), used.begin() + shown,
               [](const v1::SizeClassStats* x, const v1::SizeClassStats* y) {
                 return x->size_class() < y->size_class();
@@ -150,8 +151,8 @@ std::vector<std::string> RenderTop(const v1::StatsResponse& current,
         WithCommas(row.blocks_in_use()), row.pools()));
   }
   if (shown < used.size()) {
-    classes.push_back(absl::StrCat("  ... ", used.size() - shown,
-                                   " more classes in use"));
+    classes.push_back(
+        absl::StrCat("  ... ", used.size() - shown, " more classes in use"));
   }
   if (used.empty()) classes.push_back("  (no pools in use)");
 

@@ -16,7 +16,14 @@ constexpr int kExitInterrupted = 130;
 
 int RunTop(Context& context, const Command& self) {
   const Args& args = context.args;
-  if (!args.words.empty()) return UsageError(context, self, "top takes no words");
+  if (!args.words.empty()) {
+    return UsageError(context, self, "top takes no words");
+  }
+  if (context.json) {
+    return UsageError(context, self,
+                      "top draws a terminal view; for JSON use heapctl stats "
+                      "--json (or diff --json --interval)");
+  }
   absl::StatusOr<int64_t> interval_ms = args.Int("interval_ms", 1000);
   absl::StatusOr<int64_t> iterations = args.Int("iterations", 0);
   if (!interval_ms.ok() || *interval_ms < 50) {
@@ -69,7 +76,8 @@ int RunTop(Context& context, const Command& self) {
 
 Command TopCommand() {
   Command command{
-      "top", "top [--interval_ms=1000] [--iterations=N]",
+      "top",
+      "top [--interval_ms=1000] [--iterations=N]",
       "live view: size classes, arenas, generations, pauses, lock, RPCs/s",
       "Polls Stats (never takes the interpreter lock) and redraws in place,\n"
       "within 80x24. q quits; Ctrl-C too (exit code 130); the terminal is\n"

@@ -66,7 +66,8 @@ TEST(TopTest, FirstFrameHasNoRates) {
   const std::vector<std::string> lines =
       RenderTop(Snapshot(1, 5, 1, 2), nullptr, "h:1", 80, 24);
   EXPECT_THAT(lines[0], HasSubstr("rpcs/s -"));
-  EXPECT_THAT(::testing::PrintToString(lines), HasSubstr("RPCs/s: (next frame)"));
+  EXPECT_THAT(::testing::PrintToString(lines),
+              HasSubstr("RPCs/s: (next frame)"));
   EXPECT_THAT(::testing::PrintToString(lines),
               ::testing::Not(HasSubstr("more classes")));
 }

@@ -55,9 +55,9 @@ class LeaseRenewer {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;          // guarded by mutex_
-  absl::Status last_status_;       // guarded by mutex_
-  int64_t renewals_ = 0;           // guarded by mutex_
+  bool stopping_ = false;     // guarded by mutex_
+  absl::Status last_status_;  // guarded by mutex_
+  int64_t renewals_ = 0;      // guarded by mutex_
 
   // Last, so that it starts after every field above is constructed.
   std::thread thread_;

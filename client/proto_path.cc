@@ -179,9 +179,9 @@ absl::StatusOr<int64_t> ReadNumberAtPath(const Message& root,
             key->enum_type()->FindValueByName(
                 absl::AsciiStrToUpper(step.name)) != nullptr;
         if (!known_enum) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, " has no entry ", step.name, " (entries: ",
-              absl::StrJoin(keys, ", "), ")"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " has no entry ", step.name,
+                           " (entries: ", absl::StrJoin(keys, ", "), ")"));
         }
         found = MessageFactory::generated_factory()->GetPrototype(
             repeated->message_type());
@@ -215,9 +215,9 @@ absl::StatusOr<int64_t> ReadNumberAtPath(const Message& root,
       }
     }
     if (field == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " has no field '", step.name, "' (fields: ",
-                       FieldNames(message->GetDescriptor()), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, " has no field '", step.name,
+          "' (fields: ", FieldNames(message->GetDescriptor()), ")"));
     }
     absl::StrAppend(&where, ".", field->name());
     if (field->is_repeated()) {

@@ -125,9 +125,9 @@ TEST(ProtoPathInspectTest, ObjectInfo) {
   EXPECT_EQ(*ReadNumberAtPath(info, "inspect(a)", Path({"generation"})), 2);
   EXPECT_EQ(*ReadNumberAtPath(info, "inspect(a)", Path({"items"})), 2);
   EXPECT_EQ(*ReadNumberAtPath(info, "inspect(a)", Path({"items", "[1]"})), 6);
-  EXPECT_EQ(*ReadNumberAtPath(info, "inspect(a)",
-                              Path({"fields", "[0]", "target"})),
-            77);
+  EXPECT_EQ(
+      *ReadNumberAtPath(info, "inspect(a)", Path({"fields", "[0]", "target"})),
+      77);
   EXPECT_EQ(ReadNumberAtPath(info, "inspect(a)", Path({"items", "[0]", "x"}))
                 .status()
                 .message(),

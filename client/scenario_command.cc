@@ -27,10 +27,18 @@ std::string Json(absl::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += absl::StrFormat("\\u%04x", c);
@@ -64,8 +72,8 @@ int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
   run_options.verbose = options.verbose;
   run_options.quiet = options.quiet || options.json;
   std::ostringstream discarded;
-  const RunResult result = RunScenario(*scenario, heap, run_options,
-                                       options.json ? discarded : out);
+  const RunResult result =
+      RunScenario(*scenario, heap, run_options, options.json ? discarded : out);
   if (options.json) {
     std::vector<std::string> failures;
     for (const std::string& failure : result.failures) {
@@ -89,8 +97,8 @@ int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
   return 0;
 }
 
-int RunScenarioCommand(const std::vector<std::string>& args,
-                       std::ostream& out, std::ostream& err) {
+int RunScenarioCommand(const std::vector<std::string>& args, std::ostream& out,
+                       std::ostream& err) {
   std::string file;
   client::ClientOptions client_options;
   ScenarioFileOptions options;
@@ -107,7 +115,8 @@ int RunScenarioCommand(const std::vector<std::string>& args,
       int64_t ms = 0;
       if (!absl::SimpleAtoi(arg.substr(14), &ms) || ms <= 0) {
         err << "run: --deadline_ms wants a positive number, not '"
-            << arg.substr(14) << "'\n" << kUsage << "\n";
+            << arg.substr(14) << "'\n"
+            << kUsage << "\n";
         return 2;
       }
       client_options.deadline = absl::Milliseconds(ms);
@@ -118,7 +127,8 @@ int RunScenarioCommand(const std::vector<std::string>& args,
       file = arg;
     } else {
       err << "run: one scenario file at a time (got '" << file << "' and '"
-          << arg << "')\n" << kUsage << "\n";
+          << arg << "')\n"
+          << kUsage << "\n";
       return 2;
     }
   }

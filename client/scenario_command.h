@@ -57,8 +57,8 @@ int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
                     std::ostream& err);
 
 // Parses `args` (the flags above), connects, and runs RunScenarioFile.
-int RunScenarioCommand(const std::vector<std::string>& args,
-                       std::ostream& out, std::ostream& err);
+int RunScenarioCommand(const std::vector<std::string>& args, std::ostream& out,
+                       std::ostream& err);
 
 }  // namespace heapd::scenario
 

@@ -20,12 +20,18 @@ namespace heapd::scenario {
 
 absl::string_view CompareOpText(CompareOp op) {
   switch (op) {
-    case CompareOp::kEqual: return "==";
-    case CompareOp::kNotEqual: return "!=";
-    case CompareOp::kLess: return "<";
-    case CompareOp::kLessEqual: return "<=";
-    case CompareOp::kGreater: return ">";
-    case CompareOp::kGreaterEqual: return ">=";
+    case CompareOp::kEqual:
+      return "==";
+    case CompareOp::kNotEqual:
+      return "!=";
+    case CompareOp::kLess:
+      return "<";
+    case CompareOp::kLessEqual:
+      return "<=";
+    case CompareOp::kGreater:
+      return ">";
+    case CompareOp::kGreaterEqual:
+      return ">=";
   }
   return "?";
 }
@@ -44,8 +50,8 @@ struct Token {
 
 const absl::flat_hash_set<std::string>& TypeNames() {
   static const auto* names = new absl::flat_hash_set<std::string>{
-      "int", "float", "str", "bytes", "tuple", "list", "dict", "set",
-      "object", "raw"};
+      "int",  "float", "str", "bytes",  "tuple",
+      "list", "dict",  "set", "object", "raw"};
   return *names;
 }
 
@@ -58,9 +64,9 @@ const absl::flat_hash_set<std::string>& ObjectFunctions() {
 
 bool IsReserved(const std::string& name) {
   static const auto* words = new absl::flat_hash_set<std::string>{
-      "del", "collect", "gc", "expect", "print", "repeat", "stats",
-      "inspect", "not", "true", "false", "collected", "uncollectable",
-      "examined"};
+      "del",           "collect", "gc",  "expect", "print", "repeat",
+      "stats",         "inspect", "not", "true",   "false", "collected",
+      "uncollectable", "examined"};
   return words->contains(name) || TypeNames().contains(name) ||
          ObjectFunctions().contains(name);
 }
@@ -131,14 +137,13 @@ absl::Status Tokenize(absl::string_view line, std::vector<Token>* tokens,
                 line[word_end] == '_')) {
           ++word_end;
         }
-        return absl::InvalidArgumentError(
-            absl::StrCat("expected a number, found ",
-                         Quote(line.substr(i, word_end - i))));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "expected a number, found ", Quote(line.substr(i, word_end - i))));
       }
       if (too_big) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "number ", Quote(line.substr(i, j - i)), " is larger than ",
-            kMaxLiteral));
+        return absl::InvalidArgumentError(
+            absl::StrCat("number ", Quote(line.substr(i, j - i)),
+                         " is larger than ", kMaxLiteral));
       }
       token.kind = TokenKind::kInteger;
       token.text = std::string(line.substr(i, j - i));
@@ -163,16 +168,15 @@ absl::Status Tokenize(absl::string_view line, std::vector<Token>* tokens,
         ++j;
       }
       if (!closed) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("expected a closing ", Quote(std::string(1, c)),
-                         " to end the string"));
+        return absl::InvalidArgumentError(absl::StrCat("expected a closing ",
+                                                       Quote(std::string(1, c)),
+                                                       " to end the string"));
       }
       token.kind = TokenKind::kString;
       token.text = std::move(value);
       i = j;
     } else {
-      static constexpr absl::string_view kTwoChar[] = {"==", "!=", "<=",
-                                                       ">="};
+      static constexpr absl::string_view kTwoChar[] = {"==", "!=", "<=", ">="};
       token.kind = TokenKind::kPunct;
       for (absl::string_view two : kTwoChar) {
         if (line.substr(i, 2) == two) token.text = std::string(two);
@@ -180,8 +184,8 @@ absl::Status Tokenize(absl::string_view line, std::vector<Token>* tokens,
       if (token.text.empty()) {
         if (absl::string_view("=<>().,[]{}+-|").find(c) ==
             absl::string_view::npos) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "unexpected character ", Quote(std::string(1, c))));
+          return absl::InvalidArgumentError(
+              absl::StrCat("unexpected character ", Quote(std::string(1, c))));
         }
         token.text = std::string(1, c);
       }
@@ -235,9 +239,9 @@ class LineParser {
     return Quote(token.text);
   }
   absl::Status Expected(absl::string_view what, absl::string_view after) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected ", what, " after ", Quote(after), ", found ",
-        Describe(Peek())));
+    return absl::InvalidArgumentError(absl::StrCat("expected ", what, " after ",
+                                                   Quote(after), ", found ",
+                                                   Describe(Peek())));
   }
   // What came before the current token, for "after '...'".
   std::string Before() const {
@@ -247,9 +251,9 @@ class LineParser {
   }
   absl::Status ExpectEnd() {
     if (AtEnd()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected the end of the line after ", Quote(Before()), ", found ",
-        Describe(Peek())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected the end of the line after ", Quote(Before()),
+                     ", found ", Describe(Peek())));
   }
   absl::Status ExpectPunct(absl::string_view punct) {
     if (AtPunct(punct)) {
@@ -316,9 +320,9 @@ class LineParser {
   absl::StatusOr<Expr> ParsePrimary(int depth);
   absl::Status ParsePath(std::vector<PathStep>* path);
   void SetText(Expr* expr, size_t first_token) const {
-    expr->text = std::string(line_.substr(
-        tokens_[first_token].begin,
-        tokens_[pos_ - 1].end - tokens_[first_token].begin));
+    expr->text = std::string(
+        line_.substr(tokens_[first_token].begin,
+                     tokens_[pos_ - 1].end - tokens_[first_token].begin));
   }
 
   absl::string_view line_;
@@ -544,9 +548,9 @@ absl::Status LineParser::ParseExpect(Statement* statement) {
   if (!lhs.ok()) return lhs.status();
   statement->lhs = *std::move(lhs);
   static constexpr std::pair<absl::string_view, CompareOp> kOps[] = {
-      {"==", CompareOp::kEqual},     {"!=", CompareOp::kNotEqual},
-      {"<", CompareOp::kLess},       {"<=", CompareOp::kLessEqual},
-      {">", CompareOp::kGreater},    {">=", CompareOp::kGreaterEqual}};
+      {"==", CompareOp::kEqual},  {"!=", CompareOp::kNotEqual},
+      {"<", CompareOp::kLess},    {"<=", CompareOp::kLessEqual},
+      {">", CompareOp::kGreater}, {">=", CompareOp::kGreaterEqual}};
   for (const auto& [text, op] : kOps) {
     if (AtPunct(text)) {
       Next();
@@ -637,8 +641,7 @@ absl::Status LineParser::ParseNameStatement(Statement* statement) {
     statement->value = *std::move(value);
     return ExpectEnd();
   }
-  return Expected("'=', '.field = ', '[key] = ' or '.append(...)'",
-                  Before());
+  return Expected("'=', '.field = ', '[key] = ' or '.append(...)'", Before());
 }
 
 absl::Status LineParser::ParseAssignment(Statement* statement,
@@ -790,8 +793,8 @@ absl::StatusOr<Expr> LineParser::ParsePrimary(int depth) {
   } else if (ObjectFunctions().contains(token.text) ||
              token.text == "inspect") {
     expr.name = Next().text;
-    expr.kind = expr.name == "inspect" ? ExprKind::kInspectPath
-                                       : ExprKind::kObjectCall;
+    expr.kind =
+        expr.name == "inspect" ? ExprKind::kInspectPath : ExprKind::kObjectCall;
     if (!AtPunct("(")) return Expected("'('", expr.name);
     Next();
     absl::StatusOr<std::string> object = ObjectName(Before());
@@ -813,9 +816,9 @@ absl::StatusOr<Expr> LineParser::ParsePrimary(int depth) {
     absl::Status status = ParsePath(&expr.path);
     if (!status.ok()) return status;
   } else if (IsReserved(token.text)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected an expression after ", Quote(Before()),
-        ", found the reserved word ", Quote(token.text)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected an expression after ", Quote(Before()),
+                     ", found the reserved word ", Quote(token.text)));
   } else {
     expr.kind = ExprKind::kVariable;
     expr.name = Next().text;
@@ -880,9 +883,9 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text,
     }
     if (opens_block) {
       if (static_cast<int>(open.size()) >= kMaxBlockDepth) {
-        return error(line_number,
-                     absl::StrCat("repeat blocks nested deeper than ",
-                                  kMaxBlockDepth));
+        return error(
+            line_number,
+            absl::StrCat("repeat blocks nested deeper than ", kMaxBlockDepth));
       }
       open.push_back(std::move(statement));
       continue;

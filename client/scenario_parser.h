@@ -49,22 +49,22 @@ inline constexpr int64_t kMaxLiteral = int64_t{1} << 53;
 
 // One step of a path over a protobuf message: `.name` or `[index]`.
 struct PathStep {
-  std::string name;             // empty for an index step
+  std::string name;              // empty for an index step
   std::optional<int64_t> index;  // set for `[index]`
 };
 
 // Where an expression reads its value from.
 enum class ExprKind {
-  kInteger,        // 42, true (1), false (0)
-  kVariable,       // a name bound to a number (`n = stats.objects.objects`)
-  kLastCollect,    // collected / uncollectable / examined of the last collect
-  kObjectCall,     // refcount(x), alive(x), freed(x), generation(x), weakrefs(x)
-  kInspectPath,    // inspect(x).path... over heapd.v1.ObjectInfo
-  kStatsPath,      // stats.path... over heapd.v1.StatsResponse
-  kAdd,            // children[0] + children[1]
-  kSubtract,       // children[0] - children[1]
-  kNegate,         // -children[0]
-  kNot,            // not children[0]: 1 if it is 0, else 0
+  kInteger,      // 42, true (1), false (0)
+  kVariable,     // a name bound to a number (`n = stats.objects.objects`)
+  kLastCollect,  // collected / uncollectable / examined of the last collect
+  kObjectCall,   // refcount(x), alive(x), freed(x), generation(x), weakrefs(x)
+  kInspectPath,  // inspect(x).path... over heapd.v1.ObjectInfo
+  kStatsPath,    // stats.path... over heapd.v1.StatsResponse
+  kAdd,          // children[0] + children[1]
+  kSubtract,     // children[0] - children[1]
+  kNegate,       // -children[0]
+  kNot,          // not children[0]: 1 if it is 0, else 0
 };
 
 struct Expr {
@@ -81,8 +81,14 @@ struct Expr {
   std::string text;
 };
 
-enum class CompareOp { kEqual, kNotEqual, kLess, kLessEqual, kGreater,
-                       kGreaterEqual };
+enum class CompareOp {
+  kEqual,
+  kNotEqual,
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual
+};
 
 // "==", "!=", ...
 absl::string_view CompareOpText(CompareOp op);
@@ -136,8 +142,8 @@ struct Statement {
   std::string type;
   int64_t length = 0;
   FinalizerKind finalizer = FinalizerKind::kNone;
-  std::string resurrect_into;        // kResurrectInto: the object's name
-  std::string resurrect_field;       // kResurrectInto: its field
+  std::string resurrect_into;   // kResurrectInto: the object's name
+  std::string resurrect_field;  // kResurrectInto: its field
   bool weakref = false;
   bool weakref_callback = false;
 

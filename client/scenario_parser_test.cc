@@ -103,7 +103,8 @@ TEST(ScenarioParserTest, FinalizersAndWeakReferences) {
   EXPECT_EQ(One("f = object finalizer").finalizer, FinalizerKind::kRecord);
   EXPECT_EQ(One("f = object finalizer resurrect").finalizer,
             FinalizerKind::kResurrect);
-  const Statement into = One("r = object finalizer resurrect into holder.saved");
+  const Statement into =
+      One("r = object finalizer resurrect into holder.saved");
   EXPECT_EQ(into.finalizer, FinalizerKind::kResurrectInto);
   EXPECT_EQ(into.resurrect_into, "holder");
   EXPECT_EQ(into.resurrect_field, "saved");
@@ -271,9 +272,9 @@ TEST(ScenarioParserTest, CollectAndTheGcModule) {
 
 TEST(ScenarioParserTest, ExpectComparisons) {
   const std::pair<const char*, CompareOp> ops[] = {
-      {"==", CompareOp::kEqual},   {"!=", CompareOp::kNotEqual},
-      {"<", CompareOp::kLess},     {"<=", CompareOp::kLessEqual},
-      {">", CompareOp::kGreater},  {">=", CompareOp::kGreaterEqual}};
+      {"==", CompareOp::kEqual},  {"!=", CompareOp::kNotEqual},
+      {"<", CompareOp::kLess},    {"<=", CompareOp::kLessEqual},
+      {">", CompareOp::kGreater}, {">=", CompareOp::kGreaterEqual}};
   for (const auto& [text, op] : ops) {
     const Statement s = One(absl::StrCat("expect refcount(b) ", text, " 2"));
     EXPECT_EQ(*s.op, op) << text;
@@ -314,8 +315,9 @@ TEST(ScenarioParserTest, ExpectComparisons) {
 }
 
 TEST(ScenarioParserTest, Expressions) {
-  const Statement s = One("expect stats.generations[0].collections == "
-                          "before + 1 - (2 - -1)");
+  const Statement s =
+      One("expect stats.generations[0].collections == "
+          "before + 1 - (2 - -1)");
   const Expr& lhs = *s.lhs;
   EXPECT_EQ(lhs.kind, ExprKind::kStatsPath);
   ASSERT_EQ(lhs.path.size(), 3u);
@@ -427,10 +429,10 @@ TEST(ScenarioParserTest, RepeatBlocksNest) {
   for (int i = 0; i < kMaxBlockDepth; ++i) deep += "repeat 1 {\n";
   for (int i = 0; i < kMaxBlockDepth; ++i) deep += "}\n";
   EXPECT_EQ(Parse(deep).size(), 1u);
-  EXPECT_EQ(Error("repeat 1 {\n" + deep),
-            absl::StrCat("scen.heap:", kMaxBlockDepth + 1,
-                         ": repeat blocks nested deeper than ",
-                         kMaxBlockDepth));
+  EXPECT_EQ(
+      Error("repeat 1 {\n" + deep),
+      absl::StrCat("scen.heap:", kMaxBlockDepth + 1,
+                   ": repeat blocks nested deeper than ", kMaxBlockDepth));
 }
 
 TEST(ScenarioParserTest, TokenErrors) {

@@ -26,8 +26,8 @@ namespace {
 // What a name is bound to.
 struct Binding {
   bool is_object = false;
-  uint64_t handle = 0;   // is_object
-  int64_t value = 0;     // a number otherwise
+  uint64_t handle = 0;  // is_object
+  int64_t value = 0;    // a number otherwise
   // Allocated with `finalizer resurrect`: after a collection (or the last
   // del) the object may come back to the session, and to this name.
   bool resurrects = false;
@@ -49,12 +49,18 @@ std::string ValueText(const Expr& expr, int64_t value) {
 
 bool Compare(int64_t lhs, CompareOp op, int64_t rhs) {
   switch (op) {
-    case CompareOp::kEqual: return lhs == rhs;
-    case CompareOp::kNotEqual: return lhs != rhs;
-    case CompareOp::kLess: return lhs < rhs;
-    case CompareOp::kLessEqual: return lhs <= rhs;
-    case CompareOp::kGreater: return lhs > rhs;
-    case CompareOp::kGreaterEqual: return lhs >= rhs;
+    case CompareOp::kEqual:
+      return lhs == rhs;
+    case CompareOp::kNotEqual:
+      return lhs != rhs;
+    case CompareOp::kLess:
+      return lhs < rhs;
+    case CompareOp::kLessEqual:
+      return lhs <= rhs;
+    case CompareOp::kGreater:
+      return lhs > rhs;
+    case CompareOp::kGreaterEqual:
+      return lhs >= rhs;
   }
   return false;
 }
@@ -97,17 +103,17 @@ class Runner {
   // must stop (result_->error is set).
   bool Execute(const Statement& statement, int depth) {
     if (++result_->statements > options_.max_statements) {
-      result_->error = absl::ResourceExhaustedError(absl::StrCat(
-          Where(statement), "the scenario ran more than ",
-          options_.max_statements, " statements"));
+      result_->error = absl::ResourceExhaustedError(
+          absl::StrCat(Where(statement), "the scenario ran more than ",
+                       options_.max_statements, " statements"));
       Print(result_->error.message());
       return false;
     }
-    const bool echo =
-        !options_.quiet && (depth == 0 || options_.verbose);
+    const bool echo = !options_.quiet && (depth == 0 || options_.verbose);
     if (statement.kind == StatementKind::kRepeat) {
-      if (echo) Print(absl::StrFormat("%5d | %s", statement.line,
-                                      statement.source));
+      if (echo) {
+        Print(absl::StrFormat("%5d | %s", statement.line, statement.source));
+      }
       const int64_t before = result_->statements;
       for (int64_t i = 0; i < statement.count; ++i) {
         for (const Statement& inner : statement.body) {
@@ -116,8 +122,7 @@ class Runner {
       }
       if (echo) {
         Print(absl::StrFormat("%5s | } -> %d times, %d statements", "",
-                              statement.count,
-                              result_->statements - before));
+                              statement.count, result_->statements - before));
       }
       return true;
     }
@@ -133,8 +138,8 @@ class Runner {
     if (statement.kind == StatementKind::kPrint) {
       Print(text);
     } else if (echo) {
-      Print(absl::StrFormat("%5d | %s -> %s", statement.line,
-                            statement.source, text));
+      Print(absl::StrFormat("%5d | %s -> %s", statement.line, statement.source,
+                            text));
     }
     // A failed expectation shows even inside a silent block or when quiet.
     if (pending_failure_.has_value()) {
@@ -152,8 +157,10 @@ class Runner {
 
   absl::Status ExecuteSimple(const Statement& s, std::string* text) {
     switch (s.kind) {
-      case StatementKind::kAllocate: return Allocate(s, text);
-      case StatementKind::kBind: return Bind(s, text);
+      case StatementKind::kAllocate:
+        return Allocate(s, text);
+      case StatementKind::kBind:
+        return Bind(s, text);
       case StatementKind::kSetField: {
         absl::StatusOr<uint64_t> source = ObjectOf(s.target);
         if (!source.ok()) return source.status();
@@ -187,12 +194,13 @@ class Runner {
         absl::StatusOr<v1::UnlinkResponse> unlink =
             session_.Remove(*source, *item);
         if (!unlink.ok()) return Failure(unlink.status(), "Unlink (remove)");
-        *text = absl::StrCat(s.value, " refcount ",
-                             unlink->released_refcount());
+        *text =
+            absl::StrCat(s.value, " refcount ", unlink->released_refcount());
         AppendFreed(unlink->objects_freed(), text);
         return absl::OkStatus();
       }
-      case StatementKind::kDelete: return Delete(s, text);
+      case StatementKind::kDelete:
+        return Delete(s, text);
       case StatementKind::kDeleteField: {
         absl::StatusOr<uint64_t> source = ObjectOf(s.target);
         if (!source.ok()) return source.status();
@@ -208,11 +216,11 @@ class Runner {
         absl::StatusOr<v1::CollectResponse> collect =
             session_.Collect(s.generation);
         if (!collect.ok()) return Failure(collect.status(), "Collect");
-        *text = absl::StrCat(
-            "collected ", collect->collected(), ", uncollectable ",
-            collect->uncollectable(), " (examined ", collect->examined(),
-            "; generations ",
-            absl::StrJoin(collect->generation_counts(), "/"), ")");
+        *text =
+            absl::StrCat("collected ", collect->collected(), ", uncollectable ",
+                         collect->uncollectable(), " (examined ",
+                         collect->examined(), "; generations ",
+                         absl::StrJoin(collect->generation_counts(), "/"), ")");
         last_collect_ = *std::move(collect);
         return CheckResurrections(text);
       }
@@ -250,7 +258,8 @@ class Runner {
         *text = absl::StrCat("unfrozen ", unfreeze->unfrozen());
         return absl::OkStatus();
       }
-      case StatementKind::kExpect: return Expect(s, text);
+      case StatementKind::kExpect:
+        return Expect(s, text);
       case StatementKind::kPrint: {
         std::vector<std::string> parts;
         for (const PrintItem& item : s.print) {
@@ -317,8 +326,7 @@ class Runner {
                          "-byte block, ",
                          object.size_class() < 0
                              ? std::string("raw domain")
-                             : absl::StrCat("size class ",
-                                            object.size_class()),
+                             : absl::StrCat("size class ", object.size_class()),
                          ")");
     if (object.weakref_id() != 0) {
       absl::StrAppend(text, ", weakref ", object.weakref_id());
@@ -455,8 +463,7 @@ class Runner {
       return expr.has_value() && expr->kind == ExprKind::kInteger &&
              (expr->text == "true" || expr->text == "false");
     };
-    const auto describe = [&](const Expr& expr, int64_t value,
-                              bool as_bool) {
+    const auto describe = [&](const Expr& expr, int64_t value, bool as_bool) {
       if (expr.kind == ExprKind::kInteger) return;
       facts.push_back(absl::StrCat(
           expr.text, " is ",
@@ -484,9 +491,8 @@ class Runner {
     auto it = names_.find(name);
     if (it == names_.end()) return Unbound(name);
     if (!it->second.is_object) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", name, "' is a number (", it->second.value,
-                       "), not an object"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", name, "' is a number (", it->second.value, "), not an object"));
     }
     return it->second.handle;
   }
@@ -530,10 +536,12 @@ class Runner {
         auto it = names_.find(expr.name);
         if (it == names_.end()) return Unbound(expr.name);
         if (it->second.is_object) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "'", expr.name, "' is an object, not a number; read it with "
-              "refcount(", expr.name, "), alive(", expr.name, "), inspect(",
-              expr.name, ").FIELD, ..."));
+          return absl::InvalidArgumentError(
+              absl::StrCat("'", expr.name,
+                           "' is an object, not a number; read it with "
+                           "refcount(",
+                           expr.name, "), alive(", expr.name, "), inspect(",
+                           expr.name, ").FIELD, ..."));
         }
         return it->second.value;
       }
@@ -574,9 +582,8 @@ class Runner {
           return Failure(info.status(),
                          absl::StrCat("inspect(", expr.object, ")"));
         }
-        return ReadNumberAtPath(*info, absl::StrCat("inspect(", expr.object,
-                                                    ")"),
-                                expr.path);
+        return ReadNumberAtPath(
+            *info, absl::StrCat("inspect(", expr.object, ")"), expr.path);
       }
       case ExprKind::kStatsPath: {
         if (!cache_.stats.has_value()) {
@@ -642,8 +649,7 @@ class Runner {
 
 }  // namespace
 
-RunResult RunScenario(const Scenario& scenario,
-                      const client::HeapClient& heap,
+RunResult RunScenario(const Scenario& scenario, const client::HeapClient& heap,
                       const RunOptions& options, std::ostream& out) {
   RunResult result;
   absl::StatusOr<client::Session> session =
@@ -651,8 +657,8 @@ RunResult RunScenario(const Scenario& scenario,
   if (!session.ok()) {
     result.error = absl::Status(
         session.status().code(),
-        absl::StrCat(scenario.filename, ": cannot open a session: ",
-                     session.status().message()));
+        absl::StrCat(scenario.filename,
+                     ": cannot open a session: ", session.status().message()));
     out << result.error.message() << "\n";
     return result;
   }

@@ -8,8 +8,8 @@
 // still held. Output, one line per top-level statement:
 //
 //      7 | del a, b -> a refcount 1; b refcount 1
-//      8 | collect -> collected 2, uncollectable 0 (examined 2; generations 0/0/0)
-//      9 | expect collected == 2 -> ok (collected is 2)
+//      8 | collect -> collected 2, uncollectable 0 (examined 2; generations
+//      0/0/0) 9 | expect collected == 2 -> ok (collected is 2)
 //
 // Statements inside `repeat` blocks run silently (RunOptions::verbose prints
 // them too); `print` always prints. A failed `expect` is reported as
@@ -64,8 +64,7 @@ struct RunResult {
 };
 
 // Runs `scenario` in a new session of `heap`, writing its report to `out`.
-RunResult RunScenario(const Scenario& scenario,
-                      const client::HeapClient& heap,
+RunResult RunScenario(const Scenario& scenario, const client::HeapClient& heap,
                       const RunOptions& options, std::ostream& out);
 
 }  // namespace heapd::scenario

@@ -16,10 +16,7 @@ constexpr absl::Duration kMinRenewInterval = absl::Milliseconds(10);
 
 Session::Session(HeapClient client, std::string id, absl::Duration ttl,
                  bool owned)
-    : client_(std::move(client)),
-      id_(std::move(id)),
-      ttl_(ttl),
-      owned_(owned) {
+    : client_(std::move(client)), id_(std::move(id)), ttl_(ttl), owned_(owned) {
   if (owned_ && ttl_ > absl::ZeroDuration()) {
     // The renewer holds its own copies: the Session may move while it runs.
     renewer_ = std::make_unique<LeaseRenewer>(
@@ -110,8 +107,7 @@ absl::StatusOr<v1::DecRefResponse> Session::DecRef(uint64_t handle) const {
   return client_.DecRef(request);
 }
 
-absl::StatusOr<v1::LinkResponse> Session::Link(uint64_t source,
-                                               uint64_t target,
+absl::StatusOr<v1::LinkResponse> Session::Link(uint64_t source, uint64_t target,
                                                absl::string_view field) const {
   v1::LinkRequest request;
   request.set_session_id(id_);

@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METHODS = ["Ping", "Stats", "OpenSession", "CloseSession", "Allocate",
            "IncRef", "DecRef", "Link", "Unlink", "Collect", "Inspect",
            "GetGcConfig", "SetGcConfig", "Freeze", "Unfreeze", "Batch",
-           "WatchStats"]
+           "WatchStats", "Verify"]
 REQUEST_TYPES = {"GetGcConfig": "GetGcConfigRequest", "Batch": "BatchRequest"}
 
 
@@ -157,7 +157,8 @@ SEEDS = {
                           request("Ping", "", own_session=True),
                           request("Stats", "sections: OBJECTS fresh: true"),
                           request("Stats"),
-                          request("WatchStats", "interval_ms: 50")),
+                          request("WatchStats", "interval_ms: 50"),
+                          request("Verify")),
 }
 
 

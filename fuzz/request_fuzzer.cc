@@ -8,7 +8,8 @@
 //
 // Input format: up to kMaxRequests requests, each
 //   [rpc byte] [session byte] [length byte] [length bytes: the request]
-// The rpc byte picks the method (kMethods order), the bytes are parsed with
+// The rpc byte picks the method (OneRequest's order, that of
+// make_request_seeds.py), the bytes are parsed with
 // the method's request message (a parse failure sends whatever was parsed).
 // Then, so that requests get past the session check and name live objects:
 //   - session byte % 4 != 0: session_id (wherever the message has one) is
@@ -231,6 +232,12 @@ class Input {
           break;
         }
         case FieldDescriptor::CPPTYPE_INT64: {
+          if (name == "interval_ms") {
+            // WatchStats: at most 200 ms to the first snapshot.
+            const int64_t value = reflection->GetInt64(*message, field);
+            if (value > 200) reflection->SetInt64(message, field, value % 200);
+            break;
+          }
           if (name != "length") break;
           const int64_t value = reflection->GetInt64(*message, field);
           if (value > kLengthCap && value <= kLargestLength) {
@@ -285,7 +292,7 @@ class Input {
     using Stub = v1::Heap::Stub;
     const uint8_t method = in_.Byte();
     const bool own_session = in_.Byte() % 4 != 0;
-    switch (method % 17) {
+    switch (method % 18) {
       case 0:
         Call(&Stub::Ping, "Ping", own_session);
         break;
@@ -344,18 +351,26 @@ class Input {
         }
         break;
       }
-      default: {
+      case 16: {
+        // A stream that runs until cancelled: the first snapshot (the
+        // interval is clamped to 200 ms), then the harness cancels.
         const v1::WatchStatsRequest request =
             Next<v1::WatchStatsRequest>(own_session);
         auto context = Context();
         std::unique_ptr<grpc::ClientReader<v1::StatsResponse>> reader =
             h_.stub->WatchStats(context.get(), request);
         v1::StatsResponse response;
+        reader->Read(&response);
+        context->TryCancel();
         while (reader->Read(&response)) {
         }
         CheckStatus(reader->Finish(), "WatchStats");
         break;
       }
+      default:
+        // Every heap invariant, as a client asks for it.
+        Call(&Stub::Verify, "Verify", own_session);
+        break;
     }
   }
 

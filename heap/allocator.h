@@ -20,6 +20,7 @@
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "heap/layout.h"
+#include "heap/memory_limit.h"
 #include "heap/raw_allocator.h"
 #include "heap/size_class.h"
 #include "heap/small_object_allocator.h"
@@ -29,11 +30,20 @@ namespace heapd {
 struct AllocatorStats {
   SmallObjectStats small;
   RawDomainStats raw;
+  // The memory limit (memory_limit.h): bytes of arenas and raw blocks taken
+  // from the OS, the cap on them (0: none), and requests the cap refused.
+  size_t memory_bytes = 0;
+  size_t memory_limit = 0;
+  uint64_t memory_refused = 0;
 };
 
 class Allocator {
  public:
-  explicit Allocator(const AllocatorLayout& layout) : small_(layout) {}
+  // `max_bytes` caps what arenas and raw blocks may take from the OS
+  // together (0: no cap); past it Allocate returns null as if the OS had
+  // refused (see memory_limit.h).
+  explicit Allocator(const AllocatorLayout& layout, size_t max_bytes = 0)
+      : limit_(max_bytes), small_(layout, &limit_), raw_(&limit_) {}
   Allocator(const Allocator&) = delete;
   Allocator& operator=(const Allocator&) = delete;
 
@@ -61,14 +71,23 @@ class Allocator {
     return small_.Locate(p, location);
   }
 
-  AllocatorStats Stats() const { return {small_.Stats(), raw_.stats()}; }
+  AllocatorStats Stats() const {
+    return {small_.Stats(), raw_.stats(), limit_.charged(), limit_.limit(),
+            limit_.refused()};
+  }
 
   // The small-object allocator's invariants (see its Verify).
   absl::Status Verify() const { return small_.Verify(); }
 
   const AllocatorLayout& layout() const { return small_.layout(); }
 
+  // Arena and raw bytes taken from the OS, the cap on them, and how many
+  // requests the cap refused.
+  const MemoryLimit& memory_limit() const { return limit_; }
+
  private:
+  // Before small_ and raw_, which charge it until they are destroyed.
+  MemoryLimit limit_;
   SmallObjectAllocator small_;
   RawAllocator raw_;
 };

@@ -161,6 +161,16 @@ class ABSL_LOCKABLE InterpreterLock {
   }
 
   // REQUIRES: the caller holds the lock.
+  // Takes the lock only if it is free and nobody waits for it (the fast
+  // path's compare-and-swap, counted as an acquisition that did not wait);
+  // returns whether it did. Never waits, never barges past a waiter.
+  bool TryAcquire(RequestKind kind = RequestKind())
+      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
+    if (slow_.load(std::memory_order_relaxed) != 0 || !TryTake()) return false;
+    OnFastAcquire(kind.id());
+    return true;
+  }
+
   void Release() ABSL_UNLOCK_FUNCTION() {
     RecordHold();
     if (ABSL_PREDICT_TRUE(slow_.load(std::memory_order_relaxed) == 0)) {
@@ -339,6 +349,10 @@ class ABSL_SCOPED_LOCKABLE InterpreterLockHolder {
       : lock_(lock) {
     lock_->Acquire(kind);
   }
+  // Takes over a hold the caller already has (from TryAcquire).
+  InterpreterLockHolder(InterpreterLock* lock, std::adopt_lock_t)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock)
+      : lock_(lock) {}
   ~InterpreterLockHolder() ABSL_UNLOCK_FUNCTION() { lock_->Release(); }
   InterpreterLockHolder(const InterpreterLockHolder&) = delete;
   InterpreterLockHolder& operator=(const InterpreterLockHolder&) = delete;

@@ -38,11 +38,33 @@ bool IsItemHolder(ObjectType type) {
          type == ObjectType::kTuple;
 }
 
+// A client's string as a status message quotes it: whole up to 64 bytes,
+// else its start and its length. gRPC carries the message in a header that
+// clients cap (8 KiB by default): echoing a long name back would turn a
+// clear refusal into "metadata size exceeds limit".
+std::string Quote(absl::string_view text) {
+  constexpr size_t kMaxQuoted = 64;
+  if (text.size() <= kMaxQuoted) return absl::StrCat("\"", text, "\"");
+  return absl::StrCat("\"", text.substr(0, kMaxQuoted), "\"... (",
+                      text.size(), " bytes)");
+}
+
+// A tuple slot's name: "0", "1", ... in plain decimal, the form Inspect
+// reports (absl::SimpleAtoi alone would also take " 1", "+1" and "01").
+bool ParseSlotName(absl::string_view name, uint64_t* index) {
+  if (name.empty() || (name.size() > 1 && name[0] == '0')) return false;
+  for (char c : name) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(name, index);
+}
+
 }  // namespace
 
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
-    : allocator_(options.layout),
+    : allocator_(options.layout, options.max_bytes),
       gc_(options.gc),
+      max_objects_(options.max_objects),
       event_capacity_(std::max<size_t>(options.event_capacity, 1)) {}
 
 ObjectHeap::~ObjectHeap() {
@@ -104,6 +126,14 @@ size_t ObjectHeap::ObjectSize(const ObjectRecord& record) const {
          ItemsAllocationSize(record.type, ExtrasOf(record).capacity);
 }
 
+std::string ObjectHeap::MemoryLimitNote() const {
+  const MemoryLimit& limit = allocator_.memory_limit();
+  if (limit.limit() == 0) return "";
+  return absl::StrCat(": the heap's memory limit (max_bytes ", limit.limit(),
+                      ") allows no more; ", limit.charged(),
+                      " bytes of arenas and large blocks are in use");
+}
+
 // Grows (or, for lists, shrinks) the items allocation to CPython's capacity
 // for `entries` entries.
 absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
@@ -131,12 +161,18 @@ absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
     if (block == nullptr) {
       return absl::ResourceExhaustedError(
           absl::StrCat("out of memory growing the items of object ",
-                       HandleOf(slot), " to ", bytes, " bytes"));
+                       HandleOf(slot), " to ", bytes, " bytes",
+                       MemoryLimitNote()));
     }
   }
   if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
+  const int64_t delta =
+      static_cast<int64_t>(bytes) -
+      static_cast<int64_t>(ItemsAllocationSize(record.type, extras.capacity));
   extras.items_block = block;
   extras.capacity = capacity;
+  type_counts_[static_cast<int>(record.type)].bytes += delta;
+  live_bytes_ += delta;
   return absl::OkStatus();
 }
 
@@ -145,6 +181,38 @@ absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
 
 absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
                                                const AllocateSpec& spec) {
+  absl::StatusOr<Allocated> result = AllocateOnce(owner, spec);
+  const bool limited =
+      allocator_.memory_limit().limit() != 0 || max_objects_ != 0;
+  if (result.ok() || !absl::IsResourceExhausted(result.status()) ||
+      !limited || collecting_) {
+    return result;
+  }
+  // At a limit: a full collection may free enough (CPython raises
+  // MemoryError at once; a service that caps memory should first reclaim
+  // the cycles it holds). Recorded as an automatic collection.
+  ++limit_collections_;
+  const CollectResult collected =
+      CollectGeneration(kNumGenerations - 1, /*automatic=*/true);
+  result = AllocateOnce(owner, spec);
+  if (result.ok() || !absl::IsResourceExhausted(result.status())) {
+    return result;
+  }
+  return absl::ResourceExhaustedError(absl::StrCat(
+      result.status().message(), " (a full collection first freed ",
+      collected.collected, " objects; heap memory ",
+      allocator_.memory_limit().charged(), " of ",
+      allocator_.memory_limit().limit() == 0
+          ? std::string("unlimited")
+          : absl::StrCat(allocator_.memory_limit().limit()),
+      " bytes, ", live_objects_, " of ",
+      max_objects_ == 0 ? std::string("unlimited")
+                        : absl::StrCat(max_objects_),
+      " objects)"));
+}
+
+absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
+                                                   const AllocateSpec& spec) {
   const ObjectType type = spec.type;
   if (spec.length < 0 || spec.length > MaxLength(type) ||
       (!HasLength(type) && spec.length != 0)) {
@@ -172,16 +240,30 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
           "a finalizer resurrects into a field of an object or dict: give "
           "both the object and a non-empty field name");
     }
+    // A name SetField would refuse could never be set; and every object
+    // of the request keeps a copy of it.
+    if (spec.finalizer.field.size() > kMaxFieldName) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a finalizer's field name is at most ", kMaxFieldName,
+          " bytes (got ", spec.finalizer.field.size(), ")"));
+    }
     into = *target;
   }
   (void)into;
+  // After the checks of the request itself: a malformed request is
+  // INVALID_ARGUMENT whatever the heap holds, and costs no collection.
+  if (max_objects_ != 0 && live_objects_ >= max_objects_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the heap's object limit (max_objects ", max_objects_,
+        ") is reached"));
+  }
 
   const size_t basic = BasicSize(type, spec.length);
   void* block = allocator_.Allocate(basic);
   if (block == nullptr) {
     return absl::ResourceExhaustedError(
         absl::StrCat("out of memory allocating a ", basic, "-byte ",
-                     ObjectTypeName(type)));
+                     ObjectTypeName(type), MemoryLimitNote()));
   }
 
   uint32_t slot;
@@ -231,11 +313,19 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
       record.block = nullptr;
       free_slots_.push_back(slot);
       return absl::ResourceExhaustedError(absl::StrCat(
-          "out of memory allocating a list of capacity ", spec.length));
+          "out of memory allocating a list of capacity ", spec.length,
+          MemoryLimitNote()));
     }
   }
   WriteHeader(slot);
   ++live_objects_;
+  {
+    const int64_t size = static_cast<int64_t>(ObjectSize(record));
+    TypeCount& count = type_counts_[static_cast<int>(type)];
+    ++count.objects;
+    count.bytes += size;
+    live_bytes_ += size;
+  }
   owners_[owner][slot] += 1;
   if (IsContainer(type)) Track(slot, 0);
 
@@ -359,6 +449,13 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   record.nfields = 0;
   extras.weakrefs.clear();
   extras.finalizer = Finalizer();
+  {
+    const int64_t size = static_cast<int64_t>(ObjectSize(record));
+    TypeCount& count = type_counts_[static_cast<int>(record.type)];
+    --count.objects;
+    count.bytes -= size;
+    live_bytes_ -= size;
+  }
   allocator_.Free(record.block);
   if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
   record.block = nullptr;
@@ -405,6 +502,22 @@ absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
   const int64_t refcount = records_[*slot].refcount;
   const int64_t freed = FreePending();
   return RefCountResult{refcount, held, freed};
+}
+
+absl::Status ObjectHeap::Unallocate(OwnerId owner, Handle handle) {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  ObjectRecord& record = records_[*slot];
+  if (record.refcount != 1 || OwnerReferences(owner, handle) != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "object ", handle, " cannot be taken back: the session's reference "
+        "is not its only one (refcount ", record.refcount, ")"));
+  }
+  // The client never saw the object: its finalizer counts as run, and its
+  // weak references die without callbacks.
+  record.finalized = true;
+  if (record.has_weakrefs) ClearWeakRefs(*slot, /*record_callbacks=*/false);
+  return DecRef(owner, handle).status();
 }
 
 ReleaseResult ObjectHeap::ReleaseOwner(OwnerId owner) {
@@ -482,10 +595,14 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
   size_t index;
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (!absl::SimpleAtoi(field, &i) || i >= LinksOf(record).size()) {
+    if (!ParseSlotName(field, &i) || i >= LinksOf(record).size()) {
+      if (extras.length == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "a tuple of length 0 has no slots, not ", Quote(field)));
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "a tuple of length ", extras.length, " has slots \"0\"..\"",
-          extras.length - 1, "\", not \"", field, "\""));
+          extras.length - 1, "\", not ", Quote(field)));
     }
     index = static_cast<size_t>(i);
   } else {
@@ -571,7 +688,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   size_t index = LinksOf(record).size();
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
-    if (absl::SimpleAtoi(field, &i) && i < LinksOf(record).size() &&
+    if (ParseSlotName(field, &i) && i < LinksOf(record).size() &&
         LinksOf(record)[i] != kNoSlot) {
       index = static_cast<size_t>(i);
     }
@@ -584,8 +701,8 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     }
   }
   if (index == LinksOf(record).size()) {
-    return absl::NotFoundError(absl::StrCat("object ", source,
-                                            " has no field \"", field, "\""));
+    return absl::NotFoundError(
+        absl::StrCat("object ", source, " has no field ", Quote(field)));
   }
   const uint32_t target = LinksOf(record)[index];
   if (record.type == ObjectType::kTuple) {
@@ -646,6 +763,7 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
   if (!slot.ok()) return slot.status();
   const WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{*slot, target, callback};
+  ++live_weakrefs_;
   extras_[*slot].weakrefs.push_back(id);
   records_[*slot].has_weakrefs = true;
   return id;
@@ -666,6 +784,7 @@ void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
     auto it = weakrefs_.find(id);
     if (it == weakrefs_.end() || it->second.target != slot) continue;
     it->second.target = kNoSlot;
+    --live_weakrefs_;
     if (record_callbacks && it->second.callback) {
       HeapEvent event;
       event.kind = HeapEvent::Kind::kWeakRefCallback;
@@ -744,19 +863,15 @@ std::vector<HeapEvent> ObjectHeap::EventsSince(uint64_t after_sequence) const {
 }
 
 ObjectHeapStats ObjectHeap::Stats() const {
+  // Counters kept as objects come and go, so that this costs the same
+  // whatever the heap holds (the service calls it under the interpreter
+  // lock); Verify checks them against a walk.
   ObjectHeapStats stats;
-  for (const ObjectRecord& record : records_) {
-    if (record.block == nullptr) continue;
-    const int64_t size = static_cast<int64_t>(ObjectSize(record));
-    ++stats.objects;
-    stats.bytes += size;
-    TypeCount& count = stats.by_type[static_cast<int>(record.type)];
-    ++count.objects;
-    count.bytes += size;
-  }
-  for (const auto& [id, weakref] : weakrefs_) {
-    if (weakref.target != kNoSlot) ++stats.weakrefs;
-  }
+  stats.objects = live_objects_;
+  stats.bytes = live_bytes_;
+  stats.by_type = type_counts_;
+  stats.weakrefs = live_weakrefs_;
+  stats.limit_collections = limit_collections_;
   for (int g = 0; g < kNumGenerations; ++g) {
     stats.generations[g] = generation_stats_[g];
     stats.generations[g].count = counts_[g];

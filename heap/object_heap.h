@@ -222,6 +222,8 @@ struct ObjectHeapStats {
   int64_t garbage = 0;
   bool enabled = true;
   uint32_t debug_flags = 0;
+  // Full collections run because an Allocate reached a limit.
+  int64_t limit_collections = 0;
 };
 
 struct ObjectHeapOptions {
@@ -229,6 +231,12 @@ struct ObjectHeapOptions {
   GcConfig gc;
   // Collection and other events kept for the service to stream.
   size_t event_capacity = 1024;
+  // Limits (0: none). max_bytes caps the memory arenas and raw blocks take
+  // from the OS (allocator.h); max_objects the live objects. An Allocate
+  // that would pass either runs a full collection and tries once more, then
+  // fails with RESOURCE_EXHAUSTED, where CPython raises MemoryError.
+  size_t max_bytes = 0;
+  int64_t max_objects = 0;
 };
 
 class ObjectHeap {
@@ -242,14 +250,25 @@ class ObjectHeap {
 
   // A new object; `owner` holds the one reference to it. INVALID_ARGUMENT
   // for a length the type does not take or out of range, or a finalizer
-  // that names a bad target; RESOURCE_EXHAUSTED when memory runs out.
+  // that names a bad target; RESOURCE_EXHAUSTED when memory runs out or a
+  // limit (ObjectHeapOptions) would be passed even after the full
+  // collection a limit triggers. Growing a container's items (Append,
+  // SetField) never collects: it fails at the limit at once.
   absl::StatusOr<Allocated> Allocate(OwnerId owner, const AllocateSpec& spec);
+
+  // Full collections run because an Allocate reached a limit.
+  int64_t limit_collections() const { return limit_collections_; }
 
   // `owner` takes one more reference. NOT_FOUND for an unknown handle.
   absl::StatusOr<RefCountResult> IncRef(OwnerId owner, Handle handle);
   // `owner` drops one of its references; FAILED_PRECONDITION if it holds
   // none (one owner can never release another's references).
   absl::StatusOr<RefCountResult> DecRef(OwnerId owner, Handle handle);
+  // Takes back an object Allocate just gave `owner`, as if it had never
+  // been made: frees it without running its finalizer or weak-reference
+  // callbacks. For a request that fails part-way and must not hand out what
+  // it made. FAILED_PRECONDITION unless `owner`'s reference is the only one.
+  absl::Status Unallocate(OwnerId owner, Handle handle);
   // Drops every reference `owner` holds.
   ReleaseResult ReleaseOwner(OwnerId owner);
 
@@ -303,6 +322,8 @@ class ObjectHeap {
   // Events (collections, finalizers, callbacks) since `after_sequence`, at
   // most the ring's capacity, oldest first.
   std::vector<HeapEvent> EventsSince(uint64_t after_sequence) const;
+  // The sequence number of the latest event (0 before the first).
+  uint64_t last_event_sequence() const { return next_event_ - 1; }
 
   ObjectHeapStats Stats() const;
   AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }
@@ -441,6 +462,11 @@ class ObjectHeap {
   void RecordEvent(HeapEvent event);
 
   // The collection itself (collector.cc).
+  // Why an allocation failed when a memory limit is set ("" otherwise).
+  std::string MemoryLimitNote() const;
+  // One attempt at Allocate, without the collection a limit triggers.
+  absl::StatusOr<Allocated> AllocateOnce(OwnerId owner,
+                                         const AllocateSpec& spec);
   CollectResult CollectGeneration(int generation, bool automatic);
   void ScheduleIfThresholdPassed();
 
@@ -455,6 +481,13 @@ class ObjectHeap {
   std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;
   int64_t live_objects_ = 0;
+  // What Stats reports, kept up to date by Allocate, ResizeItems,
+  // Deallocate and the weak references.
+  int64_t live_bytes_ = 0;
+  std::array<TypeCount, kNumObjectTypes> type_counts_{};
+  int64_t live_weakrefs_ = 0;
+  const int64_t max_objects_;
+  int64_t limit_collections_ = 0;
 
   // owner -> slot -> references held.
   absl::flat_hash_map<OwnerId, absl::flat_hash_map<uint32_t, int64_t>>

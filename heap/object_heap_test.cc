@@ -238,6 +238,30 @@ TEST(ObjectHeapTest, ItemsAppendAndRemove) {
   ExpectValid(heap);
 }
 
+TEST(ObjectHeapTest, TupleSlotsAreNamedInPlainDecimal) {
+  ObjectHeap heap(Options());
+  const Handle tuple = New(heap, ObjectType::kTuple, kAlice, 12);
+  const Handle x = NewObject(heap);
+  for (const char* name : {"", " 1", "1 ", "+1", "01", "0x1", "-0", "12",
+                           "18446744073709551617"}) {
+    EXPECT_EQ(heap.SetField(tuple, name, x).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << "\"" << name << "\"";
+  }
+  ASSERT_TRUE(heap.SetField(tuple, "0", x).ok());
+  ASSERT_TRUE(heap.SetField(tuple, "11", x).ok());
+  EXPECT_EQ(heap.ClearField(tuple, "00").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(heap.ClearField(tuple, "11").ok());
+
+  const Handle empty = New(heap, ObjectType::kTuple, kAlice, 0);
+  const absl::Status none = heap.SetField(empty, "0", x).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.message().find("has no slots"), absl::string_view::npos)
+      << none;
+  ExpectValid(heap);
+}
+
 TEST(ObjectHeapTest, AtomicObjectsHoldNoReferences) {
   ObjectHeap heap(Options());
   const Handle s = New(heap, ObjectType::kStr, kAlice, 5);
@@ -642,6 +666,176 @@ TEST(VerifyTest, DetectsAWrongRefcount) {
 
 // The random-operation property test that was here is now the model-based
 // test (object_heap_model_test.cc, against heap_model.h).
+
+}  // namespace
+}  // namespace heapd
+
+namespace heapd {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Limits
+
+// Cycles no owner holds fill the heap to its memory limit; the allocation
+// that would map one arena too many collects them first and succeeds.
+TEST(LimitTest, MemoryLimitCollectsCyclesBeforeRefusing) {
+  ObjectHeapOptions options = Options();
+  options.max_bytes = 2 * options.layout.arena_size();
+  ObjectHeap heap(options);
+  int64_t made = 0;
+  for (;; ++made) {
+    AllocateSpec spec;
+    absl::StatusOr<Allocated> a = heap.Allocate(kAlice, spec);
+    absl::StatusOr<Allocated> b = heap.Allocate(kAlice, spec);
+    if (!a.ok() || !b.ok()) break;
+    ASSERT_TRUE(heap.SetField(a->handle, "peer", b->handle).ok());
+    ASSERT_TRUE(heap.SetField(b->handle, "peer", a->handle).ok());
+    ASSERT_TRUE(heap.DecRef(kAlice, a->handle).ok());
+    ASSERT_TRUE(heap.DecRef(kAlice, b->handle).ok());
+    if (heap.limit_collections() > 0) break;
+    ASSERT_LT(made, 1000000) << "the limit never bit";
+  }
+  EXPECT_EQ(heap.limit_collections(), 1);
+  EXPECT_GT(made, 100);
+  EXPECT_LE(heap.allocator().memory_limit().charged(), options.max_bytes);
+  ExpectValid(heap);
+}
+
+// Objects an owner keeps alive cannot be collected: past the limit
+// Allocate fails with RESOURCE_EXHAUSTED, after one full collection, and
+// the heap is unchanged and still valid.
+TEST(LimitTest, MemoryLimitRefusesWhatLiveObjectsFill) {
+  ObjectHeapOptions options = Options();
+  options.max_bytes = options.layout.arena_size();
+  ObjectHeap heap(options);
+  absl::Status failed;
+  int64_t live = 0;
+  while (failed.ok()) {
+    AllocateSpec spec;
+    spec.type = ObjectType::kStr;
+    spec.length = 100;
+    absl::StatusOr<Allocated> a = heap.Allocate(kAlice, spec);
+    if (a.ok()) {
+      ++live;
+    } else {
+      failed = a.status();
+    }
+    ASSERT_LT(live, 1000000);
+  }
+  EXPECT_TRUE(absl::IsResourceExhausted(failed)) << failed;
+  EXPECT_NE(failed.message().find("memory limit"), std::string::npos)
+      << failed;
+  EXPECT_EQ(heap.limit_collections(), 1);
+  EXPECT_EQ(heap.Stats().objects, live);
+  EXPECT_GE(heap.allocator().memory_limit().refused(), 1u);
+  // A raw (large) request is charged too.
+  AllocateSpec big;
+  big.type = ObjectType::kBytes;
+  big.length = 4 * options.layout.arena_size();
+  EXPECT_TRUE(absl::IsResourceExhausted(heap.Allocate(kAlice, big).status()));
+  ExpectValid(heap);
+  // Freeing makes room again.
+  heap.ReleaseOwner(kAlice);
+  EXPECT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
+  ExpectValid(heap);
+}
+
+TEST(LimitTest, ObjectLimit) {
+  ObjectHeapOptions options = Options();
+  options.max_objects = 3;
+  ObjectHeap heap(options);
+  const Handle a = NewObject(heap);
+  const Handle b = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(a, "peer", b).ok());
+  ASSERT_TRUE(heap.SetField(b, "peer", a).ok());
+  ASSERT_TRUE(heap.DecRef(kAlice, a).ok());
+  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());
+  const Handle c = NewObject(heap);
+  // The fourth: the cycle a-b is collected to make room.
+  ASSERT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
+  EXPECT_EQ(heap.limit_collections(), 1);
+  EXPECT_FALSE(heap.IsAlive(a));
+  ASSERT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
+  absl::StatusOr<Allocated> refused = heap.Allocate(kAlice, AllocateSpec{});
+  EXPECT_TRUE(absl::IsResourceExhausted(refused.status()));
+  EXPECT_NE(refused.status().message().find("max_objects 3"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_TRUE(heap.IsAlive(c));
+  EXPECT_EQ(heap.Stats().objects, 3);
+  ExpectValid(heap);
+}
+
+// At the limit, a malformed request is still INVALID_ARGUMENT, and costs no
+// collection.
+TEST(LimitTest, AMalformedAllocateAtTheLimitIsInvalidArgument) {
+  ObjectHeapOptions options = Options();
+  options.max_objects = 1;
+  ObjectHeap heap(options);
+  const Handle holder = NewObject(heap);
+  AllocateSpec bad_length;
+  bad_length.type = ObjectType::kStr;
+  bad_length.length = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      heap.Allocate(kAlice, bad_length).status()));
+  AllocateSpec bad_finalizer;
+  bad_finalizer.finalizer.action = Finalizer::Action::kResurrectInto;
+  bad_finalizer.finalizer.into = holder + 12345;
+  bad_finalizer.finalizer.field = "f";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      heap.Allocate(kAlice, bad_finalizer).status()));
+  EXPECT_EQ(heap.limit_collections(), 0);
+  ExpectValid(heap);
+}
+
+// Unallocate takes an object back as if it had never been made: no
+// finalizer runs (a resurrecting one would keep it), no weak-reference
+// callback is recorded.
+TEST(ObjectHeapTest, UnallocateRunsNoFinalizerAndNoCallback) {
+  ObjectHeap heap(Options());
+  const Handle holder = NewObject(heap);
+  const uint64_t events_before = heap.last_event_sequence();
+  for (Finalizer::Action action :
+       {Finalizer::Action::kRecord, Finalizer::Action::kResurrectToOwner,
+        Finalizer::Action::kResurrectInto}) {
+    AllocateSpec spec;
+    spec.finalizer.action = action;
+    spec.finalizer.into = holder;
+    spec.finalizer.field = "saved";
+    spec.weakref = true;
+    spec.weakref_callback = true;
+    absl::StatusOr<Allocated> made = heap.Allocate(kAlice, spec);
+    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_TRUE(heap.Unallocate(kAlice, made->handle).ok());
+    EXPECT_FALSE(heap.IsAlive(made->handle));
+    EXPECT_EQ(*heap.WeakRefTarget(made->weakref), 0u);
+  }
+  EXPECT_EQ(heap.last_event_sequence(), events_before);
+  EXPECT_EQ(heap.Stats().objects, 1);
+  EXPECT_EQ(heap.Stats().weakrefs, 0);
+  EXPECT_TRUE(heap.Inspect(holder, kAlice)->fields.empty());
+
+  // Only the sole reference can be taken back.
+  const Handle shared = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(holder, "f", shared).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(heap.Unallocate(kAlice, shared)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(heap.Unallocate(kBob, holder)));
+  ExpectValid(heap);
+}
+
+TEST(ObjectHeapTest, AFinalizersFieldNameIsAtMost256Bytes) {
+  ObjectHeap heap(Options());
+  const Handle holder = NewObject(heap);
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectInto;
+  spec.finalizer.into = holder;
+  spec.finalizer.field = std::string(257, 'f');
+  const absl::Status refused = heap.Allocate(kAlice, spec).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
+  spec.finalizer.field = std::string(256, 'f');
+  EXPECT_TRUE(heap.Allocate(kAlice, spec).ok());
+  ExpectValid(heap);
+}
 
 }  // namespace
 }  // namespace heapd

@@ -31,7 +31,6 @@ absl::Status ObjectHeap::Verify() const {
   int64_t live = 0;
   for (uint32_t slot = 0; slot < records_.size(); ++slot) {
     const ObjectRecord& record = records_[slot];
-    const ObjectExtras& extras = extras_[slot];
     if (record.block == nullptr) continue;
     ++live;
     for (uint32_t target : LinksOf(record)) {
@@ -45,6 +44,38 @@ absl::Status ObjectHeap::Verify() const {
   }
   if (live != live_objects_) {
     return Broken("%d live objects, counter says %d", live, live_objects_);
+  }
+  // The counters Stats reports, against a walk.
+  std::array<TypeCount, kNumObjectTypes> by_type{};
+  int64_t bytes = 0;
+  for (const ObjectRecord& record : records_) {
+    if (record.block == nullptr) continue;
+    const int64_t size = static_cast<int64_t>(ObjectSize(record));
+    ++by_type[static_cast<int>(record.type)].objects;
+    by_type[static_cast<int>(record.type)].bytes += size;
+    bytes += size;
+  }
+  if (bytes != live_bytes_) {
+    return Broken("live objects take %d bytes, counter says %d", bytes,
+                  live_bytes_);
+  }
+  for (int t = 0; t < kNumObjectTypes; ++t) {
+    if (by_type[t].objects != type_counts_[t].objects ||
+        by_type[t].bytes != type_counts_[t].bytes) {
+      return Broken("%d %s objects of %d bytes, counters say %d of %d",
+                    by_type[t].objects,
+                    ObjectTypeName(static_cast<ObjectType>(t)),
+                    by_type[t].bytes, type_counts_[t].objects,
+                    type_counts_[t].bytes);
+    }
+  }
+  int64_t weakrefs = 0;
+  for (const auto& [id, weakref] : weakrefs_) {
+    if (weakref.target != kNoSlot) ++weakrefs;
+  }
+  if (weakrefs != live_weakrefs_) {
+    return Broken("%d live weak references, counter says %d", weakrefs,
+                  live_weakrefs_);
   }
   std::vector<int64_t> owned(records_.size(), 0);
   for (const auto& [owner, held] : owners_) {

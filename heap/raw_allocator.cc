@@ -21,8 +21,12 @@ static_assert(sizeof(Prefix) <= kPrefix);
 void* RawAllocator::Allocate(size_t nbytes) {
   const size_t size = nbytes == 0 ? 1 : nbytes;
   if (size > SIZE_MAX - kPrefix) return nullptr;
+  if (limit_ != nullptr && !limit_->TryCharge(size)) return nullptr;
   void* base = std::malloc(kPrefix + size);
-  if (base == nullptr) return nullptr;
+  if (base == nullptr) {
+    if (limit_ != nullptr) limit_->Release(size);
+    return nullptr;
+  }
   static_cast<Prefix*>(base)->size = size;
   ++stats_.blocks_in_use;
   stats_.bytes_in_use += size;
@@ -43,6 +47,7 @@ void RawAllocator::Free(void* p) {
   const size_t size = reinterpret_cast<Prefix*>(base)->size;
   --stats_.blocks_in_use;
   stats_.bytes_in_use -= size;
+  if (limit_ != nullptr) limit_->Release(size);
   ++stats_.frees_total;
   std::free(base);
 }

@@ -14,6 +14,8 @@
 
 #include <cstddef>
 
+#include "heap/memory_limit.h"
+
 namespace heapd {
 
 struct RawDomainStats {
@@ -26,7 +28,9 @@ struct RawDomainStats {
 
 class RawAllocator {
  public:
-  RawAllocator() = default;
+  // `limit`, if not null, is charged every block's size and must outlive
+  // the allocator; a refused charge is treated as malloc failing.
+  explicit RawAllocator(MemoryLimit* limit = nullptr) : limit_(limit) {}
   RawAllocator(const RawAllocator&) = delete;
   RawAllocator& operator=(const RawAllocator&) = delete;
 
@@ -41,6 +45,7 @@ class RawAllocator {
 
  private:
   RawDomainStats stats_;
+  MemoryLimit* const limit_;
 };
 
 }  // namespace heapd

@@ -24,16 +24,19 @@ absl::Status Broken(const absl::FormatSpec<Args...>& format,
 
 }  // namespace
 
-SmallObjectAllocator::SmallObjectAllocator(const AllocatorLayout& layout)
+SmallObjectAllocator::SmallObjectAllocator(const AllocatorLayout& layout,
+                                           MemoryLimit* limit)
     : layout_(layout),
       pool_mask_(layout.pool_size() - 1),
       nfp2lasta_(layout.pools_per_arena() + 1, nullptr),
-      arena_map_(layout.arena_shift()) {}
+      arena_map_(layout.arena_shift()),
+      limit_(limit) {}
 
 SmallObjectAllocator::~SmallObjectAllocator() {
   for (const ArenaObject& arena : arenas_) {
     if (arena.address != 0) {
       munmap(reinterpret_cast<void*>(arena.address), layout_.arena_size());
+      if (limit_ != nullptr) limit_->Release(layout_.arena_size());
     }
   }
 }
@@ -104,12 +107,16 @@ ArenaObject* SmallObjectAllocator::NewArena() {
   }
 
   ArenaObject* arena = unused_arena_objects_;
+  // The operator's ceiling (--max_heap_bytes) refuses like the OS would.
+  if (limit_ != nullptr && !limit_->TryCharge(layout_.arena_size())) {
+    return nullptr;
+  }
   void* base = mmap(nullptr, layout_.arena_size(), PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (base == MAP_FAILED) return nullptr;
   const auto address = reinterpret_cast<uintptr_t>(base);
-  if (!arena_map_.Insert(address, IndexOf(arena))) {
-    munmap(base, layout_.arena_size());
+  if (base == MAP_FAILED || !arena_map_.Insert(address, IndexOf(arena))) {
+    if (base != MAP_FAILED) munmap(base, layout_.arena_size());
+    if (limit_ != nullptr) limit_->Release(layout_.arena_size());
     return nullptr;
   }
   unused_arena_objects_ = arena->nextarena;
@@ -265,6 +272,7 @@ void SmallObjectAllocator::ReturnEmptyPoolToArena(PoolHeader* pool) {
 void SmallObjectAllocator::ReleaseArena(ArenaObject* arena) {
   arena_map_.Erase(arena->address);
   munmap(reinterpret_cast<void*>(arena->address), layout_.arena_size());
+  if (limit_ != nullptr) limit_->Release(layout_.arena_size());
   arena->address = 0;
   arena->pool_address = 0;
   arena->freepools = nullptr;

@@ -47,6 +47,7 @@
 #include "absl/status/status.h"
 #include "heap/arena_map.h"
 #include "heap/layout.h"
+#include "heap/memory_limit.h"
 #include "heap/pool.h"
 #include "heap/size_class.h"
 
@@ -101,7 +102,10 @@ struct BlockLocation {
 
 class SmallObjectAllocator {
  public:
-  explicit SmallObjectAllocator(const AllocatorLayout& layout);
+  // `limit`, if not null, is charged arena_size for every arena mapped and
+  // must outlive the allocator; a refused charge is treated as mmap failing.
+  explicit SmallObjectAllocator(const AllocatorLayout& layout,
+                                MemoryLimit* limit = nullptr);
   // Returns every arena to the OS, whatever is still allocated.
   ~SmallObjectAllocator();
   SmallObjectAllocator(const SmallObjectAllocator&) = delete;
@@ -209,6 +213,7 @@ class SmallObjectAllocator {
   std::vector<ArenaObject*> nfp2lasta_;
 
   ArenaMap arena_map_;
+  MemoryLimit* const limit_;
 
   size_t narenas_currently_allocated_ = 0;
   size_t ntimes_arena_allocated_ = 0;

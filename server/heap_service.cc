@@ -13,7 +13,6 @@
 #include "server/object_operations.h"
 #include "server/object_translation.h"
 #include "server/stats_translation.h"
-#include "server/unimplemented.h"
 #include "server/version.h"
 
 namespace heapd {
@@ -21,10 +20,11 @@ namespace {
 
 int64_t UnixNanosNow() { return absl::ToUnixNanos(absl::Now()); }
 
-// Whether a Stats request asks for `section`: an empty list means all.
-bool Wants(const v1::StatsRequest& request, v1::StatsSection section) {
-  if (request.sections().empty()) return true;
-  for (int wanted : request.sections()) {
+// Whether `sections` asks for `section`: an empty list means all.
+bool Wants(const google::protobuf::RepeatedField<int>& sections,
+           v1::StatsSection section) {
+  if (sections.empty()) return true;
+  for (int wanted : sections) {
     if (wanted == section) return true;
   }
   return false;
@@ -32,13 +32,15 @@ bool Wants(const v1::StatsRequest& request, v1::StatsSection section) {
 
 // Collections the collector section lists in `recent`.
 constexpr size_t kRecentCollections = 16;
+// How often connections_open is recounted.
+constexpr absl::Duration kConnectionsRefresh = absl::Seconds(1);
 
 // RPC method names, indexed by HeapService::Method.
 const char* const kMethodNames[] = {
     "Ping",   "Stats",   "OpenSession", "CloseSession", "Allocate",
     "IncRef", "DecRef",  "Link",        "Unlink",       "Collect",
     "Inspect", "GetGcConfig", "SetGcConfig", "Freeze",  "Unfreeze",
-    "Batch",  "WatchStats"};
+    "Batch",  "WatchStats", "Verify"};
 
 std::vector<std::string> MethodNames() {
   return std::vector<std::string>(std::begin(kMethodNames),
@@ -49,6 +51,8 @@ ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
   ObjectHeapOptions heap;
   heap.layout = options.layout;
   heap.gc = options.gc;
+  heap.max_bytes = options.max_heap_bytes;
+  heap.max_objects = options.max_objects;
   return heap;
 }
 
@@ -82,6 +86,8 @@ HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
   kinds.session_reaper = lock.RegisterKind("SessionReaper");
   kinds.ping = lock.RegisterKind("Ping");
   kinds.batch = lock.RegisterKind("Batch");
+  // A walk of the whole heap: rare and long, like a collection.
+  kinds.verify = lock.RegisterKind("Verify", {.time_every_hold = true});
   return kinds;
 }
 
@@ -91,12 +97,26 @@ HeapService::HeapService(const HeapServiceOptions& options)
       layout_(options.layout),
       max_allocate_count_(options.max_allocate_count),
       max_batch_(options.max_batch),
+      max_objects_(options.max_objects),
+      max_lock_waiters_(options.max_lock_waiters),
+      access_control_(options.access_control),
       interp_(HeapOptions(options), options.lock),
       kinds_(RegisterKinds(interp_.lock())),
       sessions_(&interp_, SessionOptions(options)),
-      publisher_(options.stats_publish_interval, kRecentCollections),
+      // Enough history for WatchStats' events between two messages.
+      publisher_(options.stats_publish_interval,
+                 StatsWatchers::kEventCapacity),
       slowlog_(options.slowlog_capacity, options.slowlog_threshold),
-      rpc_counters_(MethodNames()) {
+      rpc_counters_(MethodNames()),
+      connections_(kConnectionsRefresh),
+      watchers_(
+          [this](const google::protobuf::RepeatedField<int>& sections,
+                 v1::StatsResponse* out) { FillStats(sections, out); },
+          [this] { return publisher_.Latest(); },
+          [this](grpc::StatusCode code) {
+            rpc_counters_.Count(kWatchStats, static_cast<int>(code));
+          }),
+      threads_(options.interpreter_threads) {
   static_assert(std::size(kMethodNames) == static_cast<size_t>(kNumMethods));
   // So that an idle server's Stats has figures to serve.
   {
@@ -117,41 +137,80 @@ HeapService::HeapService(const HeapServiceOptions& options)
 
 HeapService::~HeapService() { sessions_.StopReaper(); }
 
+void HeapService::Shutdown() {
+  watchers_.FinishAll(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "heapd is shutting down"));
+}
+
 template <typename Body>
-absl::Status HeapService::Locked(Method method, RequestKind kind,
-                                 const std::string& session_id,
-                                 bool safe_point, Body&& body) {
-  using Clock = std::chrono::steady_clock;
-  absl::Status status;
-  const Clock::time_point before_acquire = Clock::now();
-  Clock::time_point acquired, releasing;
-  {
-    InterpreterLockHolder holder(&interp_.lock(), kind);
-    acquired = Clock::now();
-    ObjectHeap& heap = interp_.heap();
-    status = body(heap);
-    // The end of the request is its safe point: a collection a threshold
-    // scheduled runs here, still under the lock, as CPython runs it at the
-    // next eval-breaker check.
-    const bool collected = safe_point && heap.CollectIfScheduled();
-    // Still under the lock, which is what makes the heap readable; cheap
-    // unless the interval has passed or a collection just changed the
-    // collector's figures.
-    const bool published =
-        publisher_.Update(heap, collected || method == kCollect);
-    // Left for the reaper's next wake-up, so an idle server does not serve
-    // this request's figures stale for ever.
-    unpublished_.store(!published, std::memory_order_relaxed);
-    releasing = Clock::now();
+grpc::ServerUnaryReactor* HeapService::Dispatch(
+    grpc::CallbackServerContext* context, Method method, RequestKind kind,
+    std::string session_id, bool safe_point, int64_t operations, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const Clock::time_point arrived = Clock::now();
+  auto run = [this, reactor, method, kind, session_id = std::move(session_id),
+              safe_point, operations, body = std::move(body),
+              arrived](bool held) mutable {
+    const absl::Status status = RunLocked(method, kind, session_id, safe_point,
+                                          operations, held, arrived, body);
+    Complete(reactor, method, ToGrpcStatus(status));
+  };
+  // Free and nobody waiting: run here, on gRPC's thread, without a hop.
+  if (interp_.lock().TryAcquire(kind)) {
+    run(/*held=*/true);
+    return reactor;
   }
-  // After the release: the slow log has its own mutex, and nobody waits for
-  // the interpreter lock while we take it.
+  // Overload pushes back: past the cap a request is refused before it
+  // queues (and before it costs the lock anything).
+  if (max_lock_waiters_ > 0 &&
+      lock_waiting_.fetch_add(1, std::memory_order_relaxed) >=
+          max_lock_waiters_) {
+    lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    lock_waiters_rejected_.fetch_add(1, std::memory_order_relaxed);
+    Complete(reactor, method,
+             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat(kMethodNames[method], " refused: ",
+                                       max_lock_waiters_,
+                                       " requests already wait for the "
+                                       "interpreter lock "
+                                       "(--max_lock_waiters); retry with "
+                                       "backoff")));
+    return reactor;
+  }
+  // Otherwise an interpreter thread waits for the lock, not gRPC's.
+  threads_.Submit([run = std::move(run)]() mutable { run(/*held=*/false); });
+  return reactor;
+}
+
+template <typename Body>
+absl::Status HeapService::RunLocked(Method method, RequestKind kind,
+                                    const std::string& session_id,
+                                    bool safe_point, int64_t operations,
+                                    bool held, Clock::time_point arrived,
+                                    Body& body) {
+  HeldResult result;
+  if (held) {
+    interp_.lock().AssertHeld();
+    InterpreterLockHolder holder(&interp_.lock(), std::adopt_lock);
+    result = RunHeld(safe_point, body);
+  } else {
+    InterpreterLockHolder holder(&interp_.lock(), kind);
+    if (max_lock_waiters_ > 0) {
+      lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    result = RunHeld(safe_point, body);
+  }
+  // After the release: watchers, the slow log have their own mutexes, and
+  // nobody waits for the interpreter lock while we take them.
+  if (result.events) watchers_.Notify();
   SlowLogRecord record;
+  record.operations = operations;
+  // The wait includes the time queued for an interpreter thread.
   record.wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       acquired - before_acquire)
+                       result.acquired - arrived)
                        .count();
   record.hold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       releasing - acquired)
+                       result.releasing - result.acquired)
                        .count();
   if (record.wait_ns > slowlog_.threshold_ns() ||
       record.hold_ns > slowlog_.threshold_ns()) {
@@ -160,34 +219,91 @@ absl::Status HeapService::Locked(Method method, RequestKind kind,
     record.session_id = session_id;
     slowlog_.MaybeRecord(std::move(record));
   }
-  return status;
+  return result.status;
+}
+
+template <typename Body>
+HeapService::HeldResult HeapService::RunHeld(bool safe_point, Body& body) {
+  HeldResult result;
+  result.acquired = Clock::now();
+  ObjectHeap& heap = interp_.heap();
+  const uint64_t events_before = heap.last_event_sequence();
+  result.status = body(heap);
+  // The end of the request is its safe point: a collection a threshold
+  // scheduled runs here, still under the lock, as CPython runs it at the
+  // next eval-breaker check.
+  if (safe_point) heap.CollectIfScheduled();
+  // A collection (here, or inside a Batch) or another heap event is
+  // published at once, for Stats and WatchStats' events.
+  result.events = heap.last_event_sequence() != events_before;
+  // Still under the lock, which is what makes the heap readable; cheap
+  // unless the interval has passed or an event just changed the collector's
+  // figures.
+  const bool published = publisher_.Update(heap, result.events);
+  // Left for the reaper's next wake-up, so an idle server does not serve
+  // this request's figures stale for ever.
+  unpublished_.store(!published, std::memory_order_relaxed);
+  result.releasing = Clock::now();
+  return result;
 }
 
 grpc::ServerUnaryReactor* HeapService::Finish(
     grpc::CallbackServerContext* context, Method method,
     const grpc::Status& status) {
-  rpc_counters_.Count(method, static_cast<int>(status.error_code()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
+  Complete(reactor, method, status);
   return reactor;
+}
+
+void HeapService::Complete(grpc::ServerUnaryReactor* reactor, Method method,
+                           const grpc::Status& status) {
+  rpc_counters_.Count(method, static_cast<int>(status.error_code()));
+  reactor->Finish(status);
 }
 
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Serve(
     grpc::CallbackServerContext* context, Method method, RequestKind kind,
-    const std::string& session_id, Body&& body) {
-  const absl::Status status = Locked(
-      method, kind, session_id, /*safe_point=*/true,
-      [&](ObjectHeap& heap) -> absl::Status {
-        absl::StatusOr<OwnerId> owner = sessions_.Renew(heap, session_id);
+    const std::string& session_id, Body&& body, int64_t operations,
+    bool admin_only) {
+  absl::StatusOr<Caller> caller = Authorize(context, method, admin_only);
+  if (!caller.ok()) return Finish(context, method, ToGrpcStatus(caller.status()));
+  return Dispatch(
+      context, method, kind, session_id, /*safe_point=*/true, operations,
+      [this, session_id, caller = *std::move(caller),
+       body = std::move(body)](ObjectHeap& heap) mutable -> absl::Status {
+        absl::StatusOr<OwnerId> owner =
+            sessions_.Renew(heap, session_id, caller);
         return owner.ok() ? body(heap, *owner) : owner.status();
       });
-  return Finish(context, method, ToGrpcStatus(status));
+}
+
+absl::StatusOr<Caller> HeapService::Authorize(
+    grpc::CallbackServerContext* context, Method method,
+    bool admin_only) const {
+  if (access_control_ == nullptr) return Caller();
+  const auto& metadata = context->client_metadata();
+  const auto found = metadata.find("authorization");
+  const absl::string_view header =
+      found == metadata.end()
+          ? absl::string_view()
+          : absl::string_view(found->second.data(), found->second.size());
+  absl::StatusOr<Caller> caller = access_control_->Authenticate(header);
+  if (!caller.ok()) return caller.status();
+  if (admin_only && !caller->admin) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        kMethodNames[method],
+        method == kCollect || method == kBatch ? " of generation 2" : "",
+        " needs the admin role; '", caller->identity, "' is a client"));
+  }
+  return caller;
 }
 
 grpc::ServerUnaryReactor* HeapService::Ping(
     grpc::CallbackServerContext* context, const v1::PingRequest* request,
     v1::PingResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kPing, false);
+  if (!caller.ok()) return Finish(context, kPing, ToGrpcStatus(caller.status()));
   if (request->payload().size() > kMaxPingPayload) {
     return Finish(context, kPing,
                   grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -198,53 +314,87 @@ grpc::ServerUnaryReactor* HeapService::Ping(
   }
   // A keep-alive: renews the lease of the session it names. Without one,
   // Ping stays the empty round trip and never touches the lock.
+  auto answer = [request, response] {
+    response->set_payload(request->payload());
+    response->set_server_time_unix_ns(UnixNanosNow());
+    response->set_version(kHeapdVersion);
+  };
   if (!request->session_id().empty()) {
-    const absl::Status status =
-        Locked(kPing, kinds_.ping, request->session_id(),
-               /*safe_point=*/false, [&](ObjectHeap& heap) {
-                 return sessions_.Renew(heap, request->session_id()).status();
-               });
-    if (!status.ok()) return Finish(context, kPing, ToGrpcStatus(status));
+    return Dispatch(context, kPing, kinds_.ping, request->session_id(),
+                    /*safe_point=*/false, /*operations=*/0,
+                    [=, this](ObjectHeap& heap) -> absl::Status {
+                      absl::Status renewed =
+                          sessions_.Renew(heap, request->session_id(), *caller)
+                              .status();
+                      if (renewed.ok()) answer();
+                      return renewed;
+                    });
   }
-  response->set_payload(request->payload());
-  response->set_server_time_unix_ns(UnixNanosNow());
-  response->set_version(kHeapdVersion);
+  answer();
   return Finish(context, kPing, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* HeapService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
-  // Never the interpreter lock unless asked for a fresh snapshot: the heap's
-  // figures are the latest published one (there is always one: the
-  // constructor publishes the first).
-  if (request->fresh()) {
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
-    publisher_.Update(interp_.heap(), /*force=*/true);
+  const absl::StatusOr<Caller> caller = Authorize(context, kStats, false);
+  if (!caller.ok()) {
+    return Finish(context, kStats, ToGrpcStatus(caller.status()));
   }
+  // A fresh snapshot is published under the lock first, like any heap
+  // request (on an interpreter thread if the lock is busy); the answer is
+  // then filled under it too. Such a call is counted when it finishes, so
+  // its own server section does not include it.
+  if (request->fresh()) {
+    return Dispatch(context, kStats, kinds_.stats, /*session_id=*/"",
+                    /*safe_point=*/false, /*operations=*/0,
+                    [=, this](ObjectHeap& heap) -> absl::Status {
+                      publisher_.Update(heap, /*force=*/true);
+                      FillStats(request->sections(), response);
+                      return absl::OkStatus();
+                    });
+  }
+  // Never the interpreter lock otherwise: the heap's figures are the latest
+  // published snapshot (there is always one: the constructor publishes the
+  // first). Counted before the server section is filled, so it includes
+  // this call.
+  rpc_counters_.Count(kStats, 0);
+  FillStats(request->sections(), response);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+void HeapService::FillStats(
+    const google::protobuf::RepeatedField<int>& sections,
+    v1::StatsResponse* response) {
   const std::shared_ptr<const StatsSnapshot> snapshot = publisher_.Latest();
   response->set_timestamp_unix_ns(snapshot->timestamp_unix_ns);
   response->set_sequence(snapshot->sequence);
-  if (Wants(*request, v1::ALLOCATOR)) {
+  if (Wants(sections, v1::ALLOCATOR)) {
     ToProto(layout_, snapshot->allocator, response->mutable_allocator());
   }
-  if (Wants(*request, v1::OBJECTS)) {
+  if (Wants(sections, v1::OBJECTS)) {
     ToProto(snapshot->heap, response->mutable_objects());
+    response->mutable_objects()->set_max_objects(max_objects_);
   }
-  if (Wants(*request, v1::COLLECTOR)) {
+  if (Wants(sections, v1::COLLECTOR)) {
     v1::CollectorStats* collector = response->mutable_collector();
-    ToProto(snapshot->heap, snapshot->recent_collections, collector);
+    // The publisher keeps more history than `recent` shows (WatchStats'
+    // events need it): the newest kRecentCollections.
+    const std::vector<HeapEvent>& all = snapshot->recent_collections;
+    const std::vector<HeapEvent> recent(
+        all.end() - std::min(all.size(), kRecentCollections), all.end());
+    ToProto(snapshot->heap, recent, collector);
     // Live rather than from the snapshot: the histogram is readable without
     // the lock, and may count a collection the snapshot predates.
     ToProto(publisher_.pause().Summarize(), collector->mutable_pause());
   }
-  if (Wants(*request, v1::LOCK)) {
+  if (Wants(sections, v1::LOCK)) {
     ToProto(interp_.lock().Stats(), response->mutable_lock());
   }
-  // Counted before the server section is filled, so it includes this call.
-  rpc_counters_.Count(kStats, 0);
-  if (Wants(*request, v1::SERVER)) FillServerStats(response->mutable_server());
-  if (Wants(*request, v1::SLOWLOG)) {
+  if (Wants(sections, v1::SERVER)) FillServerStats(response->mutable_server());
+  if (Wants(sections, v1::SLOWLOG)) {
     for (const SlowLogRecord& record : slowlog_.Entries()) {
       v1::SlowLogEntry* entry = response->add_slowlog();
       entry->set_id(record.id);
@@ -256,12 +406,9 @@ grpc::ServerUnaryReactor* HeapService::Stats(
       entry->set_operations(record.operations);
     }
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
 }
 
-void HeapService::FillServerStats(v1::ServerStats* out) const {
+void HeapService::FillServerStats(v1::ServerStats* out) {
   out->set_version(kHeapdVersion);
   out->set_started_unix_ns(absl::ToUnixNanos(started_));
   out->set_uptime_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -289,6 +436,11 @@ void HeapService::FillServerStats(v1::ServerStats* out) const {
   }
   out->set_rpcs_total(rpcs);
   out->set_errors_total(errors);
+  out->set_connections_open(connections_.Count());
+  out->set_watch_streams_open(watchers_.open());
+  out->set_lock_waiters_rejected(
+      lock_waiters_rejected_.load(std::memory_order_relaxed));
+  out->set_max_lock_waiters(max_lock_waiters_);
 }
 
 // ---------------------------------------------------------------------------
@@ -298,13 +450,19 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
     grpc::CallbackServerContext* context,
     const v1::OpenSessionRequest* request,
     v1::OpenSessionResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kOpenSession, false);
+  if (!caller.ok()) {
+    return Finish(context, kOpenSession, ToGrpcStatus(caller.status()));
+  }
   // Opening touches no heap state, but goes through the lock like every
   // session call so that its cost shows in the lock's per-kind figures.
-  const absl::Status status = Locked(
-      kOpenSession, kinds_.open_session, /*session_id=*/"",
-      /*safe_point=*/true, [&](ObjectHeap&) -> absl::Status {
+  return Dispatch(
+      context, kOpenSession, kinds_.open_session, /*session_id=*/"",
+      /*safe_point=*/true, /*operations=*/0,
+      [=, this](ObjectHeap&) -> absl::Status {
         absl::StatusOr<OpenedSession> opened = sessions_.Open(
-            request->client_name(), absl::Milliseconds(request->ttl_ms()));
+            request->client_name(), absl::Milliseconds(request->ttl_ms()),
+            *caller);
         if (!opened.ok()) return opened.status();
         response->set_session_id(opened->id);
         response->set_ttl_ms(absl::ToInt64Milliseconds(opened->ttl));
@@ -312,24 +470,28 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
             absl::ToUnixNanos(opened->expires_at));
         return absl::OkStatus();
       });
-  return Finish(context, kOpenSession, ToGrpcStatus(status));
 }
 
 grpc::ServerUnaryReactor* HeapService::CloseSession(
     grpc::CallbackServerContext* context,
     const v1::CloseSessionRequest* request,
     v1::CloseSessionResponse* response) {
-  const absl::Status status = Locked(
-      kCloseSession, kinds_.close_session, request->session_id(),
-      /*safe_point=*/true, [&](ObjectHeap& heap) -> absl::Status {
+  const absl::StatusOr<Caller> caller =
+      Authorize(context, kCloseSession, false);
+  if (!caller.ok()) {
+    return Finish(context, kCloseSession, ToGrpcStatus(caller.status()));
+  }
+  return Dispatch(
+      context, kCloseSession, kinds_.close_session, request->session_id(),
+      /*safe_point=*/true, /*operations=*/0,
+      [=, this](ObjectHeap& heap) -> absl::Status {
         absl::StatusOr<ReleaseResult> released =
-            sessions_.Close(heap, request->session_id());
+            sessions_.Close(heap, request->session_id(), *caller);
         if (!released.ok()) return released.status();
         response->set_references_released(released->references_released);
         response->set_objects_freed(released->objects_freed);
         return absl::OkStatus();
       });
-  return Finish(context, kCloseSession, ToGrpcStatus(status));
 }
 
 // ---------------------------------------------------------------------------
@@ -339,12 +501,13 @@ grpc::ServerUnaryReactor* HeapService::Allocate(
     grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
     v1::AllocateResponse* response) {
   return Serve(context, kAllocate, kinds_.allocate, request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return AllocateObjects(
                      heap, owner, request->type(), request->length(),
                      request->count(), request->finalizer(),
                      request->weakref(), max_allocate_count_, response);
-               });
+               },
+               /*operations=*/std::max<int64_t>(request->count(), 1));
 }
 
 grpc::ServerUnaryReactor* HeapService::IncRef(
@@ -352,7 +515,7 @@ grpc::ServerUnaryReactor* HeapService::IncRef(
     v1::IncRefResponse* response) {
   return Serve(context, kIncRef, kinds_.incref,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return IncRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -363,7 +526,7 @@ grpc::ServerUnaryReactor* HeapService::DecRef(
     v1::DecRefResponse* response) {
   return Serve(context, kDecRef, kinds_.decref,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  return DecRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -375,7 +538,7 @@ grpc::ServerUnaryReactor* HeapService::Link(
   return Serve(
       context, kLink, kinds_.link,
       request->session_id(),
-      [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
         return LinkObjects(
             heap, request->source(), request->target(),
@@ -392,7 +555,7 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
   return Serve(
       context, kUnlink, kinds_.unlink,
       request->session_id(),
-      [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=](ObjectHeap& heap, OwnerId) -> absl::Status {
         const bool has_field =
             request->slot_case() == v1::UnlinkRequest::kField;
         std::optional<Handle> item;
@@ -410,7 +573,7 @@ grpc::ServerUnaryReactor* HeapService::Inspect(
     v1::InspectResponse* response) {
   return Serve(context, kInspect, kinds_.inspect,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
                  absl::StatusOr<ObjectInfo> info =
                      heap.Inspect(request->handle(), owner);
                  if (!info.ok()) return info.status();
@@ -427,7 +590,7 @@ grpc::ServerUnaryReactor* HeapService::Collect(
     v1::CollectResponse* response) {
   return Serve(context, kCollect, kinds_.collect,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  // Absent means a full collection, as gc.collect().
                  return CollectGeneration(
                      heap,
@@ -435,7 +598,10 @@ grpc::ServerUnaryReactor* HeapService::Collect(
                          ? std::optional<int32_t>(request->generation())
                          : std::nullopt,
                      response);
-               });
+               },
+               /*operations=*/1,
+               /*admin_only=*/!request->has_generation() ||
+                   request->generation() == kNumGenerations - 1);
 }
 
 grpc::ServerUnaryReactor* HeapService::GetGcConfig(
@@ -443,7 +609,7 @@ grpc::ServerUnaryReactor* HeapService::GetGcConfig(
     const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kGetGcConfig, kinds_.get_gc_config,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
                });
@@ -454,13 +620,14 @@ grpc::ServerUnaryReactor* HeapService::SetGcConfig(
     const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kSetGcConfig, kinds_.set_gc_config,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  absl::Status status = heap.SetGcConfig(
                      MergeGcConfig(heap.gc_config(), *request));
                  if (!status.ok()) return status;
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
-               });
+               },
+               /*operations=*/1, /*admin_only=*/true);
 }
 
 grpc::ServerUnaryReactor* HeapService::Freeze(
@@ -468,10 +635,11 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
     v1::FreezeResponse* response) {
   return Serve(context, kFreeze, kinds_.freeze,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_frozen(heap.Freeze());
                  return absl::OkStatus();
-               });
+               },
+               /*operations=*/1, /*admin_only=*/true);
 }
 
 grpc::ServerUnaryReactor* HeapService::Unfreeze(
@@ -479,10 +647,11 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
     v1::UnfreezeResponse* response) {
   return Serve(context, kUnfreeze, kinds_.unfreeze,
       request->session_id(),
-               [&](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
                  response->set_unfrozen(heap.Unfreeze());
                  return absl::OkStatus();
-               });
+               },
+               /*operations=*/1, /*admin_only=*/true);
 }
 
 // ---------------------------------------------------------------------------
@@ -491,16 +660,28 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
 grpc::ServerUnaryReactor* HeapService::Batch(
     grpc::CallbackServerContext* context, const v1::BatchRequest* request,
     v1::BatchResponse* response) {
+  // A full collection among the operations needs the admin role.
+  bool full_collection = false;
+  for (const v1::Operation& operation : request->operations()) {
+    full_collection |= operation.has_collect() &&
+                       (!operation.collect().has_generation() ||
+                        operation.collect().generation() ==
+                            kNumGenerations - 1);
+  }
+  const absl::StatusOr<Caller> caller =
+      Authorize(context, kBatch, full_collection);
   // Refused before the lock is taken: an oversize batch costs nobody a wait.
-  absl::Status status = CheckBatchSize(*request, max_batch_);
-  if (status.ok()) {
-    // One hold of kind "Batch"; Locked runs the scheduled collection at its
-    // end, publishes the Stats snapshot and feeds the slow log.
-    status = Locked(
-        kBatch, kinds_.batch, request->session_id(), /*safe_point=*/true,
-        [&](ObjectHeap& heap) -> absl::Status {
+  const absl::Status status =
+      caller.ok() ? CheckBatchSize(*request, max_batch_) : caller.status();
+  if (!status.ok()) return Finish(context, kBatch, ToGrpcStatus(status));
+  // One hold of kind "Batch"; RunHeld runs the scheduled collection at its
+  // end, publishes the Stats snapshot, and the slow log hears of it.
+  return Dispatch(
+        context, kBatch, kinds_.batch, request->session_id(),
+        /*safe_point=*/true, request->operations_size(),
+        [=, this](ObjectHeap& heap) -> absl::Status {
           absl::StatusOr<OwnerId> owner =
-              sessions_.Renew(heap, request->session_id());
+              sessions_.Renew(heap, request->session_id(), *caller);
           if (!owner.ok()) return owner.status();
           // CPython's eval breaker between bytecodes: a scheduled
           // collection, then the lock for whoever asked for it. The session
@@ -515,7 +696,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
             heap.CollectIfScheduled();
             if (!interp_.lock().SafePoint()) return false;
             absl::StatusOr<OwnerId> again =
-                sessions_.Renew(heap, request->session_id());
+                sessions_.Renew(heap, request->session_id(), *caller);
             if (!again.ok()) return again.status();
             return true;
           };
@@ -525,19 +706,48 @@ grpc::ServerUnaryReactor* HeapService::Batch(
           if (!executed.ok()) response->Clear();
           return executed;
         });
-  }
-  return Finish(context, kBatch, ToGrpcStatus(status));
 }
 
 // ---------------------------------------------------------------------------
-// Not served yet.
+// Streams and checks.
 
 grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
-    grpc::CallbackServerContext*, const v1::WatchStatsRequest*) {
-  rpc_counters_.Count(kWatchStats,
-                      static_cast<int>(grpc::StatusCode::UNIMPLEMENTED));
-  return new FinishedWriteReactor<v1::StatsResponse>(
-      NotServedYet("WatchStats"));
+    grpc::CallbackServerContext* context,
+    const v1::WatchStatsRequest* request) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kWatchStats, false);
+  const grpc::Status valid = caller.ok()
+                                 ? StatsWatchers::Validate(*request)
+                                 : ToGrpcStatus(caller.status());
+  if (!valid.ok()) {
+    rpc_counters_.Count(kWatchStats, static_cast<int>(valid.error_code()));
+    return StatsWatchers::Refuse(valid);
+  }
+  // Counted when it finishes, with its status (StatsWatchers' OnFinish).
+  return watchers_.Start(*request);
+}
+
+grpc::ServerUnaryReactor* HeapService::Verify(
+    grpc::CallbackServerContext* context, const v1::VerifyRequest*,
+    v1::VerifyResponse* response) {
+  const absl::StatusOr<Caller> caller = Authorize(context, kVerify, true);
+  if (!caller.ok()) {
+    return Finish(context, kVerify, ToGrpcStatus(caller.status()));
+  }
+  return Dispatch(
+      context, kVerify, kinds_.verify, /*session_id=*/"",
+      /*safe_point=*/false, /*operations=*/0,
+      [response](ObjectHeap& heap) -> absl::Status {
+        const auto start = std::chrono::steady_clock::now();
+        absl::Status verified = heap.Verify();
+        response->set_duration_ns(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::steady_clock::now() - start)
+                .count());
+        response->set_objects(heap.Stats().objects);
+        response->set_arenas(static_cast<int64_t>(
+            heap.AllocatorStatistics().small.arenas_current));
+        return verified;
+      });
 }
 
 }  // namespace heapd

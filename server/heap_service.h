@@ -42,8 +42,24 @@
 //                 More than max_batch operations is RESOURCE_EXHAUSTED before
 //                 the lock is taken; an unknown session NOT_FOUND.
 //
-// WatchStats finishes its stream at once with UNIMPLEMENTED, naming itself
-// (see unimplemented.h).
+//   WatchStats    the Stats sections as a stream (stats_watchers.h): one
+//                 message at once, then every interval_ms (>= 50, default
+//                 1000), and one within 50 ms of any collection with its
+//                 events; never takes the lock. Shutdown() ends every stream
+//                 with UNAVAILABLE.
+//   Verify        ObjectHeap::Verify under the lock (kind "Verify"): OK with
+//                 what it walked, or INTERNAL naming the broken invariant.
+//
+// Access: with access_control set, every Heap method needs a bearer token
+// (UNAUTHENTICATED without one); SetGcConfig, Freeze, Unfreeze, Verify and
+// full collections (Collect or a Batch collect of generation 2) need the
+// admin role (PERMISSION_DENIED otherwise); a session is bound to the
+// identity that opened it (session_manager.h).
+//
+// Limits: max_heap_bytes and max_objects are the heap's (object_heap.h); a
+// locked request that finds max_lock_waiters requests already waiting for
+// the lock is refused at once with RESOURCE_EXHAUSTED, so that overload
+// pushes back on clients instead of queueing without bound.
 //
 // Errors: the heap's absl::Status becomes a grpc::Status with the same
 // canonical code and message (grpc_status.h). Allocate refuses a count over
@@ -80,10 +96,15 @@
 #include "heap/interpreter_lock.h"
 #include "heap/layout.h"
 #include "heap/object_heap.h"
+#include "server/access_control.h"
+#include "server/caller.h"
+#include "server/connection_counter.h"
+#include "server/interpreter_threads.h"
 #include "server/rpc_counters.h"
 #include "server/session_manager.h"
 #include "server/slow_log.h"
 #include "server/stats_publisher.h"
+#include "server/stats_watchers.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
 
@@ -108,6 +129,18 @@ struct HeapServiceOptions {
   size_t slowlog_capacity = 128;
   // How stale the heap's figures in Stats may be while requests run.
   absl::Duration stats_publish_interval = absl::Milliseconds(50);
+  // The heap's limits (0: none): bytes taken from the OS, live objects.
+  size_t max_heap_bytes = 0;
+  int64_t max_objects = 0;
+  // The most requests that may wait for the interpreter lock at once (0:
+  // no cap); one more is refused with RESOURCE_EXHAUSTED.
+  int64_t max_lock_waiters = 0;
+  // Threads that wait for the interpreter lock on behalf of requests that
+  // found it busy (interpreter_threads.h).
+  int interpreter_threads = 16;
+  // Bearer tokens and roles (access_control.h); null serves everyone as
+  // the anonymous admin.
+  std::shared_ptr<const AccessControl> access_control;
 };
 
 class HeapService final : public v1::Heap::CallbackService {
@@ -119,7 +152,8 @@ class HeapService final : public v1::Heap::CallbackService {
   // Stats is the time of construction. REQUIRES: the lock options pass
   // InterpreterLock::ValidateOptions and the gc config is valid.
   explicit HeapService(const HeapServiceOptions& options);
-  // Stops the reaper.
+  // Stops the reaper and the watcher thread. REQUIRES: the gRPC server
+  // serving it has shut down.
   ~HeapService() override;
   HeapService(const HeapService&) = delete;
   HeapService& operator=(const HeapService&) = delete;
@@ -172,29 +206,36 @@ class HeapService final : public v1::Heap::CallbackService {
   grpc::ServerUnaryReactor* Unfreeze(grpc::CallbackServerContext* context,
                                      const v1::UnfreezeRequest* request,
                                      v1::UnfreezeResponse* response) override;
-  // The interpreter lock, for tests that must hold it from outside (to show
-  // that Stats does not need it). Not for serving.
-  InterpreterLock& lock_for_testing() { return interp_.lock(); }
-  // The interpreter (its lock and the heap), for in-process tests and the
-  // request fuzzer, which check ObjectHeap::Verify() between requests while
-  // holding the lock. Not for serving.
-  Interpreter& interpreter_for_testing() { return interp_; }
-
-  // Batch runs many operations in one hold of the lock (batch_executor.h);
-  // WatchStats is not served yet (UNIMPLEMENTED).
   grpc::ServerUnaryReactor* Batch(grpc::CallbackServerContext* context,
                                   const v1::BatchRequest* request,
                                   v1::BatchResponse* response) override;
   grpc::ServerWriteReactor<v1::StatsResponse>* WatchStats(
       grpc::CallbackServerContext* context,
-      const v1::WatchStatsRequest* request) override;  // UNIMPLEMENTED
+      const v1::WatchStatsRequest* request) override;
+  grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
+                                   const v1::VerifyRequest* request,
+                                   v1::VerifyResponse* response) override;
+
+  // The start of a shutdown: ends every WatchStats stream (and any started
+  // later) with UNAVAILABLE, so that they do not hold the server's drain.
+  // Call before grpc::Server::Shutdown.
+  void Shutdown();
+
+  // The interpreter lock, for tests that must hold it from outside (to show
+  // that Stats does not need it). Not for serving.
+  InterpreterLock& lock_for_testing() { return interp_.lock(); }
+  // The interpreter (its lock and the heap), for in-process tests and the
+  // request fuzzer, which checks ObjectHeap::Verify() between requests and
+  // empties gc.garbage between inputs while holding the lock. Not for
+  // serving.
+  Interpreter& interpreter_for_testing() { return interp_; }
 
  private:
   // The lock's request kinds, one per RPC method name.
   struct Kinds {
     RequestKind open_session, close_session, allocate, incref, decref, link,
         unlink, collect, inspect, get_gc_config, set_gc_config, freeze,
-        unfreeze, stats, stats_publish, session_reaper, ping, batch;
+        unfreeze, stats, stats_publish, session_reaper, ping, batch, verify;
   };
   static Kinds RegisterKinds(InterpreterLock& lock);
 
@@ -202,31 +243,74 @@ class HeapService final : public v1::Heap::CallbackService {
   enum Method {
     kPing, kStats, kOpenSession, kCloseSession, kAllocate, kIncRef, kDecRef,
     kLink, kUnlink, kCollect, kInspect, kGetGcConfig, kSetGcConfig, kFreeze,
-    kUnfreeze, kBatch, kWatchStats, kNumMethods
+    kUnfreeze, kBatch, kWatchStats, kVerify, kNumMethods
   };
 
   // Counts the call of `method` with `status` and finishes it.
   grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
                                    Method method, const grpc::Status& status);
+  void Complete(grpc::ServerUnaryReactor* reactor, Method method,
+                const grpc::Status& status);
 
-  // Runs body(heap) under the interpreter lock as one request of `kind`;
-  // then, if `safe_point`, the automatic collection a threshold scheduled;
-  // then refreshes the published snapshot, all before releasing the lock.
-  // Measures the wait and hold and offers them to the slow log afterwards.
+  using Clock = std::chrono::steady_clock;
+
+  // Runs body(heap) under the interpreter lock as one request of `kind`
+  // and finishes the call with its status: at once on this (gRPC) thread
+  // if the lock is free and nobody waits for it, else on an interpreter
+  // thread (interpreter_threads.h) that waits for it; RESOURCE_EXHAUSTED
+  // without queueing when max_lock_waiters requests already wait. `body`
+  // runs after the handler has returned, so it must capture by value.
+  // Returns the call's reactor.
   template <typename Body>
-  absl::Status Locked(Method method, RequestKind kind,
-                      const std::string& session_id, bool safe_point,
-                      Body&& body);
+  grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
+                                     Method method, RequestKind kind,
+                                     std::string session_id, bool safe_point,
+                                     int64_t operations, Body body)
+      // A successful TryAcquire's hold passes, through a lambda the analysis
+      // cannot follow, to RunLocked's adopting holder, which releases it.
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
-  // Runs body(heap, owner) through Locked as one request of `kind` for the
-  // session `session_id` (renewing its lease), with the safe point's
-  // automatic collection, and finishes the call with its status.
+  // Dispatch's work: acquires the lock (or adopts it if `held`), runs
+  // RunHeld, releases, then offers the wait (from `arrived`) and hold, as a
+  // request of `operations` heap operations, to the slow log.
+  template <typename Body>
+  absl::Status RunLocked(Method method, RequestKind kind,
+                         const std::string& session_id, bool safe_point,
+                         int64_t operations, bool held, Clock::time_point arrived,
+                         Body& body);
+
+  struct HeldResult {
+    absl::Status status;
+    bool events = false;  // the heap recorded an event (a collection...)
+    Clock::time_point acquired, releasing;
+  };
+  // Under the lock: body(heap); then, if `safe_point`, the automatic
+  // collection a threshold scheduled; then the Stats snapshot.
+  template <typename Body>
+  HeldResult RunHeld(bool safe_point, Body& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(interp_.lock());
+
+  // The caller of `context`'s request (the anonymous admin without access
+  // control): UNAUTHENTICATED without a known token, PERMISSION_DENIED if
+  // `admin_only` and the caller is no admin.
+  absl::StatusOr<Caller> Authorize(grpc::CallbackServerContext* context,
+                                   Method method, bool admin_only) const;
+
+  // Authorizes the call, then runs body(heap, owner) through Locked as one
+  // request of `kind` for the session `session_id` (renewing its lease,
+  // which must be the caller's), with the safe point's automatic
+  // collection, and finishes the call with its status.
   template <typename Body>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                   Method method, RequestKind kind,
-                                  const std::string& session_id, Body&& body);
+                                  const std::string& session_id, Body&& body,
+                                  int64_t operations = 1,
+                                  bool admin_only = false);
 
-  void FillServerStats(v1::ServerStats* out) const;
+  // Every section `sections` asks for (empty: all), without the lock.
+  void FillStats(const google::protobuf::RepeatedField<int>& sections,
+                 v1::StatsResponse* out);
+  void FillServerStats(v1::ServerStats* out);
 
   // Wall-clock start for started_unix_ns; the steady clock for uptime, so a
   // clock step never makes uptime jump or go negative.
@@ -236,6 +320,9 @@ class HeapService final : public v1::Heap::CallbackService {
   const AllocatorLayout layout_;
   const int64_t max_allocate_count_;
   const int64_t max_batch_;
+  const int64_t max_objects_;
+  const int64_t max_lock_waiters_;
+  const std::shared_ptr<const AccessControl> access_control_;
 
   Interpreter interp_;
   const Kinds kinds_;
@@ -245,6 +332,16 @@ class HeapService final : public v1::Heap::CallbackService {
   StatsPublisher publisher_;
   SlowLog slowlog_;
   RpcCounters rpc_counters_;
+  ConnectionCounter connections_;
+  // Requests waiting for the lock now (only counted under a cap), and those
+  // the cap refused.
+  std::atomic<int64_t> lock_waiting_{0};
+  std::atomic<int64_t> lock_waiters_rejected_{0};
+  // Its thread reads the members above until it is stopped.
+  StatsWatchers watchers_;
+  // Last: destroyed first, running what is queued (which may use every
+  // member above) before the rest goes.
+  InterpreterThreads threads_;
   // Whether the last locked request left its figures unpublished (the
   // interval had not passed); the reaper's wake-up publishes them.
   std::atomic<bool> unpublished_{false};

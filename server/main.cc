@@ -15,6 +15,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -32,9 +33,11 @@
 #include "absl/strings/str_cat.h"
 #include "heap/layout.h"
 #include "proto/heap.grpc.pb.h"
+#include "server/access_control.h"
 #include "server/heap_service.h"
 #include "server/server_options.h"
 #include "server/shutdown_signal.h"
+#include "server/tls_credentials.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, HOST:PORT; port 0 picks a free port (the "
@@ -72,6 +75,33 @@ ABSL_FLAG(int64_t, max_allocate_count, 100000,
 ABSL_FLAG(int64_t, max_batch, 10000,
           "The most operations one Batch may carry; more is "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_heap_bytes, 0,
+          "Cap on the memory the heap takes from the OS (arenas and large "
+          "blocks), in bytes; 0: none. An allocation that would pass it runs "
+          "a full collection, then fails with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_objects, 0,
+          "Cap on live objects; 0: none. Enforced like --max_heap_bytes.");
+ABSL_FLAG(int64_t, max_lock_waiters, 0,
+          "Cap on requests waiting for the interpreter lock at once; past it "
+          "a request is refused at once with RESOURCE_EXHAUSTED. 0: none.");
+ABSL_FLAG(int64_t, interpreter_threads, 16,
+          "Threads that wait for the interpreter lock for requests that find "
+          "it busy (gRPC's own threads never wait for it); 1..1024. They "
+          "contend for the lock as CPython's threads for the GIL.");
+ABSL_FLAG(int64_t, max_message_bytes, 4 * 1024 * 1024,
+          "Largest request or response message, in bytes (gRPC's limit; "
+          "larger is RESOURCE_EXHAUSTED).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain to serve TLS with (with --tls_key); empty: "
+          "plaintext.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: clients must present a certificate they "
+          "signed (mutual TLS). Needs --tls_cert.");
+ABSL_FLAG(std::string, auth_tokens, "",
+          "File of bearer tokens, one 'TOKEN ROLE [IDENTITY]' a line (ROLE: "
+          "client or admin); every call must then carry "
+          "'authorization: Bearer TOKEN'. Empty: no access control.");
 ABSL_FLAG(int64_t, stats_publish_interval_ms, 50,
           "How often, at most, a request refreshes the heap figures Stats "
           "serves (a collection always does); 0 refreshes after every "
@@ -106,6 +136,19 @@ const char* SignalName(int signal) {
   return "a signal";
 }
 
+// One descriptor per client connection: lift the soft limit to the hard
+// one (often 1,024 soft against far more hard), as Redis does at start.
+void RaiseOpenFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    std::cerr << "heapd: could not raise the open-file limit; it caps "
+                 "connections\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -120,6 +163,9 @@ int main(int argc, char** argv) {
       "[--arena_release=keep_one|eager] [--lock_policy=cpython|fifo|barging] "
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
       "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N] "
+      "[--max_heap_bytes=BYTES] [--max_objects=N] [--max_lock_waiters=N] "
+      "[--max_message_bytes=BYTES] [--interpreter_threads=N] [--tls_cert=PEM --tls_key=PEM "
+      "[--tls_client_ca=PEM]] [--auth_tokens=FILE] "
       "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
@@ -157,6 +203,19 @@ int main(int argc, char** argv) {
   const absl::Status limits = heapd::ValidateServiceLimits(
       max_session_ttl_ms, max_allocate_count, max_batch);
   if (!limits.ok()) return Usage(limits.message());
+  const int64_t max_heap_bytes = absl::GetFlag(FLAGS_max_heap_bytes);
+  const int64_t max_objects = absl::GetFlag(FLAGS_max_objects);
+  const int64_t max_lock_waiters = absl::GetFlag(FLAGS_max_lock_waiters);
+  const int64_t max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  const absl::Status resources = heapd::ValidateResourceLimits(
+      *layout, max_heap_bytes, max_objects, max_lock_waiters,
+      max_message_bytes);
+  if (!resources.ok()) return Usage(resources.message());
+  const int64_t interpreter_threads = absl::GetFlag(FLAGS_interpreter_threads);
+  if (interpreter_threads < 1 || interpreter_threads > 1024) {
+    return Usage(absl::StrCat("--interpreter_threads=", interpreter_threads,
+                              ": must be from 1 to 1024"));
+  }
   const absl::StatusOr<absl::Duration> slowlog_threshold =
       heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
   if (!slowlog_threshold.ok()) {
@@ -168,7 +227,22 @@ int main(int argc, char** argv) {
           absl::GetFlag(FLAGS_stats_publish_interval_ms));
   if (!publish_interval.ok()) return Usage(publish_interval.status().message());
 
+  const absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      heapd::ServerCredentialsFromFlags(absl::GetFlag(FLAGS_tls_cert),
+                                        absl::GetFlag(FLAGS_tls_key),
+                                        absl::GetFlag(FLAGS_tls_client_ca));
+  if (!credentials.ok()) return Usage(credentials.status().message());
+  std::shared_ptr<const heapd::AccessControl> access;
+  const std::string tokens_file = absl::GetFlag(FLAGS_auth_tokens);
+  if (!tokens_file.empty()) {
+    absl::StatusOr<heapd::AccessControl> parsed =
+        heapd::AccessControl::FromFile(tokens_file);
+    if (!parsed.ok()) return Usage(parsed.status().message());
+    access = std::make_shared<const heapd::AccessControl>(*std::move(parsed));
+  }
+
   heapd::HeapServiceOptions options;
+  options.access_control = access;
   options.layout = *layout;
   options.gc = *gc;
   options.lock = *lock;
@@ -177,7 +251,12 @@ int main(int argc, char** argv) {
   options.max_batch = max_batch;
   options.slowlog_threshold = *slowlog_threshold;
   options.stats_publish_interval = *publish_interval;
+  options.max_heap_bytes = static_cast<size_t>(max_heap_bytes);
+  options.max_objects = max_objects;
+  options.max_lock_waiters = max_lock_waiters;
+  options.interpreter_threads = static_cast<int>(interpreter_threads);
   heapd::HeapService service(options);
+  RaiseOpenFileLimit();
 
   grpc::EnableDefaultHealthCheckService(true);
   // Registers the reflection plugin with every ServerBuilder created after
@@ -187,8 +266,10 @@ int main(int argc, char** argv) {
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
   // Declared after `service`, so destroyed before it: the server must not
   // outlive a service it may still call.
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -203,13 +284,31 @@ int main(int argc, char** argv) {
   health->SetServingStatus(heapd::v1::Heap::service_full_name(), true);
 
   std::cout << "heapd layout: " << layout->ToString() << "\n";
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
+  std::cout << "heapd security: " << (tls ? "TLS" : "plaintext")
+            << (absl::GetFlag(FLAGS_tls_client_ca).empty() || !tls
+                    ? ""
+                    : " with client certificates")
+            << ", "
+            << (access ? absl::StrCat(access->size(), " bearer tokens")
+                       : std::string("no access control"))
+            << "\n";
+  if (!heapd::IsLoopbackHost(*host) && (!tls || access == nullptr)) {
+    std::cerr << "heapd: warning: serving " << *host << " beyond this machine "
+              << (tls ? "" : "without TLS")
+              << (!tls && access == nullptr ? " and " : "")
+              << (access == nullptr ? "without access tokens" : "")
+              << ": anyone who can reach it can read and change the heap\n";
+  }
   std::cout << "heapd listening on " << *host << ":" << port << std::endl;
 
   const int signal = heapd::WaitForShutdownSignal();
   std::cout << "heapd received " << SignalName(signal) << ", shutting down"
             << std::endl;
-  // Health watchers hear NOT_SERVING before the listener closes.
+  // Health watchers hear NOT_SERVING before the listener closes, and
+  // WatchStats streams end now rather than at the drain deadline.
   health->Shutdown();
+  service.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   server->Wait();
   server.reset();

@@ -24,9 +24,10 @@ absl::Status AllocateObjects(ObjectHeap& heap, OwnerId owner, int type,
     absl::StatusOr<Allocated> allocated = heap.Allocate(owner, *spec);
     if (!allocated.ok()) {
       // All or nothing: the session must not keep references it was never
-      // told about.
+      // told about, nor may a finalizer of an object it never saw run (a
+      // resurrecting one would keep the object).
       for (const v1::AllocatedObject& made : out->objects()) {
-        (void)heap.DecRef(owner, made.handle());
+        (void)heap.Unallocate(owner, made.handle());
       }
       out->clear_objects();
       return allocated.status();

@@ -1,6 +1,7 @@
 #include "server/server_options.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -24,6 +25,11 @@ absl::StatusOr<std::string> ListenHost(absl::string_view listen) {
                      "' is not a number from 0 to 65535"));
   }
   return std::string(listen.substr(0, colon));
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  return absl::StartsWith(host, "127.") || host == "[::1]" ||
+         host == "localhost";
 }
 
 absl::StatusOr<AllocatorLayout> LayoutFromFlags(
@@ -113,6 +119,36 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
   if (max_batch < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--max_batch=", max_batch, ": must be at least 1"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateResourceLimits(const AllocatorLayout& layout,
+                                    int64_t max_heap_bytes,
+                                    int64_t max_objects,
+                                    int64_t max_lock_waiters,
+                                    int64_t max_message_bytes) {
+  const int64_t arena = static_cast<int64_t>(layout.arena_size());
+  if (max_heap_bytes < 0 || (max_heap_bytes > 0 && max_heap_bytes < arena)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_heap_bytes=", max_heap_bytes, ": must be 0 (no cap) or at "
+        "least one arena (", arena, " bytes with this layout)"));
+  }
+  if (max_objects < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_objects=", max_objects, ": must be >= 0 (0: no cap)"));
+  }
+  if (max_lock_waiters < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_lock_waiters=", max_lock_waiters,
+                     ": must be >= 0 (0: no cap)"));
+  }
+  constexpr int64_t kMinMessage = 1024;
+  constexpr int64_t kMaxMessage = 2147483647;
+  if (max_message_bytes < kMinMessage || max_message_bytes > kMaxMessage) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_message_bytes=", max_message_bytes, ": must be between ",
+        kMinMessage, " and ", kMaxMessage));
   }
   return absl::OkStatus();
 }

@@ -29,6 +29,11 @@ namespace heapd {
 // for a free port.
 absl::StatusOr<std::string> ListenHost(absl::string_view listen);
 
+// Whether a --listen HOST (as ListenHost returns it) only reaches this
+// machine: 127.0.0.0/8, [::1] or "localhost". 0.0.0.0, [::] and every other
+// name or address count as reachable from elsewhere.
+bool IsLoopbackHost(absl::string_view host);
+
 // The allocator layout the flags describe: the `preset` ("classic" or
 // "cpython312") with `arena_release` ("keep_one" or "eager"). A non-zero
 // `arena_size` or `pool_size` replaces the preset's; the sizes are then
@@ -53,6 +58,16 @@ absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
 absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
                                    int64_t max_allocate_count,
                                    int64_t max_batch);
+
+// The resource limits: --max_heap_bytes (0, or at least one arena of
+// `layout`: a smaller cap could not hold a single small object),
+// --max_objects and --max_lock_waiters (>= 0; 0 means no cap), and
+// --max_message_bytes (1 KiB .. 2 GiB - 1, gRPC's int).
+absl::Status ValidateResourceLimits(const AllocatorLayout& layout,
+                                    int64_t max_heap_bytes,
+                                    int64_t max_objects,
+                                    int64_t max_lock_waiters,
+                                    int64_t max_message_bytes);
 
 // The slow log's threshold from --slowlog_threshold_us (>= 0; 0 logs every
 // locked request).

@@ -133,6 +133,36 @@ TEST(ValidateServiceLimitsTest, LimitsMustBePositive) {
               HasSubstr("--max_batch=0"));
 }
 
+TEST(IsLoopbackHostTest, OnlyThisMachine) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.1.2.3"));
+  EXPECT_TRUE(IsLoopbackHost("[::1]"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("[::]"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.5"));
+  EXPECT_FALSE(IsLoopbackHost("example.com"));
+}
+
+TEST(ValidateResourceLimitsTest, ZeroMeansNoCapAndTheHeapHoldsAnArena) {
+  const AllocatorLayout classic = AllocatorLayout::Classic();
+  EXPECT_TRUE(ValidateResourceLimits(classic, 0, 0, 0, 4 << 20).ok());
+  EXPECT_TRUE(ValidateResourceLimits(classic, 256 * 1024, 1, 1, 1024).ok());
+  EXPECT_THAT(ValidateResourceLimits(classic, 1000, 0, 0, 4 << 20).message(),
+              HasSubstr("at least one arena (262144 bytes"));
+  EXPECT_THAT(ValidateResourceLimits(classic, -1, 0, 0, 4 << 20).message(),
+              HasSubstr("--max_heap_bytes=-1"));
+  EXPECT_THAT(ValidateResourceLimits(classic, 0, -1, 0, 4 << 20).message(),
+              HasSubstr("--max_objects=-1"));
+  EXPECT_THAT(ValidateResourceLimits(classic, 0, 0, -5, 4 << 20).message(),
+              HasSubstr("--max_lock_waiters=-5"));
+  EXPECT_THAT(ValidateResourceLimits(classic, 0, 0, 0, 10).message(),
+              HasSubstr("--max_message_bytes=10"));
+  EXPECT_THAT(
+      ValidateResourceLimits(classic, 0, 0, 0, int64_t{1} << 40).message(),
+      HasSubstr("--max_message_bytes"));
+}
+
 TEST(SlowlogThresholdFromFlagTest, MustNotBeNegative) {
   absl::StatusOr<absl::Duration> threshold = SlowlogThresholdFromFlag(10000);
   ASSERT_TRUE(threshold.ok());

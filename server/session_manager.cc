@@ -10,11 +10,33 @@
 namespace heapd {
 namespace {
 
+// A session id as messages quote it: whole up to 64 bytes, else its start
+// and its length. gRPC carries the message in a header that clients cap (8
+// KiB by default): a long made-up id echoed back would turn NOT_FOUND into
+// "metadata size exceeds limit".
+std::string QuoteId(absl::string_view id) {
+  constexpr size_t kMaxQuoted = 64;
+  if (id.size() <= kMaxQuoted) return absl::StrCat("'", id, "'");
+  return absl::StrCat("'", id.substr(0, kMaxQuoted), "'... (", id.size(),
+                      " bytes)");
+}
+
 absl::Status UnknownSession(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat(
-      "no session '", id,
-      "': it was never opened, was closed, or its lease ran out (open a new "
+      "no session ", QuoteId(id),
+      ": it was never opened, was closed, or its lease ran out (open a new "
       "one with OpenSession)"));
+}
+
+// The session exists but belongs to someone else. Says whose only to an
+// admin: a client learns nothing about other identities.
+absl::Status NotYours(absl::string_view id, absl::string_view owner,
+                      const Caller& caller) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "session ", QuoteId(id), " belongs to ",
+      caller.admin ? absl::StrCat("identity '", owner, "'")
+                   : std::string("another identity"),
+      ", not to '", caller.identity, "'"));
 }
 
 }  // namespace
@@ -39,7 +61,7 @@ std::string SessionManager::NewIdLocked() {
 }
 
 absl::StatusOr<OpenedSession> SessionManager::Open(
-    absl::string_view client_name, absl::Duration ttl) {
+    absl::string_view client_name, absl::Duration ttl, const Caller& caller) {
   if (ttl < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         absl::StrCat("ttl_ms ", absl::ToInt64Milliseconds(ttl),
@@ -62,19 +84,23 @@ absl::StatusOr<OpenedSession> SessionManager::Open(
   opened.ttl = ttl;
   opened.expires_at = options_.now() + ttl;
   sessions_.emplace(opened.id,
-                    Session{std::string(client_name), opened.owner, ttl,
-                            opened.expires_at});
+                    Session{std::string(client_name), caller.identity,
+                            opened.owner, ttl, opened.expires_at});
   ++opened_total_;
   return opened;
 }
 
 absl::StatusOr<OwnerId> SessionManager::Renew(ObjectHeap& heap,
-                                              absl::string_view id) {
+                                              absl::string_view id,
+                                              const Caller& caller) {
   OwnerId expired_owner = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return UnknownSession(id);
+    if (it->second.identity != caller.identity) {
+      return NotYours(id, it->second.identity, caller);
+    }
     const absl::Time now = options_.now();
     if (it->second.expires_at > now) {
       it->second.expires_at = now + it->second.ttl;
@@ -91,13 +117,17 @@ absl::StatusOr<OwnerId> SessionManager::Renew(ObjectHeap& heap,
 }
 
 absl::StatusOr<ReleaseResult> SessionManager::Close(ObjectHeap& heap,
-                                                    absl::string_view id) {
+                                                    absl::string_view id,
+                                                    const Caller& caller) {
   OwnerId owner = 0;
   bool expired = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return UnknownSession(id);
+    if (it->second.identity != caller.identity && !caller.admin) {
+      return NotYours(id, it->second.identity, caller);
+    }
     owner = it->second.owner;
     expired = it->second.expires_at <= options_.now();
     sessions_.erase(it);

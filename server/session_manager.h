@@ -9,6 +9,10 @@
 //   - Renew, called by every request naming a session, returns its OwnerId
 //     and pushes its expiry to now + ttl. An unknown session is NOT_FOUND; so
 //     is one whose lease ran out, which Renew releases on the spot.
+//   - A session belongs to the Caller identity that opened it: Renew and
+//     Close by another identity are PERMISSION_DENIED (Close is allowed to
+//     an admin). Without access control every caller is the same anonymous
+//     one, so this never bites.
 //   - Close and expiry release every reference the session holds
 //     (ObjectHeap::ReleaseOwner), always under the interpreter lock: Renew
 //     and Close take the heap as proof that the caller holds it; the reaper
@@ -53,6 +57,7 @@
 #include "absl/time/time.h"
 #include "heap/interpreter.h"
 #include "heap/object_heap.h"
+#include "server/caller.h"
 
 namespace heapd {
 
@@ -92,18 +97,25 @@ class SessionManager {
   SessionManager(const SessionManager&) = delete;
   SessionManager& operator=(const SessionManager&) = delete;
 
-  // INVALID_ARGUMENT for a negative ttl or one over the maximum.
+  // INVALID_ARGUMENT for a negative ttl or one over the maximum. The
+  // session belongs to `caller`'s identity.
   absl::StatusOr<OpenedSession> Open(absl::string_view client_name,
-                                     absl::Duration ttl);
+                                     absl::Duration ttl,
+                                     const Caller& caller = Caller());
 
   // The session's owner, its lease renewed. NOT_FOUND if unknown or
-  // expired (an expired one is released here). REQUIRES: the caller holds
-  // the interpreter lock; `heap` is the interpreter's heap.
-  absl::StatusOr<OwnerId> Renew(ObjectHeap& heap, absl::string_view id);
+  // expired (an expired one is released here); PERMISSION_DENIED if it
+  // belongs to another identity. REQUIRES: the caller holds the interpreter
+  // lock; `heap` is the interpreter's heap.
+  absl::StatusOr<OwnerId> Renew(ObjectHeap& heap, absl::string_view id,
+                                const Caller& caller = Caller());
 
   // Ends the session and releases its references. NOT_FOUND if unknown or
-  // already expired. REQUIRES: the caller holds the interpreter lock.
-  absl::StatusOr<ReleaseResult> Close(ObjectHeap& heap, absl::string_view id);
+  // already expired; PERMISSION_DENIED if it belongs to another identity
+  // and `caller` is no admin. REQUIRES: the caller holds the interpreter
+  // lock.
+  absl::StatusOr<ReleaseResult> Close(ObjectHeap& heap, absl::string_view id,
+                                      const Caller& caller = Caller());
 
   // Releases every session whose lease has run out; returns how many.
   // Takes the interpreter lock (as `kind`) only if one has.
@@ -125,6 +137,7 @@ class SessionManager {
  private:
   struct Session {
     std::string client_name;
+    std::string identity;
     OwnerId owner = 0;
     absl::Duration ttl;
     absl::Time expires_at;

@@ -14,6 +14,7 @@ namespace heapd {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A clock the test moves by hand; read by the reaper thread too.
 class FakeClock {
@@ -144,6 +145,31 @@ TEST_F(SessionManagerTest, UnknownSessionIsNotFound) {
   InterpreterLockHolder holder(&interp_.lock());
   EXPECT_EQ(sessions.Close(interp_.heap(), "nope").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// A session belongs to the identity that opened it: another client gets
+// PERMISSION_DENIED (without learning whose it is); an admin may close it
+// but not act through it.
+TEST_F(SessionManagerTest, SessionsBelongToTheirIdentity) {
+  SessionManager sessions(&interp_, Options());
+  const Caller alice{"alice", /*admin=*/false};
+  const Caller bob{"bob", /*admin=*/false};
+  const Caller root{"root", /*admin=*/true};
+  absl::StatusOr<OpenedSession> opened =
+      sessions.Open("test", absl::ZeroDuration(), alice);
+  ASSERT_TRUE(opened.ok());
+  InterpreterLockHolder holder(&interp_.lock());
+  EXPECT_TRUE(sessions.Renew(interp_.heap(), opened->id, alice).ok());
+  absl::StatusOr<OwnerId> stolen =
+      sessions.Renew(interp_.heap(), opened->id, bob);
+  EXPECT_EQ(stolen.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(stolen.status().message(), Not(HasSubstr("alice")));
+  EXPECT_EQ(sessions.Renew(interp_.heap(), opened->id, root).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(sessions.Close(interp_.heap(), opened->id, bob).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(sessions.Close(interp_.heap(), opened->id, root).ok());
+  EXPECT_EQ(sessions.Counters().open, 0);
 }
 
 TEST_F(SessionManagerTest, CloseReleasesOnlyThatSessionsReferences) {

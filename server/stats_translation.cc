@@ -82,6 +82,9 @@ void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
   out->set_small_frees_total(Wire(small.frees_total));
 
   ToProto(stats.raw, out->mutable_raw());
+  out->set_heap_bytes(static_cast<int64_t>(stats.memory_bytes));
+  out->set_max_heap_bytes(static_cast<int64_t>(stats.memory_limit));
+  out->set_heap_limit_refusals(static_cast<int64_t>(stats.memory_refused));
 }
 
 }  // namespace heapd
@@ -133,19 +136,23 @@ void ToProto(const ObjectHeapStats& stats,
   out->set_long_lived_total(stats.long_lived_total);
   out->set_long_lived_pending(stats.long_lived_pending);
   out->set_garbage(stats.garbage);
+  out->set_limit_collections(stats.limit_collections);
   out->clear_recent();
   for (const HeapEvent& event : events) {
     if (event.kind != HeapEvent::Kind::kCollection) continue;
-    v1::CollectionEvent* row = out->add_recent();
-    row->set_sequence(event.sequence);
-    row->set_timestamp_unix_ns(absl::ToUnixNanos(event.time));
-    row->set_generation(event.collection.generation);
-    row->set_examined(event.collection.examined);
-    row->set_collected(event.collection.collected);
-    row->set_uncollectable(event.collection.uncollectable);
-    row->set_duration_ns(absl::ToInt64Nanoseconds(event.collection.duration));
-    row->set_automatic(event.collection.automatic);
+    ToProto(event, out->add_recent());
   }
+}
+
+void ToProto(const HeapEvent& event, v1::CollectionEvent* out) {
+  out->set_sequence(event.sequence);
+  out->set_timestamp_unix_ns(absl::ToUnixNanos(event.time));
+  out->set_generation(event.collection.generation);
+  out->set_examined(event.collection.examined);
+  out->set_collected(event.collection.collected);
+  out->set_uncollectable(event.collection.uncollectable);
+  out->set_duration_ns(absl::ToInt64Nanoseconds(event.collection.duration));
+  out->set_automatic(event.collection.automatic);
 }
 
 void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out) {

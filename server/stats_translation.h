@@ -59,6 +59,9 @@ void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out);
 void ToProto(const ObjectHeapStats& stats,
              const std::vector<HeapEvent>& events, v1::CollectorStats* out);
 
+// One collection. REQUIRES: event.kind is kCollection.
+void ToProto(const HeapEvent& event, v1::CollectionEvent* out);
+
 // The lock section, with one by_kind row per registered kind that has been
 // used.
 void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out);

@@ -139,6 +139,27 @@ TEST_F(BatchTest, BuildsTheClassicCycleAndCollectsIt) {
   EXPECT_EQ(response.results(5).collect().collected(), 2);
 }
 
+// The slow log says how many operations a batch carried.
+TEST_F(BatchTest, TheSlowLogCountsABatchsOperations) {
+  Start({"--slowlog_threshold_us=0"});
+  const std::string session = Open();
+  v1::BatchRequest batch;
+  AddAllocate(&batch, v1::OBJECT, 2);
+  AddLinkField(&batch, Result(0, 0), Result(0, 1), "ref");
+  AddDecRef(&batch, Result(0, 0));
+  AddDecRef(&batch, Result(0, 1));
+  AddCollect(&batch);
+  v1::BatchResponse response;
+  ASSERT_TRUE(Batch(session, batch, &response).ok());
+  v1::StatsRequest request;
+  request.add_sections(v1::SLOWLOG);
+  v1::StatsResponse stats;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::Stats, request, &stats).ok());
+  ASSERT_GE(stats.slowlog_size(), 1);
+  EXPECT_EQ(stats.slowlog(0).method(), "Batch");
+  EXPECT_EQ(stats.slowlog(0).operations(), 5);
+}
+
 TEST_F(BatchTest, LaterOperationsNameEarlierResultsAndTheSessionOwnsThem) {
   const std::string session = Open();
   v1::BatchRequest batch;

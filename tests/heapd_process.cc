@@ -33,16 +33,22 @@ void CloseFd(int& fd) {
 }  // namespace
 
 absl::StatusOr<std::string> HeapdProcess::BinaryPath() {
+  return RunfilePath("server/heapd");
+}
+
+absl::StatusOr<std::string> HeapdProcess::RunfilePath(
+    absl::string_view relative) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
   if (srcdir == nullptr || workspace == nullptr) {
     return absl::NotFoundError(
         "TEST_SRCDIR/TEST_WORKSPACE are not set: run under `bazel test`");
   }
-  std::string path = absl::StrCat(srcdir, "/", workspace, "/server/heapd");
+  std::string path = absl::StrCat(srcdir, "/", workspace, "/", relative);
   if (access(path.c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat(
-        path, " is not executable; is //server:heapd in the test's data?"));
+        path, " is not executable; is //", relative,
+        " in the test's data?"));
   }
   return path;
 }
@@ -51,6 +57,11 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::Start(
     const std::vector<std::string>& flags) {
   absl::StatusOr<std::string> binary = BinaryPath();
   if (!binary.ok()) return binary.status();
+  return StartProgram(*binary, flags);
+}
+
+absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::StartProgram(
+    std::string path, const std::vector<std::string>& flags) {
 
   // O_CLOEXEC keeps these pipes out of any other child spawned meanwhile;
   // dup2 onto 1 and 2 clears the flag for heapd's own copies.
@@ -86,13 +97,13 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::Start(
                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<char*> argv;
-  argv.push_back(binary->data());
+  argv.push_back(path.data());
   std::vector<std::string> args = flags;  // argv wants non-const char*
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, binary->c_str(), &actions, &attributes,
+  const int spawned = posix_spawn(&pid, path.c_str(), &actions, &attributes,
                                   argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
@@ -104,7 +115,7 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::Start(
     close(out[0]);
     close(err[0]);
     return absl::InternalError(
-        absl::StrCat("posix_spawn ", *binary, ": ", std::strerror(spawned)));
+        absl::StrCat("posix_spawn ", path, ": ", std::strerror(spawned)));
   }
   return std::unique_ptr<HeapdProcess>(new HeapdProcess(pid, out[0], err[0]));
 }

@@ -43,6 +43,12 @@ class HeapdProcess {
   static absl::StatusOr<std::unique_ptr<HeapdProcess>> Start(
       const std::vector<std::string>& flags);
 
+  // Another program of the test's runfiles (a client, say) run the same
+  // way: RunfilePath("tests/vanishing_client") for //tests:vanishing_client.
+  static absl::StatusOr<std::string> RunfilePath(absl::string_view relative);
+  static absl::StatusOr<std::unique_ptr<HeapdProcess>> StartProgram(
+      std::string path, const std::vector<std::string>& args);
+
   ~HeapdProcess();
   HeapdProcess(const HeapdProcess&) = delete;
   HeapdProcess& operator=(const HeapdProcess&) = delete;

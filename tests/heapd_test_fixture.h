@@ -61,12 +61,21 @@ class HeapdTest : public ::testing::Test {
         heapd_->WaitForLine("heapd listening on ", kStartTimeout);
     ASSERT_TRUE(address.ok()) << address.status();
     ASSERT_TRUE(absl::StartsWith(*address, "127.0.0.1:")) << *address;
+    address_ = *address;
+    channel_ = NewChannel(0);
+    heap_ = v1::Heap::NewStub(channel_);
+  }
+
+  // A channel to the running heapd. Channels with different `connection`
+  // numbers never share a TCP connection (gRPC would otherwise reuse one
+  // subchannel for equal arguments).
+  std::shared_ptr<grpc::Channel> NewChannel(int connection) const {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-    channel_ =
-        grpc::CreateCustomChannel(absl::StrCat("ipv4:", *address),
-                                  grpc::InsecureChannelCredentials(), args);
-    heap_ = v1::Heap::NewStub(channel_);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("heapd.test.connection", connection);
+    return grpc::CreateCustomChannel(absl::StrCat("ipv4:", address_),
+                                     grpc::InsecureChannelCredentials(), args);
   }
 
   // A clean shutdown with exit code 0 (so no sanitizer report either).
@@ -99,6 +108,8 @@ class HeapdTest : public ::testing::Test {
   const std::chrono::seconds rpc_timeout_;
   const std::vector<std::string> default_flags_;
   std::unique_ptr<HeapdProcess> heapd_;
+  // HOST:PORT of the running heapd.
+  std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Heap::Stub> heap_;
 };

@@ -92,7 +92,8 @@ class HeapdForScenarios : public ::testing::Test {
     const absl::StatusOr<int> status = heapd_->WaitForExit(absl::Seconds(30));
     ASSERT_TRUE(status.ok()) << status.status();
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "wait status " << *status << "\n" << heapd_->stderr_text();
+        << "wait status " << *status << "\n"
+        << heapd_->stderr_text();
   }
 
   // Parses and runs tests/scenarios/`name`; the log goes to `log`.
@@ -130,15 +131,19 @@ TEST_P(ScenarioTest, EveryExpectationHolds) {
   EXPECT_GE(result.expectations_passed, 2) << log;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Scenarios, ScenarioTest, ::testing::ValuesIn(ScenarioNames()),
-    [](const ::testing::TestParamInfo<std::string>& info) {
-      std::string name = info.param.substr(0, info.param.size() - 5);
-      for (char& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return name;
-    });
+// "04_two_object_cycle.heap" -> "04_two_object_cycle".
+std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param.substr(0, info.param.size() - 5);
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      c = '_';
+    }
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioTest,
+                         ::testing::ValuesIn(ScenarioNames()), TestName);
 
 TEST(ScenarioDirectoryTest, HoldsAtLeastFifteenScenarios) {
   EXPECT_GE(ScenarioNames().size(), 15u);

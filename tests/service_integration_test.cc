@@ -474,11 +474,12 @@ TEST_F(ServiceTest, AnExpiredLeaseReleasesReferencesWithoutAnyCall) {
 }
 
 TEST_F(ServiceTest, CallsRenewTheLease) {
-  Start({"--max_session_ttl_ms=1000"});
-  const std::string session = Open(400);
+  Start({"--max_session_ttl_ms=3000"});
+  const std::string session = Open(1000);
   const uint64_t h = New(session, v1::OBJECT);
-  // 1.5 s of calls 100 ms apart: far past one lease, never past a renewal.
-  for (int i = 0; i < 15; ++i) {
+  // 3 s of calls 100 ms apart: far past one lease, never past a renewal
+  // (the 900 ms of slack absorb a slow machine or a sanitizer).
+  for (int i = 0; i < 30; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     v1::InspectResponse info;
     const grpc::Status status = Inspect(session, h, &info);
@@ -487,12 +488,12 @@ TEST_F(ServiceTest, CallsRenewTheLease) {
 }
 
 TEST_F(ServiceTest, PingWithASessionRenewsItsLease) {
-  Start({"--max_session_ttl_ms=1000"});
-  const std::string session = Open(400);
+  Start({"--max_session_ttl_ms=3000"});
+  const std::string session = Open(1000);
   v1::PingRequest ping;
   ping.set_session_id(session);
   v1::PingResponse pong;
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < 30; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const grpc::Status status = Call(&v1::Heap::Stub::Ping, ping, &pong);
     ASSERT_TRUE(status.ok()) << i << ": " << Describe(status);

@@ -149,8 +149,7 @@ TEST_F(ClientTest, SessionObjectCallsEndToEnd) {
 
 TEST_F(ClientTest, TheClassicCycleNeedsTheCollector) {
   Session session = Open();
-  absl::StatusOr<v1::AllocateResponse> two =
-      session.Allocate(v1::OBJECT, 0, 2);
+  absl::StatusOr<v1::AllocateResponse> two = session.Allocate(v1::OBJECT, 0, 2);
   ASSERT_TRUE(two.ok()) << two.status();
   const uint64_t a = two->objects(0).handle();
   const uint64_t b = two->objects(1).handle();
@@ -202,6 +201,26 @@ TEST_F(ClientTest, BatchBuilderRunsTheCycleInOneCall) {
   EXPECT_EQ(went_on->failed(), 1);
 }
 
+TEST_F(ClientTest, AllocateWithEveryRequestField) {
+  Session session = Open();
+  v1::AllocateRequest request;
+  request.set_type(v1::OBJECT);
+  request.set_count(2);
+  request.mutable_weakref()->set_create(true);
+  request.mutable_finalizer()->set_action(v1::Finalizer::RECORD);
+  // The session id is filled in, whatever the request says.
+  request.set_session_id("ignored");
+  absl::StatusOr<v1::AllocateResponse> allocated = session.Allocate(request);
+  ASSERT_TRUE(allocated.ok()) << allocated.status();
+  ASSERT_EQ(allocated->objects_size(), 2);
+  EXPECT_NE(allocated->objects(0).weakref_id(), 0u);
+  absl::StatusOr<v1::ObjectInfo> info =
+      session.Inspect(allocated->objects(1).handle());
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->weakref_count(), 1);
+  EXPECT_TRUE(info->has_finalizer());
+}
+
 TEST_F(ClientTest, GcConfigFreezeAndUnfreeze) {
   Session session = Open();
   absl::StatusOr<v1::GcConfig> config = session.GetGcConfig();
@@ -227,18 +246,27 @@ TEST_F(ClientTest, GcConfigFreezeAndUnfreeze) {
   EXPECT_EQ(thawed->unfrozen(), 2);
 }
 
-TEST_F(ClientTest, WatchStatsIsUnimplementedInThisBuild) {
+TEST_F(ClientTest, WatchStatsDeliversSnapshotsUntilTheCallbackStops) {
   int snapshots = 0;
-  const absl::Status status = client_->WatchStats(
-      v1::WatchStatsRequest(), [&](const v1::StatsResponse&) {
-        ++snapshots;
-        return false;
+  v1::WatchStatsRequest request;
+  request.set_interval_ms(50);
+  const absl::Status status =
+      client_->WatchStats(request, [&](const v1::StatsResponse& stats) {
+        EXPECT_GT(stats.sequence(), 0u);
+        return ++snapshots < 3;
       });
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented) << status;
-  EXPECT_EQ(snapshots, 0);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(snapshots, 3);
+  request.set_interval_ms(10);
+  const absl::Status refused =
+      client_->WatchStats(request, [](const v1::StatsResponse&) {
+        return true;
+      });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
 }
 
-// --- errors keep the server's code and message --------------------------------
+// --- errors keep the server's code and message
+// --------------------------------
 
 TEST_F(ClientTest, UnknownSessionIsNotFound) {
   const Session ghost = client_->AttachSession("no-such-session");

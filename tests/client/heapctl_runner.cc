@@ -175,9 +175,9 @@ absl::Status PtyChild::WaitForOutput(absl::string_view text, int times,
     }
     if (found >= times) return absl::OkStatus();
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "saw '", text, "' ", found, " of ", times, " times; output:\n",
-          output_));
+      return absl::DeadlineExceededError(
+          absl::StrCat("saw '", text, "' ", found, " of ", times,
+                       " times; output:\n", output_));
     }
     Pump(absl::Milliseconds(50));
   }

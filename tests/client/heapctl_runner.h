@@ -2,9 +2,9 @@
 // a pseudo-terminal (PtyChild), every wait bounded.
 //
 // Example:
-//   absl::StatusOr<CommandResult> result = RunHeapctl({"ping", "--server=" + a});
-//   ASSERT_TRUE(result.ok());
-//   EXPECT_EQ(result->exit_code, 0) << result->err;
+//   absl::StatusOr<CommandResult> result = RunHeapctl({"ping", "--server=" +
+//   a}); ASSERT_TRUE(result.ok()); EXPECT_EQ(result->exit_code, 0) <<
+//   result->err;
 #ifndef HEAPD_TESTS_CLIENT_HEAPCTL_RUNNER_H_
 #define HEAPD_TESTS_CLIENT_HEAPCTL_RUNNER_H_
 

@@ -6,10 +6,10 @@
 // Golden files: tests/golden/heapctl_stats.txt and heapctl_stats.json are
 // `heapctl stats --fresh --redact` (and `--json`) on a fresh heapd after
 // the scenario of StatsMatchTheGoldenFiles (the classic cycle, collected;
-// 100 ints, 10 strs and a raw block, kept). --redact prints what varies between runs (durations,
-// the lock's contention figures, version, uptime, the slow log) as `*`, or
-// zero in JSON; everything else is deterministic for that scenario. To
-// regenerate after an intended change, run (one line)
+// 100 ints, 10 strs and a raw block, kept). --redact prints what varies between
+// runs (durations, the lock's contention figures, version, uptime, the slow
+// log) as `*`, or zero in JSON; everything else is deterministic for that
+// scenario. To regenerate after an intended change, run (one line)
 //   bazel test //tests/client:heapctl_test
 //       --test_env=HEAPD_GOLDEN_OUTPUT_DIR=$PWD/tests/golden
 // and review the diff.
@@ -74,8 +74,8 @@ class HeapctlTest : public ::testing::Test {
   }
 
   std::string OpenSession() {
-    return std::string(
-        absl::StripTrailingAsciiWhitespace(Ok({"session", "open", "--ttl=60s"})));
+    return std::string(absl::StripTrailingAsciiWhitespace(
+        Ok({"session", "open", "--ttl=60s"})));
   }
 
   // The handle on the first line of `alloc`'s output.
@@ -87,7 +87,8 @@ class HeapctlTest : public ::testing::Test {
   std::string server_flag_;
 };
 
-// --- golden stats -------------------------------------------------------------
+// --- golden stats
+// -------------------------------------------------------------
 
 std::string ReadFile(const std::string& path) {
   std::ifstream file(path);
@@ -106,15 +107,17 @@ void CompareWithGolden(const std::string& name, const std::string& actual) {
     std::ofstream(absl::StrCat(dir, "/", name)) << actual;
   }
   const std::string golden = ReadFile(GoldenPath(name));
-  EXPECT_EQ(actual, golden) << "tests/golden/" << name
-                            << " differs; the output was:\n"
-                            << actual;
+  EXPECT_EQ(actual, golden)
+      << "tests/golden/" << name << " differs; the output was:\n"
+      << actual;
 }
 
 TEST_F(HeapctlTest, StatsMatchTheGoldenFiles) {
   const std::string session = OpenSession();
-  const std::string a = FirstHandle(Ok({"alloc", "object", "--session", session}));
-  const std::string b = FirstHandle(Ok({"alloc", "object", "--session", session}));
+  const std::string a =
+      FirstHandle(Ok({"alloc", "object", "--session", session}));
+  const std::string b =
+      FirstHandle(Ok({"alloc", "object", "--session", session}));
   Ok({"link", a, b, "--field=ref", "--session", session});
   Ok({"link", b, a, "--field=ref", "--session", session});
   Ok({"decref", a, "--session", session});
@@ -141,7 +144,8 @@ TEST_F(HeapctlTest, StatsSectionsAndPlainJson) {
   EXPECT_THAT(bad.err, HasSubstr("heapctl: unknown section 'bogus'"));
 }
 
-// --- the command line ---------------------------------------------------------
+// --- the command line
+// ---------------------------------------------------------
 
 TEST_F(HeapctlTest, ServerFlagBeforeOrAfterTheCommand) {
   for (const std::vector<std::string>& args :
@@ -178,10 +182,13 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
       {{"stats", "--frobnicate"}, 2, "heapctl: unknown flag --frobnicate"},
       {{"link", "1", "2", "--session=x"}, 2, "either --field=NAME or --append"},
       {{"gc-config", "set"}, 2, "needs at least one of"},
-      {{"decref", "12", "--session=no-such-session"}, 1,
+      {{"decref", "12", "--session=no-such-session"},
+       1,
        "heapctl: NOT_FOUND: "},
       {{"collect", "--generation=5"}, 1, "heapctl: INVALID_ARGUMENT: "},
-      {{"run", "scenario.heap"}, 2, "not built yet"},
+      {{"run", "no-such-scenario.heap"}, 2, "cannot read no-such-scenario.heap"},
+      {{"run"}, 2, "expected one scenario FILE"},
+      {{"top", "--json"}, 2, "heapctl: top draws a terminal view"},
   };
   for (const Case& c : cases) {
     const CommandResult result = Heapctl(c.args);
@@ -217,16 +224,19 @@ TEST_F(HeapctlTest, SessionsOutliveEachCommand) {
 }
 
 TEST_F(HeapctlTest, GcConfigFreezeAndJson) {
-  EXPECT_EQ(Ok({"gc-config"}), "thresholds 700 10 10, enabled, debug flags 0\n");
+  EXPECT_EQ(Ok({"gc-config"}),
+            "thresholds 700 10 10, enabled, debug flags 0\n");
   EXPECT_EQ(Ok({"gc-config", "set", "--threshold0=500", "--enabled=false"}),
             "thresholds 500 10 10, disabled, debug flags 0\n");
-  EXPECT_THAT(Ok({"gc-config", "get", "--json"}),
-              HasSubstr("\"thresholds\": [\n  \"500\",\n  \"10\",\n  \"10\"\n ]"));
+  EXPECT_THAT(
+      Ok({"gc-config", "get", "--json"}),
+      HasSubstr("\"thresholds\": [\n  \"500\",\n  \"10\",\n  \"10\"\n ]"));
   EXPECT_EQ(Ok({"freeze"}), "permanent generation holds 0 objects\n");
   EXPECT_EQ(Ok({"unfreeze"}), "moved 0 objects back into generation 2\n");
 }
 
-// --- dot, diff, doctor --------------------------------------------------------
+// --- dot, diff, doctor
+// --------------------------------------------------------
 
 TEST_F(HeapctlTest, DotDrawsASmallGraph) {
   const std::string session = OpenSession();
@@ -249,14 +259,18 @@ TEST_F(HeapctlTest, DotDrawsASmallGraph) {
                                    " object\\nrefcount 3, gen 0\"];"));
   EXPECT_EQ(lines[4], absl::StrCat("  n", b, " [label=\"", b,
                                    " object\\nrefcount 2, gen 0\"];"));
-  EXPECT_EQ(lines[5], absl::StrCat("  n", list, " -> n", a, " [label=\"[0]\"];"));
+  EXPECT_EQ(lines[5],
+            absl::StrCat("  n", list, " -> n", a, " [label=\"[0]\"];"));
   EXPECT_EQ(lines[6], absl::StrCat("  n", a, " -> n", b, " [label=\".ref\"];"));
   EXPECT_EQ(lines[7], absl::StrCat("  n", b, " -> n", a, " [label=\".ref\"];"));
   EXPECT_EQ(lines[8], "}");
 
-  EXPECT_THAT(Ok({"dot", list, s, "--max_nodes=1"}),
-              HasSubstr(absl::StrCat("n", a, " [label=\"", a, "\", style=dashed];")));
+  EXPECT_THAT(
+      Ok({"dot", list, s, "--max_nodes=1"}),
+      HasSubstr(absl::StrCat("n", a, " [label=\"", a, "\", style=dashed];")));
   EXPECT_EQ(Heapctl({"dot", "999", s}).exit_code, 1);
+  EXPECT_THAT(Ok({"dot", list, s, "--json"}),
+              HasSubstr(absl::StrCat("\"handle\": \"", b, "\"")));
 }
 
 TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
@@ -269,15 +283,20 @@ TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
   std::ofstream(after) << Ok({"stats", "--fresh", "--json"});
 
   const std::string diff = Ok({"diff", before, after});
-  EXPECT_THAT(diff, HasSubstr("size class 1 (32 B): blocks=50 (+50), "
-                              "bytes=1,600 (+1,600), pools=1 (+1)\n"
-                              "type float: count=50 (+50), bytes=1,200 (+1,200)\n"
-                              "Total: blocks=50 (+50), block bytes=1,600 "
-                              "(+1,600), objects=50 (+50), object bytes=1,200 "
-                              "(+1,200), arenas=1 (+1), collections +0, "
-                              "collected +0\n"));
+  EXPECT_THAT(diff,
+              HasSubstr("size class 1 (32 B): blocks=50 (+50), "
+                        "bytes=1,600 (+1,600), pools=1 (+1)\n"
+                        "type float: count=50 (+50), bytes=1,200 (+1,200)\n"
+                        "Total: blocks=50 (+50), block bytes=1,600 "
+                        "(+1,600), objects=50 (+50), object bytes=1,200 "
+                        "(+1,200), arenas=1 (+1), collections +0, "
+                        "collected +0\n"));
   // Floats are atomic: the collector's generations did not change.
   EXPECT_THAT(diff, ::testing::Not(HasSubstr("generation")));
+  // Live: two snapshots 200 ms apart with nothing in between.
+  const std::string live = Ok({"diff", "--interval", "200ms"});
+  EXPECT_THAT(live, StartsWith("Changes over "));
+  EXPECT_THAT(live, HasSubstr("no changes"));
   CommandResult missing = Heapctl({"diff", before, dir + "/nope.json"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("cannot read"));
@@ -288,7 +307,8 @@ TEST_F(HeapctlTest, DoctorOnAHealthyServer) {
   EXPECT_EQ(Ok({"doctor", "--json"}), "{\n  \"findings\": []\n}\n");
 }
 
-// --- top on a terminal --------------------------------------------------------
+// --- top on a terminal
+// --------------------------------------------------------
 
 TEST_F(HeapctlTest, TopDrawsOnATerminalAndQuitsOnQ) {
   absl::StatusOr<std::unique_ptr<PtyChild>> top =
@@ -305,9 +325,10 @@ TEST_F(HeapctlTest, TopDrawsOnATerminalAndQuitsOnQ) {
   EXPECT_EQ(*code, 0) << (*top)->output();
 
   const std::string& output = (*top)->output();
-  EXPECT_THAT(output, StartsWith("\x1b[?1049h\x1b[?25l"));  // alt screen, no cursor
-  EXPECT_THAT(output, HasSubstr("\x1b[H"));                 // redrawn in place
-  EXPECT_THAT(output, HasSubstr("RPCs/s: Stats"));           // a rate, frame 2+
+  EXPECT_THAT(output,
+              StartsWith("\x1b[?1049h\x1b[?25l"));  // alt screen, no cursor
+  EXPECT_THAT(output, HasSubstr("\x1b[H"));         // redrawn in place
+  EXPECT_THAT(output, HasSubstr("RPCs/s: Stats"));  // a rate, frame 2+
   EXPECT_TRUE(absl::EndsWith(output, "\x1b[?25h\x1b[?1049l"))
       << "cursor and screen not restored";
   absl::StatusOr<termios> after = (*top)->Modes();
@@ -320,7 +341,8 @@ TEST_F(HeapctlTest, TopRestoresTheTerminalOnCtrlC) {
   absl::StatusOr<std::unique_ptr<PtyChild>> top =
       PtyChild::Start({"top", server_flag_, "--interval_ms=100"});
   ASSERT_TRUE(top.ok()) << top.status();
-  ASSERT_TRUE((*top)->WaitForOutput("Size classes:", 2, absl::Seconds(30)).ok());
+  ASSERT_TRUE(
+      (*top)->WaitForOutput("Size classes:", 2, absl::Seconds(30)).ok());
   // Ctrl-C typed on the terminal: the line discipline sends SIGINT.
   (*top)->Type("\x03");
   absl::StatusOr<int> code = (*top)->WaitForExit(absl::Seconds(30));

@@ -64,9 +64,9 @@ class HeapdServer {
     absl::StatusOr<int> status = process_->WaitForExit(absl::Seconds(30));
     if (!status.ok()) return status.status();
     if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-      return absl::InternalError(absl::StrCat(
-          "heapd ended with wait status ", *status, "\n",
-          process_->stderr_text()));
+      return absl::InternalError(absl::StrCat("heapd ended with wait status ",
+                                              *status, "\n",
+                                              process_->stderr_text()));
     }
     return absl::OkStatus();
   }
