@@ -224,6 +224,11 @@ class HeapService final : public v1::Heap::CallbackService {
   // The interpreter lock, for tests that must hold it from outside (to show
   // that Stats does not need it). Not for serving.
   InterpreterLock& lock_for_testing() { return interp_.lock(); }
+  // The interpreter (its lock and the heap), for in-process tests and the
+  // request fuzzer, which checks ObjectHeap::Verify() between requests and
+  // empties gc.garbage between inputs while holding the lock. Not for
+  // serving.
+  Interpreter& interpreter_for_testing() { return interp_; }
 
  private:
   // The lock's request kinds, one per RPC method name.
