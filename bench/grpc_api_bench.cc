@@ -44,6 +44,9 @@ ABSL_FLAG(int, in_flight, 2, "Calls in flight per connection.");
 ABSL_FLAG(double, seconds, 5, "Measured time per run.");
 ABSL_FLAG(double, warmup, 1, "Unmeasured time before each run.");
 ABSL_FLAG(int, client_threads, 2, "Threads driving the client side.");
+ABSL_FLAG(int, hold_us, 0,
+          "Extra work under the lock per Allocate and DecRef, in us: stands "
+          "for heavier operations (a collection at the safe point, a batch).");
 
 namespace heapd {
 namespace {
@@ -60,8 +63,19 @@ class Backend {
         allocate_(interp_.lock().RegisterKind("Allocate")),
         decref_(interp_.lock().RegisterKind("DecRef")) {}
 
+  // Busy work under the lock, like a heavier heap operation.
+  static void Hold() {
+    const int hold_us = absl::GetFlag(FLAGS_hold_us);
+    if (hold_us <= 0) return;
+    const Clock::time_point until =
+        Clock::now() + std::chrono::microseconds(hold_us);
+    while (Clock::now() < until) {
+    }
+  }
+
   grpc::Status Allocate(v1::AllocateResponse* response) {
     InterpreterLockHolder holder(&interp_.lock(), allocate_);
+    Hold();
     absl::StatusOr<Allocated> made =
         interp_.heap().Allocate(kOwner, AllocateSpec{});
     if (!made.ok()) {
@@ -73,6 +87,7 @@ class Backend {
 
   grpc::Status DecRef(const v1::DecRefRequest& request) {
     InterpreterLockHolder holder(&interp_.lock(), decref_);
+    Hold();
     const absl::StatusOr<RefCountResult> dropped =
         interp_.heap().DecRef(kOwner, request.handle());
     return dropped.ok() ? grpc::Status::OK
@@ -324,9 +339,9 @@ void Measure(const char* api) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  std::printf("%d connections x %d in flight, %.1f s per run\n",
+  std::printf("%d connections x %d in flight, %.1f s per run, %d us held\n",
               absl::GetFlag(FLAGS_connections), absl::GetFlag(FLAGS_in_flight),
-              absl::GetFlag(FLAGS_seconds));
+              absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_hold_us));
   std::printf("%-9s %-11s %12s %8s %8s %6s\n", "api", "workload", "calls/s",
               "p50_us", "p99_us", "errors");
   heapd::Measure<heapd::CallbackHeap>("callback");
