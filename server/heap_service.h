@@ -67,13 +67,17 @@
 // fails, those already made are dropped again, so a failed Allocate leaves
 // the session holding nothing new.
 //
-// Threads: handlers run on gRPC's callback threads, any number at once; the
-// interpreter lock serializes them. The session reaper runs on its own
-// thread from construction to destruction.
+// Threads: handlers run on gRPC's callback threads. A heap request runs
+// there only if the interpreter lock is free and nobody waits for it
+// (TryAcquire); otherwise an interpreter thread (interpreter_threads.h)
+// waits for the lock and finishes the call, so gRPC's threads never wait
+// and Ping, Stats and WatchStats answer while heap requests queue. The
+// session reaper and the stats watcher run on threads of their own, from
+// construction to destruction.
 //
-// Uses the callback API: with 10 us of work under a global lock, measured on
-// this project's machines, it kept p99 at 6-8 ms where the synchronous API's
-// thread pool reached 46 ms.
+// Uses the callback API, chosen by measurement (docs/architecture.md,
+// bench/grpc_api_bench.cc): with 10 us more under the lock the synchronous
+// API's call p99 was three times the callback API's.
 //
 // Example:
 //   heapd::HeapService service(heapd::HeapServiceOptions{});
