@@ -227,6 +227,7 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
   const std::map<std::string, bool*> bool_flags = {
       {"json", &o.json},
       {"progress", &o.progress},
+      {"errors_only", &o.errors_only},
   };
 
   for (size_t i = 0; i < args.size(); ++i) {
@@ -348,6 +349,9 @@ Workload
   --workload=W            ping | alloc-free | cycles | link-churn | mixed |
                           stats-poll (default ping)
   --batch=K               K operations per Batch call (0: single RPCs)
+  --errors_only           Batch answers carry the failed operations only
+                          (BatchRequest.errors_only), as pipelined Redis
+                          clients skip their OKs
   --mix=W:N,...           weights for mixed, e.g. alloc-free:5,cycles:1,
                           link-churn:2 (implies --workload=mixed)
   --live_objects=N        objects per link-churn slot (default 8)

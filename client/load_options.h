@@ -47,6 +47,8 @@ struct LoadOptions {
   absl::Duration warmup = absl::ZeroDuration();
   // Operations per Batch call; 0 sends single-operation RPCs.
   int batch = 0;
+  // Batches ask for the failed operations' results only.
+  bool errors_only = false;
   WorkloadKind workload = WorkloadKind::kPing;
   std::vector<MixWeight> mix = {{WorkloadKind::kAllocFree, 1},
                                 {WorkloadKind::kCycles, 1},

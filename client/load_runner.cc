@@ -299,6 +299,7 @@ void LoadRun::BuildStreams() {
       ProgramSettings settings;
       settings.session_id = slot->connection->session_id;
       settings.batch = options_.batch;
+      settings.errors_only = options_.errors_only;
       settings.live_objects = options_.live_objects;
       settings.mix = options_.mix;
       settings.seed = static_cast<uint64_t>(j) * 7919 + 17;

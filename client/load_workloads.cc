@@ -90,6 +90,7 @@ class AllocFreeProgram final : public CallProgram {
     decref_.set_session_id(session_id_);
     if (settings.batch > 0) {
       batch_.set_session_id(session_id_);
+      batch_.set_errors_only(settings.errors_only);
       const int pairs = (settings.batch + 1) / 2;
       for (int i = 0; i < pairs; ++i) {
         batch_.add_operations()->mutable_allocate()->set_type(v1::OBJECT);

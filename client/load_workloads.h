@@ -99,6 +99,8 @@ struct ProgramSettings {
   std::string session_id;
   // Operations per Batch call; 0 sends single-operation RPCs.
   int batch = 0;
+  // Batch answers carry failed operations only (BatchRequest.errors_only).
+  bool errors_only = false;
   // Objects each link-churn slot keeps alive and relinks.
   int live_objects = 8;
   // Mixed: the workloads and weights to choose from.

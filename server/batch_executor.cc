@@ -1,5 +1,7 @@
 #include "server/batch_executor.h"
 
+#include <algorithm>
+
 #include <optional>
 #include <string>
 
@@ -150,6 +152,7 @@ absl::Status ExecuteBatch(
       if (*yielded) out->set_lock_yields(out->lock_yields() + 1);
     }
     v1::OperationResult* result = out->add_results();
+    result->set_index(static_cast<uint32_t>(i));
     const absl::Status status =
         RunOne(heap, owner, request.operations(i), i, *out,
                max_allocate_count, result);
@@ -166,6 +169,15 @@ absl::Status ExecuteBatch(
       out->set_skipped(n - i - 1);
       break;
     }
+  }
+  if (request.errors_only()) {
+    // Only now: the results were needed for later operations' references.
+    auto* results = out->mutable_results();
+    results->erase(std::remove_if(results->begin(), results->end(),
+                                  [](const v1::OperationResult& result) {
+                                    return result.code() == 0;
+                                  }),
+                   results->end());
   }
   return absl::OkStatus();
 }

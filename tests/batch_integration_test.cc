@@ -160,6 +160,27 @@ TEST_F(BatchTest, TheSlowLogCountsABatchsOperations) {
   EXPECT_EQ(stats.slowlog(0).operations(), 5);
 }
 
+// errors_only: the answer carries the counts and the failed operations,
+// each with its index; references between operations still work.
+TEST_F(BatchTest, ErrorsOnlyAnswersWithTheFailuresAlone) {
+  const std::string session = Open();
+  v1::BatchRequest batch;
+  batch.set_errors_only(true);
+  batch.set_continue_on_error(true);
+  AddAllocate(&batch, v1::OBJECT, 2);                        // 0
+  AddLinkField(&batch, Result(0, 0), Result(0, 1), "ref");  // 1
+  AddDecRef(&batch, Result(0, 0));                           // 2
+  AddDecRef(&batch, Result(0, 0));                           // 3: freed
+  AddDecRef(&batch, Result(0, 1));                           // 4
+  v1::BatchResponse response;
+  ASSERT_TRUE(Batch(session, batch, &response).ok());
+  EXPECT_EQ(response.succeeded(), 4);
+  EXPECT_EQ(response.failed(), 1);
+  ASSERT_EQ(response.results_size(), 1);
+  EXPECT_EQ(response.results(0).index(), 3u);
+  EXPECT_EQ(response.results(0).code(), 5);  // NOT_FOUND: a was freed
+}
+
 TEST_F(BatchTest, LaterOperationsNameEarlierResultsAndTheSessionOwnsThem) {
   const std::string session = Open();
   v1::BatchRequest batch;
