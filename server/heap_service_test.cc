@@ -7,6 +7,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -35,9 +37,9 @@ class HeapServiceTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     EXPECT_NE(server_, nullptr);
     EXPECT_NE(port, 0);
-    stub_ = v1::Heap::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    address_ = "127.0.0.1:" + std::to_string(port);
+    stub_ = v1::Heap::NewStub(
+        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
   ~HeapServiceTest() override { server_->Shutdown(); }
 
@@ -75,6 +77,7 @@ class HeapServiceTest : public ::testing::Test {
   }
 
   HeapService service_;
+  std::string address_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Heap::Stub> stub_;
 };
@@ -93,6 +96,53 @@ TEST_F(HeapServiceTest, StatsAnswersWhileTheInterpreterLockIsHeld) {
   EXPECT_EQ(response.allocator().size_classes_size() > 0, true);
   EXPECT_TRUE(response.has_collector());
   EXPECT_TRUE(response.has_lock());
+}
+
+// Heap requests that find the lock held queue on the interpreter threads,
+// not on gRPC's: with every interpreter thread waiting and more requests
+// queued behind them, Ping and Stats still answer at once.
+TEST_F(HeapServiceTest, PingAndStatsAnswerWhileHeapRequestsQueue) {
+  constexpr int kRequests = 24;  // more than the 16 interpreter threads
+  InterpreterLock& lock = service_.lock_for_testing();
+  lock.Acquire();
+  std::vector<grpc::Status> statuses(kRequests);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kRequests; ++i) {
+    clients.emplace_back([&, i] {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+      args.SetInt("heapd.test.connection", i);
+      std::unique_ptr<v1::Heap::Stub> stub =
+          v1::Heap::NewStub(grpc::CreateCustomChannel(
+              address_, grpc::InsecureChannelCredentials(), args));
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(60));
+      v1::OpenSessionResponse response;
+      statuses[i] =
+          stub->OpenSession(&context, v1::OpenSessionRequest(), &response);
+    });
+  }
+  // Every interpreter thread waits for the lock; the rest are queued.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (lock.Stats().waiters_current < 16 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  const uint64_t waiting = lock.Stats().waiters_current;
+  v1::PingResponse pong;
+  const grpc::Status ping =
+      Call(&v1::Heap::Stub::Ping, v1::PingRequest(), &pong);
+  v1::StatsResponse stats;
+  const grpc::Status stats_status =
+      Call(&v1::Heap::Stub::Stats, v1::StatsRequest(), &stats);
+  lock.Release();
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(waiting, 16u);
+  EXPECT_TRUE(ping.ok()) << ping.error_message();
+  EXPECT_TRUE(stats_status.ok()) << stats_status.error_message();
+  for (const grpc::Status& status : statuses) {
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
 }
 
 TEST_F(HeapServiceTest, PauseHistogramCountsEveryCollection) {
