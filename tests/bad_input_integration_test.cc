@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
+#include "tests/batch_request_builders.h"
 #include "tests/heapd_test_fixture.h"
 
 namespace heapd {
@@ -102,52 +103,6 @@ void ExpectOpRejected(const v1::OperationResult& result,
   EXPECT_LE(result.message().size(), kMaxMessage) << what;
   EXPECT_EQ(result.result_case(), v1::OperationResult::RESULT_NOT_SET)
       << what;
-}
-
-// Builders for a batch's operations.
-v1::ObjectRef Handle(uint64_t handle) {
-  v1::ObjectRef ref;
-  ref.set_handle(handle);
-  return ref;
-}
-
-v1::ObjectRef Result(uint32_t op, uint32_t object) {
-  v1::ObjectRef ref;
-  ref.mutable_result()->set_op(op);
-  ref.mutable_result()->set_object(object);
-  return ref;
-}
-
-void AddAllocate(v1::BatchRequest* batch, v1::ObjectType type, uint32_t count,
-                 int64_t length = 0) {
-  v1::BatchAllocate* allocate = batch->add_operations()->mutable_allocate();
-  allocate->set_type(type);
-  allocate->set_count(count);
-  allocate->set_length(length);
-}
-
-void AddIncRef(v1::BatchRequest* batch, const v1::ObjectRef& ref) {
-  *batch->add_operations()->mutable_incref()->mutable_object() = ref;
-}
-
-void AddDecRef(v1::BatchRequest* batch, const v1::ObjectRef& ref) {
-  *batch->add_operations()->mutable_decref()->mutable_object() = ref;
-}
-
-void AddLinkField(v1::BatchRequest* batch, const v1::ObjectRef& source,
-                  const v1::ObjectRef& target, const std::string& field) {
-  v1::BatchLink* link = batch->add_operations()->mutable_link();
-  *link->mutable_source() = source;
-  *link->mutable_target() = target;
-  link->set_field(field);
-}
-
-void AddAppend(v1::BatchRequest* batch, const v1::ObjectRef& source,
-               const v1::ObjectRef& target) {
-  v1::BatchLink* link = batch->add_operations()->mutable_link();
-  *link->mutable_source() = source;
-  *link->mutable_target() = target;
-  link->set_append(true);
 }
 
 class BadInputTest : public HeapdTest {

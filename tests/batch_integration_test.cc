@@ -25,6 +25,7 @@
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
 #include "tests/heapd_process.h"
+#include "tests/batch_request_builders.h"
 #include "tests/heapd_test_fixture.h"
 
 namespace heapd {
@@ -42,48 +43,6 @@ constexpr int kResourceExhausted = 8;
 std::string Describe(const grpc::Status& status) {
   return absl::StrCat("code ", status.error_code(), ": ",
                       status.error_message());
-}
-
-// Builders for a batch's operations.
-v1::ObjectRef Handle(uint64_t handle) {
-  v1::ObjectRef ref;
-  ref.set_handle(handle);
-  return ref;
-}
-
-v1::ObjectRef Result(uint32_t op, uint32_t object) {
-  v1::ObjectRef ref;
-  ref.mutable_result()->set_op(op);
-  ref.mutable_result()->set_object(object);
-  return ref;
-}
-
-void AddAllocate(v1::BatchRequest* batch, v1::ObjectType type, uint32_t count,
-                 int64_t length = 0) {
-  v1::BatchAllocate* allocate = batch->add_operations()->mutable_allocate();
-  allocate->set_type(type);
-  allocate->set_count(count);
-  allocate->set_length(length);
-}
-
-void AddIncRef(v1::BatchRequest* batch, const v1::ObjectRef& ref) {
-  *batch->add_operations()->mutable_incref()->mutable_object() = ref;
-}
-
-void AddDecRef(v1::BatchRequest* batch, const v1::ObjectRef& ref) {
-  *batch->add_operations()->mutable_decref()->mutable_object() = ref;
-}
-
-void AddLinkField(v1::BatchRequest* batch, const v1::ObjectRef& source,
-                  const v1::ObjectRef& target, const std::string& field) {
-  v1::BatchLink* link = batch->add_operations()->mutable_link();
-  *link->mutable_source() = source;
-  *link->mutable_target() = target;
-  link->set_field(field);
-}
-
-void AddCollect(v1::BatchRequest* batch) {
-  batch->add_operations()->mutable_collect();
 }
 
 class BatchTest : public HeapdTest {
