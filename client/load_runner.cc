@@ -632,8 +632,10 @@ absl::StatusOr<LoadResult> LoadRun::Run(std::ostream* progress) {
       deadline_hit = true;
       RequestStop();
     }
-    if (options_.progress && now >= next_progress) {
-      PrintProgress(progress, now);
+    // Advanced whether or not lines are printed: a deadline left in the
+    // past would turn this wait into a busy loop.
+    if (now >= next_progress) {
+      if (options_.progress) PrintProgress(progress, now);
       next_progress += 1'000'000'000;
     }
   }

@@ -3,6 +3,7 @@
 // own RPC counters, the open loop's rate, the JSON report, and that N
 // connections are N TCP connections.
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
@@ -229,6 +230,30 @@ TEST_F(HeapLoadTest, RateIsKeptWithinFivePercent) {
   EXPECT_LE(pings, 420);
   EXPECT_EQ(pings, r.streams[0].sent);
   EXPECT_EQ(r.streams[0].unsent_backlog, 0);
+}
+
+// The run's clock keeper waits between its deadlines rather than spinning:
+// a run that sends almost nothing uses almost no CPU. (It once spun a whole
+// core under --progress=false, which every scripted run passes, and so
+// halved the figures it measured on two cores.) Not a speed test: a busy
+// loop uses about the whole wall time, an idle one a few percent.
+TEST_F(HeapLoadTest, AnIdleRunDoesNotSpin) {
+  const auto cpu_seconds = [] {
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  };
+  const double cpu_before = cpu_seconds();
+  const auto wall_before = std::chrono::steady_clock::now();
+  LoadResult r = Run({"--workload=ping", "--rate=5", "--duration=3s"});
+  const double wall = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - wall_before)
+                          .count();
+  const double cpu = cpu_seconds() - cpu_before;
+  EXPECT_GT(r.streams[0].succeeded, 0);
+  EXPECT_LT(cpu, 0.5 * wall) << "heapload used " << cpu << " s of CPU in "
+                             << wall << " s sending 5 calls a second";
 }
 
 TEST_F(HeapLoadTest, RequestsCapIsExact) {
