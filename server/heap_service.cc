@@ -118,6 +118,7 @@ HeapService::HeapService(const HeapServiceOptions& options)
           }),
       threads_(options.interpreter_threads) {
   static_assert(std::size(kMethodNames) == static_cast<size_t>(kNumMethods));
+  SetMessageAllocatorFor_Batch(&batch_allocator_);
   // So that an idle server's Stats has figures to serve.
   {
     InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);

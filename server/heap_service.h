@@ -101,6 +101,7 @@
 #include "heap/layout.h"
 #include "heap/object_heap.h"
 #include "server/access_control.h"
+#include "server/arena_message_allocator.h"
 #include "server/caller.h"
 #include "server/connection_counter.h"
 #include "server/interpreter_threads.h"
@@ -332,6 +333,10 @@ class HeapService final : public v1::Heap::CallbackService {
   const Kinds kinds_;
   // Declared after interp_: destroyed (and its reaper stopped) first.
   SessionManager sessions_;
+  // Batch requests and answers live on an arena per call (the header says
+  // why); gRPC uses it while serving, so it lives as long as the service.
+  ArenaMessageAllocator<v1::BatchRequest, v1::BatchResponse>
+      batch_allocator_;
   // Each read by Stats without the interpreter lock; see their headers.
   StatsPublisher publisher_;
   SlowLog slowlog_;
