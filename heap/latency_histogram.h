@@ -117,6 +117,10 @@ class LatencyHistogram {
   }
 
  private:
+  // Buckets [0, UsedBuckets()) hold every record so far: each value is at
+  // most max_ (RecordZero's 0 and RecordRepeat's earlier values included).
+  int UsedBuckets() const;
+
   static void Bump(std::atomic<uint64_t>& counter, uint64_t by) {
     counter.store(counter.load(std::memory_order_relaxed) + by,
                   std::memory_order_relaxed);

@@ -124,6 +124,24 @@ TEST(LatencyHistogramTest, RecordZeroAndRecordRepeatCountWithoutMovingMax) {
   EXPECT_EQ(h->bucket_count(H::BucketOf(5000)), 2u);
 }
 
+// Readers stop at the maximum's bucket (the buckets above are empty): the
+// records in that last bucket still count, wherever in it the maximum is.
+TEST(LatencyHistogramTest, RecordsInTheMaximumsBucketAreRead) {
+  for (const int bucket : {0, 127, 128, 1000, H::kOverflowBucket - 1}) {
+    auto h = std::make_unique<H>();
+    const uint64_t low = H::BucketLowerBound(bucket);
+    h->RecordZero();
+    for (int i = 0; i < 99; ++i) h->Record(low);
+    const LatencySummary s = h->Summarize();
+    EXPECT_EQ(s.count, 100u) << "bucket " << bucket;
+    EXPECT_EQ(h->count(), 100u) << "bucket " << bucket;
+    EXPECT_EQ(s.p99, static_cast<double>(low)) << "bucket " << bucket;
+    auto sum = std::make_unique<H>();
+    sum->Add(*h);
+    EXPECT_EQ(sum->count(), 100u) << "bucket " << bucket;
+  }
+}
+
 TEST(LatencyHistogramTest, AddMerges) {
   auto a = std::make_unique<H>();
   auto b = std::make_unique<H>();
