@@ -76,11 +76,6 @@ class CountBadInputs : public ::testing::Environment {
 ::testing::Environment* const kCountBadInputs =
     ::testing::AddGlobalTestEnvironment(new CountBadInputs);
 
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat("code ", status.error_code(), ": ",
-                      status.error_message().substr(0, 500));
-}
-
 // One bad input's answer: `code`, a message that contains `names` and is
 // short.
 void ExpectRejected(const grpc::Status& status, grpc::StatusCode code,
@@ -111,18 +106,6 @@ class BadInputTest : public HeapdTest {
 
   void SetUp() override { Start({}); }
 
-  // HeapdTest::Call, carrying `authorization: Bearer <token_>` when a
-  // token is set (a heapd started with --auth_tokens).
-  template <typename Method, typename Request, typename Response>
-  grpc::Status Call(Method method, const Request& request,
-                    Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
-    if (!token_.empty()) {
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
-    }
-    return ((*heap_).*method)(&context, request, response);
-  }
   // With the raw `authorization` value (none if empty).
   template <typename Method, typename Request, typename Response>
   grpc::Status CallWithAuthorization(const std::string& authorization,
@@ -134,20 +117,6 @@ class BadInputTest : public HeapdTest {
       context.AddMetadata("authorization", authorization);
     }
     return ((*heap_).*method)(&context, request, response);
-  }
-
-  // The bearer token Call sends; empty: none.
-  std::string token_;
-
-  std::string Open(int64_t ttl_ms = 0) {
-    v1::OpenSessionRequest request;
-    request.set_client_name("bad_input_integration_test");
-    request.set_ttl_ms(ttl_ms);
-    v1::OpenSessionResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::OpenSession, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response.session_id();
   }
 
   // `count` new objects' handles (a failure and none if the call failed).
@@ -259,15 +228,6 @@ class BadInputTest : public HeapdTest {
     return Call(&v1::Heap::Stub::Batch, request, response);
   }
 
-  v1::StatsResponse FreshStats() {
-    v1::StatsRequest request;
-    request.set_fresh(true);
-    v1::StatsResponse response;
-    const grpc::Status status = Call(&v1::Heap::Stub::Stats, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response;
-  }
-
   // What a rejected request must not change, as text so that a difference
   // prints readably: the heap's object figures, the collector's generations,
   // the allocator's blocks in use, the collector's configuration, and
@@ -317,13 +277,6 @@ class BadInputTest : public HeapdTest {
                       "\n");
     }
     return picture;
-  }
-
-  void ExpectHeapValid() {
-    v1::VerifyResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
   }
 
   // One gRPC call per session-taking RPC of the API, naming `session`.
@@ -433,7 +386,7 @@ TEST_F(BadInputTest, OpenSessionTtlAtItsExtremes) {
 // Every RPC that names a session refuses one that does not exist, with the
 // same NOT_FOUND, and never echoes a megabyte-long id back.
 TEST_F(BadInputTest, UnknownSessionsOnEveryRpc) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   const std::vector<std::string> unknown = {
@@ -453,12 +406,12 @@ TEST_F(BadInputTest, UnknownSessionsOnEveryRpc) {
 }
 
 TEST_F(BadInputTest, ClosedAndExpiredSessions) {
-  const std::string keeper = Open();
+  const std::string keeper = OpenSession();
   const uint64_t kept = NewOne(keeper, v1::OBJECT);
 
   // Closed: its references are released at once; every later call is
   // NOT_FOUND, closing it again too.
-  const std::string closed = Open();
+  const std::string closed = OpenSession();
   const uint64_t shared = NewOne(closed, v1::LIST);
   ASSERT_TRUE(IncRef(keeper, shared).ok());
   v1::CloseSessionRequest close;
@@ -477,7 +430,7 @@ TEST_F(BadInputTest, ClosedAndExpiredSessions) {
   // Expired: a 200 ms lease, then a wait well past it. Whether the reaper
   // or the next call finds it first, its objects are gone and the session
   // is NOT_FOUND.
-  const std::string short_lived = Open(200);
+  const std::string short_lived = OpenSession(200);
   const std::vector<uint64_t> doomed = New(short_lived, v1::DICT, 3);
   ASSERT_EQ(doomed.size(), 3u);
   absl::SleepFor(absl::Milliseconds(600));
@@ -496,8 +449,8 @@ TEST_F(BadInputTest, ClosedAndExpiredSessions) {
 }
 
 TEST_F(BadInputTest, ASessionCannotDropAnotherSessionsReference) {
-  const std::string alice = Open();
-  const std::string bob = Open();
+  const std::string alice = OpenSession();
+  const std::string bob = OpenSession();
   const uint64_t alices = NewOne(alice, v1::OBJECT);
   const uint64_t bobs = NewOne(bob, v1::STR, 10);
   const std::string before_alice = Picture(alice, {alices, bobs});
@@ -536,8 +489,8 @@ TEST_F(BadInputTest, AccessControlRefusals) {
     std::fclose(file);
   }
   Start({"--auth_tokens=" + path});
-  token_ = kAlice;
-  const std::string alices = Open();
+  bearer_token_ = kAlice;
+  const std::string alices = OpenSession();
   const uint64_t object = NewOne(alices, v1::OBJECT);
   const std::string before = Picture(alices, {object});
 
@@ -595,7 +548,7 @@ TEST_F(BadInputTest, AccessControlRefusals) {
 
   // Every call on Alice's session by Bob; Close by Bob too (only an admin
   // may close another identity's session).
-  token_ = kBob;
+  bearer_token_ = kBob;
   for (const auto& [method, call] : EveryCallNaming(alices, object)) {
     if (method == "SetGcConfig" || method == "Freeze" ||
         method == "Unfreeze" || method == "Collect") {
@@ -605,9 +558,9 @@ TEST_F(BadInputTest, AccessControlRefusals) {
                    "belongs to another identity",
                    absl::StrCat(method, " on another identity's session"));
   }
-  token_ = kAlice;
+  bearer_token_ = kAlice;
   EXPECT_EQ(Picture(alices, {object}), before);
-  token_ = kRoot;
+  bearer_token_ = kRoot;
   ExpectHeapValid();
 }
 
@@ -615,7 +568,7 @@ TEST_F(BadInputTest, AccessControlRefusals) {
 // Allocate
 
 TEST_F(BadInputTest, AllocateAtItsExtremes) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t holder = NewOne(session, v1::OBJECT);
   const uint64_t tuple = NewOne(session, v1::TUPLE, 2);
   const uint64_t str = NewOne(session, v1::STR, 5);
@@ -745,7 +698,7 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
 // somewhere) and without weak-reference callbacks.
 TEST_F(BadInputTest, AFailedAllocateKeepsNothingEvenWithFinalizers) {
   Start({"--max_objects=10"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t holder = NewOne(session, v1::OBJECT);
   // The limit collections below move the holder to generation 2: move it
   // there first.
@@ -801,7 +754,7 @@ TEST_F(BadInputTest, AFailedAllocateKeepsNothingEvenWithFinalizers) {
 // wrong whatever the heap holds, and refusing it costs no full collection.
 TEST_F(BadInputTest, AMalformedAllocateAtALimitIsInvalidArgument) {
   Start({"--max_objects=2"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const std::vector<uint64_t> made = New(session, v1::OBJECT, 2);
   const std::string before = Picture(session, made);
   const std::vector<std::pair<std::pair<int, int64_t>, std::string>> cases = {
@@ -832,7 +785,7 @@ TEST_F(BadInputTest, AMalformedAllocateAtALimitIsInvalidArgument) {
 // Handles
 
 TEST_F(BadInputTest, HandlesAtTheirExtremesAreNotFoundEverywhere) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t list = NewOne(session, v1::LIST);
   const uint64_t object = NewOne(session, v1::OBJECT);
   // A freed handle, and one whose slot a newer object took.
@@ -910,7 +863,7 @@ TEST_F(BadInputTest, HandlesAtTheirExtremesAreNotFoundEverywhere) {
 // Links
 
 TEST_F(BadInputTest, LinksTheHeapRefuses) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const uint64_t dict = NewOne(session, v1::DICT);
   const uint64_t list = NewOne(session, v1::LIST);
@@ -1074,7 +1027,7 @@ TEST_F(BadInputTest, LinksTheHeapRefuses) {
 // names, client names). Fixing it needs a parse step of our own in front
 // of the handlers (or `bytes` fields in the proto); not a small change.
 TEST_F(BadInputTest, DISABLED_StringsThatAreNotUtf8AreInvalidArgument) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   ExpectRejected(SetField(session, object, std::string("\xff\xfe", 2), object),
@@ -1090,7 +1043,7 @@ TEST_F(BadInputTest, DISABLED_StringsThatAreNotUtf8AreInvalidArgument) {
 // What gRPC itself does today with a string that is not UTF-8, so that a
 // change (the fix above, or a gRPC upgrade) is noticed.
 TEST_F(BadInputTest, StringsThatAreNotUtf8AreRefusedByGrpcToday) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   ExpectRejected(SetField(session, object, std::string("\xff\xfe", 2), object),
@@ -1103,7 +1056,7 @@ TEST_F(BadInputTest, StringsThatAreNotUtf8AreRefusedByGrpcToday) {
 // Requests larger than gRPC's --max_message_bytes (4 MiB by default) are
 // refused by gRPC before any handler runs.
 TEST_F(BadInputTest, OversizedMessages) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   // Past 4 MiB.
@@ -1125,7 +1078,7 @@ TEST_F(BadInputTest, OversizedMessages) {
 // Self-links and cycles
 
 TEST_F(BadInputTest, SelfLinksAreCollected) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const v1::StatsResponse empty = FreshStats();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const uint64_t dict = NewOne(session, v1::DICT);
@@ -1181,7 +1134,7 @@ int ChainLength() {
 // stack), and the server goes on answering.
 TEST_F(BadInputTest, ADeepChainIsFreedByOneDecRef) {
   Start({"--gc_threshold0=0"});  // no automatic collections meanwhile
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const int chain_length = ChainLength();
   // Per batch: one allocate of k objects, k-1 links within it, one link
   // from the previous batch's tail, k decrefs: 2k+1 <= --max_batch.
@@ -1239,7 +1192,7 @@ TEST_F(BadInputTest, ADeepChainIsFreedByOneDecRef) {
 // The collector and its configuration
 
 TEST_F(BadInputTest, CollectAndGcConfigAtTheirExtremes) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   for (int32_t generation : {-1, 3, 4, kInt32Max, kInt32Min}) {
@@ -1420,7 +1373,7 @@ TEST_F(BadInputTest, PingPayloadAtItsLimit) {
 // Batches
 
 TEST_F(BadInputTest, EmptyAndOversizedBatches) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   v1::BatchResponse response;
@@ -1488,7 +1441,7 @@ TEST_F(BadInputTest, EmptyAndOversizedBatches) {
 // skipped operation cannot be named: without continue_on_error nothing
 // after the failure runs, and with it nothing is skipped.)
 TEST_F(BadInputTest, ResultReferencesOutOfRange) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
   v1::BatchRequest batch;
@@ -1566,10 +1519,10 @@ TEST_F(BadInputTest, ResultReferencesOutOfRange) {
 // ran before it stays done (a batch is not a transaction), the rest is
 // skipped. true: every operation runs.
 TEST_F(BadInputTest, AFailingMiddleOperation) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const uint64_t other = NewOne(session, v1::LIST);
-  const std::string other_session = Open();
+  const std::string other_session = OpenSession();
   const uint64_t not_mine = NewOne(other_session, v1::OBJECT);
   for (bool continue_on_error : {false, true}) {
     const int64_t refcount = InspectOk(session, object).object().refcount();
@@ -1611,7 +1564,7 @@ TEST_F(BadInputTest, AFailingMiddleOperation) {
 
 // The same handle twice in one batch acts twice, exactly as two calls.
 TEST_F(BadInputTest, DuplicatedHandlesInOneBatch) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t source = NewOne(session, v1::OBJECT);
   const uint64_t list = NewOne(session, v1::LIST);
   const uint64_t set = NewOne(session, v1::SET);

@@ -40,37 +40,21 @@ constexpr int kInvalidArgument = 3;
 constexpr int kNotFound = 5;
 constexpr int kResourceExhausted = 8;
 
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat("code ", status.error_code(), ": ",
-                      status.error_message());
-}
-
 class BatchTest : public HeapdTest {
  protected:
   void SetUp() override { Start({}); }
 
   BatchTest() : HeapdTest(kRpcTimeout) {}
 
-  std::string Open() {
-    v1::OpenSessionRequest request;
-    request.set_client_name("batch_integration_test");
-    v1::OpenSessionResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::OpenSession, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response.session_id();
-  }
-
   grpc::Status Batch(const std::string& session, v1::BatchRequest request,
                      v1::BatchResponse* response) {
     request.set_session_id(session);
     return Call(&v1::Heap::Stub::Batch, request, response);
   }
-
 };
 
 TEST_F(BatchTest, BuildsTheClassicCycleAndCollectsIt) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchRequest batch;
   AddAllocate(&batch, v1::OBJECT, 2);                        // 0: a, b
   AddLinkField(&batch, Result(0, 0), Result(0, 1), "ref");  // 1: a.ref = b
@@ -101,7 +85,7 @@ TEST_F(BatchTest, BuildsTheClassicCycleAndCollectsIt) {
 // The slow log says how many operations a batch carried.
 TEST_F(BatchTest, TheSlowLogCountsABatchsOperations) {
   Start({"--slowlog_threshold_us=0"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchRequest batch;
   AddAllocate(&batch, v1::OBJECT, 2);
   AddLinkField(&batch, Result(0, 0), Result(0, 1), "ref");
@@ -122,7 +106,7 @@ TEST_F(BatchTest, TheSlowLogCountsABatchsOperations) {
 // errors_only: the answer carries the counts and the failed operations,
 // each with its index; references between operations still work.
 TEST_F(BatchTest, ErrorsOnlyAnswersWithTheFailuresAlone) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchRequest batch;
   batch.set_errors_only(true);
   batch.set_continue_on_error(true);
@@ -141,7 +125,7 @@ TEST_F(BatchTest, ErrorsOnlyAnswersWithTheFailuresAlone) {
 }
 
 TEST_F(BatchTest, LaterOperationsNameEarlierResultsAndTheSessionOwnsThem) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchRequest batch;
   AddAllocate(&batch, v1::LIST, 1);      // 0: l
   AddAllocate(&batch, v1::INT, 2, 10);   // 1: x, y
@@ -181,7 +165,7 @@ TEST_F(BatchTest, LaterOperationsNameEarlierResultsAndTheSessionOwnsThem) {
 }
 
 TEST_F(BatchTest, AFailedOperationStopsTheBatchUnlessContinueOnError) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchRequest batch;
   AddAllocate(&batch, v1::OBJECT, 1);   // 0
   AddDecRef(&batch, Handle(987654321)); // 1: no such object
@@ -216,7 +200,7 @@ TEST_F(BatchTest, AFailedOperationStopsTheBatchUnlessContinueOnError) {
 }
 
 TEST_F(BatchTest, BadResultReferencesAreInvalidArgumentPerOperation) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchRequest batch;
   batch.set_continue_on_error(true);
   AddAllocate(&batch, v1::INT, 2, 5);    // 0: ok
@@ -260,7 +244,7 @@ TEST_F(BatchTest, BadResultReferencesAreInvalidArgumentPerOperation) {
 
 TEST_F(BatchTest, LimitsOnTheBatchAndOnEachAllocate) {
   Start({"--max_batch=4", "--max_allocate_count=5"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
 
   v1::BatchRequest oversize;
   for (int i = 0; i < 5; ++i) AddCollect(&oversize);
@@ -286,7 +270,7 @@ TEST_F(BatchTest, LimitsOnTheBatchAndOnEachAllocate) {
 }
 
 TEST_F(BatchTest, AnEmptyBatchIsAnEmptyResponse) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::BatchResponse response;
   const grpc::Status status = Batch(session, v1::BatchRequest(), &response);
   ASSERT_TRUE(status.ok()) << Describe(status);
@@ -316,8 +300,8 @@ TEST_F(BatchTest, AnUnknownSessionIsNotFoundForTheWholeCall) {
 // the helper's first request arrived.
 TEST_F(BatchTest, ALongBatchYieldsTheLockToConcurrentRequests) {
   Start({"--switch_interval_ms=1"});
-  const std::string session = Open();
-  const std::string other = Open();
+  const std::string session = OpenSession();
+  const std::string other = OpenSession();
   v1::AllocateRequest allocate;
   allocate.set_session_id(other);
   allocate.set_type(v1::OBJECT);

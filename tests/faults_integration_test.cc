@@ -27,39 +27,9 @@ namespace {
 
 constexpr std::chrono::seconds kRpcTimeout(60);
 
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat(status.error_code(), ": ", status.error_message());
-}
-
 class FaultsTest : public HeapdTest {
  protected:
   FaultsTest() : HeapdTest(kRpcTimeout) {}
-
-  std::string Open(int64_t ttl_ms = 0) {
-    v1::OpenSessionRequest request;
-    request.set_ttl_ms(ttl_ms);
-    v1::OpenSessionResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::OpenSession, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response.session_id();
-  }
-
-  v1::StatsResponse FreshStats() {
-    v1::StatsRequest request;
-    request.set_fresh(true);
-    v1::StatsResponse response;
-    const grpc::Status status = Call(&v1::Heap::Stub::Stats, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response;
-  }
-
-  void ExpectHeapValid() {
-    v1::VerifyResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-  }
 
   // Waits until no session is open but `keep` (the leases ran out), then
   // runs a full collection through `keep` and returns the objects left.
@@ -100,7 +70,7 @@ class FaultsTest : public HeapdTest {
 // it was doing; its cycles go to the next collection.
 TEST_F(FaultsTest, ClientsKilledMidCallMidBatchAndMidStream) {
   Start({});
-  const std::string keep = Open();
+  const std::string keep = OpenSession();
   for (const std::string mode : {"call", "batch", "stream"}) {
     SCOPED_TRACE(mode);
     RunVanishingClient(mode);
@@ -120,7 +90,7 @@ TEST_F(FaultsTest, ClientsKilledMidCallMidBatchAndMidStream) {
 // waits for the lock and then releases them.
 TEST_F(FaultsTest, LeasesExpireDuringALongCollection) {
   Start({"--gc_threshold0=0"});
-  const std::string keep = Open();
+  const std::string keep = OpenSession();
   // 300,000 live objects: a full collection holds the lock for a while.
   // (One Allocate per call: 100,000 handles fill 2 of the 4 MiB a response
   // may take.)
@@ -138,7 +108,7 @@ TEST_F(FaultsTest, LeasesExpireDuringALongCollection) {
 
   std::vector<std::string> short_lived;
   for (int i = 0; i < 20; ++i) {
-    short_lived.push_back(Open(/*ttl_ms=*/100));
+    short_lived.push_back(OpenSession(/*ttl_ms=*/100));
     v1::AllocateRequest allocate;
     allocate.set_session_id(short_lived.back());
     allocate.set_type(v1::LIST);
@@ -160,10 +130,10 @@ TEST_F(FaultsTest, LeasesExpireDuringALongCollection) {
 // 1,000 sessions, each leaving objects and a cycle behind, abandoned.
 TEST_F(FaultsTest, AThousandAbandonedSessions) {
   Start({});
-  const std::string keep = Open();
+  const std::string keep = OpenSession();
   const int64_t baseline = FreshStats().objects().objects();
   for (int i = 0; i < 1000; ++i) {
-    const std::string session = Open(/*ttl_ms=*/2000);
+    const std::string session = OpenSession(/*ttl_ms=*/2000);
     v1::BatchRequest batch;
     batch.set_session_id(session);
     auto* allocate = batch.add_operations()->mutable_allocate();

@@ -29,6 +29,7 @@
 #include "tests/grpc_reflection.grpc.pb.h"
 #include "tests/grpc_reflection.pb.h"
 #include "tests/heapd_process.h"
+#include "tests/status_text.h"
 
 namespace heapd {
 namespace {
@@ -50,11 +51,6 @@ constexpr absl::string_view kListeningLine = "heapd listening on ";
 
 void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-}
-
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat("code ", status.error_code(), ": ",
-                      status.error_message());
 }
 
 // Runs heapd with `flags` until the listening line and returns the address

@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "proto/heap.grpc.pb.h"
 #include "tests/heapd_process.h"
+#include "tests/status_text.h"
 
 namespace heapd {
 
@@ -96,17 +97,61 @@ class HeapdTest : public ::testing::Test {
   }
 
   // One unary call with a deadline: Call(&v1::Heap::Stub::IncRef, request,
-  // &response).
+  // &response). Carries `authorization: Bearer <bearer_token_>` when a
+  // token is set (a heapd started with --auth_tokens).
   template <typename Method, typename Request, typename Response>
   grpc::Status Call(Method method, const Request& request,
                     Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
+    if (!bearer_token_.empty()) {
+      context.AddMetadata("authorization",
+                          absl::StrCat("Bearer ", bearer_token_));
+    }
     return ((*heap_).*method)(&context, request, response);
+  }
+
+  // A new session, named after the running test (as heapd's stats and
+  // slow log show it); ttl_ms 0 takes the server's default lease.
+  std::string OpenSession(int64_t ttl_ms = 0) {
+    v1::OpenSessionRequest request;
+    const ::testing::TestInfo* test =
+        ::testing::UnitTest::GetInstance()->current_test_info();
+    if (test != nullptr) {
+      request.set_client_name(
+          absl::StrCat(test->test_suite_name(), ".", test->name()));
+    }
+    request.set_ttl_ms(ttl_ms);
+    v1::OpenSessionResponse response;
+    const grpc::Status status =
+        Call(&v1::Heap::Stub::OpenSession, request, &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    return response.session_id();
+  }
+
+  // Every section of Stats, including the effect of every request that
+  // finished before it (StatsRequest.fresh).
+  v1::StatsResponse FreshStats() {
+    v1::StatsRequest request;
+    request.set_fresh(true);
+    v1::StatsResponse response;
+    const grpc::Status status = Call(&v1::Heap::Stub::Stats, request, &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    return response;
+  }
+
+  // The heap's own consistency check (the Verify RPC) passes.
+  void ExpectHeapValid() {
+    v1::VerifyResponse response;
+    const grpc::Status status =
+        Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
   }
 
   const std::chrono::seconds rpc_timeout_;
   const std::vector<std::string> default_flags_;
+  // Sent with every Call when not empty.
+  std::string bearer_token_;
   std::unique_ptr<HeapdProcess> heapd_;
   // HOST:PORT of the running heapd.
   std::string address_;

@@ -25,14 +25,6 @@ class LimitsTest : public HeapdTest {
  protected:
   LimitsTest() : HeapdTest(kRpcTimeout) {}
 
-  std::string Open() {
-    v1::OpenSessionResponse response;
-    EXPECT_TRUE(Call(&v1::Heap::Stub::OpenSession, v1::OpenSessionRequest(),
-                     &response)
-                    .ok());
-    return response.session_id();
-  }
-
   grpc::Status Allocate(const std::string& session, v1::ObjectType type,
                         int64_t length, uint32_t count,
                         v1::AllocateResponse* response) {
@@ -42,14 +34,6 @@ class LimitsTest : public HeapdTest {
     request.set_length(length);
     request.set_count(count);
     return Call(&v1::Heap::Stub::Allocate, request, response);
-  }
-
-  v1::StatsResponse FreshStats() {
-    v1::StatsRequest request;
-    request.set_fresh(true);
-    v1::StatsResponse response;
-    EXPECT_TRUE(Call(&v1::Heap::Stub::Stats, request, &response).ok());
-    return response;
   }
 
   // Times the interpreter lock was acquired for a Collect.
@@ -63,13 +47,6 @@ class LimitsTest : public HeapdTest {
     }
     return 0;
   }
-
-  void ExpectHeapValid() {
-    v1::VerifyResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-  }
 };
 
 // Live objects fill two arenas; the next allocation that needs a third
@@ -77,7 +54,7 @@ class LimitsTest : public HeapdTest {
 // Ping and Stats keep answering.
 TEST_F(LimitsTest, MaxHeapBytesRefusesAfterAFullCollection) {
   Start({"--max_heap_bytes=524288"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   grpc::Status status;
   int64_t allocated = 0;
   while (status.ok() && allocated < 100000) {
@@ -105,7 +82,7 @@ TEST_F(LimitsTest, MaxHeapBytesRefusesAfterAFullCollection) {
 
 TEST_F(LimitsTest, MaxObjectsCollectsCyclesToMakeRoom) {
   Start({"--max_objects=10", "--gc_threshold0=0"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse made;
   ASSERT_TRUE(Allocate(session, v1::OBJECT, 0, 10, &made).ok());
   // Make them one unreachable ring.
@@ -142,7 +119,7 @@ TEST_F(LimitsTest, MaxObjectsCollectsCyclesToMakeRoom) {
 // holds the lock and another request already waits are refused at once.
 TEST_F(LimitsTest, MaxLockWaitersPushesBack) {
   Start({"--max_lock_waiters=1", "--gc_threshold0=0"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   // 400,000 live objects the session holds: a full collection examines
   // them all, holding the lock for tens of milliseconds.
   v1::AllocateResponse list;
@@ -244,7 +221,7 @@ TEST_F(LimitsTest, BadLimitFlagsAreRefused) {
 
 TEST_F(LimitsTest, VerifyReportsWhatItWalked) {
   Start({});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse made;
   ASSERT_TRUE(Allocate(session, v1::DICT, 0, 50, &made).ok());
   v1::VerifyResponse response;

@@ -33,11 +33,6 @@ using ::testing::HasSubstr;
 
 constexpr std::chrono::seconds kRpcTimeout(10);
 
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat("code ", status.error_code(), ": ",
-                      status.error_message());
-}
-
 class ServiceTest : public HeapdTest {
  protected:
   void SetUp() override { Start({}); }
@@ -46,17 +41,6 @@ class ServiceTest : public HeapdTest {
   // after it sees its effect (the default refreshes at most every 50 ms).
   ServiceTest()
       : HeapdTest(kRpcTimeout, {"--stats_publish_interval_ms=0"}) {}
-
-  std::string Open(int64_t ttl_ms = 0) {
-    v1::OpenSessionRequest request;
-    request.set_client_name("service_integration_test");
-    request.set_ttl_ms(ttl_ms);
-    v1::OpenSessionResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::OpenSession, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response.session_id();
-  }
 
   grpc::Status Allocate(const std::string& session, v1::ObjectType type,
                         uint32_t count, v1::AllocateResponse* response,
@@ -133,7 +117,6 @@ class ServiceTest : public HeapdTest {
     if (stats.allocator().size_classes_size() <= size_class) return -1;
     return stats.allocator().size_classes(size_class).blocks_in_use();
   }
-
 };
 
 // --- sessions ---------------------------------------------------------------
@@ -172,7 +155,7 @@ TEST_F(ServiceTest, UnknownSessionIsNotFound) {
 }
 
 TEST_F(ServiceTest, CloseSessionReleasesItsReferences) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse allocated;
   ASSERT_TRUE(Allocate(session, v1::FLOAT, 3, &allocated).ok());
   ASSERT_EQ(allocated.objects_size(), 3);
@@ -196,7 +179,7 @@ TEST_F(ServiceTest, CloseSessionReleasesItsReferences) {
 // --- Allocate ---------------------------------------------------------------
 
 TEST_F(ServiceTest, AllocateReportsSizesAndSizeClasses) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse response;
   ASSERT_TRUE(Allocate(session, v1::OBJECT, 0, &response).ok());
   ASSERT_EQ(response.objects_size(), 1);  // count 0 means 1
@@ -222,7 +205,7 @@ TEST_F(ServiceTest, AllocateReportsSizesAndSizeClasses) {
 }
 
 TEST_F(ServiceTest, AllocateRejectsBadTypesAndTooManyObjects) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse response;
   grpc::Status status =
       Allocate(session, v1::OBJECT_TYPE_UNSPECIFIED, 1, &response);
@@ -242,7 +225,7 @@ TEST_F(ServiceTest, AllocateRejectsBadTypesAndTooManyObjects) {
 
 TEST_F(ServiceTest, MaxAllocateCountFlagSetsTheLimit) {
   Start({"--max_allocate_count=5"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse response;
   EXPECT_TRUE(Allocate(session, v1::FLOAT, 5, &response).ok());
   EXPECT_EQ(Allocate(session, v1::FLOAT, 6, &response).error_code(),
@@ -252,7 +235,7 @@ TEST_F(ServiceTest, MaxAllocateCountFlagSetsTheLimit) {
 // --- IncRef / DecRef ----------------------------------------------------------
 
 TEST_F(ServiceTest, IncRefAndDecRefCountTheSessionsReferences) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t h = New(session, v1::OBJECT);
   v1::IncRefResponse inc;
   ASSERT_TRUE(IncRef(session, h, &inc).ok());
@@ -277,7 +260,7 @@ TEST_F(ServiceTest, IncRefAndDecRefCountTheSessionsReferences) {
 }
 
 TEST_F(ServiceTest, DecRefOfAReferenceNotHeldIsFailedPrecondition) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t a = New(session, v1::OBJECT);
   const uint64_t b = New(session, v1::OBJECT);
   v1::LinkResponse link;
@@ -293,7 +276,7 @@ TEST_F(ServiceTest, DecRefOfAReferenceNotHeldIsFailedPrecondition) {
 // --- Link / Unlink ------------------------------------------------------------
 
 TEST_F(ServiceTest, LinkAndUnlinkFieldsAndItems) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t list = New(session, v1::LIST);
   const uint64_t obj = New(session, v1::OBJECT);
   const uint64_t x = New(session, v1::FLOAT);
@@ -344,7 +327,7 @@ TEST_F(ServiceTest, LinkAndUnlinkFieldsAndItems) {
 }
 
 TEST_F(ServiceTest, LinkErrors) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t atom = New(session, v1::INT);
   const uint64_t obj = New(session, v1::OBJECT);
   v1::LinkResponse linked;
@@ -369,7 +352,7 @@ TEST_F(ServiceTest, LinkErrors) {
 // a = object(); b = object(); a.ref = b; b.ref = a; del a; del b;
 // gc.collect() == 2, and their two 48-byte blocks go back to their pool.
 TEST_F(ServiceTest, TwoObjectsInACycleAreFreedOnlyByTheCollector) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const int64_t baseline = BlocksInUse(2);
   const uint64_t a = New(session, v1::OBJECT);
   const uint64_t b = New(session, v1::OBJECT);
@@ -405,7 +388,7 @@ TEST_F(ServiceTest, TwoObjectsInACycleAreFreedOnlyByTheCollector) {
 }
 
 TEST_F(ServiceTest, CollectGenerationIsValidated) {
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::CollectRequest request;
   request.set_session_id(session);
   request.set_generation(0);
@@ -419,8 +402,8 @@ TEST_F(ServiceTest, CollectGenerationIsValidated) {
 // --- two sessions ---------------------------------------------------------------
 
 TEST_F(ServiceTest, SessionsOwnTheirReferencesOnly) {
-  const std::string alice = Open();
-  const std::string bob = Open();
+  const std::string alice = OpenSession();
+  const std::string bob = OpenSession();
   const uint64_t shared = New(alice, v1::OBJECT);
   const uint64_t alice_only = New(alice, v1::OBJECT);
   v1::IncRefResponse inc;
@@ -452,8 +435,8 @@ TEST_F(ServiceTest, SessionsOwnTheirReferencesOnly) {
 
 TEST_F(ServiceTest, AnExpiredLeaseReleasesReferencesWithoutAnyCall) {
   Start({"--max_session_ttl_ms=1000"});
-  const std::string watcher = Open();  // the default, capped at 1 s
-  const std::string session = Open(300);
+  const std::string watcher = OpenSession();  // the default, capped at 1 s
+  const std::string session = OpenSession(300);
   v1::AllocateResponse allocated;
   ASSERT_TRUE(Allocate(session, v1::OBJECT, 4, &allocated).ok());
   EXPECT_EQ(Stats().objects().objects(), 4);
@@ -475,7 +458,7 @@ TEST_F(ServiceTest, AnExpiredLeaseReleasesReferencesWithoutAnyCall) {
 
 TEST_F(ServiceTest, CallsRenewTheLease) {
   Start({"--max_session_ttl_ms=3000"});
-  const std::string session = Open(1000);
+  const std::string session = OpenSession(1000);
   const uint64_t h = New(session, v1::OBJECT);
   // 3 s of calls 100 ms apart: far past one lease, never past a renewal
   // (the 900 ms of slack absorb a slow machine or a sanitizer).
@@ -489,7 +472,7 @@ TEST_F(ServiceTest, CallsRenewTheLease) {
 
 TEST_F(ServiceTest, PingWithASessionRenewsItsLease) {
   Start({"--max_session_ttl_ms=3000"});
-  const std::string session = Open(1000);
+  const std::string session = OpenSession(1000);
   v1::PingRequest ping;
   ping.set_session_id(session);
   v1::PingResponse pong;
@@ -508,7 +491,7 @@ TEST_F(ServiceTest, PingWithASessionRenewsItsLease) {
 
 TEST_F(ServiceTest, GcConfigFreezeAndUnfreeze) {
   Start({"--gc_threshold0=500"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::GetGcConfigRequest get;
   get.set_session_id(session);
   v1::GcConfig config;
@@ -549,7 +532,7 @@ TEST_F(ServiceTest, GcConfigFreezeAndUnfreeze) {
 // the request that scheduled it.
 TEST_F(ServiceTest, AutomaticCollectionsRunAtTheRequestBoundary) {
   Start({"--gc_threshold0=10"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::AllocateResponse allocated;
   ASSERT_TRUE(Allocate(session, v1::OBJECT, 11, &allocated).ok());
   const v1::StatsResponse stats = Stats();
@@ -562,7 +545,7 @@ TEST_F(ServiceTest, AutomaticCollectionsRunAtTheRequestBoundary) {
 
 TEST_F(ServiceTest, StatsReportObjectsAndTheLockPerMethod) {
   Start({"--lock_policy=fifo", "--switch_interval_ms=7"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   New(session, v1::OBJECT);
   New(session, v1::STR);
   const v1::StatsResponse stats = Stats();
@@ -592,7 +575,7 @@ namespace {
 // last request left, so an idle server does not serve them stale for ever.
 TEST_F(ServiceTest, AnIdleServerPublishesTheLastRequestsFigures) {
   Start({"--stats_publish_interval_ms=600000"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   New(session, v1::OBJECT);
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   int64_t objects = 0;
@@ -609,7 +592,7 @@ TEST_F(ServiceTest, AnIdleServerPublishesTheLastRequestsFigures) {
 // that just finished, and the sequence moves on.
 TEST_F(ServiceTest, FreshStatsIncludeTheLastRequest) {
   Start({"--stats_publish_interval_ms=600000"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   const uint64_t before = Stats().sequence();
   New(session, v1::OBJECT);
   v1::StatsRequest request;
@@ -624,7 +607,7 @@ TEST_F(ServiceTest, FreshStatsIncludeTheLastRequest) {
 // recent first, with the session it named.
 TEST_F(ServiceTest, SlowlogThresholdFlagZeroLogsEveryLockedRequest) {
   Start({"--slowlog_threshold_us=0"});
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::CollectRequest request;
   request.set_session_id(session);
   v1::CollectResponse response;

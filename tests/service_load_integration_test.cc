@@ -32,10 +32,6 @@ namespace {
 
 constexpr std::chrono::seconds kRpcTimeout(30);
 
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat(status.error_code(), ": ", status.error_message());
-}
-
 // One client's view of its own objects: the references its session holds
 // and the links among them. Clients never touch each other's objects, so
 // this is all that refers to them.
@@ -293,22 +289,6 @@ class Client {
 class ServiceLoadTest : public HeapdTest {
  protected:
   ServiceLoadTest() : HeapdTest(kRpcTimeout) {}
-
-  v1::StatsResponse FreshStats() {
-    v1::StatsRequest request;
-    request.set_fresh(true);
-    v1::StatsResponse response;
-    const grpc::Status status = Call(&v1::Heap::Stub::Stats, request, &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    return response;
-  }
-
-  void ExpectHeapValid() {
-    v1::VerifyResponse response;
-    const grpc::Status status =
-        Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &response);
-    EXPECT_TRUE(status.ok()) << Describe(status);
-  }
 };
 
 TEST_F(ServiceLoadTest, SixtyFourClientsBalanceAndTheHeapStaysValid) {

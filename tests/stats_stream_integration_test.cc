@@ -31,14 +31,6 @@ class StatsStreamTest : public HeapdTest {
     request.set_interval_ms(interval_ms);
     return heap_->WatchStats(context, request);
   }
-
-  std::string Open() {
-    v1::OpenSessionResponse response;
-    EXPECT_TRUE(Call(&v1::Heap::Stub::OpenSession, v1::OpenSessionRequest(),
-                     &response)
-                    .ok());
-    return response.session_id();
-  }
 };
 
 TEST_F(StatsStreamTest, MessagesComeAtTheInterval) {
@@ -86,7 +78,7 @@ TEST_F(StatsStreamTest, CollectionsArriveAsTheyHappen) {
   ASSERT_TRUE(reader->Read(&first));
   EXPECT_EQ(first.events_size(), 0);
 
-  const std::string session = Open();
+  const std::string session = OpenSession();
   v1::CollectRequest collect;
   collect.set_session_id(session);
   collect.set_generation(1);
