@@ -24,6 +24,14 @@
 // bytes. Statements that need no RPC (`x = 1`, an expectation on a number
 // already known, `print "text"`) run inside Next without a request.
 //
+// Why one interpreter and two drivers, rather than an asynchronous copy of
+// the runner that shares its helpers: nearly all of a statement's meaning
+// sits between its RPCs (what `del a, b` sends in which order, when a
+// resurrected object gets its name back, which errors stop the scenario),
+// and a copy would have to repeat all of it. The runner's log is unchanged
+// by the move: tests/scenario_test.cc checks it, and every file of
+// tests/scenarios/ printed the same bytes before and after.
+//
 // Within a statement, the reads an expression needs (an Inspect per object
 // it mentions, one Stats) are requested first, in the order the expression
 // reads them, and the expression is then evaluated on their answers: so

@@ -297,7 +297,8 @@ TEST_F(HeapLoadTest, JsonReportHoldsEveryField) {
   std::vector<std::string> required = {
       "label", "measured_s", "deadline_hit", "connections_opened",
       "sessions_opened", "sessions_closed", "open_file_limit",
-      "options.server", "options.workload", "options.connections",
+      "options.server", "options.workload", "options.scenario",
+      "options.connections",
       "options.concurrency", "options.duration_s", "options.requests",
       "options.rate", "options.open_loop", "options.warmup_s",
       "options.batch", "options.mix", "options.stats_pollers",
