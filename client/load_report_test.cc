@@ -148,7 +148,8 @@ TEST(LoadReportTest, ScenarioSectionInJson) {
   EXPECT_EQ(Number(*json, "scenario.iterations_abandoned"), 1);
   EXPECT_EQ(Number(*json, "scenario.expectations_passed"), 20);
   EXPECT_EQ(Number(*json, "scenario.expectations_failed"), 2);
-  EXPECT_EQ(json->at("scenario.first_failures.1"), "cycle.heap:9: expect \"x\"");
+  EXPECT_EQ(json->at("scenario.first_failures.1"),
+            "cycle.heap:9: expect \"x\"");
   EXPECT_EQ(json->at("scenario.first_errors.0"),
             "cycle.heap:3: Link: deadline exceeded");
   EXPECT_EQ(json->count("scenario.first_errors.1"), 0u);

@@ -190,8 +190,9 @@ class ScenarioProgram final : public CallProgram {
     const bool answered =
         status.ok() ||
         (is_inspect && status.error_code() == grpc::StatusCode::NOT_FOUND);
-    interpreter_.OnReply(status.ok() ? HeapReply(std::move(response_))
-                                     : HeapReply(client::FromGrpcStatus(status)));
+    interpreter_.OnReply(status.ok()
+                             ? HeapReply(std::move(response_))
+                             : HeapReply(client::FromGrpcStatus(status)));
     Advance();
     done(answered ? grpc::Status::OK : status,
          answered && !is_stats ? 1 : 0);

@@ -211,7 +211,7 @@ TEST(ScenarioInterpreterTest, NotFoundReadsAsFreed) {
   EXPECT_TRUE(interpreter.result().failures.empty());
 }
 
-TEST(ScenarioInterpreterTest, AFailedExpectationIsReportedAndTheScenarioGoesOn) {
+TEST(ScenarioInterpreterTest, AFailedExpectationIsCountedAndThePassGoesOn) {
   const Scenario scenario = Parse(
       "a = object\n"
       "expect refcount(a) == 3\n"
