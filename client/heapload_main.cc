@@ -6,7 +6,8 @@
 // and errors on stderr.
 // Exit codes: 0 after a run (whatever the calls returned); 1 when the run
 // could not start (no connection, no session, too few file descriptors);
-// 2 for invalid flags.
+// 2 for invalid flags (a --scenario file that does not parse, or that
+// heapload cannot run, included).
 #include <cstdlib>
 #include <iostream>
 #include <string>

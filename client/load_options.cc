@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "client/load_scenario.h"
 
 namespace heapd {
 namespace {
@@ -120,6 +121,7 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
   bool mix_set = false;
   bool duration_set = false;
   bool pollers_set = false;
+  bool workload_set = false;
 
   using Setter = std::function<absl::Status(absl::string_view name,
                                             absl::string_view value)>;
@@ -187,6 +189,13 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
                           "or stats-poll");
          }
          o.workload = *kind;
+         workload_set = true;
+         return absl::OkStatus();
+       }},
+      {"scenario",
+       [&](auto n, absl::string_view v) {
+         if (v.empty()) return Invalid(n, v, "needs a file");
+         o.scenario_file = std::string(v);
          return absl::OkStatus();
        }},
       {"mix",
@@ -241,11 +250,6 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
         absl::StrSplit(arg, absl::MaxSplits('=', 1));
     const bool has_value = arg.find('=') != absl::string_view::npos;
     const std::string name = absl::StrReplaceAll(parts.first, {{"-", "_"}});
-    if (name == "scenario") {
-      return absl::InvalidArgumentError(
-          "--scenario is not in this build yet: it needs the scenario "
-          "parser (see client/load_workloads.h for where it plugs in)");
-    }
     if (auto b = bool_flags.find(name); b != bool_flags.end()) {
       if (!has_value) {
         *b->second = true;
@@ -274,6 +278,28 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
   }
 
   // Relations between flags.
+  if (!o.scenario_file.empty()) {
+    if (workload_set) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--scenario is the workload: leave out --workload=",
+          WorkloadName(o.workload)));
+    }
+    if (mix_set) {
+      return absl::InvalidArgumentError(
+          "--mix goes with --workload=mixed, not with --scenario");
+    }
+    if (o.batch > 0) {
+      return absl::InvalidArgumentError(
+          "--batch does not apply to --scenario: a scenario sends one RPC "
+          "per statement step, and its later steps depend on the earlier "
+          "replies");
+    }
+    absl::StatusOr<std::shared_ptr<const scenario::Scenario>> scenario =
+        LoadScenarioFile(o.scenario_file);
+    if (!scenario.ok()) return scenario.status();
+    o.scenario = *std::move(scenario);
+    o.workload = WorkloadKind::kScenario;
+  }
   if (mix_set) {
     if (o.workload == WorkloadKind::kPing) o.workload = WorkloadKind::kMixed;
     if (o.workload != WorkloadKind::kMixed) {
@@ -354,6 +380,10 @@ Workload
                           clients skip their OKs
   --mix=W:N,...           weights for mixed, e.g. alloc-free:5,cycles:1,
                           link-churn:2 (implies --workload=mixed)
+  --scenario=FILE         run a scenario-language file (docs/scenarios.md)
+                          on every slot, over and over, instead of a
+                          workload; its expectations are counted in the
+                          report
   --live_objects=N        objects per link-churn slot (default 8)
   --stats_pollers=N       dashboards polling Stats beside the workload
   --stats_rate=R          polls per second per poller (default 10)

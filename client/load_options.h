@@ -6,7 +6,10 @@
 // INVALID_ARGUMENT with a message for the person who typed the flag:
 // unknown flags, malformed numbers or durations, and combinations that make
 // no sense (--concurrency below --connections, --mix without the mixed
-// workload, neither --duration nor --requests positive, ...).
+// workload, neither --duration nor --requests positive, ...). --scenario
+// FILE is read and parsed here, so a scenario that does not parse (its
+// message reads "FILE:LINE: ...") or that heapload cannot run is refused
+// like any other bad flag, before anything is sent.
 //
 // Example:
 //   absl::StatusOr<heapd::LoadOptions> options = heapd::ParseLoadOptions(
@@ -16,6 +19,7 @@
 #define HEAPD_CLIENT_LOAD_OPTIONS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +27,7 @@
 #include "absl/time/time.h"
 #include "client/client_security.h"
 #include "client/load_workloads.h"
+#include "client/scenario_parser.h"
 
 namespace heapd {
 
@@ -50,6 +55,10 @@ struct LoadOptions {
   // Batches ask for the failed operations' results only.
   bool errors_only = false;
   WorkloadKind workload = WorkloadKind::kPing;
+  // --scenario FILE (workload kScenario): the file as given, and what it
+  // parsed to (shared by every slot).
+  std::string scenario_file;
+  std::shared_ptr<const scenario::Scenario> scenario;
   std::vector<MixWeight> mix = {{WorkloadKind::kAllocFree, 1},
                                 {WorkloadKind::kCycles, 1},
                                 {WorkloadKind::kLinkChurn, 1}};

@@ -1,5 +1,7 @@
 #include "client/load_options.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -115,7 +117,48 @@ TEST(LoadOptionsTest, RejectsBadInput) {
   ExpectError({"--workload=stats-poll", "--stats_pollers=0"},
               "--stats_pollers >= 1");
   ExpectError({"--timeout=0"}, "--timeout");
-  ExpectError({"--scenario=x.heap"}, "scenario parser");
+}
+
+// A file in the test's temporary directory.
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" +
+                           name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(LoadOptionsTest, ScenarioIsReadAndParsedAndIsTheWorkload) {
+  const std::string path =
+      WriteFile("ok.heap", "a = object\nb = object\na.ref = b\n");
+  absl::StatusOr<LoadOptions> o =
+      Parse({"--scenario=" + path, "--connections=2", "--requests=10"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->workload, WorkloadKind::kScenario);
+  EXPECT_EQ(o->scenario_file, path);
+  ASSERT_NE(o->scenario, nullptr);
+  EXPECT_EQ(o->scenario->statements.size(), 3u);
+  EXPECT_EQ(o->scenario->filename, path);
+}
+
+TEST(LoadOptionsTest, ScenarioRefusals) {
+  const std::string ok = WriteFile("fine.heap", "a = object\n");
+  ExpectError({"--scenario=/nonexistent/x.heap"},
+              "/nonexistent/x.heap: cannot open the file");
+  // The parser's own message, FILE:LINE first.
+  const std::string bad = WriteFile("bad.heap", "a = object\ndel\n");
+  ExpectError({"--scenario=" + bad}, bad + ":2: ");
+  ExpectError({"--scenario=" + ok, "--workload=cycles"},
+              "leave out --workload=cycles");
+  ExpectError({"--scenario=" + ok, "--batch=10"}, "--batch does not apply");
+  ExpectError({"--scenario=" + ok, "--mix=alloc-free:1"}, "--mix");
+  ExpectError({"--workload=scenario"}, "--workload=scenario");
+  ExpectError({"--mix=scenario:1"}, "is not ping");
+  // Runnable once, but a pass that can fail before its first RPC would spin.
+  const std::string spins = WriteFile("spins.heap", "del a\nb = object\n");
+  ExpectError({"--scenario=" + spins}, spins + ":1: heapload starts each pass");
+  const std::string idle = WriteFile("idle.heap", "x = 1\nprint \"hi\"\n");
+  ExpectError({"--scenario=" + idle}, "sends no RPC");
 }
 
 }  // namespace

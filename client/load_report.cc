@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -64,6 +66,16 @@ class JsonWriter {
   void String(absl::string_view key, absl::string_view v) {
     Key(key);
     Quote(v);
+  }
+  // An array of strings, on one line.
+  void Strings(absl::string_view key, const std::vector<std::string>& v) {
+    Key(key);
+    out_ += "[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) out_ += ", ";
+      Quote(v[i]);
+    }
+    out_ += "]";
   }
   const std::string& text() const { return out_; }
 
@@ -248,6 +260,7 @@ std::string TextReport(const LoadResult& r) {
   std::string out;
   absl::StrAppend(
       &out, "heapload: ", WorkloadName(o.workload),
+      o.scenario_file.empty() ? "" : absl::StrCat(" ", o.scenario_file),
       o.batch > 0 ? absl::StrCat(" (batch ", o.batch, ")") : "", " against ",
       o.server, ", ", o.connections, " connections, ", o.concurrency,
       " calls in flight, ",
@@ -290,6 +303,20 @@ std::string TextReport(const LoadResult& r) {
     absl::StrAppend(&out, "  errors      ",
                     errors.empty() ? "none" : absl::StrJoin(errors, ", "),
                     "\n");
+  }
+  if (r.scenario.has_value()) {
+    const ScenarioSummary& sc = *r.scenario;
+    absl::StrAppend(
+        &out, "\nscenario ", sc.file, ": iterations completed ",
+        sc.iterations_completed, ", abandoned ", sc.iterations_abandoned,
+        "; expectations passed ", sc.expectations_passed, ", failed ",
+        sc.expectations_failed, " (whole run, warm-up included)\n");
+    for (const std::string& failure : sc.first_failures) {
+      absl::StrAppend(&out, "  failed   ", failure, "\n");
+    }
+    for (const std::string& error : sc.first_errors) {
+      absl::StrAppend(&out, "  stopped  ", error, "\n");
+    }
   }
   if (!r.per_connection_succeeded.empty()) {
     const FairnessFigures f = FairnessOf(r);
@@ -364,6 +391,7 @@ std::string JsonReport(const LoadResult& r) {
   w.Begin("options");
   w.String("server", o.server);
   w.String("workload", WorkloadName(o.workload));
+  w.String("scenario", o.scenario_file);
   w.Number("connections", o.connections);
   w.Number("concurrency", o.concurrency);
   w.Number("duration_s", o.duration == absl::InfiniteDuration()
@@ -422,6 +450,19 @@ std::string JsonReport(const LoadResult& r) {
     w.End();
   }
   w.End();
+
+  if (r.scenario.has_value()) {
+    const ScenarioSummary& sc = *r.scenario;
+    w.Begin("scenario");
+    w.String("file", sc.file);
+    w.Number("iterations_completed", sc.iterations_completed);
+    w.Number("iterations_abandoned", sc.iterations_abandoned);
+    w.Number("expectations_passed", sc.expectations_passed);
+    w.Number("expectations_failed", sc.expectations_failed);
+    w.Strings("first_failures", sc.first_failures);
+    w.Strings("first_errors", sc.first_errors);
+    w.End();
+  }
 
   const FairnessFigures f = FairnessOf(r);
   w.Begin("per_connection");

@@ -4,9 +4,10 @@
 // stats pollers, the convoy) throughput in requests/s and heap operations/s,
 // latency p50/p90/p99/p99.9/max, errors by status code and the check
 // sent == succeeded + failed; the spread of throughput over the workload's
-// connections (min, max, Jain's fairness index); and the server's
-// interpreter lock over the measured window, from the difference of two
-// Stats snapshots (LOCK and SERVER sections).
+// connections (min, max, Jain's fairness index); with --scenario, the
+// scenario's iterations and expectations (a `scenario` section); and the
+// server's interpreter lock over the measured window, from the difference
+// of two Stats snapshots (LOCK and SERVER sections).
 //
 // What the server can and cannot give: heapd's Histogram message carries
 // count, sum and percentiles but no buckets, so percentiles of a window

@@ -13,6 +13,7 @@ namespace heapd {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(JainsFairnessIndexTest, EqualSharesAreFair) {
   EXPECT_DOUBLE_EQ(JainsFairnessIndex({5, 5, 5, 5}), 1.0);
@@ -105,6 +106,59 @@ TEST(LoadReportTest, JsonParsesAndHoldsTheFigures) {
   EXPECT_EQ(Number(*json, "server.rpcs.by_method.Allocate"), 5);
   EXPECT_NEAR(Number(*json, "per_connection.jain_index"),
               JainsFairnessIndex({2.0, 2.5}), 1e-9);
+}
+
+LoadResult ScenarioResult() {
+  LoadResult r = SampleResult();
+  r.options.workload = WorkloadKind::kScenario;
+  r.options.scenario_file = "cycle.heap";
+  ScenarioSummary summary;
+  summary.file = "cycle.heap";
+  summary.iterations_completed = 7;
+  summary.iterations_abandoned = 1;
+  summary.expectations_passed = 20;
+  summary.expectations_failed = 2;
+  summary.first_failures = {"cycle.heap:9: expect collected == 2 failed: "
+                            "collected is 4",
+                            "cycle.heap:9: expect \"x\""};
+  summary.first_errors = {"cycle.heap:3: Link: deadline exceeded"};
+  r.scenario = summary;
+  return r;
+}
+
+TEST(LoadReportTest, ScenarioSectionInText) {
+  const std::string text = TextReport(ScenarioResult());
+  EXPECT_THAT(text, HasSubstr("heapload: scenario cycle.heap against"));
+  EXPECT_THAT(text, HasSubstr("scenario cycle.heap: iterations completed 7, "
+                              "abandoned 1; expectations passed 20, "
+                              "failed 2"));
+  EXPECT_THAT(text, HasSubstr("  failed   cycle.heap:9: expect collected"));
+  EXPECT_THAT(text, HasSubstr("  stopped  cycle.heap:3: Link: deadline"));
+  EXPECT_THAT(TextReport(SampleResult()), Not(HasSubstr("iterations")));
+}
+
+TEST(LoadReportTest, ScenarioSectionInJson) {
+  absl::StatusOr<std::map<std::string, std::string>> json =
+      FlattenJson(JsonReport(ScenarioResult()));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(json->at("options.workload"), "scenario");
+  EXPECT_EQ(json->at("options.scenario"), "cycle.heap");
+  EXPECT_EQ(json->at("scenario.file"), "cycle.heap");
+  EXPECT_EQ(Number(*json, "scenario.iterations_completed"), 7);
+  EXPECT_EQ(Number(*json, "scenario.iterations_abandoned"), 1);
+  EXPECT_EQ(Number(*json, "scenario.expectations_passed"), 20);
+  EXPECT_EQ(Number(*json, "scenario.expectations_failed"), 2);
+  EXPECT_EQ(json->at("scenario.first_failures.1"),
+            "cycle.heap:9: expect \"x\"");
+  EXPECT_EQ(json->at("scenario.first_errors.0"),
+            "cycle.heap:3: Link: deadline exceeded");
+  EXPECT_EQ(json->count("scenario.first_errors.1"), 0u);
+  // Other workloads have no scenario section.
+  absl::StatusOr<std::map<std::string, std::string>> plain =
+      FlattenJson(JsonReport(SampleResult()));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->count("scenario"), 0u);
+  EXPECT_EQ(plain->at("options.scenario"), "");
 }
 
 TEST(LoadReportTest, JsonEscapesStrings) {

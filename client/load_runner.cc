@@ -185,6 +185,8 @@ class LoadRun {
   // The convoy's own connection, after the workload's.
   Connection* convoy_connection_ = nullptr;
   std::vector<std::unique_ptr<Stream>> streams_;
+  // --scenario: what the slots' scenarios did.
+  std::shared_ptr<ScenarioTally> scenario_tally_;
 
   int64_t start_ns_ = 0;
   int64_t warmup_end_ns_ = 0;
@@ -285,6 +287,9 @@ absl::Status LoadRun::OpenSessions() {
 
 void LoadRun::BuildStreams() {
   const int n = options_.connections;
+  if (options_.scenario != nullptr) {
+    scenario_tally_ = std::make_shared<ScenarioTally>();
+  }
   if (options_.workload != WorkloadKind::kStatsPoll) {
     auto stream = std::make_unique<Stream>();
     stream->name = "workload";
@@ -303,6 +308,8 @@ void LoadRun::BuildStreams() {
       settings.live_objects = options_.live_objects;
       settings.mix = options_.mix;
       settings.seed = static_cast<uint64_t>(j) * 7919 + 17;
+      settings.scenario = options_.scenario;
+      settings.scenario_tally = scenario_tally_;
       slot->program = NewCallProgram(options_.workload, settings);
       stream->slots.push_back(std::move(slot));
     }
@@ -585,6 +592,9 @@ LoadResult LoadRun::Collect() {
     }
   }
   result.connections_opened = static_cast<int>(connections_.size());
+  if (scenario_tally_ != nullptr) {
+    result.scenario = scenario_tally_->Summary(options_.scenario_file);
+  }
   return result;
 }
 

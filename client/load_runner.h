@@ -43,6 +43,7 @@
 #include "absl/time/time.h"
 #include "client/load_histogram.h"
 #include "client/load_options.h"
+#include "client/load_scenario.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {
@@ -88,6 +89,8 @@ struct LoadResult {
   std::optional<v1::StatsResponse> stats_before;
   std::optional<v1::StatsResponse> stats_after;
   std::string stats_error;
+  // --scenario: iterations and expectations over the whole run.
+  std::optional<ScenarioSummary> scenario;
 };
 
 // Runs `options` to the end. Errors only for what prevents a run: no

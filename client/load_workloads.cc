@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/load_scenario.h"
 
 namespace heapd {
 namespace {
@@ -402,6 +403,8 @@ const char* WorkloadName(WorkloadKind kind) {
       return "mixed";
     case WorkloadKind::kStatsPoll:
       return "stats-poll";
+    case WorkloadKind::kScenario:
+      return "scenario";
   }
   return "?";
 }
@@ -435,6 +438,11 @@ std::unique_ptr<CallProgram> NewCallProgram(WorkloadKind kind,
       return std::make_unique<MixedProgram>(settings);
     case WorkloadKind::kStatsPoll:
       return std::make_unique<StatsPollProgram>();
+    case WorkloadKind::kScenario:
+      if (settings.scenario == nullptr || settings.scenario_tally == nullptr) {
+        break;  // no file: nothing to run but pings
+      }
+      return NewScenarioProgram(settings);
   }
   return std::make_unique<PingProgram>();
 }

@@ -24,11 +24,11 @@
 //               the lock. Runs as its own stream of pollers (--stats_pollers,
 //               --stats_rate) beside any workload, or alone.
 //
+//   scenario    --scenario FILE: the scenario language's statements, one
+//               RPC per call, restarting at the end (client/load_scenario.h).
+//
 // Adding a workload means one CallProgram subclass and a line in
-// NewCallProgram. A scenario file (heapctl's scenario language, being
-// written on its own branch) fits the same mould: a CallProgram that walks
-// the parsed scenario's steps, one call per step, restarting at the end, so
-// `--scenario FILE` needs no change to the runner.
+// NewCallProgram.
 //
 // Thread safety: a CallProgram is used by one slot, which never starts a
 // call before the previous one's `done` ran; StartNext and `done` may run on
@@ -52,6 +52,11 @@
 
 namespace heapd {
 
+namespace scenario {
+struct Scenario;
+}  // namespace scenario
+class ScenarioTally;
+
 enum class WorkloadKind {
   kPing,
   kAllocFree,
@@ -59,9 +64,12 @@ enum class WorkloadKind {
   kLinkChurn,
   kMixed,
   kStatsPoll,
+  // Chosen by --scenario FILE, never by name.
+  kScenario,
 };
 
-// "ping", "alloc-free", ...; and back (nullopt for an unknown name).
+// "ping", "alloc-free", ...; and back (nullopt for an unknown name, and for
+// "scenario", which takes a file: --scenario).
 const char* WorkloadName(WorkloadKind kind);
 std::optional<WorkloadKind> WorkloadFromName(absl::string_view name);
 
@@ -107,6 +115,10 @@ struct ProgramSettings {
   std::vector<MixWeight> mix;
   // Seeds the program's random choices.
   uint64_t seed = 1;
+  // Scenario: the parsed file (shared by every slot, read only) and where
+  // the slots count iterations and expectations.
+  std::shared_ptr<const scenario::Scenario> scenario;
+  std::shared_ptr<ScenarioTally> scenario_tally;
 };
 
 // Makes gRPC's ordering of a call's start before its completion visible to

@@ -1,6 +1,8 @@
 // The scenario runner: executes a parsed scenario (client/scenario_parser.h)
 // against heapd through the C++ client library, one statement at a time,
-// and prints what each did.
+// and prints what each did. What each statement means lives in the
+// scenario interpreter (client/scenario_interpreter.h); the runner is its
+// blocking driver and its printer.
 //
 // The scenario runs in a session of its own: names bind to the references
 // that session holds, so refcounts read like Python's (every name is one

@@ -5,7 +5,10 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -319,7 +322,8 @@ TEST_F(HeapLoadTest, JsonReportHoldsEveryField) {
   std::vector<std::string> required = {
       "label", "measured_s", "deadline_hit", "connections_opened",
       "sessions_opened", "sessions_closed", "open_file_limit",
-      "options.server", "options.workload", "options.connections",
+      "options.server", "options.workload", "options.scenario",
+      "options.connections",
       "options.concurrency", "options.duration_s", "options.requests",
       "options.rate", "options.open_loop", "options.warmup_s",
       "options.batch", "options.mix", "options.stats_pollers",
@@ -363,6 +367,244 @@ TEST_F(HeapLoadTest, JsonReportHoldsEveryField) {
   EXPECT_EQ(json->at("streams.workload.counts_add_up"), "true");
   EXPECT_EQ(std::stod(json->at("streams.workload.sent")),
             static_cast<double>(r.streams[0].sent));
+}
+
+// --- --scenario ------------------------------------------------------------
+
+// The scenario files are runfiles; the test writes its own to TEST_TMPDIR.
+std::string ScenarioFile(const std::string& name) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) {
+    return absl::StrCat("tests/scenarios/", name);
+  }
+  return absl::StrCat(srcdir, "/", workspace, "/tests/scenarios/", name);
+}
+
+std::string WriteScenario(const std::string& name, const std::string& text) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path =
+      absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+class HeapLoadScenarioTest : public HeapLoadTest {
+ protected:
+  // Objects alive after a full collection, as Verify walks them: what a
+  // run leaves behind once its cyclic garbage is collected.
+  int64_t LiveObjectsAfterCollect() {
+    const auto deadline = [] {
+      return std::chrono::system_clock::now() + std::chrono::seconds(10);
+    };
+    v1::OpenSessionRequest open;
+    open.set_client_name("heapload-test");
+    v1::OpenSessionResponse session;
+    grpc::ClientContext open_context;
+    open_context.set_deadline(deadline());
+    grpc::Status status = stub_->OpenSession(&open_context, open, &session);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::CollectRequest collect;
+    collect.set_session_id(session.session_id());
+    v1::CollectResponse collected;
+    grpc::ClientContext collect_context;
+    collect_context.set_deadline(deadline());
+    status = stub_->Collect(&collect_context, collect, &collected);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::CloseSessionRequest close;
+    close.set_session_id(session.session_id());
+    v1::CloseSessionResponse closed;
+    grpc::ClientContext close_context;
+    close_context.set_deadline(deadline());
+    status = stub_->CloseSession(&close_context, close, &closed);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::VerifyResponse verified;
+    grpc::ClientContext verify_context;
+    verify_context.set_deadline(deadline());
+    status = stub_->Verify(&verify_context, v1::VerifyRequest(), &verified);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return verified.objects();
+  }
+};
+
+// One slot runs the two-object cycle over and over: every pass passes all
+// its expectations, no call fails, and the heap is back to where it was.
+TEST_F(HeapLoadScenarioTest, CycleScenarioRunsCleanly) {
+  const int64_t baseline = LiveObjectsAfterCollect();
+  LoadResult r = Run({"--scenario=" + ScenarioFile("04_two_object_cycle.heap"),
+                      "--duration=500ms"});
+  ASSERT_EQ(r.streams.size(), 1u);
+  ExpectHealthy(r.streams[0]);
+  ASSERT_TRUE(r.scenario.has_value());
+  EXPECT_GT(r.scenario->iterations_completed, 1);
+  EXPECT_EQ(r.scenario->iterations_abandoned, 0);
+  EXPECT_EQ(r.scenario->expectations_failed, 0)
+      << ::testing::PrintToString(r.scenario->first_failures);
+  // 12 expectations a pass, and the pass cut short by the end adds some.
+  EXPECT_GE(r.scenario->expectations_passed,
+            12 * r.scenario->iterations_completed);
+  EXPECT_THAT(r.scenario->first_errors, IsEmpty());
+  EXPECT_EQ(r.sessions_opened, 1);
+  EXPECT_EQ(r.sessions_closed, 1);
+  EXPECT_EQ(LiveObjectsAfterCollect(), baseline);
+}
+
+// Many slots on several connections: the counts add up and the heap comes
+// back (expectations about the whole heap may fail under concurrency: one
+// slot's collect frees another's garbage; they are results, not checked).
+TEST_F(HeapLoadScenarioTest, ConcurrentSlotsLeaveTheHeapAsTheyFoundIt) {
+  const int64_t baseline = LiveObjectsAfterCollect();
+  for (const std::string file :
+       {"21_cycle_rooted_by_live_list.heap", "06_finalizer_cycle.heap"}) {
+    SCOPED_TRACE(file);
+    LoadResult r = Run({"--scenario=" + ScenarioFile(file), "--connections=2",
+                        "--concurrency=6", "--duration=500ms",
+                        "--stats_pollers=1"});
+    ASSERT_EQ(r.streams.size(), 2u);
+    ExpectHealthy(r.streams[0]);
+    ExpectHealthy(r.streams[1]);
+    ASSERT_TRUE(r.scenario.has_value());
+    EXPECT_GT(r.scenario->iterations_completed, 0);
+    EXPECT_EQ(r.scenario->iterations_abandoned, 0)
+        << ::testing::PrintToString(r.scenario->first_errors);
+    EXPECT_GT(r.scenario->expectations_passed, 0);
+    EXPECT_EQ(LiveObjectsAfterCollect(), baseline);
+  }
+}
+
+// `finalizer resurrect` hands the session references no statement took;
+// the cleanup finds them and gives them back. One slot, and a run of exactly
+// two passes and their cleanups (39 calls each: 37 for the statements, two
+// cleanup Inspects that find both Lazaruses freed), so that no pass is cut
+// short with a resurrectable object in the garbage: heapd keeps an object
+// whose finalizer resurrects it into a session closed meanwhile.
+TEST_F(HeapLoadScenarioTest, ResurrectionsAreGivenBack) {
+  std::map<std::string, int64_t> before = ServerCalls();
+  LoadResult r = Run({"--scenario=" + ScenarioFile("07_resurrection.heap"),
+                      "--requests=78"});
+  std::map<std::string, int64_t> after = ServerCalls();
+  ASSERT_EQ(r.streams.size(), 1u);
+  ExpectHealthy(r.streams[0]);
+  ASSERT_TRUE(r.scenario.has_value());
+  EXPECT_EQ(r.scenario->iterations_completed, 2);
+  EXPECT_EQ(r.scenario->iterations_abandoned, 0);
+  EXPECT_EQ(r.scenario->expectations_failed, 0)
+      << ::testing::PrintToString(r.scenario->first_failures);
+  EXPECT_EQ(after["Allocate"] - before["Allocate"], 4);
+  EXPECT_EQ(LiveObjectsAfterCollect(), 0);
+}
+
+// What the names still hold at the end of a pass is given back by DecRefs
+// before the next pass, as calls: a pass is Allocate, Allocate, Link,
+// Inspect, then DecRef a, DecRef b. 50 calls are 8 passes and 2 calls.
+TEST_F(HeapLoadScenarioTest, EachPassGivesBackWhatItsNamesHold) {
+  const std::string file = WriteScenario(
+      "held.heap",
+      "a = object\nb = object\na.ref = b\nexpect refcount(b) == 2\n");
+  std::map<std::string, int64_t> before = ServerCalls();
+  LoadResult r = Run({"--scenario=" + file, "--requests=50"});
+  std::map<std::string, int64_t> after = ServerCalls();
+  ASSERT_EQ(r.streams.size(), 1u);
+  ExpectHealthy(r.streams[0]);
+  EXPECT_EQ(r.streams[0].sent, 50);
+  EXPECT_EQ(r.streams[0].operations, 50);
+  ASSERT_TRUE(r.scenario.has_value());
+  EXPECT_EQ(r.scenario->iterations_completed, 8);
+  EXPECT_EQ(r.scenario->expectations_passed, 8);
+  EXPECT_EQ(after["Allocate"] - before["Allocate"], 18);
+  EXPECT_EQ(after["DecRef"] - before["DecRef"], 16);
+  EXPECT_EQ(after["Inspect"] - before["Inspect"], 8);
+  EXPECT_EQ(LiveObjectsAfterCollect(), 0);
+}
+
+// A failed expectation is counted (with its message) but is not a failed
+// call, and the pass goes on; the JSON report carries it all.
+TEST_F(HeapLoadScenarioTest, FailedExpectationsAreCountedNotCalls) {
+  const std::string file = WriteScenario(
+      "wrong.heap",
+      "a = object\nexpect refcount(a) == 5\nexpect refcount(a) == 1\n");
+  // A pass: Allocate, Inspect, Inspect, DecRef a. 30 calls: 7 passes, and
+  // the eighth's Allocate and first Inspect (its expectation is counted as
+  // soon as the reply is in).
+  LoadResult r = Run({"--scenario=" + file, "--requests=30", "--json"});
+  ASSERT_EQ(r.streams.size(), 1u);
+  ExpectHealthy(r.streams[0]);
+  ASSERT_TRUE(r.scenario.has_value());
+  EXPECT_EQ(r.scenario->iterations_completed, 7);
+  EXPECT_EQ(r.scenario->expectations_failed, 8);
+  EXPECT_EQ(r.scenario->expectations_passed, 7);
+  ASSERT_EQ(r.scenario->first_failures.size(), 5u);
+  EXPECT_EQ(r.scenario->first_failures[0],
+            absl::StrCat(file, ":2: expect refcount(a) == 5 failed: "
+                               "refcount(a) is 1"));
+
+  absl::StatusOr<std::map<std::string, std::string>> json =
+      FlattenJson(JsonReport(r));
+  ASSERT_TRUE(json.ok()) << json.status();
+  for (const std::string key :
+       {"options.scenario", "scenario.file", "scenario.iterations_completed",
+        "scenario.iterations_abandoned", "scenario.expectations_passed",
+        "scenario.expectations_failed", "scenario.first_failures",
+        "scenario.first_errors", "streams.workload.sent",
+        "streams.workload.counts_add_up"}) {
+    EXPECT_TRUE(json->count(key)) << key;
+  }
+  EXPECT_EQ(json->at("options.workload"), "scenario");
+  EXPECT_EQ(json->at("options.scenario"), file);
+  EXPECT_EQ(json->at("scenario.expectations_failed"), "8");
+  EXPECT_EQ(json->at("scenario.first_failures.0"),
+            r.scenario->first_failures[0]);
+  EXPECT_EQ(json->at("streams.workload.counts_add_up"), "true");
+}
+
+// An RPC error fails the call with its code and abandons the pass, whose
+// names are still given back: a pass is Allocate, Allocate, Link (refused:
+// an int holds no references), DecRef i, DecRef o.
+TEST_F(HeapLoadScenarioTest, AnRpcErrorAbandonsThePass) {
+  const std::string file =
+      WriteScenario("refused.heap", "o = object\ni = int 1\ni.f = o\n");
+  LoadResult r = Run({"--scenario=" + file, "--requests=25"});
+  ASSERT_EQ(r.streams.size(), 1u);
+  const StreamResult& s = r.streams[0];
+  EXPECT_EQ(s.sent, 25);
+  EXPECT_EQ(s.sent, s.succeeded + s.failed);
+  EXPECT_EQ(s.failed, 5);
+  EXPECT_EQ(s.operations, 20);
+  int64_t errors = 0;
+  for (const auto& [code, count] : s.errors) errors += count;
+  EXPECT_EQ(errors, 5);
+  ASSERT_TRUE(r.scenario.has_value());
+  EXPECT_EQ(r.scenario->iterations_completed, 0);
+  EXPECT_EQ(r.scenario->iterations_abandoned, 5);
+  ASSERT_FALSE(r.scenario->first_errors.empty());
+  EXPECT_THAT(r.scenario->first_errors[0],
+              ::testing::StartsWith(
+                  absl::StrCat(file, ":3: Link: cannot set a field")));
+  EXPECT_EQ(LiveObjectsAfterCollect(), 0);
+}
+
+// The heapload binary itself: a file that does not parse is a bad flag
+// (exit code 2, "FILE:LINE: ..."), refused before anything is sent.
+TEST_F(HeapLoadScenarioTest, ParseErrorExitsWithCodeTwo) {
+  const std::string file =
+      WriteScenario("broken.heap", "a = object\ndel\ncollect\n");
+  absl::StatusOr<std::string> heapload =
+      HeapdProcess::RunfilePath("client/heapload");
+  ASSERT_TRUE(heapload.ok()) << heapload.status();
+  std::map<std::string, int64_t> before = ServerCalls();
+  absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
+      HeapdProcess::StartProgram(
+          *heapload, {absl::StrCat("--server=", address_),
+                      "--scenario=" + file, "--requests=10"});
+  ASSERT_TRUE(process.ok()) << process.status();
+  absl::StatusOr<int> status = (*process)->WaitForExit(absl::Seconds(60));
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_THAT((*process)->stderr_text(),
+              ::testing::HasSubstr(absl::StrCat(file, ":2: ")));
+  std::map<std::string, int64_t> after = ServerCalls();
+  EXPECT_EQ(after["OpenSession"], before["OpenSession"]);
 }
 
 TEST_F(HeapLoadTest, NoServerIsAnError) {
