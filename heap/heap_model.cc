@@ -167,6 +167,8 @@ void HeapModel::RunFinalizer(Handle handle) {
   event.object = handle;
   switch (object.finalizer.action) {
     case Finalizer::Action::kResurrectToOwner:
+      // Released since the allocation: nothing to resurrect into.
+      if (object.finalizer_owner == kNoOwner) break;
       Incref(handle);
       ++owners_[object.finalizer_owner][handle];
       event.resurrected = true;
@@ -227,6 +229,12 @@ absl::StatusOr<RefCountResult> HeapModel::DecRef(OwnerId owner,
 
 ReleaseResult HeapModel::ReleaseOwner(OwnerId owner) {
   ReleaseResult result;
+  // Finalizers still to run lose the owner they would resurrect into.
+  for (auto& [handle, object] : objects_) {
+    if (!object.finalized && object.finalizer_owner == owner) {
+      object.finalizer_owner = kNoOwner;
+    }
+  }
   auto it = owners_.find(owner);
   if (it == owners_.end()) return result;
   const std::map<Handle, int64_t> held = std::move(it->second);

@@ -298,6 +298,9 @@ absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
   extras.field_names.clear();
   extras.finalizer = spec.finalizer;
   extras.finalizer_owner = owner;
+  if (spec.finalizer.action == Finalizer::Action::kResurrectToOwner) {
+    resurrectors_[owner].insert(slot);
+  }
   if (type == ObjectType::kTuple) {
     // A tuple's slots exist from the start, empty.
     LinksOf(record).assign(static_cast<size_t>(spec.length), kNoSlot);
@@ -404,12 +407,16 @@ void ObjectHeap::RunFinalizer(uint32_t slot) {
   event.kind = HeapEvent::Kind::kFinalizer;
   event.object = HandleOf(slot);
   switch (extras.finalizer.action) {
-    case Finalizer::Action::kResurrectToOwner:
+    case Finalizer::Action::kResurrectToOwner: {
+      const OwnerId owner = SettleResurrector(slot);
+      // Its owner is gone: there is nothing to resurrect into.
+      if (owner == kNoOwner) break;
       Incref(slot);
       ++extras.external;
-      ++owners_[extras.finalizer_owner][slot];
+      ++owners_[owner][slot];
       event.resurrected = true;
       break;
+    }
     case Finalizer::Action::kResurrectInto: {
       const Finalizer& finalizer = extras.finalizer;
       absl::StatusOr<uint32_t> into = Resolve(finalizer.into);
@@ -421,6 +428,22 @@ void ObjectHeap::RunFinalizer(uint32_t slot) {
       break;
   }
   RecordEvent(event);
+}
+
+OwnerId ObjectHeap::SettleResurrector(uint32_t slot) {
+  ObjectExtras& extras = extras_[slot];
+  const OwnerId owner = extras.finalizer_owner;
+  extras.finalizer_owner = kNoOwner;
+  if (owner == kNoOwner ||
+      extras.finalizer.action != Finalizer::Action::kResurrectToOwner) {
+    return kNoOwner;
+  }
+  auto it = resurrectors_.find(owner);
+  if (it != resurrectors_.end()) {
+    it->second.erase(slot);
+    if (it->second.empty()) resurrectors_.erase(it);
+  }
+  return owner;
 }
 
 bool ObjectHeap::Deallocate(uint32_t slot) {
@@ -448,6 +471,7 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   extras.field_names.clear();
   record.nfields = 0;
   extras.weakrefs.clear();
+  SettleResurrector(slot);  // (already settled when its finalizer ran)
   extras.finalizer = Finalizer();
   {
     const int64_t size = static_cast<int64_t>(ObjectSize(record));
@@ -516,12 +540,19 @@ absl::Status ObjectHeap::Unallocate(OwnerId owner, Handle handle) {
   // The client never saw the object: its finalizer counts as run, and its
   // weak references die without callbacks.
   record.finalized = true;
+  SettleResurrector(*slot);
   if (record.has_weakrefs) ClearWeakRefs(*slot, /*record_callbacks=*/false);
   return DecRef(owner, handle).status();
 }
 
 ReleaseResult ObjectHeap::ReleaseOwner(OwnerId owner) {
   ReleaseResult result;
+  // First, so that finalizers run by the releases below already find
+  // their owner gone.
+  if (auto r = resurrectors_.find(owner); r != resurrectors_.end()) {
+    for (uint32_t slot : r->second) extras_[slot].finalizer_owner = kNoOwner;
+    resurrectors_.erase(r);
+  }
   auto it = owners_.find(owner);
   if (it == owners_.end()) return result;
   absl::flat_hash_map<uint32_t, int64_t> held = std::move(it->second);

@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -72,6 +73,9 @@ namespace heapd {
 using Handle = uint64_t;
 using OwnerId = uint64_t;
 using WeakRefId = uint64_t;
+
+// Owners are nonzero; kNoOwner marks a finalizer whose owner is gone.
+inline constexpr OwnerId kNoOwner = 0;
 
 inline constexpr int kNumGenerations = 3;
 // Reported as the generation of frozen objects (gc.freeze()).
@@ -92,7 +96,9 @@ struct Finalizer {
   enum class Action {
     kNone,             // no finalizer
     kRecord,           // runs, is recorded as an event; the object dies
-    kResurrectToOwner, // gives the allocating owner a new reference
+    kResurrectToOwner, // gives the allocating owner a new reference; if
+                       // that owner was released meanwhile there is no one
+                       // to give it to, and the object dies
     kResurrectInto,    // sets field `field` of object `into` to the object
   };
   Action action = Action::kNone;
@@ -269,7 +275,11 @@ class ObjectHeap {
   // callbacks. For a request that fails part-way and must not hand out what
   // it made. FAILED_PRECONDITION unless `owner`'s reference is the only one.
   absl::Status Unallocate(OwnerId owner, Handle handle);
-  // Drops every reference `owner` holds.
+  // Drops every reference `owner` holds. Finalizers that would resurrect
+  // into `owner` (kResurrectToOwner) lose their target: the owner has
+  // closed, so when they run they resurrect nothing. (Were it otherwise,
+  // a resurrected object would be held for ever by an owner that can never
+  // drop it.) `owner` may be used again afterwards, as a new owner.
   ReleaseResult ReleaseOwner(OwnerId owner);
 
   // `source.field = target` (object, dict; tuple slot "0".."n-1").
@@ -391,7 +401,9 @@ class ObjectHeap {
     // Field names as ids in the heap's name table (names_), so setting a
     // field allocates nothing once its name has been seen.
     absl::InlinedVector<uint32_t, 2> field_names;
-    OwnerId finalizer_owner = 0;
+    // Who a kResurrectToOwner finalizer resurrects into: the allocating
+    // owner until it is released, then kNoOwner.
+    OwnerId finalizer_owner = kNoOwner;
     Finalizer finalizer;
     std::vector<WeakRefId> weakrefs;
   };
@@ -448,6 +460,10 @@ class ObjectHeap {
   bool Deallocate(uint32_t slot);
   // Runs the object's finalizer once (PEP 442) and records the event.
   void RunFinalizer(uint32_t slot);
+  // The object's finalizer will not run (any more): it leaves
+  // resurrectors_. Returns the owner it would have resurrected into
+  // (kNoOwner if none, or released).
+  OwnerId SettleResurrector(uint32_t slot);
   // The id of a field name, interning it if `create`; kNoSlot if unknown.
   uint32_t NameId(absl::string_view name, bool create);
   // SetField on slots, without freeing what it releases (it is queued).
@@ -492,6 +508,9 @@ class ObjectHeap {
   // owner -> slot -> references held.
   absl::flat_hash_map<OwnerId, absl::flat_hash_map<uint32_t, int64_t>>
       owners_;
+  // owner -> the live objects whose kResurrectToOwner finalizer has not run
+  // and would resurrect into it: what ReleaseOwner must orphan.
+  absl::flat_hash_map<OwnerId, absl::flat_hash_set<uint32_t>> resurrectors_;
 
   absl::flat_hash_map<WeakRefId, WeakRef> weakrefs_;
   WeakRefId next_weakref_ = 1;

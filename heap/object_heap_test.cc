@@ -531,6 +531,55 @@ TEST(CollectorTest, ResurrectionKeepsTheObjectAndWhatItReaches) {
   ExpectValid(heap);
 }
 
+// A finalizer that would resurrect into an owner released since: nobody is
+// left to hold the object, so it runs, resurrects nothing, and the object
+// dies. (Resurrecting it would leave it held for ever by a closed session.)
+TEST(CollectorTest, ResurrectionIntoAReleasedOwnerFreesTheObject) {
+  ObjectHeap heap(Options());
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
+  // A cycle that outlives its owner's release (kBob keeps no reference;
+  // the collector finds it later).
+  const Handle a = heap.Allocate(kAlice, spec)->handle;
+  const Handle b = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(a, "ref", b).ok());
+  ASSERT_TRUE(heap.SetField(b, "ref", a).ok());
+  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());
+  // And one whose last reference is the owner's own: the release itself
+  // runs its finalizer.
+  const Handle c = heap.Allocate(kAlice, spec)->handle;
+  const ReleaseResult released = heap.ReleaseOwner(kAlice);
+  EXPECT_EQ(released.objects_freed, 1) << "c: finalized, not resurrected";
+  EXPECT_FALSE(heap.IsAlive(c));
+  ExpectValid(heap);
+  const CollectResult collected = *heap.Collect(2);
+  EXPECT_EQ(collected.collected, 2);
+  EXPECT_FALSE(heap.IsAlive(a));
+  EXPECT_FALSE(heap.IsAlive(b));
+  EXPECT_EQ(heap.OwnerReferences(kAlice, a), 0);
+  EXPECT_EQ(heap.Stats().objects, 0);
+  ExpectValid(heap);
+}
+
+// The same owner id used again after its release is a new owner: its own
+// resurrecting finalizers resurrect into it.
+TEST(CollectorTest, AnOwnerUsedAgainAfterReleaseResurrectsAnew) {
+  ObjectHeap heap(Options());
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
+  const Handle old = heap.Allocate(kAlice, spec)->handle;
+  ASSERT_TRUE(heap.IncRef(kBob, old).ok());
+  heap.ReleaseOwner(kAlice);
+  const Handle fresh = heap.Allocate(kAlice, spec)->handle;
+  ASSERT_TRUE(heap.DecRef(kAlice, fresh).ok());
+  EXPECT_TRUE(heap.IsAlive(fresh)) << "resurrected into the new kAlice";
+  EXPECT_EQ(heap.OwnerReferences(kAlice, fresh), 1);
+  ASSERT_TRUE(heap.DecRef(kBob, old).ok());
+  EXPECT_FALSE(heap.IsAlive(old)) << "its owner was released before";
+  EXPECT_EQ(heap.OwnerReferences(kAlice, old), 0);
+  ExpectValid(heap);
+}
+
 TEST(CollectorTest, FinalizerRunsWhenRefcountingFreesTheObject) {
   ObjectHeap heap(Options());
   AllocateSpec spec;

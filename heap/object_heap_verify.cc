@@ -91,6 +91,19 @@ absl::Status ObjectHeap::Verify() const {
       owned[slot] += count;
     }
   }
+  for (const auto& [owner, slots] : resurrectors_) {
+    for (uint32_t slot : slots) {
+      if (slot >= records_.size() || records_[slot].block == nullptr ||
+          records_[slot].finalized ||
+          extras_[slot].finalizer.action !=
+              Finalizer::Action::kResurrectToOwner ||
+          extras_[slot].finalizer_owner != owner) {
+        return Broken("slot %d is listed as resurrecting into owner %d but "
+                      "is not a live, unfinalized object of that owner's",
+                      slot, owner);
+      }
+    }
+  }
   std::vector<int64_t> in_generation(records_.size(), 0);
   for (int g = 0; g <= kPermanentGeneration; ++g) {
     const std::vector<uint32_t>& list = generations_[g];

@@ -176,6 +176,39 @@ TEST_F(ServiceTest, CloseSessionReleasesItsReferences) {
   EXPECT_EQ(stats.server().sessions_open(), 0);
 }
 
+// An object whose finalizer resurrects into its session, in a cycle the
+// collector finds only after that session closed: there is no session left
+// to hold it, so the collection frees it rather than keeping it for ever.
+TEST_F(ServiceTest, AResurrectionIntoAClosedSessionFreesTheObject) {
+  const std::string session = OpenSession();
+  const std::string collector = OpenSession();
+  v1::AllocateRequest request;
+  request.set_session_id(session);
+  request.set_type(v1::OBJECT);
+  request.mutable_finalizer()->set_action(v1::Finalizer::RESURRECT_TO_SESSION);
+  v1::AllocateResponse allocated;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::Allocate, request, &allocated).ok());
+  const uint64_t lazarus = allocated.objects(0).handle();
+  const uint64_t partner = New(session, v1::OBJECT);
+  v1::LinkResponse linked;
+  ASSERT_TRUE(SetField(session, lazarus, "ref", partner, &linked).ok());
+  ASSERT_TRUE(SetField(session, partner, "ref", lazarus, &linked).ok());
+  v1::CloseSessionRequest close;
+  close.set_session_id(session);
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::CloseSession, close, &closed).ok());
+  EXPECT_EQ(closed.objects_freed(), 0) << "a cycle: refcounting cannot";
+
+  v1::CollectResponse collected;
+  ASSERT_TRUE(Collect(collector, &collected).ok());
+  EXPECT_EQ(collected.collected(), 2);
+  EXPECT_EQ(FreshStats().objects().objects(), 0);
+  v1::InspectResponse inspected;
+  EXPECT_EQ(Inspect(collector, lazarus, &inspected).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ExpectHeapValid();
+}
+
 // --- Allocate ---------------------------------------------------------------
 
 TEST_F(ServiceTest, AllocateReportsSizesAndSizeClasses) {
