@@ -802,10 +802,11 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
 
 absl::StatusOr<Handle> ObjectHeap::WeakRefTarget(WeakRefId id) const {
   auto it = weakrefs_.find(id);
-  if (it == weakrefs_.end()) {
-    return absl::NotFoundError(absl::StrCat("no weak reference ", id));
-  }
-  return it->second.target == kNoSlot ? 0 : it->second.target_handle;
+  if (it != weakrefs_.end()) return it->second.target_handle;
+  // Ids are handed out in order and never reused, so one below the next
+  // was made, and is absent only because it was cleared.
+  if (id != 0 && id < next_weakref_) return Handle{0};
+  return absl::NotFoundError(absl::StrCat("no weak reference ", id));
 }
 
 void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
@@ -814,12 +815,15 @@ void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
   for (WeakRefId id : extras.weakrefs) {
     auto it = weakrefs_.find(id);
     if (it == weakrefs_.end() || it->second.target != slot) continue;
-    it->second.target = kNoSlot;
+    const WeakRef cleared = it->second;
+    // A cleared weak reference keeps no record: WeakRefTarget knows it
+    // from its id alone, so a long-running heap does not accumulate them.
+    weakrefs_.erase(it);
     --live_weakrefs_;
-    if (record_callbacks && it->second.callback) {
+    if (record_callbacks && cleared.callback) {
       HeapEvent event;
       event.kind = HeapEvent::Kind::kWeakRefCallback;
-      event.object = it->second.target_handle;
+      event.object = cleared.target_handle;
       event.weakref = id;
       RecordEvent(event);
     }

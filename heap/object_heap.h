@@ -426,7 +426,7 @@ class ObjectHeap {
   }
 
   struct WeakRef {
-    uint32_t target = kNoSlot;  // kNoSlot once cleared
+    uint32_t target = kNoSlot;  // a live object (cleared ones are erased)
     Handle target_handle = 0;
     bool callback = false;
   };

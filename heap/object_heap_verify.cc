@@ -69,10 +69,8 @@ absl::Status ObjectHeap::Verify() const {
                     type_counts_[t].bytes);
     }
   }
-  int64_t weakrefs = 0;
-  for (const auto& [id, weakref] : weakrefs_) {
-    if (weakref.target != kNoSlot) ++weakrefs;
-  }
+  // Cleared weak references leave the table, so every entry is live.
+  const int64_t weakrefs = static_cast<int64_t>(weakrefs_.size());
   if (weakrefs != live_weakrefs_) {
     return Broken("%d live weak references, counter says %d", weakrefs,
                   live_weakrefs_);
@@ -196,7 +194,6 @@ absl::Status ObjectHeap::Verify() const {
                   garbage_marked, garbage_size());
   }
   for (const auto& [id, weakref] : weakrefs_) {
-    if (weakref.target == kNoSlot) continue;
     if (weakref.target >= records_.size() ||
         records_[weakref.target].block == nullptr ||
         HandleOf(weakref.target) != weakref.target_handle) {
