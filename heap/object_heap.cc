@@ -890,11 +890,15 @@ void ObjectHeap::RecordEvent(HeapEvent event) {
 }
 
 std::vector<HeapEvent> ObjectHeap::EventsSince(uint64_t after_sequence) const {
-  std::vector<HeapEvent> result;
-  for (const HeapEvent& event : events_) {
-    if (event.sequence > after_sequence) result.push_back(event);
-  }
-  return result;
+  if (events_.empty() || after_sequence >= events_.back().sequence) return {};
+  // Sequences are consecutive (RecordEvent numbers every event), so the
+  // first one wanted is found by arithmetic: a watcher asking for the few
+  // events since its last message does not walk the whole ring.
+  const uint64_t first = events_.front().sequence;
+  const size_t skip =
+      after_sequence < first ? 0 : static_cast<size_t>(after_sequence + 1 - first);
+  return std::vector<HeapEvent>(events_.begin() + static_cast<ptrdiff_t>(skip),
+                                events_.end());
 }
 
 ObjectHeapStats ObjectHeap::Stats() const {

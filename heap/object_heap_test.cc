@@ -651,6 +651,31 @@ TEST(CollectorTest, WeakReferencesToGarbageAreClearedWithCallbacks) {
   ExpectValid(heap);
 }
 
+// EventsSince(n): exactly the events after sequence n that the ring still
+// holds, in order, before and after the ring wraps.
+TEST(CollectorTest, EventsSinceAnySequence) {
+  ObjectHeapOptions options = Options();
+  options.event_capacity = 4;
+  ObjectHeap heap(options);
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kRecord;
+  for (int i = 0; i < 6; ++i) {  // one finalizer event each
+    const Handle h = heap.Allocate(kAlice, spec)->handle;
+    ASSERT_TRUE(heap.DecRef(kAlice, h).ok());
+  }
+  ASSERT_EQ(heap.last_event_sequence(), 6u);
+  // The ring holds 3..6.
+  for (uint64_t after = 0; after <= 7; ++after) {
+    std::vector<uint64_t> got;
+    for (const HeapEvent& e : heap.EventsSince(after)) got.push_back(e.sequence);
+    std::vector<uint64_t> want;
+    for (uint64_t s = std::max<uint64_t>(after + 1, 3); s <= 6; ++s) {
+      want.push_back(s);
+    }
+    EXPECT_EQ(got, want) << "after " << after;
+  }
+}
+
 TEST(CollectorTest, FrozenObjectsAreNotCollected) {
   ObjectHeap heap(Options());
   const Handle a = NewObject(heap);
