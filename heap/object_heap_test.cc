@@ -778,6 +778,41 @@ TEST(LimitTest, MemoryLimitCollectsCyclesBeforeRefusing) {
 // Objects an owner keeps alive cannot be collected: past the limit
 // Allocate fails with RESOURCE_EXHAUSTED, after one full collection, and
 // the heap is unchanged and still valid.
+// list.remove() at the memory limit: the shrink wants a new, smaller items
+// block, which the limit refuses; the removal stands and the list keeps its
+// larger block (a failed shrinking realloc leaves the old one), and the call
+// succeeds: a request that changed the heap does not report failure.
+TEST(LimitTest, RemovingItemsAtTheMemoryLimitSucceeds) {
+  ObjectHeapOptions options = Options();
+  // One arena for the small objects, room for the list's items beside it.
+  options.max_bytes = 2 * options.layout.arena_size();
+  ObjectHeap heap(options);
+  const Handle list = New(heap, ObjectType::kList);
+  const Handle item = New(heap, ObjectType::kInt);
+  constexpr int kItems = 2000;  // a 16 KB items block, raw
+  for (int i = 0; i < kItems; ++i) ASSERT_TRUE(heap.Append(list, item).ok());
+  // Fill the rest: small objects until no arena is left, then raw blocks
+  // until not even 600 bytes are.
+  for (const int64_t length : {int64_t{100}, int64_t{600}}) {
+    for (int n = 0; n < 1000000; ++n) {
+      AllocateSpec spec;
+      spec.type = ObjectType::kBytes;
+      spec.length = length;
+      if (!heap.Allocate(kAlice, spec).ok()) break;
+    }
+  }
+  const uint64_t refused = heap.allocator().memory_limit().refused();
+  for (int i = 0; i < kItems; ++i) {
+    absl::StatusOr<UnlinkResult> removed = heap.RemoveItem(list, item);
+    ASSERT_TRUE(removed.ok()) << "removal " << i << ": " << removed.status();
+    EXPECT_EQ(removed->released_refcount, kItems - i) << "removal " << i;
+  }
+  EXPECT_GT(heap.allocator().memory_limit().refused(), refused)
+      << "no shrink was refused: the test did not reach the limit";
+  EXPECT_TRUE(heap.Inspect(list, kAlice)->referents.empty());
+  ExpectValid(heap);
+}
+
 TEST(LimitTest, MemoryLimitRefusesWhatLiveObjectsFill) {
   ObjectHeapOptions options = Options();
   options.max_bytes = options.layout.arena_size();
