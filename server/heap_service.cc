@@ -146,14 +146,17 @@ void HeapService::Shutdown() {
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Dispatch(
     grpc::CallbackServerContext* context, Method method, RequestKind kind,
-    std::string session_id, bool safe_point, int64_t operations, Body body) {
+    std::string session_id, bool safe_point, int64_t operations, Body body,
+    std::function<void()> after_release) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const Clock::time_point arrived = Clock::now();
   auto run = [this, reactor, method, kind, session_id = std::move(session_id),
               safe_point, operations, body = std::move(body),
+              after_release = std::move(after_release),
               arrived](bool held) mutable {
     const absl::Status status = RunLocked(method, kind, session_id, safe_point,
                                           operations, held, arrived, body);
+    if (status.ok() && after_release) after_release();
     Complete(reactor, method, ToGrpcStatus(status));
   };
   // Free and nobody waiting: run here, on gRPC's thread, without a hop.
@@ -344,16 +347,18 @@ grpc::ServerUnaryReactor* HeapService::Stats(
   }
   // A fresh snapshot is published under the lock first, like any heap
   // request (on an interpreter thread if the lock is busy); the answer is
-  // then filled under it too. Such a call is counted when it finishes, so
-  // its own server section does not include it.
+  // filled from it after the release, as for any Stats, so the hold is
+  // the publication alone. Such a call is counted when it finishes, so its
+  // own server section does not include it.
   if (request->fresh()) {
-    return Dispatch(context, kStats, kinds_.stats, /*session_id=*/"",
-                    /*safe_point=*/false, /*operations=*/0,
-                    [=, this](ObjectHeap& heap) -> absl::Status {
-                      publisher_.Update(heap, /*force=*/true);
-                      FillStats(request->sections(), response);
-                      return absl::OkStatus();
-                    });
+    return Dispatch(
+        context, kStats, kinds_.stats, /*session_id=*/"",
+        /*safe_point=*/false, /*operations=*/0,
+        [this](ObjectHeap& heap) -> absl::Status {
+          publisher_.Update(heap, /*force=*/true);
+          return absl::OkStatus();
+        },
+        [=, this] { FillStats(request->sections(), response); });
   }
   // Never the interpreter lock otherwise: the heap's figures are the latest
   // published snapshot (there is always one: the constructor publishes the

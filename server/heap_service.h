@@ -92,6 +92,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -265,12 +266,15 @@ class HeapService final : public v1::Heap::CallbackService {
   // thread (interpreter_threads.h) that waits for it; RESOURCE_EXHAUSTED
   // without queueing when max_lock_waiters requests already wait. `body`
   // runs after the handler has returned, so it must capture by value.
-  // Returns the call's reactor.
+  // `after_release`, if given, runs once the lock is released and before
+  // the call finishes, when `body` succeeded: work that needs what the body
+  // did but not the lock (a fresh Stats fills its answer there). Returns
+  // the call's reactor.
   template <typename Body>
-  grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* context,
-                                     Method method, RequestKind kind,
-                                     std::string session_id, bool safe_point,
-                                     int64_t operations, Body body)
+  grpc::ServerUnaryReactor* Dispatch(
+      grpc::CallbackServerContext* context, Method method, RequestKind kind,
+      std::string session_id, bool safe_point, int64_t operations, Body body,
+      std::function<void()> after_release = nullptr)
       // A successful TryAcquire's hold passes, through a lambda the analysis
       // cannot follow, to RunLocked's adopting holder, which releases it.
       ABSL_NO_THREAD_SAFETY_ANALYSIS;
