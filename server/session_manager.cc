@@ -74,6 +74,11 @@ absl::StatusOr<OpenedSession> SessionManager::Open(
         absl::ToInt64Milliseconds(options_.max_ttl),
         " ms (--max_session_ttl_ms); ask for less, or 0 for the default"));
   }
+  if (client_name.size() > kMaxClientName) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "client_name is ", client_name.size(), " bytes; at most ",
+        kMaxClientName, " (it names the session in stats and slow logs)"));
+  }
   if (ttl == absl::ZeroDuration()) {
     ttl = std::min(options_.default_ttl, options_.max_ttl);
   }

@@ -97,8 +97,12 @@ class SessionManager {
   SessionManager(const SessionManager&) = delete;
   SessionManager& operator=(const SessionManager&) = delete;
 
-  // INVALID_ARGUMENT for a negative ttl or one over the maximum. The
-  // session belongs to `caller`'s identity.
+  // The longest client_name a session keeps (it is shown, not interpreted).
+  static constexpr size_t kMaxClientName = 256;
+
+  // INVALID_ARGUMENT for a negative ttl or one over the maximum, or a
+  // client_name over kMaxClientName. The session belongs to `caller`'s
+  // identity.
   absl::StatusOr<OpenedSession> Open(absl::string_view client_name,
                                      absl::Duration ttl,
                                      const Caller& caller = Caller());

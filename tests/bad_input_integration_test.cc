@@ -383,6 +383,25 @@ TEST_F(BadInputTest, OpenSessionTtlAtItsExtremes) {
   ExpectHeapValid();
 }
 
+// A session keeps its client_name for its lifetime: at most 256 bytes.
+TEST_F(BadInputTest, OpenSessionClientNameIsBounded) {
+  const std::string before = Picture("", {});
+  for (const std::string& name : {std::string(257, 'n'), kMegabyte}) {
+    v1::OpenSessionRequest request;
+    request.set_client_name(name);
+    v1::OpenSessionResponse response;
+    ExpectRejected(Call(&v1::Heap::Stub::OpenSession, request, &response),
+                   grpc::StatusCode::INVALID_ARGUMENT, "client_name",
+                   absl::StrCat("client_name of ", name.size(), " bytes"));
+    EXPECT_TRUE(response.session_id().empty());
+  }
+  EXPECT_EQ(Picture("", {}), before) << "no session was opened";
+  v1::OpenSessionRequest request;
+  request.set_client_name(std::string(256, 'n'));
+  v1::OpenSessionResponse response;
+  EXPECT_TRUE(Call(&v1::Heap::Stub::OpenSession, request, &response).ok());
+}
+
 // Every RPC that names a session refuses one that does not exist, with the
 // same NOT_FOUND, and never echoes a megabyte-long id back.
 TEST_F(BadInputTest, UnknownSessionsOnEveryRpc) {
