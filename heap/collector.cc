@@ -322,6 +322,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     Incref(slot);
     absl::InlinedVector<uint32_t, 2> links;
     links.swap(LinksOf(record));
+    for (uint32_t name : extras.field_names) ReleaseName(name);
     extras.field_names.clear();
     record.nfields = 0;
     if (record.type == ObjectType::kTuple) {

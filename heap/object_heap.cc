@@ -468,6 +468,7 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   LinksOf(record).clear();
   LinksChanged(record);
   LinksOf(record).shrink_to_fit();
+  for (uint32_t name : extras.field_names) ReleaseName(name);
   extras.field_names.clear();
   record.nfields = 0;
   extras.weakrefs.clear();
@@ -600,14 +601,34 @@ absl::StatusOr<LinkResult> ObjectHeap::SetField(Handle source,
   return result;
 }
 
-uint32_t ObjectHeap::NameId(absl::string_view name, bool create) {
+uint32_t ObjectHeap::FindName(absl::string_view name) const {
   auto it = name_ids_.find(name);
-  if (it != name_ids_.end()) return it->second;
-  if (!create) return kNoSlot;
-  const uint32_t id = static_cast<uint32_t>(names_.size());
-  names_.emplace_back(name);
-  name_ids_.emplace(std::string(name), id);
+  return it == name_ids_.end() ? kNoSlot : it->second;
+}
+
+uint32_t ObjectHeap::AcquireName(absl::string_view name) {
+  uint32_t id = FindName(name);
+  if (id == kNoSlot) {
+    if (free_name_ids_.empty()) {
+      id = static_cast<uint32_t>(names_.size());
+      names_.emplace_back();
+    } else {
+      id = free_name_ids_.back();
+      free_name_ids_.pop_back();
+    }
+    names_[id].text = std::string(name);
+    name_ids_.emplace(names_[id].text, id);
+  }
+  ++names_[id].uses;
   return id;
+}
+
+void ObjectHeap::ReleaseName(uint32_t id) {
+  InternedName& name = names_[id];
+  if (--name.uses > 0) return;
+  name_ids_.erase(name.text);
+  std::string().swap(name.text);  // its memory too
+  free_name_ids_.push_back(id);
 }
 
 absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
@@ -642,9 +663,11 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
           "a field name is at most ", kMaxFieldName, " bytes (got ",
           field.size(), ")"));
     }
-    const uint32_t name = NameId(field, /*create=*/true);
-    auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
-                        name);
+    const uint32_t known = FindName(field);
+    auto it = known == kNoSlot
+                  ? extras.field_names.end()
+                  : std::find(extras.field_names.begin(),
+                              extras.field_names.end(), known);
     index = static_cast<size_t>(it - extras.field_names.begin());
     if (it == extras.field_names.end()) {
       if (record.type == ObjectType::kDict) {
@@ -652,7 +675,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
         if (!grown.ok()) return grown;
       }
       // ResizeItems does not move records_, so `record` stays valid.
-      extras.field_names.push_back(name);
+      extras.field_names.push_back(AcquireName(field));
       LinksOf(record).insert(LinksOf(record).begin() + record.nfields, kNoSlot);
       LinksChanged(record);
       index = record.nfields++;
@@ -724,7 +747,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
       index = static_cast<size_t>(i);
     }
   } else {
-    const uint32_t name = NameId(field, /*create=*/false);
+    const uint32_t name = FindName(field);
     auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
                         name);
     if (name != kNoSlot && it != extras.field_names.end()) {
@@ -741,6 +764,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   } else {
     LinksOf(record).erase(LinksOf(record).begin() + index);
     LinksChanged(record);
+    ReleaseName(extras.field_names[index]);
     extras.field_names.erase(extras.field_names.begin() + index);
     --record.nfields;
   }
@@ -862,7 +886,7 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
       if (target == kNoSlot) continue;
       info.fields.push_back(FieldLink{record.type == ObjectType::kTuple
                                           ? absl::StrCat(i)
-                                          : names_[extras.field_names[i]],
+                                          : names_[extras.field_names[i]].text,
                                       HandleOf(target)});
     } else {
       info.items.push_back(HandleOf(target));

@@ -334,6 +334,10 @@ class ObjectHeap {
   std::vector<HeapEvent> EventsSince(uint64_t after_sequence) const;
   // The sequence number of the latest event (0 before the first).
   uint64_t last_event_sequence() const { return next_event_ - 1; }
+  // Distinct field names some live object's field holds.
+  int64_t interned_names() const {
+    return static_cast<int64_t>(name_ids_.size());
+  }
 
   ObjectHeapStats Stats() const;
   AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }
@@ -464,8 +468,12 @@ class ObjectHeap {
   // resurrectors_. Returns the owner it would have resurrected into
   // (kNoOwner if none, or released).
   OwnerId SettleResurrector(uint32_t slot);
-  // The id of a field name, interning it if `create`; kNoSlot if unknown.
-  uint32_t NameId(absl::string_view name, bool create);
+  // The id of an interned field name; kNoSlot if no field holds it.
+  uint32_t FindName(absl::string_view name) const;
+  // The id of `name` for one more field holding it (interned if new).
+  uint32_t AcquireName(absl::string_view name);
+  // One field fewer holds name `id`; the last one drops it.
+  void ReleaseName(uint32_t id);
   // SetField on slots, without freeing what it releases (it is queued).
   absl::StatusOr<LinkResult> LinkField(uint32_t from, absl::string_view field,
                                        uint32_t to);
@@ -490,9 +498,17 @@ class ObjectHeap {
   GcConfig gc_;
 
   std::vector<ObjectRecord> records_;
-  // Field names, interned: id -> name and name -> id.
-  std::vector<std::string> names_;
+  // Field names, interned while some field holds them: an id indexes
+  // names_, `uses` counts the fields (of live objects) holding it, and a
+  // name no field holds is dropped and its id reused, so a client that
+  // keeps making up names does not grow the heap for ever.
+  struct InternedName {
+    std::string text;
+    int64_t uses = 0;
+  };
+  std::vector<InternedName> names_;
   absl::flat_hash_map<std::string, uint32_t> name_ids_;
+  std::vector<uint32_t> free_name_ids_;
   std::vector<Links> links_;          // parallel to records_
   std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;

@@ -778,6 +778,37 @@ TEST(LimitTest, MemoryLimitCollectsCyclesBeforeRefusing) {
 // Objects an owner keeps alive cannot be collected: past the limit
 // Allocate fails with RESOURCE_EXHAUSTED, after one full collection, and
 // the heap is unchanged and still valid.
+// Field names are interned only while a field holds them: a client making
+// up names (a dict keyed by request ids, say) does not grow the heap once
+// those fields are gone.
+TEST(LimitTest, FieldNamesAreDroppedWhenNoFieldHoldsThem) {
+  ObjectHeap heap(Options());
+  const Handle a = New(heap, ObjectType::kDict);
+  const Handle b = New(heap, ObjectType::kObject);
+  const Handle value = New(heap, ObjectType::kInt);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(heap.SetField(a, absl::StrCat("key", i), value).ok());
+  }
+  ASSERT_TRUE(heap.SetField(b, "key7", value).ok());
+  EXPECT_EQ(heap.interned_names(), 1000);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(heap.ClearField(a, absl::StrCat("key", i)).ok());
+  }
+  EXPECT_EQ(heap.interned_names(), 501) << "key7 is still b's";
+  ExpectValid(heap);
+  ASSERT_TRUE(heap.DecRef(kAlice, a).ok());  // frees the dict and its fields
+  EXPECT_EQ(heap.interned_names(), 1);
+  EXPECT_EQ(heap.Inspect(b, kAlice)->fields[0].name, "key7");
+  // Freed ids are reused, and names resolve right after reuse.
+  ASSERT_TRUE(heap.SetField(b, "other", value).ok());
+  EXPECT_TRUE(heap.ClearField(b, "key3").status().code() ==
+              absl::StatusCode::kNotFound);
+  ASSERT_TRUE(heap.ClearField(b, "key7").ok());
+  EXPECT_EQ(heap.interned_names(), 1);
+  EXPECT_EQ(heap.Inspect(b, kAlice)->fields[0].name, "other");
+  ExpectValid(heap);
+}
+
 // list.remove() at the memory limit: the shrink wants a new, smaller items
 // block, which the limit refuses; the removal stands and the list keeps its
 // larger block (a failed shrinking realloc leaves the old one), and the call

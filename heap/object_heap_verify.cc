@@ -102,6 +102,36 @@ absl::Status ObjectHeap::Verify() const {
       }
     }
   }
+  // Every interned name is held by exactly `uses` fields of live objects;
+  // names no field holds are free.
+  std::vector<int64_t> name_uses(names_.size(), 0);
+  for (uint32_t slot = 0; slot < records_.size(); ++slot) {
+    if (records_[slot].block == nullptr) continue;
+    for (uint32_t name : extras_[slot].field_names) {
+      if (name >= names_.size()) {
+        return Broken("object %d holds field name id %d of %d", slot, name,
+                      names_.size());
+      }
+      ++name_uses[name];
+    }
+  }
+  for (uint32_t id = 0; id < names_.size(); ++id) {
+    if (names_[id].uses != name_uses[id]) {
+      return Broken("field name %d (\"%s\") counts %d uses, fields hold %d",
+                    id, names_[id].text, names_[id].uses, name_uses[id]);
+    }
+    auto it = name_ids_.find(names_[id].text);
+    const bool interned = it != name_ids_.end() && it->second == id;
+    if (interned != (name_uses[id] > 0)) {
+      return Broken("field name %d (\"%s\") is %s but held by %d fields",
+                    id, names_[id].text, interned ? "interned" : "free",
+                    name_uses[id]);
+    }
+  }
+  if (name_ids_.size() + free_name_ids_.size() != names_.size()) {
+    return Broken("%d interned and %d free field names, of %d", name_ids_.size(),
+                  free_name_ids_.size(), names_.size());
+  }
   std::vector<int64_t> in_generation(records_.size(), 0);
   for (int g = 0; g <= kPermanentGeneration; ++g) {
     const std::vector<uint32_t>& list = generations_[g];
