@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -502,16 +503,22 @@ TEST(CollectorTest, FinalizerRunsOnceAndTheCycleDies) {
   ExpectValid(heap);
 }
 
-TEST(CollectorTest, ResurrectionKeepsTheObjectAndWhatItReaches) {
-  ObjectHeap heap(Options());
+// a <-> b, a's finalizer resurrecting it into kAlice, who holds a only.
+std::pair<Handle, Handle> ResurrectingCycle(ObjectHeap& heap) {
   AllocateSpec spec;
   spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
   const Handle a = heap.Allocate(kAlice, spec)->handle;
   const Handle b = NewObject(heap);
-  ASSERT_TRUE(heap.SetField(a, "ref", b).ok());
-  ASSERT_TRUE(heap.SetField(b, "ref", a).ok());
+  EXPECT_TRUE(heap.SetField(a, "ref", b).ok());
+  EXPECT_TRUE(heap.SetField(b, "ref", a).ok());
+  EXPECT_TRUE(heap.DecRef(kAlice, b).ok());
+  return {a, b};
+}
+
+TEST(CollectorTest, ResurrectionKeepsTheObjectAndWhatItReaches) {
+  ObjectHeap heap(Options());
+  const auto [a, b] = ResurrectingCycle(heap);
   ASSERT_TRUE(heap.DecRef(kAlice, a).ok());
-  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());
   CollectResult first = *heap.Collect(2);
   EXPECT_EQ(first.collected, 0) << "resurrected objects are not counted";
   EXPECT_TRUE(heap.IsAlive(a));
@@ -536,17 +543,13 @@ TEST(CollectorTest, ResurrectionKeepsTheObjectAndWhatItReaches) {
 // dies. (Resurrecting it would leave it held for ever by a closed session.)
 TEST(CollectorTest, ResurrectionIntoAReleasedOwnerFreesTheObject) {
   ObjectHeap heap(Options());
-  AllocateSpec spec;
-  spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
-  // A cycle that outlives its owner's release (kBob keeps no reference;
-  // the collector finds it later).
-  const Handle a = heap.Allocate(kAlice, spec)->handle;
-  const Handle b = NewObject(heap);
-  ASSERT_TRUE(heap.SetField(a, "ref", b).ok());
-  ASSERT_TRUE(heap.SetField(b, "ref", a).ok());
-  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());
+  // A cycle that outlives its owner's release: the collector finds it
+  // later, when the owner is gone.
+  const auto [a, b] = ResurrectingCycle(heap);
   // And one whose last reference is the owner's own: the release itself
   // runs its finalizer.
+  AllocateSpec spec;
+  spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
   const Handle c = heap.Allocate(kAlice, spec)->handle;
   const ReleaseResult released = heap.ReleaseOwner(kAlice);
   EXPECT_EQ(released.objects_freed, 1) << "c: finalized, not resurrected";
