@@ -149,6 +149,76 @@ void RaiseOpenFileLimit() {
   }
 }
 
+// Every flag but --listen and TLS as the service's options, each validated:
+// the first invalid one's message, for the usage error.
+absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
+  heapd::HeapServiceOptions options;
+  absl::StatusOr<heapd::AllocatorLayout> layout = heapd::LayoutFromFlags(
+      absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
+      absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
+  if (!layout.ok()) return layout.status();
+  options.layout = *layout;
+  absl::StatusOr<heapd::InterpreterLockOptions> lock =
+      heapd::LockOptionsFromFlags(absl::GetFlag(FLAGS_lock_policy),
+                                  absl::GetFlag(FLAGS_switch_interval_ms));
+  if (!lock.ok()) return lock.status();
+  options.lock = *lock;
+  absl::StatusOr<heapd::GcConfig> gc = heapd::GcConfigFromFlags(
+      absl::GetFlag(FLAGS_gc_threshold0), absl::GetFlag(FLAGS_gc_threshold1),
+      absl::GetFlag(FLAGS_gc_threshold2));
+  if (!gc.ok()) return gc.status();
+  options.gc = *gc;
+
+  const int64_t max_session_ttl_ms = absl::GetFlag(FLAGS_max_session_ttl_ms);
+  options.max_allocate_count = absl::GetFlag(FLAGS_max_allocate_count);
+  options.max_batch = absl::GetFlag(FLAGS_max_batch);
+  if (absl::Status s = heapd::ValidateServiceLimits(
+          max_session_ttl_ms, options.max_allocate_count, options.max_batch);
+      !s.ok()) {
+    return s;
+  }
+  options.max_session_ttl = absl::Milliseconds(max_session_ttl_ms);
+
+  const int64_t max_heap_bytes = absl::GetFlag(FLAGS_max_heap_bytes);
+  options.max_objects = absl::GetFlag(FLAGS_max_objects);
+  options.max_lock_waiters = absl::GetFlag(FLAGS_max_lock_waiters);
+  if (absl::Status s = heapd::ValidateResourceLimits(
+          options.layout, max_heap_bytes, options.max_objects,
+          options.max_lock_waiters, absl::GetFlag(FLAGS_max_message_bytes));
+      !s.ok()) {
+    return s;
+  }
+  options.max_heap_bytes = static_cast<size_t>(max_heap_bytes);
+
+  const int64_t interpreter_threads = absl::GetFlag(FLAGS_interpreter_threads);
+  if (interpreter_threads < 1 || interpreter_threads > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--interpreter_threads=", interpreter_threads,
+                     ": must be from 1 to 1024"));
+  }
+  options.interpreter_threads = static_cast<int>(interpreter_threads);
+
+  absl::StatusOr<absl::Duration> slowlog_threshold =
+      heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
+  if (!slowlog_threshold.ok()) return slowlog_threshold.status();
+  options.slowlog_threshold = *slowlog_threshold;
+  absl::StatusOr<absl::Duration> publish_interval =
+      heapd::StatsPublishIntervalFromFlag(
+          absl::GetFlag(FLAGS_stats_publish_interval_ms));
+  if (!publish_interval.ok()) return publish_interval.status();
+  options.stats_publish_interval = *publish_interval;
+
+  const std::string tokens_file = absl::GetFlag(FLAGS_auth_tokens);
+  if (!tokens_file.empty()) {
+    absl::StatusOr<heapd::AccessControl> parsed =
+        heapd::AccessControl::FromFile(tokens_file);
+    if (!parsed.ok()) return parsed.status();
+    options.access_control =
+        std::make_shared<const heapd::AccessControl>(*std::move(parsed));
+  }
+  return options;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,78 +254,20 @@ int main(int argc, char** argv) {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const absl::StatusOr<std::string> host = heapd::ListenHost(listen);
   if (!host.ok()) return Usage(host.status().message());
-  const absl::StatusOr<heapd::AllocatorLayout> layout = heapd::LayoutFromFlags(
-      absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
-      absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
-  if (!layout.ok()) return Usage(layout.status().message());
-
-  const absl::StatusOr<heapd::InterpreterLockOptions> lock =
-      heapd::LockOptionsFromFlags(absl::GetFlag(FLAGS_lock_policy),
-                                  absl::GetFlag(FLAGS_switch_interval_ms));
-  if (!lock.ok()) return Usage(lock.status().message());
-  const absl::StatusOr<heapd::GcConfig> gc = heapd::GcConfigFromFlags(
-      absl::GetFlag(FLAGS_gc_threshold0), absl::GetFlag(FLAGS_gc_threshold1),
-      absl::GetFlag(FLAGS_gc_threshold2));
-  if (!gc.ok()) return Usage(gc.status().message());
-  const int64_t max_session_ttl_ms = absl::GetFlag(FLAGS_max_session_ttl_ms);
-  const int64_t max_allocate_count = absl::GetFlag(FLAGS_max_allocate_count);
-  const int64_t max_batch = absl::GetFlag(FLAGS_max_batch);
-  const absl::Status limits = heapd::ValidateServiceLimits(
-      max_session_ttl_ms, max_allocate_count, max_batch);
-  if (!limits.ok()) return Usage(limits.message());
-  const int64_t max_heap_bytes = absl::GetFlag(FLAGS_max_heap_bytes);
-  const int64_t max_objects = absl::GetFlag(FLAGS_max_objects);
-  const int64_t max_lock_waiters = absl::GetFlag(FLAGS_max_lock_waiters);
-  const int64_t max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
-  const absl::Status resources = heapd::ValidateResourceLimits(
-      *layout, max_heap_bytes, max_objects, max_lock_waiters,
-      max_message_bytes);
-  if (!resources.ok()) return Usage(resources.message());
-  const int64_t interpreter_threads = absl::GetFlag(FLAGS_interpreter_threads);
-  if (interpreter_threads < 1 || interpreter_threads > 1024) {
-    return Usage(absl::StrCat("--interpreter_threads=", interpreter_threads,
-                              ": must be from 1 to 1024"));
-  }
-  const absl::StatusOr<absl::Duration> slowlog_threshold =
-      heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
-  if (!slowlog_threshold.ok()) {
-    return Usage(slowlog_threshold.status().message());
-  }
-
-  const absl::StatusOr<absl::Duration> publish_interval =
-      heapd::StatsPublishIntervalFromFlag(
-          absl::GetFlag(FLAGS_stats_publish_interval_ms));
-  if (!publish_interval.ok()) return Usage(publish_interval.status().message());
-
+  const absl::StatusOr<heapd::HeapServiceOptions> options =
+      ServiceOptionsFromFlags();
+  if (!options.ok()) return Usage(options.status().message());
   const absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       heapd::ServerCredentialsFromFlags(absl::GetFlag(FLAGS_tls_cert),
                                         absl::GetFlag(FLAGS_tls_key),
                                         absl::GetFlag(FLAGS_tls_client_ca));
   if (!credentials.ok()) return Usage(credentials.status().message());
-  std::shared_ptr<const heapd::AccessControl> access;
-  const std::string tokens_file = absl::GetFlag(FLAGS_auth_tokens);
-  if (!tokens_file.empty()) {
-    absl::StatusOr<heapd::AccessControl> parsed =
-        heapd::AccessControl::FromFile(tokens_file);
-    if (!parsed.ok()) return Usage(parsed.status().message());
-    access = std::make_shared<const heapd::AccessControl>(*std::move(parsed));
-  }
+  const heapd::AllocatorLayout& layout = options->layout;
+  const std::shared_ptr<const heapd::AccessControl>& access =
+      options->access_control;
+  const int64_t max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
 
-  heapd::HeapServiceOptions options;
-  options.access_control = access;
-  options.layout = *layout;
-  options.gc = *gc;
-  options.lock = *lock;
-  options.max_session_ttl = absl::Milliseconds(max_session_ttl_ms);
-  options.max_allocate_count = max_allocate_count;
-  options.max_batch = max_batch;
-  options.slowlog_threshold = *slowlog_threshold;
-  options.stats_publish_interval = *publish_interval;
-  options.max_heap_bytes = static_cast<size_t>(max_heap_bytes);
-  options.max_objects = max_objects;
-  options.max_lock_waiters = max_lock_waiters;
-  options.interpreter_threads = static_cast<int>(interpreter_threads);
-  heapd::HeapService service(options);
+  heapd::HeapService service(*options);
   RaiseOpenFileLimit();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -283,7 +295,7 @@ int main(int argc, char** argv) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(heapd::v1::Heap::service_full_name(), true);
 
-  std::cout << "heapd layout: " << layout->ToString() << "\n";
+  std::cout << "heapd layout: " << layout.ToString() << "\n";
   const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
   std::cout << "heapd security: " << (tls ? "TLS" : "plaintext")
             << (absl::GetFlag(FLAGS_tls_client_ca).empty() || !tls
