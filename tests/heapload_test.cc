@@ -30,34 +30,18 @@
 #include "gtest/gtest.h"
 #include "proto/heap.grpc.pb.h"
 #include "tests/heapd_process.h"
+#include "tests/heapd_test_fixture.h"
 
 namespace heapd {
 namespace {
 
 using ::testing::IsEmpty;
 
-class HeapLoadTest : public ::testing::Test {
+class HeapLoadTest : public HeapdTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
-        HeapdProcess::Start({"--listen=127.0.0.1:0"});
-    ASSERT_TRUE(process.ok()) << process.status();
-    heapd_ = std::move(*process);
-    absl::StatusOr<std::string> address =
-        heapd_->WaitForLine("heapd listening on ", absl::Seconds(60));
-    ASSERT_TRUE(address.ok()) << address.status();
-    address_ = *address;
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-    stub_ = v1::Heap::NewStub(grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), args));
-  }
+  HeapLoadTest() : HeapdTest(std::chrono::seconds(10)) {}
 
-  void TearDown() override {
-    heapd_->Signal(SIGTERM);
-    absl::StatusOr<int> status = heapd_->WaitForExit(absl::Seconds(30));
-    EXPECT_TRUE(status.ok()) << status.status();
-  }
+  void SetUp() override { Start({}); }
 
   // Options for a short run against this test's heapd.
   LoadOptions Options(std::vector<std::string> flags) {
@@ -81,11 +65,9 @@ class HeapLoadTest : public ::testing::Test {
     request.add_sections(v1::SERVER);
     request.set_fresh(true);
     v1::StatsResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-    grpc::Status status = stub_->Stats(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    const grpc::Status status =
+        Call(&v1::Heap::Stub::Stats, request, &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
     std::map<std::string, int64_t> calls;
     for (const v1::MethodStats& m : response.server().methods()) {
       calls[m.method()] = m.calls();
@@ -135,10 +117,6 @@ class HeapLoadTest : public ::testing::Test {
     EXPECT_THAT(s.errors, IsEmpty()) << s.name;
     EXPECT_EQ(s.latency.count(), s.sent) << s.name;
   }
-
-  std::unique_ptr<HeapdProcess> heapd_;
-  std::string address_;
-  std::unique_ptr<v1::Heap::Stub> stub_;
 };
 
 TEST_F(HeapLoadTest, EveryWorkloadRunsCleanly) {
@@ -394,35 +372,20 @@ class HeapLoadScenarioTest : public HeapLoadTest {
   // Objects alive after a full collection, as Verify walks them: what a
   // run leaves behind once its cyclic garbage is collected.
   int64_t LiveObjectsAfterCollect() {
-    const auto deadline = [] {
-      return std::chrono::system_clock::now() + std::chrono::seconds(10);
-    };
-    v1::OpenSessionRequest open;
-    open.set_client_name("heapload-test");
-    v1::OpenSessionResponse session;
-    grpc::ClientContext open_context;
-    open_context.set_deadline(deadline());
-    grpc::Status status = stub_->OpenSession(&open_context, open, &session);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    const std::string session = OpenSession();
     v1::CollectRequest collect;
-    collect.set_session_id(session.session_id());
+    collect.set_session_id(session);
     v1::CollectResponse collected;
-    grpc::ClientContext collect_context;
-    collect_context.set_deadline(deadline());
-    status = stub_->Collect(&collect_context, collect, &collected);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    grpc::Status status = Call(&v1::Heap::Stub::Collect, collect, &collected);
+    EXPECT_TRUE(status.ok()) << Describe(status);
     v1::CloseSessionRequest close;
-    close.set_session_id(session.session_id());
+    close.set_session_id(session);
     v1::CloseSessionResponse closed;
-    grpc::ClientContext close_context;
-    close_context.set_deadline(deadline());
-    status = stub_->CloseSession(&close_context, close, &closed);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    status = Call(&v1::Heap::Stub::CloseSession, close, &closed);
+    EXPECT_TRUE(status.ok()) << Describe(status);
     v1::VerifyResponse verified;
-    grpc::ClientContext verify_context;
-    verify_context.set_deadline(deadline());
-    status = stub_->Verify(&verify_context, v1::VerifyRequest(), &verified);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    status = Call(&v1::Heap::Stub::Verify, v1::VerifyRequest(), &verified);
+    EXPECT_TRUE(status.ok()) << Describe(status);
     return verified.objects();
   }
 };

@@ -2,8 +2,6 @@
 // runner against a real heapd of its own (a fresh heap, so scenarios may
 // state absolute figures), plus the negative cases: a deliberately failing
 // scenario fails at its file and line, and `run`'s exit codes.
-#include <signal.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -24,7 +22,7 @@
 #include "client/scenario_runner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/heapd_process.h"
+#include "tests/heapd_test_fixture.h"
 
 namespace heapd {
 namespace {
@@ -63,37 +61,26 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// A heapd on 127.0.0.1 with a free port for each test, stopped cleanly
-// (exit code 0) at the end.
-class HeapdForScenarios : public ::testing::Test {
+// A heapd on 127.0.0.1 with a free port for each test (HeapdTest: stopped
+// cleanly, exit code 0, at the end), and the client library connected to it.
+class HeapdForScenarios : public HeapdTest {
  protected:
+  HeapdForScenarios() : HeapdTest(std::chrono::seconds(30)) {}
+
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
-        HeapdProcess::Start({"--listen=127.0.0.1:0"});
-    ASSERT_TRUE(process.ok()) << process.status();
-    heapd_ = std::move(*process);
-    absl::StatusOr<std::string> address =
-        heapd_->WaitForLine("heapd listening on ", absl::Seconds(60));
-    ASSERT_TRUE(address.ok()) << address.status();
-    address_ = absl::StrCat("ipv4:", *address);
+    Start({});
     client::ClientOptions options;
-    options.address = address_;
+    options.address = absl::StrCat("ipv4:", address_);
     options.deadline = absl::Seconds(30);
     absl::StatusOr<client::HeapClient> heap =
         client::HeapClient::Connect(options);
     ASSERT_TRUE(heap.ok()) << heap.status();
-    heap_ = std::make_unique<client::HeapClient>(*std::move(heap));
+    client_ = std::make_unique<client::HeapClient>(*std::move(heap));
   }
 
   void TearDown() override {
-    if (heapd_ == nullptr) return;
-    heap_.reset();
-    heapd_->Signal(SIGTERM);
-    const absl::StatusOr<int> status = heapd_->WaitForExit(absl::Seconds(30));
-    ASSERT_TRUE(status.ok()) << status.status();
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "wait status " << *status << "\n"
-        << heapd_->stderr_text();
+    client_.reset();
+    HeapdTest::TearDown();
   }
 
   // Parses and runs tests/scenarios/`name`; the log goes to `log`.
@@ -108,14 +95,12 @@ class HeapdForScenarios : public ::testing::Test {
       return result;
     }
     std::ostringstream out;
-    result = scenario::RunScenario(*parsed, *heap_, {}, out);
+    result = scenario::RunScenario(*parsed, *client_, {}, out);
     *log = out.str();
     return result;
   }
 
-  std::unique_ptr<HeapdProcess> heapd_;
-  std::string address_;
-  std::unique_ptr<client::HeapClient> heap_;
+  std::unique_ptr<client::HeapClient> client_;
 };
 
 class ScenarioTest : public HeapdForScenarios,
@@ -171,7 +156,7 @@ TEST_F(FailingScenarioTest, StatementThatCannotRunStopsTheScenario) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   std::ostringstream out;
   const scenario::RunResult result =
-      scenario::RunScenario(*parsed, *heap_, {}, out);
+      scenario::RunScenario(*parsed, *client_, {}, out);
   EXPECT_FALSE(result.ok());
   EXPECT_THAT(std::string(result.error.message()),
               HasSubstr("gone.heap:3: 'a' was deleted"));
@@ -185,7 +170,7 @@ TEST_F(FailingScenarioTest, ServerErrorsNameTheLine) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   std::ostringstream out;
   const scenario::RunResult result =
-      scenario::RunScenario(*parsed, *heap_, {}, out);
+      scenario::RunScenario(*parsed, *client_, {}, out);
   EXPECT_EQ(result.error.code(), absl::StatusCode::kFailedPrecondition)
       << result.error;
   EXPECT_THAT(std::string(result.error.message()),
@@ -206,7 +191,7 @@ TEST_F(FailingScenarioTest, VerboseQuietAndPrint) {
 
   std::ostringstream normal;
   scenario::RunResult result =
-      scenario::RunScenario(*parsed, *heap_, {}, normal);
+      scenario::RunScenario(*parsed, *client_, {}, normal);
   EXPECT_EQ(result.failures.size(), 1u);
   // keep, the repeat itself, 2 x 3 body statements, the expect.
   EXPECT_EQ(result.statements, 9);
@@ -222,13 +207,13 @@ TEST_F(FailingScenarioTest, VerboseQuietAndPrint) {
   scenario::RunOptions verbose;
   verbose.verbose = true;
   std::ostringstream loud;
-  scenario::RunScenario(*parsed, *heap_, verbose, loud);
+  scenario::RunScenario(*parsed, *client_, verbose, loud);
   EXPECT_THAT(loud.str(), HasSubstr("    4 | keep.append(x) -> x refcount 2"));
 
   scenario::RunOptions quiet;
   quiet.quiet = true;
   std::ostringstream silent;
-  scenario::RunScenario(*parsed, *heap_, quiet, silent);
+  scenario::RunScenario(*parsed, *client_, quiet, silent);
   EXPECT_THAT(silent.str(), Not(HasSubstr(" | ")));
   EXPECT_THAT(silent.str(), HasSubstr("items 2\nshape.heap:7: expect"));
 }
@@ -240,7 +225,7 @@ TEST_F(FailingScenarioTest, ArithmeticOverflowIsAnError) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   std::ostringstream out;
   const scenario::RunResult result =
-      scenario::RunScenario(*parsed, *heap_, {}, out);
+      scenario::RunScenario(*parsed, *client_, {}, out);
   EXPECT_EQ(result.error.code(), absl::StatusCode::kOutOfRange) << out.str();
   EXPECT_THAT(std::string(result.error.message()),
               HasSubstr("big.heap:2: 't + t + t + t + t + t' overflows 64 "
@@ -253,7 +238,7 @@ TEST_F(FailingScenarioTest, RunCommandExitCodes) {
                        std::string* err_text) {
     std::ostringstream out;
     std::ostringstream err;
-    args.push_back(absl::StrCat("--server=", address_));
+    args.push_back(absl::StrCat("--server=ipv4:", address_));
     const int code = scenario::RunScenarioCommand(args, out, err);
     *out_text = out.str();
     *err_text = err.str();
