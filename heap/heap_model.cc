@@ -359,6 +359,10 @@ absl::StatusOr<UnlinkResult> HeapModel::ClearField(Handle source,
     }
   }
   if (target == 0) return absl::NotFoundError("no such field");
+  return DropLink(target);
+}
+
+UnlinkResult HeapModel::DropLink(Handle target) {
   UnlinkResult result;
   result.released = target;
   Decref(target);
@@ -383,12 +387,7 @@ absl::StatusOr<UnlinkResult> HeapModel::RemoveItem(Handle source,
     return absl::FailedPreconditionError("not an item");
   }
   object->items.erase(it);
-  UnlinkResult result;
-  result.released = item;
-  Decref(item);
-  result.released_refcount = objects_.at(item).refcount;
-  result.objects_freed = FreePending();
-  return result;
+  return DropLink(item);
 }
 
 // ---------------------------------------------------------------------------

@@ -143,6 +143,8 @@ class HeapModel {
   void Incref(Handle handle);
   void Decref(Handle handle);
   int64_t FreePending();
+  // A link to `target` is gone: drops its reference and reports it.
+  UnlinkResult DropLink(Handle target);
   bool Deallocate(Handle handle);
   void RunFinalizer(Handle handle);
   void ClearWeakRefs(Handle handle);

@@ -768,6 +768,10 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     extras.field_names.erase(extras.field_names.begin() + index);
     --record.nfields;
   }
+  return DropLink(target);
+}
+
+UnlinkResult ObjectHeap::DropLink(uint32_t target) {
   UnlinkResult result;
   result.released = HandleOf(target);
   Decref(target);
@@ -804,12 +808,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
   // shrinking realloc that failed: the removal has happened and stands, so
   // the call succeeds (ResizeItems changes nothing when it fails).
   (void)ResizeItems(*from, entries);
-  UnlinkResult result;
-  result.released = item;
-  Decref(*target);
-  result.released_refcount = records_[*target].refcount;
-  result.objects_freed = FreePending();
-  return result;
+  return DropLink(*target);
 }
 
 // ---------------------------------------------------------------------------

@@ -460,6 +460,9 @@ class ObjectHeap {
   // Mirrors the record's refcount into the block's object header.
   void SyncHeader(uint32_t slot);
   int64_t FreePending();
+  // A link to `target` is gone (cleared field, removed item): drops the
+  // reference it held, frees what refcounting then frees, and says so.
+  UnlinkResult DropLink(uint32_t target);
   // Frees the object; false if its finalizer resurrected it instead.
   bool Deallocate(uint32_t slot);
   // Runs the object's finalizer once (PEP 442) and records the event.
