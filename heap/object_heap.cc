@@ -472,7 +472,6 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   extras.field_names.clear();
   record.nfields = 0;
   extras.weakrefs.clear();
-  SettleResurrector(slot);  // (already settled when its finalizer ran)
   extras.finalizer = Finalizer();
   {
     const int64_t size = static_cast<int64_t>(ObjectSize(record));
@@ -820,7 +819,6 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
   if (!slot.ok()) return slot.status();
   const WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{*slot, target, callback};
-  ++live_weakrefs_;
   extras_[*slot].weakrefs.push_back(id);
   records_[*slot].has_weakrefs = true;
   return id;
@@ -845,7 +843,6 @@ void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {
     // A cleared weak reference keeps no record: WeakRefTarget knows it
     // from its id alone, so a long-running heap does not accumulate them.
     weakrefs_.erase(it);
-    --live_weakrefs_;
     if (record_callbacks && cleared.callback) {
       HeapEvent event;
       event.kind = HeapEvent::Kind::kWeakRefCallback;
@@ -935,7 +932,7 @@ ObjectHeapStats ObjectHeap::Stats() const {
   stats.objects = live_objects_;
   stats.bytes = live_bytes_;
   stats.by_type = type_counts_;
-  stats.weakrefs = live_weakrefs_;
+  stats.weakrefs = static_cast<int64_t>(weakrefs_.size());
   stats.limit_collections = limit_collections_;
   for (int g = 0; g < kNumGenerations; ++g) {
     stats.generations[g] = generation_stats_[g];

@@ -520,7 +520,6 @@ class ObjectHeap {
   // Deallocate and the weak references.
   int64_t live_bytes_ = 0;
   std::array<TypeCount, kNumObjectTypes> type_counts_{};
-  int64_t live_weakrefs_ = 0;
   const int64_t max_objects_;
   int64_t limit_collections_ = 0;
 

@@ -69,12 +69,6 @@ absl::Status ObjectHeap::Verify() const {
                     type_counts_[t].bytes);
     }
   }
-  // Cleared weak references leave the table, so every entry is live.
-  const int64_t weakrefs = static_cast<int64_t>(weakrefs_.size());
-  if (weakrefs != live_weakrefs_) {
-    return Broken("%d live weak references, counter says %d", weakrefs,
-                  live_weakrefs_);
-  }
   std::vector<int64_t> owned(records_.size(), 0);
   for (const auto& [owner, held] : owners_) {
     for (const auto& [slot, count] : held) {
