@@ -311,7 +311,6 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   for (const uint32_t slot : garbage) {
     if (!alive(slot)) continue;
     ObjectRecord& record = records_[slot];
-    ObjectExtras& extras = extras_[slot];
     if (gc_.debug_flags & kDebugSaveAll) {
       Incref(slot);
       record.in_garbage_list = true;
@@ -322,9 +321,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
     Incref(slot);
     absl::InlinedVector<uint32_t, 2> links;
     links.swap(LinksOf(record));
-    for (uint32_t name : extras.field_names) ReleaseName(name);
-    extras.field_names.clear();
-    record.nfields = 0;
+    ReleaseFieldNames(slot);
     if (record.type == ObjectType::kTuple) {
       LinksOf(record).assign(links.size(), kNoSlot);
       record.nfields = static_cast<uint32_t>(links.size());

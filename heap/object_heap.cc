@@ -468,9 +468,7 @@ bool ObjectHeap::Deallocate(uint32_t slot) {
   LinksOf(record).clear();
   LinksChanged(record);
   LinksOf(record).shrink_to_fit();
-  for (uint32_t name : extras.field_names) ReleaseName(name);
-  extras.field_names.clear();
-  record.nfields = 0;
+  ReleaseFieldNames(slot);
   extras.weakrefs.clear();
   extras.finalizer = Finalizer();
   {
@@ -605,8 +603,8 @@ uint32_t ObjectHeap::FindName(absl::string_view name) const {
   return it == name_ids_.end() ? kNoSlot : it->second;
 }
 
-uint32_t ObjectHeap::AcquireName(absl::string_view name) {
-  uint32_t id = FindName(name);
+uint32_t ObjectHeap::AcquireName(absl::string_view name, uint32_t known) {
+  uint32_t id = known;
   if (id == kNoSlot) {
     if (free_name_ids_.empty()) {
       id = static_cast<uint32_t>(names_.size());
@@ -628,6 +626,13 @@ void ObjectHeap::ReleaseName(uint32_t id) {
   name_ids_.erase(name.text);
   std::string().swap(name.text);  // its memory too
   free_name_ids_.push_back(id);
+}
+
+void ObjectHeap::ReleaseFieldNames(uint32_t slot) {
+  ObjectExtras& extras = extras_[slot];
+  for (uint32_t name : extras.field_names) ReleaseName(name);
+  extras.field_names.clear();
+  records_[slot].nfields = 0;
 }
 
 absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
@@ -674,7 +679,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
         if (!grown.ok()) return grown;
       }
       // ResizeItems does not move records_, so `record` stays valid.
-      extras.field_names.push_back(AcquireName(field));
+      extras.field_names.push_back(AcquireName(field, known));
       LinksOf(record).insert(LinksOf(record).begin() + record.nfields, kNoSlot);
       LinksChanged(record);
       index = record.nfields++;

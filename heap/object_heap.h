@@ -473,10 +473,14 @@ class ObjectHeap {
   OwnerId SettleResurrector(uint32_t slot);
   // The id of an interned field name; kNoSlot if no field holds it.
   uint32_t FindName(absl::string_view name) const;
-  // The id of `name` for one more field holding it (interned if new).
-  uint32_t AcquireName(absl::string_view name);
+  // The id of `name` for one more field holding it (interned if new);
+  // `known` is FindName(name), which the caller has looked up already.
+  uint32_t AcquireName(absl::string_view name, uint32_t known);
   // One field fewer holds name `id`; the last one drops it.
   void ReleaseName(uint32_t id);
+  // The object loses all its named fields' names (it is being freed or
+  // cleared): releases each and leaves it with no fields.
+  void ReleaseFieldNames(uint32_t slot);
   // SetField on slots, without freeing what it releases (it is queued).
   absl::StatusOr<LinkResult> LinkField(uint32_t from, absl::string_view field,
                                        uint32_t to);
