@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "heap/allocator.h"
+#include "heap/obmalloc/allocator.h"
 
 namespace heapd {
 namespace {

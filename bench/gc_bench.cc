@@ -14,7 +14,7 @@
 //
 //   bazel run --config=opt //bench:gc_bench
 #include "benchmark/benchmark.h"
-#include "heap/object_heap.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd {
 namespace {

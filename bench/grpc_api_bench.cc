@@ -35,8 +35,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "heap/interpreter.h"
-#include "heap/interpreter_lock.h"
-#include "heap/object_heap.h"
+#include "heap/gil/interpreter_lock.h"
+#include "heap/objects/object_heap.h"
 #include "proto/heap.grpc.pb.h"
 
 ABSL_FLAG(int, connections, 64, "Distinct client connections.");

@@ -35,7 +35,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
-#include "heap/interpreter_lock.h"
+#include "heap/gil/interpreter_lock.h"
 
 namespace heapd {
 namespace {

@@ -24,9 +24,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "fuzz/fuzz_input.h"
-#include "heap/layout.h"
-#include "heap/object_heap.h"
-#include "heap/object_type.h"
+#include "heap/obmalloc/layout.h"
+#include "heap/objects/object_heap.h"
+#include "heap/objects/object_type.h"
 
 namespace heapd {
 namespace {

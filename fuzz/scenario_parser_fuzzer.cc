@@ -1,4 +1,4 @@
-// Fuzzes the scenario language's parser (client/scenario_parser.h): any
+// Fuzzes the scenario language's parser (client/scenario/parser.h): any
 // bytes must give a Scenario or INVALID_ARGUMENT, never a crash, a sanitizer
 // report or unbounded work, and what comes back must be consistent:
 //   - an error is INVALID_ARGUMENT and reads "fuzz.heap:LINE: ..." with
@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
-#include "client/scenario_parser.h"
+#include "client/scenario/parser.h"
 
 namespace heapd::scenario {
 namespace {

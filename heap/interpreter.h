@@ -29,8 +29,8 @@
 #include <cstddef>
 
 #include "absl/base/thread_annotations.h"
-#include "heap/interpreter_lock.h"
-#include "heap/object_heap.h"
+#include "heap/gil/interpreter_lock.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd {
 

@@ -40,7 +40,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "heap/object_heap.h"
+#include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {

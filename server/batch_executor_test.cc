@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "heap/object_heap.h"
+#include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {

@@ -31,7 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "heap/layout.h"
+#include "heap/obmalloc/layout.h"
 #include "proto/heap.grpc.pb.h"
 #include "server/access_control.h"
 #include "server/heap_service.h"

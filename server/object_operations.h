@@ -20,7 +20,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "heap/object_heap.h"
+#include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {

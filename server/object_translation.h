@@ -1,4 +1,4 @@
-// Translation between the heap's object-level structs (heap/object_heap.h)
+// Translation between the heap's object-level structs (heap/objects/object_heap.h)
 // and heapd.v1 messages: object types, finalizers, allocation results,
 // Inspect's ObjectInfo, collection results and the collector's config.
 //
@@ -15,8 +15,8 @@
 #define HEAPD_SERVER_OBJECT_TRANSLATION_H_
 
 #include "absl/status/statusor.h"
-#include "heap/object_heap.h"
-#include "heap/object_type.h"
+#include "heap/objects/object_heap.h"
+#include "heap/objects/object_type.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {

@@ -18,9 +18,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "heap/interpreter_lock.h"
-#include "heap/layout.h"
-#include "heap/object_heap.h"
+#include "heap/gil/interpreter_lock.h"
+#include "heap/obmalloc/layout.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd {
 

@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "heap/layout.h"
+#include "heap/obmalloc/layout.h"
 
 namespace heapd {
 namespace {

@@ -56,7 +56,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "heap/interpreter.h"
-#include "heap/object_heap.h"
+#include "heap/objects/object_heap.h"
 #include "server/caller.h"
 
 namespace heapd {

@@ -36,9 +36,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "heap/allocator.h"
-#include "heap/latency_histogram.h"
-#include "heap/object_heap.h"
+#include "heap/obmalloc/allocator.h"
+#include "heap/gil/latency_histogram.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd {
 

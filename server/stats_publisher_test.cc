@@ -4,7 +4,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "heap/object_heap.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd {
 namespace {

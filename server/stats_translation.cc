@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "heap/size_class.h"
+#include "heap/obmalloc/size_class.h"
 
 namespace heapd {
 namespace {

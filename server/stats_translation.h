@@ -19,11 +19,11 @@
 
 #include <vector>
 
-#include "heap/allocator.h"
-#include "heap/latency_histogram.h"
-#include "heap/layout.h"
-#include "heap/lock_stats.h"
-#include "heap/object_heap.h"
+#include "heap/obmalloc/allocator.h"
+#include "heap/gil/latency_histogram.h"
+#include "heap/obmalloc/layout.h"
+#include "heap/gil/lock_stats.h"
+#include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {

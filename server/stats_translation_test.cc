@@ -4,11 +4,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "heap/allocator.h"
-#include "heap/layout.h"
-#include "heap/lock_stats.h"
-#include "heap/object_heap.h"
-#include "heap/size_class.h"
+#include "heap/obmalloc/allocator.h"
+#include "heap/obmalloc/layout.h"
+#include "heap/gil/lock_stats.h"
+#include "heap/objects/object_heap.h"
+#include "heap/obmalloc/size_class.h"
 #include "proto/heap.pb.h"
 
 namespace heapd {

@@ -22,10 +22,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "client/json_paths.h"
-#include "client/load_options.h"
-#include "client/load_report.h"
-#include "client/load_runner.h"
+#include "client/heapload/json_paths.h"
+#include "client/heapload/options.h"
+#include "client/heapload/report.h"
+#include "client/heapload/runner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/heap.grpc.pb.h"
@@ -552,7 +552,7 @@ TEST_F(HeapLoadScenarioTest, ParseErrorExitsWithCodeTwo) {
   const std::string file =
       WriteScenario("broken.heap", "a = object\ndel\ncollect\n");
   absl::StatusOr<std::string> heapload =
-      HeapdProcess::RunfilePath("client/heapload");
+      HeapdProcess::RunfilePath("client/heapload/heapload");
   ASSERT_TRUE(heapload.ok()) << heapload.status();
   std::map<std::string, int64_t> before = ServerCalls();
   absl::StatusOr<std::unique_ptr<HeapdProcess>> process =

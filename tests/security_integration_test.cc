@@ -317,7 +317,7 @@ TEST_F(SecurityTest, HeapctlAndHeaploadSpeakTlsAndTokens) {
       "--tls_server_name=localhost", "--token_file=" + token_file};
 
   absl::StatusOr<std::string> heapctl =
-      HeapdProcess::RunfilePath("client/heapctl");
+      HeapdProcess::RunfilePath("client/heapctl/heapctl");
   ASSERT_TRUE(heapctl.ok()) << heapctl.status();
   std::vector<std::string> args = {"ping"};
   args.insert(args.end(), secure.begin(), secure.end());
@@ -342,7 +342,7 @@ TEST_F(SecurityTest, HeapctlAndHeaploadSpeakTlsAndTokens) {
   EXPECT_NE(output.find("UNAUTHENTICATED"), std::string::npos) << output;
 
   absl::StatusOr<std::string> heapload =
-      HeapdProcess::RunfilePath("client/heapload");
+      HeapdProcess::RunfilePath("client/heapload/heapload");
   ASSERT_TRUE(heapload.ok()) << heapload.status();
   std::vector<std::string> load = {"--workload=alloc-free",
                                    "--connections=2", "--requests=200",

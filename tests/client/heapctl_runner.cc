@@ -54,7 +54,7 @@ absl::StatusOr<std::string> HeapctlPath() {
   if (srcdir == nullptr || workspace == nullptr) {
     return absl::NotFoundError("TEST_SRCDIR/TEST_WORKSPACE are not set");
   }
-  return absl::StrCat(srcdir, "/", workspace, "/client/heapctl");
+  return absl::StrCat(srcdir, "/", workspace, "/client/heapctl/heapctl");
 }
 
 absl::StatusOr<CommandResult> RunHeapctl(const std::vector<std::string>& args,

@@ -71,8 +71,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
-#include "heap/object_heap.h"
-#include "heap/object_type.h"
+#include "heap/objects/object_heap.h"
+#include "heap/objects/object_type.h"
 
 namespace heapd {
 namespace {

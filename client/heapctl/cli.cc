@@ -1,0 +1,167 @@
+#include "client/heapctl/cli.h"
+#include "client/client_security.h"
+#include "client/scenario/run_command.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/heapctl/args.h"
+#include "client/heapctl/diff.h"
+#include "client/heapctl/doctor.h"
+#include "client/heapctl/dot.h"
+#include "client/heapctl/heap_commands.h"
+#include "client/heapctl/stats_command.h"
+#include "client/heapctl/top.h"
+
+namespace heapd::heapctl {
+namespace {
+
+constexpr char kCommonFlags[] =
+    "Common flags, before or after the command:\n"
+    "  --server=ADDR   heapd's address (default 127.0.0.1:50051)\n"
+    "  --json          print responses as JSON (proto field names)\n"
+    "  --deadline=D    per-call deadline (default 10s)\n"
+    "and, for a heapd with TLS or access tokens (docs/api.md, Security):\n";
+
+// --- `heapctl run FILE`: scenario files (docs/scenarios.md) ------------------
+int RunScenario(Context& context) {
+  if (context.args.words.size() != 1) {
+    context.err << "heapctl: run: expected one scenario FILE\n";
+    return kExitUsage;
+  }
+  return heapd::scenario::RunScenarioFile(
+      context.client, context.args.words[0],
+      {.verbose = context.args.Has("verbose"),
+       .quiet = context.args.Has("quiet"),
+       .json = context.json},
+      context.out, context.err);
+}
+
+Command RunCommand() {
+  return Command{"run",
+                 "run FILE [--verbose] [--quiet]",
+                 "run a heap scenario file",
+                 "Runs a scenario (docs/scenarios.md) in a session of its own "
+                 "and prints\nwhat each statement did; exits 1 when an "
+                 "expectation fails.\n",
+                 {"verbose", "quiet"},
+                 RunScenario};
+}
+// -----------------------------------------------------------------------------
+
+std::string Overview(const std::vector<Command>& commands) {
+  std::string out =
+      "usage: heapctl [--server=ADDR] [--json] COMMAND [ARGS...] [FLAGS]\n\n"
+      "heapctl talks to heapd over gRPC. Commands:\n";
+  for (const Command& command : commands) {
+    absl::StrAppendFormat(&out, "  %-10s %s\n", command.name, command.summary);
+  }
+  absl::StrAppend(&out, "\n", kCommonFlags, client::kSecurityFlagsHelp,
+                  "\n`heapctl help COMMAND` shows a command's usage.\n");
+  return out;
+}
+
+std::string Help(const Command& command) {
+  std::string out = absl::StrCat("usage: heapctl ", command.usage, "\n\n",
+                                 command.summary, ".\n");
+  if (!command.help.empty()) absl::StrAppend(&out, "\n", command.help);
+  absl::StrAppend(&out, "\n", kCommonFlags, client::kSecurityFlagsHelp);
+  return out;
+}
+
+const Command* Find(const std::vector<Command>& commands,
+                    const std::string& name) {
+  for (const Command& command : commands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> commands;
+  for (auto group :
+       {SessionCommands(), ObjectCommands(), CollectorCommands()}) {
+    for (Command& command : group) commands.push_back(std::move(command));
+  }
+  commands.push_back(StatsCommand());
+  commands.push_back(TopCommand());
+  commands.push_back(DotCommand());
+  commands.push_back(DiffCommand());
+  commands.push_back(DoctorCommand());
+  commands.push_back(RunCommand());
+  return commands;
+}
+
+int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
+               std::ostream& err) {
+  const std::vector<Command> commands = AllCommands();
+  absl::StatusOr<Args> args = ParseArgs(argv);
+  if (!args.ok()) {
+    err << "heapctl: " << args.status().message() << "\n" << Overview(commands);
+    return kExitUsage;
+  }
+  if (args->command.empty() || args->command == "help") {
+    if (args->command == "help" && !args->words.empty()) {
+      const Command* command = Find(commands, args->words[0]);
+      if (command == nullptr) {
+        err << "heapctl: no command '" << args->words[0] << "'\n";
+        return kExitUsage;
+      }
+      out << Help(*command);
+      return kExitOk;
+    }
+    if (args->command.empty() && !args->Has("help")) {
+      err << Overview(commands);
+      return kExitUsage;
+    }
+    out << Overview(commands);
+    return kExitOk;
+  }
+  const Command* command = Find(commands, args->command);
+  if (command == nullptr) {
+    err << "heapctl: no command '" << args->command << "'\n"
+        << Overview(commands);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    out << Help(*command);
+    return kExitOk;
+  }
+
+  client::ClientOptions options;
+  options.address = args->Flag("server", kDefaultServer);
+  options.client_name = "heapctl";
+  absl::StatusOr<absl::Duration> deadline =
+      args->Duration("deadline", absl::Seconds(10), absl::Milliseconds(1));
+  absl::StatusOr<bool> json = args->Switch("json");
+  absl::Status flags = args->CheckFlags(command->flags);
+  for (const absl::Status& status : {deadline.status(), json.status(), flags}) {
+    if (status.ok()) continue;
+    err << "heapctl: " << status.message() << "\nusage: heapctl "
+        << command->usage << "\n";
+    return kExitUsage;
+  }
+  options.deadline = *deadline;
+  client::SecurityFlags security;
+  security.tls_ca = args->Flag("tls_ca", "");
+  security.tls_cert = args->Flag("tls_cert", "");
+  security.tls_key = args->Flag("tls_key", "");
+  security.tls_server_name = args->Flag("tls_server_name", "");
+  security.token_file = args->Flag("token_file", "");
+  const absl::Status secured = client::ApplySecurity(security, &options);
+  if (!secured.ok()) {
+    err << "heapctl: " << secured.message() << "\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<client::HeapClient> client =
+      client::HeapClient::Connect(options);
+  if (!client.ok()) {
+    err << "heapctl: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  Context context{*args, *client, out, err, *json};
+  return command->run(context);
+}
+
+}  // namespace heapd::heapctl

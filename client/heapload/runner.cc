@@ -1,0 +1,690 @@
+#include "client/heapload/runner.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/heapload/workloads.h"
+#include "proto/heap.grpc.pb.h"
+
+namespace heapd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             Clock::now().time_since_epoch())
+      .count();
+}
+
+Clock::time_point AtNs(int64_t ns) {
+  return Clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+constexpr int64_t kNever = INT64_MAX;
+
+int64_t ToNs(absl::Duration d) {
+  return d == absl::InfiniteDuration() ? kNever : absl::ToInt64Nanoseconds(d);
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN_CODE";
+  }
+}
+
+// Raises the soft open-file limit towards the hard one when `connections`
+// need more descriptors than it allows; returns the soft limit after.
+absl::StatusOr<int64_t> RaiseFileLimit(int connections) {
+  // A socket per connection, plus gRPC's own descriptors and some slack.
+  const rlim_t needed = static_cast<rlim_t>(connections) * 2 + 128;
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return absl::InternalError("getrlimit(RLIMIT_NOFILE) failed");
+  }
+  if (limit.rlim_cur >= needed) return static_cast<int64_t>(limit.rlim_cur);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        connections, " connections need about ", needed,
+        " open files but the hard limit (ulimit -Hn) is ", limit.rlim_max));
+  }
+  limit.rlim_cur = needed;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return absl::InternalError("setrlimit(RLIMIT_NOFILE) failed");
+  }
+  return static_cast<int64_t>(needed);
+}
+
+struct Connection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Heap::Stub> stub;
+  std::string session_id;
+  // Measured successful workload calls on this connection.
+  std::atomic<int64_t> succeeded{0};
+};
+
+struct Stream;
+
+// One call in flight, always on the same connection.
+struct Slot {
+  Stream* stream = nullptr;
+  Connection* connection = nullptr;
+  int index = 0;
+  std::unique_ptr<CallProgram> program;
+  // Guards the contexts against the canceller at the hard deadline.
+  std::mutex mu;
+  std::unique_ptr<grpc::ClientContext> context;
+  // The finished call's context, kept one call longer: the next call is
+  // started from inside the finished call's callback, which must not
+  // destroy its own context.
+  std::unique_ptr<grpc::ClientContext> previous;
+};
+
+constexpr int kShards = 16;
+
+struct Stream {
+  std::string name;
+  double rate = 0;  // 0: closed loop
+  // --requests caps this stream; the workload stream (or the pollers when
+  // they are the workload).
+  bool capped = false;
+  // Counts successes per connection (the workload stream).
+  bool per_connection = false;
+  std::vector<std::unique_ptr<Slot>> slots;
+
+  // Open loop: slots waiting for their next intended send time.
+  std::mutex free_mu;
+  std::condition_variable free_cv;
+  // First in, first out, so the calls rotate over the connections.
+  std::deque<Slot*> free;
+  std::thread dispatcher;
+
+  // Measured results, sharded by slot so completions rarely meet.
+  struct Shard {
+    std::mutex mu;
+    LatencyHistogram latency;
+    std::map<std::string, int64_t> errors;
+  };
+  std::array<Shard, kShards> shards;
+  std::atomic<int64_t> sent{0};
+  std::atomic<int64_t> succeeded{0};
+  std::atomic<int64_t> failed{0};
+  std::atomic<int64_t> operations{0};
+  std::atomic<int64_t> unsent{0};
+  // Every completion and failure, warm-up included (for progress lines).
+  std::atomic<int64_t> completed_all{0};
+  std::atomic<int64_t> failed_all{0};
+};
+
+class LoadRun {
+ public:
+  explicit LoadRun(const LoadOptions& options) : options_(options) {}
+
+  absl::StatusOr<LoadResult> Run(std::ostream* progress);
+
+  // True when every call has finished, so the run's state may be freed.
+  bool Quiet() const { return in_flight_.load() == 0; }
+
+ private:
+  absl::Status Connect();
+  // The bearer token, if any, on a call about to start.
+  void Prepare(grpc::ClientContext* context) const;
+  absl::Status OpenSessions();
+  void BuildStreams();
+  void Start();
+  void Dispatch(Stream* stream);
+  bool Issue(Slot* slot, int64_t intended_ns);
+  void OnDone(Slot* slot, int64_t intended_ns, bool measured,
+              const grpc::Status& status, int64_t operations);
+  void RequestStop();
+  bool Stopped() const { return stop_.load(); }
+  // Waits until every call finished or `until`; true if they all did.
+  bool WaitQuiet(int64_t until_ns);
+  void CancelAll();
+  absl::StatusOr<v1::StatsResponse> ServerStats();
+  void CloseSessions(LoadResult* result);
+  void PrintProgress(std::ostream* out, int64_t now_ns);
+  LoadResult Collect();
+
+  const LoadOptions options_;
+  std::string token_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  // The convoy's own connection, after the workload's.
+  Connection* convoy_connection_ = nullptr;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  // --scenario: what the slots' scenarios did.
+  std::shared_ptr<ScenarioTally> scenario_tally_;
+
+  int64_t start_ns_ = 0;
+  int64_t warmup_end_ns_ = 0;
+  int64_t end_ns_ = kNever;
+
+  std::atomic<bool> stop_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+
+  std::atomic<int64_t> in_flight_{0};
+  std::mutex quiet_mu_;
+  std::condition_variable quiet_cv_;
+
+  std::atomic<int64_t> requests_issued_{0};
+  std::atomic<int64_t> last_completion_ns_{0};
+
+  // Progress: the previous line's figures.
+  int64_t progress_last_ns_ = 0;
+  int64_t progress_last_completed_ = 0;
+};
+
+void LoadRun::Prepare(grpc::ClientContext* context) const {
+  if (!token_.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  }
+}
+
+absl::Status LoadRun::Connect() {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      client::ChannelCredentialsFor(options_.security);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::string> token =
+      client::BearerTokenFor(options_.security);
+  if (!token.ok()) return token.status();
+  token_ = *token;
+  const int total = options_.connections + (options_.convoy_batch > 0 ? 1 : 0);
+  for (int i = 0; i < total; ++i) {
+    grpc::ChannelArguments args;
+    // Each channel keeps its own subchannels, and the differing argument
+    // makes their keys differ too: gRPC would otherwise share one TCP
+    // connection among channels to the same address.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("heapload.connection_id", i);
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+    if (!options_.security.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options_.security.tls_server_name);
+    }
+    auto connection = std::make_unique<Connection>();
+    connection->channel =
+        grpc::CreateCustomChannel(options_.server, *credentials, args);
+    connection->stub = v1::Heap::NewStub(connection->channel);
+    connection->channel->GetState(/*try_to_connect=*/true);
+    connections_.push_back(std::move(connection));
+  }
+  // Connecting happens in the background, all at once; wait for each.
+  // --timeout bounds connecting too, with time for the handshakes of many
+  // connections on top.
+  const auto deadline = std::chrono::system_clock::now() +
+                        absl::ToChronoNanoseconds(options_.timeout) +
+                        std::chrono::milliseconds(5 * total);
+  for (int i = 0; i < total; ++i) {
+    if (!connections_[i]->channel->WaitForConnected(deadline)) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot connect to ", options_.server, " (connection ", i + 1,
+          " of ", total, " not ready after ",
+          absl::FormatDuration(options_.timeout), ")"));
+    }
+  }
+  if (options_.convoy_batch > 0) convoy_connection_ = connections_.back().get();
+  return absl::OkStatus();
+}
+
+absl::Status LoadRun::OpenSessions() {
+  const bool workload_needs = NeedsSession(options_.workload);
+  for (size_t i = 0; i < connections_.size(); ++i) {
+    Connection* c = connections_[i].get();
+    if (!workload_needs && c != convoy_connection_) continue;
+    v1::OpenSessionRequest request;
+    request.set_client_name(absl::StrCat(options_.client_name, "-", i));
+    // Every call renews the lease; this only covers pauses between calls.
+    request.set_ttl_ms(120000);
+    v1::OpenSessionResponse response;
+    grpc::ClientContext context;
+    Prepare(&context);
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    grpc::Status status = c->stub->OpenSession(&context, request, &response);
+    if (!status.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("OpenSession on connection ", i, ": ",
+                       CodeName(status.error_code()), " ",
+                       status.error_message()));
+    }
+    c->session_id = response.session_id();
+  }
+  return absl::OkStatus();
+}
+
+void LoadRun::BuildStreams() {
+  const int n = options_.connections;
+  if (options_.scenario != nullptr) {
+    scenario_tally_ = std::make_shared<ScenarioTally>();
+  }
+  if (options_.workload != WorkloadKind::kStatsPoll) {
+    auto stream = std::make_unique<Stream>();
+    stream->name = "workload";
+    stream->rate = options_.rate;
+    stream->capped = true;
+    stream->per_connection = true;
+    for (int j = 0; j < options_.concurrency; ++j) {
+      auto slot = std::make_unique<Slot>();
+      slot->stream = stream.get();
+      slot->connection = connections_[j % n].get();
+      slot->index = j;
+      ProgramSettings settings;
+      settings.session_id = slot->connection->session_id;
+      settings.batch = options_.batch;
+      settings.errors_only = options_.errors_only;
+      settings.live_objects = options_.live_objects;
+      settings.mix = options_.mix;
+      settings.seed = static_cast<uint64_t>(j) * 7919 + 17;
+      settings.scenario = options_.scenario;
+      settings.scenario_tally = scenario_tally_;
+      slot->program = NewCallProgram(options_.workload, settings);
+      stream->slots.push_back(std::move(slot));
+    }
+    streams_.push_back(std::move(stream));
+  }
+  if (options_.stats_pollers > 0) {
+    auto stream = std::make_unique<Stream>();
+    stream->name = "stats_poll";
+    stream->rate = options_.stats_pollers * options_.stats_rate;
+    stream->capped = options_.workload == WorkloadKind::kStatsPoll;
+    for (int p = 0; p < options_.stats_pollers; ++p) {
+      auto slot = std::make_unique<Slot>();
+      slot->stream = stream.get();
+      slot->connection = connections_[p % n].get();
+      slot->index = p;
+      slot->program = NewCallProgram(WorkloadKind::kStatsPoll, {});
+      stream->slots.push_back(std::move(slot));
+    }
+    streams_.push_back(std::move(stream));
+  }
+  if (convoy_connection_ != nullptr) {
+    auto stream = std::make_unique<Stream>();
+    stream->name = "convoy";
+    auto slot = std::make_unique<Slot>();
+    slot->stream = stream.get();
+    slot->connection = convoy_connection_;
+    ProgramSettings settings;
+    settings.session_id = convoy_connection_->session_id;
+    settings.batch = options_.convoy_batch;
+    slot->program = NewCallProgram(WorkloadKind::kAllocFree, settings);
+    stream->slots.push_back(std::move(slot));
+    streams_.push_back(std::move(stream));
+  }
+}
+
+bool LoadRun::Issue(Slot* slot, int64_t intended_ns) {
+  if (Stopped()) return false;
+  Stream* stream = slot->stream;
+  const bool measured = intended_ns >= warmup_end_ns_;
+  if (measured && stream->capped && options_.requests > 0 &&
+      requests_issued_.fetch_add(1) >= options_.requests) {
+    RequestStop();
+    return false;
+  }
+  in_flight_.fetch_add(1);
+  if (measured) stream->sent.fetch_add(1);
+  grpc::ClientContext* context;
+  {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    slot->previous = std::move(slot->context);
+    slot->context = std::make_unique<grpc::ClientContext>();
+    Prepare(slot->context.get());
+    slot->context->set_deadline(std::chrono::system_clock::now() +
+                                absl::ToChronoNanoseconds(options_.timeout));
+    context = slot->context.get();
+  }
+  CallStartGuard start_guard;  // see load_workloads.h: TSan builds only
+  slot->program->StartNext(
+      slot->connection->stub.get(), context,
+      [this, slot, intended_ns, measured](const grpc::Status& status,
+                                          int64_t operations) {
+        OnDone(slot, intended_ns, measured, status, operations);
+      });
+  return true;
+}
+
+void LoadRun::OnDone(Slot* slot, int64_t intended_ns, bool measured,
+                     const grpc::Status& status, int64_t operations) {
+  const int64_t now = NowNs();
+  Stream* stream = slot->stream;
+  stream->completed_all.fetch_add(1);
+  if (!status.ok()) stream->failed_all.fetch_add(1);
+  if (measured) {
+    {
+      Stream::Shard& shard = stream->shards[slot->index % kShards];
+      std::lock_guard<std::mutex> lock(shard.mu);
+      shard.latency.Record(now - intended_ns);
+      if (!status.ok()) ++shard.errors[CodeName(status.error_code())];
+    }
+    if (status.ok()) {
+      stream->succeeded.fetch_add(1);
+      stream->operations.fetch_add(operations);
+      if (stream->per_connection) slot->connection->succeeded.fetch_add(1);
+    } else {
+      stream->failed.fetch_add(1);
+    }
+    int64_t last = last_completion_ns_.load();
+    while (last < now && !last_completion_ns_.compare_exchange_weak(last, now)) {
+    }
+  }
+  if (stream->rate == 0) {
+    Issue(slot, NowNs());
+  } else {
+    std::lock_guard<std::mutex> lock(stream->free_mu);
+    stream->free.push_back(slot);
+    stream->free_cv.notify_one();
+  }
+  if (in_flight_.fetch_sub(1) == 1) {
+    std::lock_guard<std::mutex> lock(quiet_mu_);
+    quiet_cv_.notify_all();
+  }
+}
+
+void LoadRun::Dispatch(Stream* stream) {
+  const double interval_ns = 1e9 / stream->rate;
+  auto intended = [&](int64_t i) {
+    return start_ns_ + static_cast<int64_t>(std::llround(i * interval_ns));
+  };
+  // Calls i.. whose time came before `limit` and would have been measured:
+  // the backlog the end of the run left unsent.
+  auto count_unsent = [&](int64_t i) {
+    const int64_t limit = std::min(NowNs(), end_ns_);
+    int64_t unsent = 0;
+    for (int64_t j = i; intended(j) < limit; ++j) {
+      if (intended(j) >= warmup_end_ns_) ++unsent;
+    }
+    stream->unsent.fetch_add(unsent);
+  };
+  for (int64_t i = 0;; ++i) {
+    const int64_t t = intended(i);
+    if (t >= end_ns_) return;
+    {
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      stop_cv_.wait_until(lock, AtNs(t), [&] { return Stopped(); });
+    }
+    if (Stopped()) return count_unsent(i);
+    Slot* slot = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(stream->free_mu);
+      stream->free_cv.wait(lock,
+                           [&] { return !stream->free.empty() || Stopped(); });
+      if (!Stopped()) {
+        slot = stream->free.front();
+        stream->free.pop_front();
+      }
+    }
+    if (slot == nullptr) return count_unsent(i);
+    if (!Issue(slot, t)) {
+      std::lock_guard<std::mutex> lock(stream->free_mu);
+      stream->free.push_back(slot);
+      return;
+    }
+  }
+}
+
+void LoadRun::RequestStop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_.store(true);
+  }
+  stop_cv_.notify_all();
+  for (auto& stream : streams_) {
+    std::lock_guard<std::mutex> lock(stream->free_mu);
+    stream->free_cv.notify_all();
+  }
+}
+
+bool LoadRun::WaitQuiet(int64_t until_ns) {
+  std::unique_lock<std::mutex> lock(quiet_mu_);
+  return quiet_cv_.wait_until(lock, AtNs(until_ns),
+                              [&] { return in_flight_.load() == 0; });
+}
+
+void LoadRun::CancelAll() {
+  for (auto& stream : streams_) {
+    for (auto& slot : stream->slots) {
+      std::lock_guard<std::mutex> lock(slot->mu);
+      if (slot->context != nullptr) slot->context->TryCancel();
+    }
+  }
+}
+
+void LoadRun::Start() {
+  start_ns_ = NowNs();
+  warmup_end_ns_ = start_ns_ + ToNs(options_.warmup);
+  end_ns_ = options_.duration == absl::InfiniteDuration()
+                ? kNever
+                : warmup_end_ns_ + ToNs(options_.duration);
+  for (auto& stream : streams_) {
+    if (stream->rate == 0) {
+      for (auto& slot : stream->slots) Issue(slot.get(), start_ns_);
+    } else {
+      for (auto& slot : stream->slots) stream->free.push_back(slot.get());
+      stream->dispatcher = std::thread([this, s = stream.get()] { Dispatch(s); });
+    }
+  }
+}
+
+absl::StatusOr<v1::StatsResponse> LoadRun::ServerStats() {
+  v1::StatsRequest request;
+  request.add_sections(v1::LOCK);
+  request.add_sections(v1::SERVER);
+  // Includes every call that finished before this one.
+  request.set_fresh(true);
+  v1::StatsResponse response;
+  grpc::ClientContext context;
+  Prepare(&context);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Status status =
+      connections_.front()->stub->Stats(&context, request, &response);
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "Stats: ", CodeName(status.error_code()), " ", status.error_message()));
+  }
+  return response;
+}
+
+void LoadRun::CloseSessions(LoadResult* result) {
+  for (auto& c : connections_) {
+    if (c->session_id.empty()) continue;
+    ++result->sessions_opened;
+    v1::CloseSessionRequest request;
+    request.set_session_id(c->session_id);
+    v1::CloseSessionResponse response;
+    grpc::ClientContext context;
+    Prepare(&context);
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    if (c->stub->CloseSession(&context, request, &response).ok()) {
+      ++result->sessions_closed;
+    }
+  }
+}
+
+void LoadRun::PrintProgress(std::ostream* out, int64_t now_ns) {
+  if (out == nullptr || streams_.empty()) return;
+  Stream* stream = streams_.front().get();
+  const int64_t completed = stream->completed_all.load();
+  const double interval_s =
+      static_cast<double>(now_ns - progress_last_ns_) / 1e9;
+  const double rate =
+      interval_s > 0 ? (completed - progress_last_completed_) / interval_s : 0;
+  progress_last_ns_ = now_ns;
+  progress_last_completed_ = completed;
+  LatencyHistogram merged;
+  for (Stream::Shard& shard : stream->shards) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    merged.Merge(shard.latency);
+  }
+  const std::string p99 =
+      merged.count() == 0
+          ? std::string("-")
+          : absl::StrFormat("%.3f ms", merged.Percentile(99) / 1e6);
+  *out << absl::StrFormat(
+              "heapload %6.1fs %-6s %10.0f %s/s  p99 %s  errors %d  in "
+              "flight %d",
+              static_cast<double>(now_ns - start_ns_) / 1e9,
+              now_ns < warmup_end_ns_ ? "warmup" : "run", rate,
+              stream->name == "workload" ? "req" : stream->name.c_str(), p99,
+              stream->failed_all.load(), in_flight_.load())
+       << std::endl;
+}
+
+LoadResult LoadRun::Collect() {
+  LoadResult result;
+  result.options = options_;
+  int64_t end = last_completion_ns_.load();
+  if (end < warmup_end_ns_) end = std::max(warmup_end_ns_, NowNs());
+  result.measured = absl::Nanoseconds(end - warmup_end_ns_);
+  for (auto& stream : streams_) {
+    StreamResult r;
+    r.name = stream->name;
+    r.sent = stream->sent.load();
+    r.succeeded = stream->succeeded.load();
+    r.failed = stream->failed.load();
+    r.operations = stream->operations.load();
+    r.unsent_backlog = stream->unsent.load();
+    for (Stream::Shard& shard : stream->shards) {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      r.latency.Merge(shard.latency);
+      for (const auto& [code, count] : shard.errors) r.errors[code] += count;
+    }
+    result.streams.push_back(std::move(r));
+  }
+  if (!streams_.empty() && streams_.front()->per_connection) {
+    for (int i = 0; i < options_.connections; ++i) {
+      result.per_connection_succeeded.push_back(
+          connections_[i]->succeeded.load());
+    }
+  }
+  result.connections_opened = static_cast<int>(connections_.size());
+  if (scenario_tally_ != nullptr) {
+    result.scenario = scenario_tally_->Summary(options_.scenario_file);
+  }
+  return result;
+}
+
+absl::StatusOr<LoadResult> LoadRun::Run(std::ostream* progress) {
+  absl::StatusOr<int64_t> file_limit = RaiseFileLimit(
+      options_.connections + (options_.convoy_batch > 0 ? 1 : 0));
+  if (!file_limit.ok()) return file_limit.status();
+  if (absl::Status s = Connect(); !s.ok()) return s;
+  if (absl::Status s = OpenSessions(); !s.ok()) return s;
+  BuildStreams();
+
+  const int64_t hard_deadline_ns = NowNs() + ToNs(EffectiveDeadline(options_));
+  std::optional<v1::StatsResponse> before;
+  std::string stats_error;
+  auto snapshot_before = [&] {
+    absl::StatusOr<v1::StatsResponse> stats = ServerStats();
+    if (stats.ok()) {
+      before = *std::move(stats);
+    } else {
+      stats_error = std::string(stats.status().message());
+    }
+  };
+  if (options_.warmup <= absl::ZeroDuration()) snapshot_before();
+  Start();
+  bool before_pending = options_.warmup > absl::ZeroDuration();
+  progress_last_ns_ = start_ns_;
+
+  // The main thread keeps time: progress lines, the warm-up's end, the end.
+  bool deadline_hit = false;
+  int64_t next_progress = start_ns_ + 1'000'000'000;
+  while (!Stopped()) {
+    int64_t wake = std::min({next_progress, end_ns_, hard_deadline_ns});
+    if (before_pending) wake = std::min(wake, warmup_end_ns_);
+    {
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      stop_cv_.wait_until(lock, AtNs(wake), [&] { return Stopped(); });
+    }
+    const int64_t now = NowNs();
+    if (before_pending && now >= warmup_end_ns_) {
+      before_pending = false;
+      snapshot_before();
+    }
+    if (now >= end_ns_) RequestStop();
+    if (now >= hard_deadline_ns) {
+      deadline_hit = true;
+      RequestStop();
+    }
+    // Advanced whether or not lines are printed: a deadline left in the
+    // past would turn this wait into a busy loop.
+    if (now >= next_progress) {
+      if (options_.progress) PrintProgress(progress, now);
+      next_progress += 1'000'000'000;
+    }
+  }
+  for (auto& stream : streams_) {
+    if (stream->dispatcher.joinable()) stream->dispatcher.join();
+  }
+  if (!WaitQuiet(hard_deadline_ns)) {
+    deadline_hit = true;
+    CancelAll();
+    WaitQuiet(NowNs() + 5'000'000'000);
+  }
+
+  LoadResult result = Collect();
+  result.open_file_limit = *file_limit;
+  result.deadline_hit = deadline_hit;
+  result.stats_before = std::move(before);
+  if (result.stats_before.has_value()) {
+    absl::StatusOr<v1::StatsResponse> after = ServerStats();
+    if (after.ok()) {
+      result.stats_after = *std::move(after);
+    } else {
+      stats_error = std::string(after.status().message());
+    }
+  }
+  result.stats_error = stats_error;
+  CloseSessions(&result);
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<LoadResult> RunLoad(const LoadOptions& options,
+                                   std::ostream* progress) {
+  auto run = std::make_unique<LoadRun>(options);
+  absl::StatusOr<LoadResult> result = run->Run(progress);
+  // Calls that even cancellation did not end still point into the run:
+  // leave it to the process's exit rather than free it under them.
+  if (!run->Quiet()) run.release();
+  return result;
+}
+
+}  // namespace heapd

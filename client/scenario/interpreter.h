@@ -1,0 +1,279 @@
+// The scenario interpreter: what a parsed scenario (client/scenario/parser.h)
+// does, step by step, with the I/O left to its driver.
+//
+// A scenario's statements turn into heapd RPCs: `a = object` is an
+// Allocate (and a DecRef of what `a` held before), `expect refcount(a) == 2`
+// an Inspect, `collect` a Collect and an Inspect per object whose finalizer
+// may bring it back. The interpreter knows which RPC comes next and what its
+// answer means; it sends nothing itself. A driver asks it for the next
+// request, sends it however it likes, and hands the reply back:
+//
+//   ScenarioInterpreter interpreter(scenario);
+//   while (std::optional<HeapRequest> request = interpreter.Next(listener)) {
+//     NameSession(session_id, &*request);
+//     interpreter.OnReply(Send(*request));  // blocking, or from a callback
+//   }
+//   // interpreter.result(): statements run, expectations, why it stopped
+//
+// Two drivers use it: the synchronous runner of `heapctl run`
+// (client/scenario/runner.h), which sends each request with the blocking
+// client library and prints what every statement did, and heapload's
+// ScenarioProgram (client/heapload/scenario_program.h), which sends each one with the
+// generated stub's callback API and restarts the scenario at its end. So
+// the meaning of a statement is written once, here; the drivers only move
+// bytes. Statements that need no RPC (`x = 1`, an expectation on a number
+// already known, `print "text"`) run inside Next without a request.
+//
+// Why one interpreter and two drivers, rather than an asynchronous copy of
+// the runner that shares its helpers: nearly all of a statement's meaning
+// sits between its RPCs (what `del a, b` sends in which order, when a
+// resurrected object gets its name back, which errors stop the scenario),
+// and a copy would have to repeat all of it. The runner's log is unchanged
+// by the move: tests/scenario_test.cc checks it, and every file of
+// tests/scenarios/ printed the same bytes before and after.
+//
+// Within a statement, the reads an expression needs (an Inspect per object
+// it mentions, one Stats) are requested first, in the order the expression
+// reads them, and the expression is then evaluated on their answers: so
+// every mention of `a` in one statement sees the same Inspect, as before.
+//
+// The names are kept the way Python keeps a frame's locals: each name bound
+// to an object holds one of the session's references, rebinding a name
+// drops the reference it held after the new value is bound, and `del` drops
+// it. A deleted name is remembered with its last object ("ghosts"), so
+// `freed(a)`, `alive(a)` and `refcount(a)` still read the object after
+// `del a`, as a weak reference would in Python.
+//
+// Running the same scenario over and over (heapload) needs one thing the
+// one-shot runner gets from closing its session: giving the session's
+// references back. BeginCleanup switches the interpreter to a cleanup pass
+// whose requests are the DecRefs of every reference its names hold, and of
+// any reference a `finalizer resurrect` gave the session (found by Inspect),
+// after which Restart begins the scenario again from the top with no names.
+// Cyclic garbage the scenario left uncollected stays for heapd's automatic
+// collection, exactly as after `heapctl run` closes its session.
+//
+// Thread safety: none inside. One interpreter serves one driver; Next and
+// OnReply may run on different threads if the driver orders them (each
+// OnReply after the Next that asked for it, each Next after that OnReply).
+// The Scenario must outlive the interpreter and is only read, so many
+// interpreters may share one.
+#ifndef HEAPD_CLIENT_SCENARIO_INTERPRETER_H_
+#define HEAPD_CLIENT_SCENARIO_INTERPRETER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/scenario/parser.h"
+#include "proto/heap.pb.h"
+
+namespace heapd::scenario {
+
+// The RPCs a scenario sends. Requests come without a session id: the driver
+// names its session (NameSession). Stats goes without one.
+using HeapRequest =
+    std::variant<v1::AllocateRequest, v1::IncRefRequest, v1::DecRefRequest,
+                 v1::LinkRequest, v1::UnlinkRequest, v1::InspectRequest,
+                 v1::CollectRequest, v1::SetGcConfigRequest,
+                 v1::FreezeRequest, v1::UnfreezeRequest, v1::StatsRequest>;
+
+// The response of each request above, at the same index.
+using HeapResponse =
+    std::variant<v1::AllocateResponse, v1::IncRefResponse,
+                 v1::DecRefResponse, v1::LinkResponse, v1::UnlinkResponse,
+                 v1::InspectResponse, v1::CollectResponse, v1::GcConfig,
+                 v1::FreezeResponse, v1::UnfreezeResponse, v1::StatsResponse>;
+
+// What the driver hands back: the response, or the call's status.
+using HeapReply = absl::StatusOr<HeapResponse>;
+
+// Sets `session_id` on every request that names a session.
+void NameSession(const std::string& session_id, HeapRequest* request);
+
+// The RPC's name ("Allocate", ...), for messages and tests.
+const char* RpcName(const HeapRequest& request);
+
+// What the interpreter tells its driver as the scenario runs. Every method
+// has an empty default; `depth` is 0 for top-level statements and one more
+// inside each `repeat`.
+class ScenarioListener {
+ public:
+  virtual ~ScenarioListener() = default;
+  // A `repeat N {` begins, and ends after running `statements` statements
+  // (repetitions counted).
+  virtual void RepeatStarted(const Statement& repeat, int depth) {}
+  virtual void RepeatFinished(const Statement& repeat, int depth,
+                              int64_t statements) {}
+  // A statement other than a repeat ran; `text` says what it did ("a
+  // refcount 1"), or, for `print`, is the printed line.
+  virtual void StatementDone(const Statement& statement, int depth,
+                             const std::string& text) {}
+  // After StatementDone of an `expect`: it held, or it failed with
+  // `message` ("FILE:LINE: expect ... failed: ...").
+  virtual void ExpectationPassed(const Statement& expect) {}
+  virtual void ExpectationFailed(const std::string& message) {}
+  // The pass stopped early: a statement could not run. `error` reads
+  // "FILE:LINE: ..." and is also result().error.
+  virtual void Stopped(const absl::Status& error) {}
+};
+
+// What one pass over the scenario did.
+struct PassResult {
+  // Statements executed (each repetition counted).
+  int64_t statements = 0;
+  int64_t expectations_passed = 0;
+  // "FILE:LINE: expect ... failed: ...", in the order they failed.
+  std::vector<std::string> failures;
+  // Why the pass stopped early ("FILE:LINE: ..."), or OK.
+  absl::Status error;
+};
+
+class ScenarioInterpreter {
+ public:
+  // `max_statements` bounds one pass, repeats counted: a runaway `repeat`
+  // stops with RESOURCE_EXHAUSTED instead of running for hours.
+  // REQUIRES: `scenario` outlives the interpreter.
+  explicit ScenarioInterpreter(const Scenario& scenario,
+                               int64_t max_statements = 20'000'000);
+  ScenarioInterpreter(const ScenarioInterpreter&) = delete;
+  ScenarioInterpreter& operator=(const ScenarioInterpreter&) = delete;
+
+  // Runs what needs no RPC and returns the next request to send, or nullopt
+  // when the pass (or the cleanup pass) is over. Events go to `listener`.
+  // REQUIRES: the reply to the previous request was given (OnReply).
+  std::optional<HeapRequest> Next(ScenarioListener& listener);
+
+  // The reply to the request Next returned last; the next Next acts on it.
+  void OnReply(HeapReply reply);
+
+  // The pass so far (reset by Restart).
+  const PassResult& result() const { return result_; }
+
+  // After a pass ended (Next returned nullopt): the following Nexts return
+  // the DecRefs (and Inspects) that give back every reference the
+  // scenario's names and resurrections left with the session, then nullopt.
+  // Failed cleanup calls are not retried. Does nothing in a cleanup pass.
+  void BeginCleanup();
+  bool cleaning() const { return cleaning_; }
+
+  // Forgets every name and starts a new pass at the first statement.
+  void Restart();
+
+ private:
+  // One step of a statement: a request and what to do with its reply, or
+  // a local step (no request; `then` gets a null reply).
+  struct Task {
+    std::optional<HeapRequest> request;
+    std::function<absl::Status(HeapReply*)> then;
+  };
+  // What a name is bound to.
+  struct Binding {
+    bool is_object = false;
+    uint64_t handle = 0;  // is_object
+    int64_t value = 0;    // a number otherwise
+    // Allocated with `finalizer resurrect`: after a collection (or the last
+    // del) the object may come back to the session, and to this name.
+    bool resurrects = false;
+  };
+  // A `repeat` body (or the scenario itself) being run.
+  struct Frame {
+    const std::vector<Statement>* body = nullptr;
+    size_t next = 0;
+    const Statement* repeat = nullptr;  // null for the top level
+    int64_t iteration = 0;
+    int64_t statements_before = 0;
+  };
+  // Per-statement reads: one Stats and one Inspect per object serve every
+  // mention in the statement (`expect stats.a == stats.b`).
+  struct Reads {
+    std::optional<absl::StatusOr<v1::StatsResponse>> stats;
+    bool stats_requested = false;
+    absl::flat_hash_map<uint64_t, absl::StatusOr<v1::ObjectInfo>> objects;
+    absl::flat_hash_set<uint64_t> requested;
+  };
+
+  // --- Control ------------------------------------------------------------
+  // Moves to the next statement (entering and leaving repeats).
+  void Advance(ScenarioListener& listener);
+  void BeginStatement(const Statement& statement, int depth,
+                      ScenarioListener& listener);
+  void FinishStatement(ScenarioListener& listener);
+  void Stop(ScenarioListener& listener, const absl::Status& status);
+  std::string Where(const Statement& statement) const;
+  // Queues the next cleanup round; false when nothing is left to give back.
+  bool QueueCleanupRound();
+
+  // --- Tasks: steps run in order; those a step adds run right after it ----
+  void Then(std::function<absl::Status()> step);
+  template <typename Response>
+  void Send(HeapRequest request,
+            std::function<absl::Status(absl::StatusOr<Response>)> then);
+  // Send, with a failed call stopping the statement ("Allocate: ...").
+  template <typename Response>
+  void SendOrFail(HeapRequest request, const char* doing,
+                  std::function<absl::Status(const Response&)> then);
+
+  // --- Statements ---------------------------------------------------------
+  absl::Status Start(const Statement& s);
+  absl::Status Allocate(const Statement& s);
+  absl::Status Bind(const Statement& s);
+  absl::Status Rebind(const std::string& name, const Binding& binding);
+  void Delete(const Statement& s);
+  void QueueResurrectionChecks();
+  absl::Status Expect(const Statement& s);
+  absl::Status Print(const Statement& s);
+
+  // --- Names and expressions ----------------------------------------------
+  absl::StatusOr<uint64_t> ObjectOf(const std::string& name);
+  absl::Status Unbound(const std::string& name) const;
+  absl::StatusOr<uint64_t> ObservedObject(const std::string& name);
+  // Requests the reads `expr` needs that this statement has not asked for.
+  void RequestReads(const Expr& expr);
+  absl::StatusOr<int64_t> Evaluate(const Expr& expr);
+  // This statement's Inspect of `handle` (INTERNAL if it asked for none).
+  const absl::StatusOr<v1::ObjectInfo>& InspectResult(uint64_t handle);
+
+  const Scenario& scenario_;
+  const int64_t max_statements_;
+
+  // The pass.
+  PassResult result_;
+  std::vector<Frame> frames_;
+  bool done_ = false;
+  bool cleaning_ = false;
+  int cleanup_rounds_ = 0;
+  absl::flat_hash_map<std::string, Binding> names_;
+  absl::flat_hash_map<std::string, Binding> ghosts_;
+  std::optional<v1::CollectResponse> last_collect_;
+  // Objects allocated with `finalizer resurrect` this pass: the cleanup
+  // checks each for references a resurrection gave the session.
+  absl::flat_hash_set<uint64_t> resurrectable_;
+
+  // The statement running, and what it has said so far.
+  const Statement* statement_ = nullptr;
+  int depth_ = 0;
+  std::string text_;
+  std::vector<std::string> parts_;  // del: one per name
+  Reads reads_;
+  std::optional<std::string> pending_failure_;
+  bool pending_pass_ = false;
+
+  // Steps to run, the first perhaps waiting for its reply.
+  std::deque<Task> tasks_;
+  std::vector<Task> added_;  // by the step running now
+  bool awaiting_reply_ = false;
+  std::optional<HeapReply> reply_;
+};
+
+}  // namespace heapd::scenario
+
+#endif  // HEAPD_CLIENT_SCENARIO_INTERPRETER_H_

@@ -1,0 +1,562 @@
+// ObjectHeap: objects, reference counting and the generational cyclic
+// garbage collector, on top of the allocator. CPython 3.12's semantics.
+//
+// Objects. Every object is a block from the Allocator: its own block (the
+// size sys.getsizeof reports, less any items allocation) holds the object
+// header and, for containers, CPython's 16-byte GC header in front of it.
+// Lists, dicts and sets also hold an items allocation that grows as
+// CPython's does (object_type.h). The block's header carries the refcount,
+// the type and the object's slot; the rest of the bookkeeping (links, owner
+// references, weak references) lives in an ObjectRecord beside it.
+//
+//   container block:  [ GC header 16 ][ refcount 8 | type, flags, slot 8 ][ payload ]
+//   atomic block:                     [ refcount 8 | type, flags, slot 8 ][ payload ]
+//
+// Handles are 64-bit: (slot reuse count << 32) | slot. A freed slot's count
+// moves on, so a stale or made-up handle is NOT_FOUND and never reaches
+// freed memory.
+//
+// References. An object's refcount is the number of links to it plus the
+// references owners hold (plus one while the collector's `garbage` list
+// keeps it, under SAVEALL). Owners are the service's sessions: IncRef and
+// DecRef act on one owner's references only, and ReleaseOwner drops all of
+// an owner's references at once. Links come from containers: named fields
+// (object, dict; tuple slots by index "0".."n-1") replace and release their
+// previous referent; items (list, set; append fills a tuple's next free
+// slot) are appended and removed. A refcount reaching zero frees the object
+// at once and releases its referents, iteratively (a worklist, never
+// recursion), so a chain of millions of objects frees on any stack.
+//
+// The collector is CPython's (Modules/gcmodule.c, 3.12), over the tracked
+// containers of the generations being collected:
+//   1. gc_refs := refcount for each object;
+//   2. for each link between two of them, the target's gc_refs -= 1;
+//      what is left is the references from outside the set;
+//   3. objects with gc_refs > 0 are reachable, and so is everything they
+//      reach; the rest is unreachable;
+//   4. survivors move one generation older;
+//   5. weak references to unreachable objects are cleared (callbacks run);
+//      finalizers (PEP 442) run once per object; objects a finalizer
+//      resurrected, and all they reach, survive;
+//   6. the rest is garbage: each object's links are cleared, and reference
+//      counting frees it all (or, under SAVEALL, it goes to `garbage`).
+// Generations 0, 1, 2 with thresholds (700, 10, 10); generation 0 counts
+// container allocations minus deallocations; a full collection also waits
+// until long-lived pending objects exceed 25% of the long-lived total.
+// Automatic collections are scheduled by the allocation that passes the
+// threshold and run at the caller's next safe point, CollectIfScheduled()
+// (CPython 3.12 runs them at the next eval-breaker check, not inside the
+// allocation).
+//
+// Thread safety: none. Every call runs under the interpreter lock.
+#ifndef HEAPD_HEAP_OBJECTS_OBJECT_HEAP_H_
+#define HEAPD_HEAP_OBJECTS_OBJECT_HEAP_H_
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "heap/obmalloc/allocator.h"
+#include "heap/objects/object_type.h"
+
+namespace heapd {
+
+using Handle = uint64_t;
+using OwnerId = uint64_t;
+using WeakRefId = uint64_t;
+
+// Owners are nonzero; kNoOwner marks a finalizer whose owner is gone.
+inline constexpr OwnerId kNoOwner = 0;
+
+inline constexpr int kNumGenerations = 3;
+// Reported as the generation of frozen objects (gc.freeze()).
+inline constexpr int kPermanentGeneration = 3;
+
+// Python's gc debug flags, same bits.
+inline constexpr uint32_t kDebugStats = 1;
+inline constexpr uint32_t kDebugCollectable = 2;
+inline constexpr uint32_t kDebugUncollectable = 4;
+inline constexpr uint32_t kDebugSaveAll = 32;
+inline constexpr uint32_t kKnownDebugFlags =
+    kDebugStats | kDebugCollectable | kDebugUncollectable | kDebugSaveAll;
+
+// What an object's finalizer (__del__) does. It runs at most once per object
+// (PEP 442): when the collector finds the object in cyclic garbage, or when
+// its refcount reaches zero, whichever comes first.
+struct Finalizer {
+  enum class Action {
+    kNone,             // no finalizer
+    kRecord,           // runs, is recorded as an event; the object dies
+    kResurrectToOwner, // gives the allocating owner a new reference; if
+                       // that owner was released meanwhile there is no one
+                       // to give it to, and the object dies
+    kResurrectInto,    // sets field `field` of object `into` to the object
+  };
+  Action action = Action::kNone;
+  Handle into = 0;
+  std::string field;
+};
+
+struct AllocateSpec {
+  ObjectType type = ObjectType::kObject;
+  int64_t length = 0;
+  Finalizer finalizer;
+  // Also create a weak reference to the new object, with or without a
+  // callback event.
+  bool weakref = false;
+  bool weakref_callback = false;
+};
+
+struct Allocated {
+  Handle handle = 0;
+  size_t size = 0;        // sys.getsizeof
+  size_t block_size = 0;  // the object's own block
+  int size_class = -1;    // -1: raw domain
+  WeakRefId weakref = 0;  // 0 unless asked for
+};
+
+struct RefCountResult {
+  int64_t refcount = 0;            // after the call; 0: freed
+  int64_t owner_references = 0;    // the owner's references after the call
+  int64_t objects_freed = 0;       // by this call, cascade included
+};
+
+struct LinkResult {
+  int64_t target_refcount = 0;
+  Handle replaced = 0;             // a field's previous referent, or 0
+  int64_t objects_freed = 0;
+};
+
+struct UnlinkResult {
+  Handle released = 0;
+  int64_t released_refcount = 0;   // 0: freed
+  int64_t objects_freed = 0;
+};
+
+struct ReleaseResult {
+  int64_t references_released = 0;
+  int64_t objects_freed = 0;
+};
+
+struct CollectResult {
+  int generation = 0;
+  int64_t examined = 0;       // tracked objects in the collected set
+  int64_t collected = 0;      // unreachable objects found (gc.collect())
+  int64_t uncollectable = 0;
+  absl::Duration duration;
+  bool automatic = false;
+  std::array<int64_t, kNumGenerations> counts_after{};
+};
+
+struct FieldLink {
+  std::string name;
+  Handle target = 0;
+};
+
+struct ObjectInfo {
+  Handle handle = 0;
+  ObjectType type = ObjectType::kObject;
+  int64_t length = 0;
+  size_t size = 0;
+  size_t block_size = 0;
+  int size_class = -1;
+  int64_t refcount = 0;
+  bool tracked = false;
+  int generation = -1;  // 0..2, kPermanentGeneration, -1 untracked
+  std::vector<FieldLink> fields;
+  std::vector<Handle> items;
+  std::vector<Handle> referents;
+  std::vector<Handle> referrers;
+  int64_t owner_references = 0;  // of the asking owner
+  bool has_finalizer = false;
+  bool finalized = false;
+  int64_t weakref_count = 0;
+};
+
+// Something the heap did that a client may want to see: collections,
+// finalizers run, weak-reference callbacks.
+struct HeapEvent {
+  enum class Kind { kCollection, kFinalizer, kWeakRefCallback };
+  Kind kind = Kind::kCollection;
+  uint64_t sequence = 0;
+  absl::Time time;
+  CollectResult collection;  // kCollection
+  Handle object = 0;         // kFinalizer: the object; kWeakRefCallback: the
+                             // referent that died
+  WeakRefId weakref = 0;     // kWeakRefCallback
+  bool resurrected = false;  // kFinalizer
+};
+
+struct GcConfig {
+  std::array<int64_t, kNumGenerations> thresholds = {700, 10, 10};
+  bool enabled = true;
+  uint32_t debug_flags = 0;
+};
+
+struct GenerationStats {
+  int64_t count = 0;        // CPython's counter (gc.get_count())
+  int64_t objects = 0;      // tracked objects in it
+  int64_t threshold = 0;
+  int64_t collections = 0;
+  int64_t collected = 0;
+  int64_t uncollectable = 0;
+};
+
+struct TypeCount {
+  int64_t objects = 0;
+  int64_t bytes = 0;  // sys.getsizeof summed
+};
+
+struct ObjectHeapStats {
+  int64_t objects = 0;
+  int64_t bytes = 0;
+  std::array<TypeCount, kNumObjectTypes> by_type{};
+  int64_t weakrefs = 0;
+  std::array<GenerationStats, kNumGenerations> generations{};
+  int64_t permanent = 0;
+  int64_t long_lived_total = 0;
+  int64_t long_lived_pending = 0;
+  int64_t garbage = 0;
+  bool enabled = true;
+  uint32_t debug_flags = 0;
+  // Full collections run because an Allocate reached a limit.
+  int64_t limit_collections = 0;
+};
+
+struct ObjectHeapOptions {
+  AllocatorLayout layout = AllocatorLayout::Classic();
+  GcConfig gc;
+  // Collection and other events kept for the service to stream.
+  size_t event_capacity = 1024;
+  // Limits (0: none). max_bytes caps the memory arenas and raw blocks take
+  // from the OS (allocator.h); max_objects the live objects. An Allocate
+  // that would pass either runs a full collection and tries once more, then
+  // fails with RESOURCE_EXHAUSTED, where CPython raises MemoryError.
+  size_t max_bytes = 0;
+  int64_t max_objects = 0;
+};
+
+class ObjectHeap {
+ public:
+  explicit ObjectHeap(const ObjectHeapOptions& options);
+  ~ObjectHeap();
+  ObjectHeap(const ObjectHeap&) = delete;
+  ObjectHeap& operator=(const ObjectHeap&) = delete;
+
+  // --- Objects and references --------------------------------------------
+
+  // A new object; `owner` holds the one reference to it. INVALID_ARGUMENT
+  // for a length the type does not take or out of range, or a finalizer
+  // that names a bad target; RESOURCE_EXHAUSTED when memory runs out or a
+  // limit (ObjectHeapOptions) would be passed even after the full
+  // collection a limit triggers. Growing a container's items (Append,
+  // SetField) never collects: it fails at the limit at once.
+  absl::StatusOr<Allocated> Allocate(OwnerId owner, const AllocateSpec& spec);
+
+  // Full collections run because an Allocate reached a limit.
+  int64_t limit_collections() const { return limit_collections_; }
+
+  // `owner` takes one more reference. NOT_FOUND for an unknown handle.
+  absl::StatusOr<RefCountResult> IncRef(OwnerId owner, Handle handle);
+  // `owner` drops one of its references; FAILED_PRECONDITION if it holds
+  // none (one owner can never release another's references).
+  absl::StatusOr<RefCountResult> DecRef(OwnerId owner, Handle handle);
+  // Takes back an object Allocate just gave `owner`, as if it had never
+  // been made: frees it without running its finalizer or weak-reference
+  // callbacks. For a request that fails part-way and must not hand out what
+  // it made. FAILED_PRECONDITION unless `owner`'s reference is the only one.
+  absl::Status Unallocate(OwnerId owner, Handle handle);
+  // Drops every reference `owner` holds. Finalizers that would resurrect
+  // into `owner` (kResurrectToOwner) lose their target: the owner has
+  // closed, so when they run they resurrect nothing. (Were it otherwise,
+  // a resurrected object would be held for ever by an owner that can never
+  // drop it.) `owner` may be used again afterwards, as a new owner.
+  ReleaseResult ReleaseOwner(OwnerId owner);
+
+  // `source.field = target` (object, dict; tuple slot "0".."n-1").
+  absl::StatusOr<LinkResult> SetField(Handle source, absl::string_view field,
+                                      Handle target);
+  // `source.append(target)` (list; set add; tuple: next empty slot).
+  absl::StatusOr<LinkResult> Append(Handle source, Handle target);
+  // `del source.field`. NOT_FOUND when the field is not set.
+  absl::StatusOr<UnlinkResult> ClearField(Handle source,
+                                          absl::string_view field);
+  // `source.remove(item)`: the first item referring to it.
+  absl::StatusOr<UnlinkResult> RemoveItem(Handle source, Handle item);
+
+  absl::StatusOr<ObjectInfo> Inspect(Handle handle, OwnerId owner) const;
+  bool IsAlive(Handle handle) const;
+  absl::StatusOr<int64_t> RefCount(Handle handle) const;
+  // References `owner` holds to `handle` (0 if none or unknown).
+  int64_t OwnerReferences(OwnerId owner, Handle handle) const;
+
+  // --- Weak references -----------------------------------------------------
+
+  absl::StatusOr<WeakRefId> CreateWeakRef(Handle target, bool callback);
+  // The referent, or 0 once it died. NOT_FOUND for an unknown id.
+  absl::StatusOr<Handle> WeakRefTarget(WeakRefId id) const;
+
+  // --- The collector -------------------------------------------------------
+
+  // gc.collect(generation). INVALID_ARGUMENT unless 0 <= generation <= 2.
+  absl::StatusOr<CollectResult> Collect(int generation);
+  // Runs the automatic collection a threshold asked for, if any. Allocate
+  // only schedules it, as CPython 3.12 does; callers run it at their safe
+  // points (the service: when an operation ends, and between the operations
+  // of a batch). Returns whether one ran.
+  bool CollectIfScheduled();
+  bool collection_scheduled() const { return collection_scheduled_; }
+
+  GcConfig gc_config() const { return gc_; }
+  // INVALID_ARGUMENT for negative thresholds or unknown debug flags.
+  absl::Status SetGcConfig(const GcConfig& config);
+  // gc.freeze(): every tracked object to the permanent generation; returns
+  // the permanent generation's size.
+  int64_t Freeze();
+  // gc.unfreeze(): the permanent generation back into generation 2; returns
+  // how many moved.
+  int64_t Unfreeze();
+  // gc.garbage's length (SAVEALL), and emptying it (`del gc.garbage[:]`).
+  int64_t garbage_size() const { return static_cast<int64_t>(garbage_.size()); }
+  int64_t ClearGarbage();
+
+  // Events (collections, finalizers, callbacks) since `after_sequence`, at
+  // most the ring's capacity, oldest first.
+  std::vector<HeapEvent> EventsSince(uint64_t after_sequence) const;
+  // The sequence number of the latest event (0 before the first).
+  uint64_t last_event_sequence() const { return next_event_ - 1; }
+  // Distinct field names some live object's field holds.
+  int64_t interned_names() const {
+    return static_cast<int64_t>(name_ids_.size());
+  }
+
+  ObjectHeapStats Stats() const;
+  AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }
+
+  // Checks every invariant: each refcount equals links plus owner
+  // references (plus the garbage list), each tracked object is in exactly
+  // one generation and each untracked one in none, the generation lists and
+  // counters agree, weak references point at live objects or nothing, and
+  // the allocator's own invariants. O(objects + links).
+  absl::Status Verify() const;
+
+  const Allocator& allocator() const { return allocator_; }
+
+ private:
+  friend class ObjectHeapTestPeer;
+
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  static constexpr int kUntracked = -1;
+  // The generation of an object while a collection holds it in its
+  // unreachable set: still tracked, in no generation.
+  static constexpr int kCollecting = 4;
+
+  // What the collector reads for every object, one cache line each: the
+  // count, the scratch gc_refs, the links and the generation. Everything
+  // else about an object is in its ObjectExtras, read by the operations
+  // that need it.
+  // What the collector reads for every object, 40 bytes: the count, the
+  // scratch gc_refs and the generation. The links are in links_ (read by
+  // the passes that follow references), everything else about an object in
+  // its ObjectExtras, read by the operations that need it. Small records
+  // matter: a full collection of a million objects is bound by the bytes
+  // its passes touch.
+  struct ObjectRecord {
+    int64_t refcount = 0;
+    // Scratch for the collector: gc_refs, or -1 once found reachable.
+    int64_t gc_refs = 0;
+    void* block = nullptr;           // null: the slot is free
+    uint32_t reuse = 1;              // the handle's high half
+    uint32_t gen_position = 0;       // index in its generation's vector
+    // Fields come first in the links, then items.
+    uint32_t nfields = 0;
+    int8_t generation = kUntracked;  // 0..2, 3 permanent, -1 untracked
+    ObjectType type = ObjectType::kObject;
+    // Flags the collector tests for every object live here so that it
+    // need not read the object's extras.
+    bool finalized : 1 = false;
+    bool in_garbage_list : 1 = false;
+    bool has_finalizer : 1 = false;
+    bool has_weakrefs : 1 = false;
+    // !LinksOf(record).empty(): lets the collector skip leaves without
+    // reading their links.
+    bool has_links : 1 = false;
+  };
+  static_assert(sizeof(ObjectRecord) == 40);
+
+  // Outgoing links: fields first (names in ObjectExtras::field_names), then
+  // items. A tuple's slots are all fields; kNoSlot marks an empty one.
+  using Links = absl::InlinedVector<uint32_t, 2>;
+
+  struct ObjectExtras {
+    void* items_block = nullptr;     // list/dict/set items allocation
+    int64_t length = 0;
+    int64_t capacity = 0;            // list/dict/set items capacity
+    int64_t external = 0;            // references held by owners
+    // Field names as ids in the heap's name table (names_), so setting a
+    // field allocates nothing once its name has been seen.
+    absl::InlinedVector<uint32_t, 2> field_names;
+    // Who a kResurrectToOwner finalizer resurrects into: the allocating
+    // owner until it is released, then kNoOwner.
+    OwnerId finalizer_owner = kNoOwner;
+    Finalizer finalizer;
+    std::vector<WeakRefId> weakrefs;
+  };
+
+  // Call after changing an object's links.
+  void LinksChanged(ObjectRecord& record) {
+    record.has_links = !LinksOf(record).empty();
+  }
+  Links& LinksOf(const ObjectRecord& record) {
+    return links_[&record - records_.data()];
+  }
+  const Links& LinksOf(const ObjectRecord& record) const {
+    return links_[&record - records_.data()];
+  }
+  ObjectExtras& ExtrasOf(const ObjectRecord& record) {
+    return extras_[&record - records_.data()];
+  }
+  const ObjectExtras& ExtrasOf(const ObjectRecord& record) const {
+    return extras_[&record - records_.data()];
+  }
+
+  struct WeakRef {
+    uint32_t target = kNoSlot;  // a live object (cleared ones are erased)
+    Handle target_handle = 0;
+    bool callback = false;
+  };
+
+  Handle HandleOf(uint32_t slot) const;
+  // The slot of a live object, or kNoSlot.
+  uint32_t SlotOf(Handle handle) const;
+  // The slot of a live object, or NOT_FOUND naming the handle.
+  absl::StatusOr<uint32_t> Resolve(Handle handle) const;
+  absl::StatusOr<uint32_t> ResolveContainer(Handle handle,
+                                            absl::string_view operation) const;
+
+  // Longest field name accepted.
+  static constexpr size_t kMaxFieldName = 256;
+  // Writes the object header into a new object's block.
+  void WriteHeader(uint32_t slot);
+  // Raw objects under 16 bytes are too small for a header.
+  bool HasHeader(const ObjectRecord& record) const;
+  absl::Status ResizeItems(uint32_t slot, int64_t entries);
+  size_t ObjectSize(const ObjectRecord& record) const;
+
+  // Reference counting: Decref queues the object for deallocation when its
+  // count reaches zero; FreePending frees the queue and whatever that
+  // releases, iteratively. Returns the number of objects freed.
+  void Incref(uint32_t slot);
+  void Decref(uint32_t slot);
+  // Mirrors the record's refcount into the block's object header.
+  void SyncHeader(uint32_t slot);
+  int64_t FreePending();
+  // A link to `target` is gone (cleared field, removed item): drops the
+  // reference it held, frees what refcounting then frees, and says so.
+  UnlinkResult DropLink(uint32_t target);
+  // Frees the object; false if its finalizer resurrected it instead.
+  bool Deallocate(uint32_t slot);
+  // Runs the object's finalizer once (PEP 442) and records the event.
+  void RunFinalizer(uint32_t slot);
+  // The object's finalizer will not run (any more): it leaves
+  // resurrectors_. Returns the owner it would have resurrected into
+  // (kNoOwner if none, or released).
+  OwnerId SettleResurrector(uint32_t slot);
+  // The id of an interned field name; kNoSlot if no field holds it.
+  uint32_t FindName(absl::string_view name) const;
+  // The id of `name` for one more field holding it (interned if new);
+  // `known` is FindName(name), which the caller has looked up already.
+  uint32_t AcquireName(absl::string_view name, uint32_t known);
+  // One field fewer holds name `id`; the last one drops it.
+  void ReleaseName(uint32_t id);
+  // The object loses all its named fields' names (it is being freed or
+  // cleared): releases each and leaves it with no fields.
+  void ReleaseFieldNames(uint32_t slot);
+  // SetField on slots, without freeing what it releases (it is queued).
+  absl::StatusOr<LinkResult> LinkField(uint32_t from, absl::string_view field,
+                                       uint32_t to);
+  void ClearWeakRefs(uint32_t slot, bool record_callbacks);
+
+  // Generations.
+  void Track(uint32_t slot, int generation);
+  void Untrack(uint32_t slot);
+  void MoveAll(int from, int to);
+  void RecordEvent(HeapEvent event);
+
+  // The collection itself (collector.cc).
+  // Why an allocation failed when a memory limit is set ("" otherwise).
+  std::string MemoryLimitNote() const;
+  // One attempt at Allocate, without the collection a limit triggers.
+  absl::StatusOr<Allocated> AllocateOnce(OwnerId owner,
+                                         const AllocateSpec& spec);
+  CollectResult CollectGeneration(int generation, bool automatic);
+  void ScheduleIfThresholdPassed();
+
+  Allocator allocator_;
+  GcConfig gc_;
+
+  std::vector<ObjectRecord> records_;
+  // Field names, interned while some field holds them: an id indexes
+  // names_, `uses` counts the fields (of live objects) holding it, and a
+  // name no field holds is dropped and its id reused, so a client that
+  // keeps making up names does not grow the heap for ever.
+  struct InternedName {
+    std::string text;
+    int64_t uses = 0;
+  };
+  std::vector<InternedName> names_;
+  absl::flat_hash_map<std::string, uint32_t> name_ids_;
+  std::vector<uint32_t> free_name_ids_;
+  std::vector<Links> links_;          // parallel to records_
+  std::vector<ObjectExtras> extras_;  // parallel to records_
+  std::vector<uint32_t> free_slots_;
+  int64_t live_objects_ = 0;
+  // What Stats reports, kept up to date by Allocate, ResizeItems,
+  // Deallocate and the weak references.
+  int64_t live_bytes_ = 0;
+  std::array<TypeCount, kNumObjectTypes> type_counts_{};
+  const int64_t max_objects_;
+  int64_t limit_collections_ = 0;
+
+  // owner -> slot -> references held.
+  absl::flat_hash_map<OwnerId, absl::flat_hash_map<uint32_t, int64_t>>
+      owners_;
+  // owner -> the live objects whose kResurrectToOwner finalizer has not run
+  // and would resurrect into it: what ReleaseOwner must orphan.
+  absl::flat_hash_map<OwnerId, absl::flat_hash_set<uint32_t>> resurrectors_;
+
+  absl::flat_hash_map<WeakRefId, WeakRef> weakrefs_;
+  WeakRefId next_weakref_ = 1;
+
+  // Tracked objects of each generation, and the permanent generation.
+  std::array<std::vector<uint32_t>, kNumGenerations + 1> generations_;
+  std::array<int64_t, kNumGenerations> counts_{};
+  std::array<GenerationStats, kNumGenerations> generation_stats_{};
+  int64_t long_lived_total_ = 0;
+  int64_t long_lived_pending_ = 0;
+  bool collection_scheduled_ = false;
+  bool collecting_ = false;
+
+  // gc.garbage under SAVEALL: slots the list holds a reference to.
+  std::vector<uint32_t> garbage_;
+
+  // Objects whose count reached zero, not yet freed.
+  std::vector<uint32_t> pending_free_;
+
+  size_t event_capacity_;
+  std::deque<HeapEvent> events_;
+  uint64_t next_event_ = 1;
+};
+
+}  // namespace heapd
+
+#endif  // HEAPD_HEAP_OBJECTS_OBJECT_HEAP_H_

@@ -1,0 +1,11 @@
+#include "heap/obmalloc/allocator.h"
+
+namespace heapd {
+
+size_t Allocator::BlockSize(const void* p) const {
+  BlockLocation location;
+  if (small_.Locate(p, &location)) return BlockSizeOf(location.size_class);
+  return RawAllocator::BlockSize(p);
+}
+
+}  // namespace heapd

@@ -1,0 +1,657 @@
+#include "heap/testing/heap_model.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace heapd {
+namespace {
+
+// While a collection holds it in its unreachable set (as the heap's
+// kCollecting).
+constexpr int kCollecting = 4;
+constexpr size_t kMaxFieldName = 256;
+
+bool HasFields(ObjectType type) {
+  return type == ObjectType::kObject || type == ObjectType::kDict ||
+         type == ObjectType::kTuple;
+}
+
+bool TakesItems(ObjectType type) {
+  return type == ObjectType::kList || type == ObjectType::kSet ||
+         type == ObjectType::kTuple;
+}
+
+}  // namespace
+
+ModelEvent ModelEvent::From(const HeapEvent& event) {
+  ModelEvent out;
+  out.kind = event.kind;
+  out.object = event.object;
+  out.weakref = event.weakref;
+  out.resurrected = event.resurrected;
+  if (event.kind == HeapEvent::Kind::kCollection) {
+    out.generation = event.collection.generation;
+    out.examined = event.collection.examined;
+    out.collected = event.collection.collected;
+    out.automatic = event.collection.automatic;
+  }
+  return out;
+}
+
+std::string ModelEvent::ToString() const {
+  switch (kind) {
+    case HeapEvent::Kind::kCollection:
+      return absl::StrCat(automatic ? "automatic " : "", "collection of ",
+                          generation, ": examined ", examined, ", collected ",
+                          collected);
+    case HeapEvent::Kind::kFinalizer:
+      return absl::StrCat("finalizer of ", object,
+                          resurrected ? " (resurrected)" : "");
+    case HeapEvent::Kind::kWeakRefCallback:
+      return absl::StrCat("weakref ", weakref, " callback for ", object);
+  }
+  return "?";
+}
+
+std::vector<Handle> HeapModel::Object::Links() const {
+  std::vector<Handle> links;
+  for (const Field& field : fields) {
+    if (field.target != 0) links.push_back(field.target);
+  }
+  links.insert(links.end(), items.begin(), items.end());
+  return links;
+}
+
+HeapModel::Object* HeapModel::Live(Handle handle) {
+  auto it = objects_.find(handle);
+  return it == objects_.end() ? nullptr : &it->second;
+}
+
+const HeapModel::Object* HeapModel::Find(Handle handle) const {
+  auto it = objects_.find(handle);
+  return it == objects_.end() ? nullptr : &it->second;
+}
+
+int64_t HeapModel::OwnerReferences(OwnerId owner, Handle handle) const {
+  auto it = owners_.find(owner);
+  if (it == owners_.end()) return 0;
+  auto held = it->second.find(handle);
+  return held == it->second.end() ? 0 : held->second;
+}
+
+// ---------------------------------------------------------------------------
+// Allocation and references
+
+absl::Status HeapModel::CheckAllocate(const AllocateSpec& spec) const {
+  if (spec.length < 0 || spec.length > MaxLength(spec.type) ||
+      (!HasLength(spec.type) && spec.length != 0)) {
+    return absl::InvalidArgumentError("bad length");
+  }
+  if (spec.finalizer.action == Finalizer::Action::kResurrectInto) {
+    const Object* into = Find(spec.finalizer.into);
+    if (into == nullptr ||
+        (into->type != ObjectType::kObject && into->type != ObjectType::kDict) ||
+        spec.finalizer.field.empty()) {
+      return absl::InvalidArgumentError("bad finalizer target");
+    }
+  }
+  return absl::OkStatus();
+}
+
+WeakRefId HeapModel::Allocated(OwnerId owner, const AllocateSpec& spec,
+                               Handle handle) {
+  Object& object = objects_[handle];
+  object.type = spec.type;
+  object.length = spec.length;
+  object.refcount = 1;
+  if (spec.type == ObjectType::kTuple) {
+    for (int64_t i = 0; i < spec.length; ++i) {
+      object.fields.push_back(Field{absl::StrCat(i), 0});
+    }
+  }
+  object.generation = IsContainer(spec.type) ? 0 : -1;
+  object.finalizer = spec.finalizer;
+  object.finalizer_owner = owner;
+  ++owners_[owner][handle];
+  WeakRefId weakref = 0;
+  if (spec.weakref) weakref = *CreateWeakRef(handle, spec.weakref_callback);
+  if (IsContainer(spec.type)) {
+    ++counts_[0];
+    if (gc_.enabled && gc_.thresholds[0] != 0 &&
+        counts_[0] > gc_.thresholds[0]) {
+      scheduled_ = true;
+    }
+  }
+  return weakref;
+}
+
+void HeapModel::Incref(Handle handle) { ++objects_.at(handle).refcount; }
+
+void HeapModel::Decref(Handle handle) {
+  if (--objects_.at(handle).refcount == 0) pending_.push_back(handle);
+}
+
+int64_t HeapModel::FreePending() {
+  int64_t freed = 0;
+  while (!pending_.empty()) {
+    const Handle handle = pending_.back();
+    pending_.pop_back();
+    const Object* object = Find(handle);
+    if (object == nullptr || object->refcount != 0) continue;
+    if (Deallocate(handle)) ++freed;
+  }
+  return freed;
+}
+
+bool HeapModel::Deallocate(Handle handle) {
+  Object& object = objects_.at(handle);
+  if (object.finalizer.action != Finalizer::Action::kNone &&
+      !object.finalized) {
+    RunFinalizer(handle);
+    if (object.refcount > 0) return false;
+  }
+  if (!object.weakrefs.empty()) ClearWeakRefs(handle);
+  if (object.generation != -1 && counts_[0] > 0) --counts_[0];
+  for (Handle target : object.Links()) Decref(target);
+  objects_.erase(handle);
+  return true;
+}
+
+void HeapModel::RunFinalizer(Handle handle) {
+  Object& object = objects_.at(handle);
+  object.finalized = true;
+  ModelEvent event;
+  event.kind = HeapEvent::Kind::kFinalizer;
+  event.object = handle;
+  switch (object.finalizer.action) {
+    case Finalizer::Action::kResurrectToOwner:
+      // Released since the allocation: nothing to resurrect into.
+      if (object.finalizer_owner == kNoOwner) break;
+      Incref(handle);
+      ++owners_[object.finalizer_owner][handle];
+      event.resurrected = true;
+      break;
+    case Finalizer::Action::kResurrectInto:
+      event.resurrected =
+          Live(object.finalizer.into) != nullptr &&
+          LinkField(object.finalizer.into, object.finalizer.field, handle).ok();
+      break;
+    default:
+      break;
+  }
+  events_.push_back(event);
+}
+
+void HeapModel::ClearWeakRefs(Handle handle) {
+  Object& object = objects_.at(handle);
+  for (WeakRefId id : object.weakrefs) {
+    WeakRef& weakref = weakrefs_.at(id);
+    if (weakref.target != handle) continue;
+    weakref.target = 0;
+    if (weakref.callback) {
+      ModelEvent event;
+      event.kind = HeapEvent::Kind::kWeakRefCallback;
+      event.object = handle;
+      event.weakref = id;
+      events_.push_back(event);
+    }
+  }
+  object.weakrefs.clear();
+}
+
+absl::StatusOr<RefCountResult> HeapModel::IncRef(OwnerId owner,
+                                                 Handle handle) {
+  Object* object = Live(handle);
+  if (object == nullptr) return absl::NotFoundError("no such object");
+  Incref(handle);
+  const int64_t held = ++owners_[owner][handle];
+  return RefCountResult{object->refcount, held, 0};
+}
+
+absl::StatusOr<RefCountResult> HeapModel::DecRef(OwnerId owner,
+                                                 Handle handle) {
+  Object* object = Live(handle);
+  if (object == nullptr) return absl::NotFoundError("no such object");
+  if (OwnerReferences(owner, handle) == 0) {
+    return absl::FailedPreconditionError("the owner holds no reference");
+  }
+  std::map<Handle, int64_t>& held = owners_[owner];
+  const int64_t left = --held[handle];
+  if (left == 0) held.erase(handle);
+  if (held.empty()) owners_.erase(owner);
+  Decref(handle);
+  const int64_t refcount = object->refcount;
+  const int64_t freed = FreePending();
+  return RefCountResult{refcount, left, freed};
+}
+
+ReleaseResult HeapModel::ReleaseOwner(OwnerId owner) {
+  ReleaseResult result;
+  // Finalizers still to run lose the owner they would resurrect into.
+  for (auto& [handle, object] : objects_) {
+    if (!object.finalized && object.finalizer_owner == owner) {
+      object.finalizer_owner = kNoOwner;
+    }
+  }
+  auto it = owners_.find(owner);
+  if (it == owners_.end()) return result;
+  const std::map<Handle, int64_t> held = std::move(it->second);
+  owners_.erase(it);
+  for (const auto& [handle, count] : held) {
+    result.references_released += count;
+    for (int64_t i = 0; i < count; ++i) Decref(handle);
+  }
+  result.objects_freed = FreePending();
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Links
+
+absl::StatusOr<LinkResult> HeapModel::LinkField(Handle source,
+                                                 const std::string& field,
+                                                 Handle target) {
+  Object& object = objects_.at(source);
+  if (!HasFields(object.type)) {
+    return absl::FailedPreconditionError("has items, not fields");
+  }
+  if (field.empty()) return absl::InvalidArgumentError("empty field name");
+  size_t index;
+  if (object.type == ObjectType::kTuple) {
+    uint64_t i;
+    if (!absl::SimpleAtoi(field, &i) || i >= object.fields.size()) {
+      return absl::InvalidArgumentError("no such tuple slot");
+    }
+    index = static_cast<size_t>(i);
+  } else {
+    if (field.size() > kMaxFieldName) {
+      return absl::InvalidArgumentError("field name too long");
+    }
+    auto it = std::find_if(object.fields.begin(), object.fields.end(),
+                           [&](const Field& f) { return f.name == field; });
+    if (it == object.fields.end()) {
+      object.fields.push_back(Field{field, 0});
+      it = object.fields.end() - 1;
+    }
+    index = static_cast<size_t>(it - object.fields.begin());
+  }
+  LinkResult result;
+  Incref(target);
+  const Handle previous = object.fields[index].target;
+  object.fields[index].target = target;
+  if (previous != 0) {
+    result.replaced = previous;
+    Decref(previous);
+  }
+  result.target_refcount = objects_.at(target).refcount;
+  return result;
+}
+
+absl::StatusOr<LinkResult> HeapModel::SetField(Handle source,
+                                               const std::string& field,
+                                               Handle target) {
+  const Object* object = Live(source);
+  if (object == nullptr) return absl::NotFoundError("no such source");
+  if (!IsContainer(object->type)) {
+    return absl::FailedPreconditionError("not a container");
+  }
+  if (Live(target) == nullptr) return absl::NotFoundError("no such target");
+  absl::StatusOr<LinkResult> result = LinkField(source, field, target);
+  if (result.ok()) result->objects_freed = FreePending();
+  return result;
+}
+
+absl::StatusOr<LinkResult> HeapModel::Append(Handle source, Handle target) {
+  Object* object = Live(source);
+  if (object == nullptr) return absl::NotFoundError("no such source");
+  if (!IsContainer(object->type)) {
+    return absl::FailedPreconditionError("not a container");
+  }
+  Object* referent = Live(target);
+  if (referent == nullptr) return absl::NotFoundError("no such target");
+  if (!TakesItems(object->type)) {
+    return absl::FailedPreconditionError("has fields, not items");
+  }
+  LinkResult result;
+  if (object->type == ObjectType::kTuple) {
+    auto empty = std::find_if(object->fields.begin(), object->fields.end(),
+                              [](const Field& f) { return f.target == 0; });
+    if (empty == object->fields.end()) {
+      return absl::FailedPreconditionError("the tuple is full");
+    }
+    empty->target = target;
+  } else if (object->type == ObjectType::kSet &&
+             std::find(object->items.begin(), object->items.end(), target) !=
+                 object->items.end()) {
+    result.target_refcount = referent->refcount;
+    return result;
+  } else {
+    object->items.push_back(target);
+  }
+  Incref(target);
+  result.target_refcount = referent->refcount;
+  return result;
+}
+
+absl::StatusOr<UnlinkResult> HeapModel::ClearField(Handle source,
+                                                   const std::string& field) {
+  Object* object = Live(source);
+  if (object == nullptr) return absl::NotFoundError("no such source");
+  if (!IsContainer(object->type)) {
+    return absl::FailedPreconditionError("not a container");
+  }
+  Handle target = 0;
+  if (object->type == ObjectType::kTuple) {
+    uint64_t i;
+    if (absl::SimpleAtoi(field, &i) && i < object->fields.size() &&
+        object->fields[i].target != 0) {
+      target = object->fields[i].target;
+      object->fields[i].target = 0;
+    }
+  } else {
+    auto it = std::find_if(object->fields.begin(), object->fields.end(),
+                           [&](const Field& f) { return f.name == field; });
+    if (it != object->fields.end()) {
+      target = it->target;
+      object->fields.erase(it);
+    }
+  }
+  if (target == 0) return absl::NotFoundError("no such field");
+  return DropLink(target);
+}
+
+UnlinkResult HeapModel::DropLink(Handle target) {
+  UnlinkResult result;
+  result.released = target;
+  Decref(target);
+  result.released_refcount = objects_.at(target).refcount;
+  result.objects_freed = FreePending();
+  return result;
+}
+
+absl::StatusOr<UnlinkResult> HeapModel::RemoveItem(Handle source,
+                                                   Handle item) {
+  Object* object = Live(source);
+  if (object == nullptr) return absl::NotFoundError("no such source");
+  if (!IsContainer(object->type)) {
+    return absl::FailedPreconditionError("not a container");
+  }
+  if (Live(item) == nullptr) return absl::NotFoundError("no such item");
+  if (object->type != ObjectType::kList && object->type != ObjectType::kSet) {
+    return absl::FailedPreconditionError("only lists and sets remove items");
+  }
+  auto it = std::find(object->items.begin(), object->items.end(), item);
+  if (it == object->items.end()) {
+    return absl::FailedPreconditionError("not an item");
+  }
+  object->items.erase(it);
+  return DropLink(item);
+}
+
+// ---------------------------------------------------------------------------
+// Weak references
+
+absl::StatusOr<WeakRefId> HeapModel::CreateWeakRef(Handle target,
+                                                   bool callback) {
+  Object* object = Live(target);
+  if (object == nullptr) return absl::NotFoundError("no such object");
+  const WeakRefId id = next_weakref_++;
+  weakrefs_[id] = WeakRef{target, callback};
+  object->weakrefs.push_back(id);
+  return id;
+}
+
+absl::StatusOr<Handle> HeapModel::WeakRefTarget(WeakRefId id) const {
+  auto it = weakrefs_.find(id);
+  if (it == weakrefs_.end()) return absl::NotFoundError("no such weakref");
+  return it->second.target;
+}
+
+// ---------------------------------------------------------------------------
+// The collector
+
+absl::Status HeapModel::SetGcConfig(const GcConfig& config) {
+  for (int64_t threshold : config.thresholds) {
+    if (threshold < 0) return absl::InvalidArgumentError("threshold < 0");
+  }
+  if (config.debug_flags & ~kKnownDebugFlags) {
+    return absl::InvalidArgumentError("unknown debug flags");
+  }
+  gc_ = config;
+  return absl::OkStatus();
+}
+
+int64_t HeapModel::Freeze() {
+  int64_t frozen = 0;
+  for (auto& [handle, object] : objects_) {
+    if (object.generation >= 0 && object.generation < kNumGenerations) {
+      object.generation = kPermanentGeneration;
+    }
+    if (object.generation == kPermanentGeneration) ++frozen;
+  }
+  counts_[0] = 0;
+  return frozen;
+}
+
+int64_t HeapModel::Unfreeze() {
+  int64_t moved = 0;
+  for (auto& [handle, object] : objects_) {
+    if (object.generation == kPermanentGeneration) {
+      object.generation = kNumGenerations - 1;
+      ++moved;
+    }
+  }
+  return moved;
+}
+
+int64_t HeapModel::ClearGarbage() {
+  const std::vector<Handle> garbage = std::move(garbage_);
+  garbage_.clear();
+  for (Handle handle : garbage) {
+    objects_.at(handle).in_garbage_list = false;
+    Decref(handle);
+  }
+  FreePending();
+  return static_cast<int64_t>(garbage.size());
+}
+
+bool HeapModel::CollectIfScheduled() {
+  if (!scheduled_) return false;
+  scheduled_ = false;
+  if (!gc_.enabled || gc_.thresholds[0] == 0) return false;
+  for (int g = kNumGenerations - 1; g >= 0; --g) {
+    if (counts_[g] > gc_.thresholds[g]) {
+      if (g == kNumGenerations - 1 &&
+          long_lived_pending_ < long_lived_total_ / 4) {
+        continue;
+      }
+      CollectGeneration(g, /*automatic=*/true);
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<CollectResult> HeapModel::Collect(int generation) {
+  if (generation < 0 || generation >= kNumGenerations) {
+    return absl::InvalidArgumentError("no such generation");
+  }
+  return CollectGeneration(generation, /*automatic=*/false);
+}
+
+CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
+  CollectResult result;
+  result.generation = generation;
+  result.automatic = automatic;
+  if (generation + 1 < kNumGenerations) ++counts_[generation + 1];
+  for (int g = 0; g <= generation; ++g) counts_[g] = 0;
+  const int old =
+      generation + 1 < kNumGenerations ? generation + 1 : generation;
+
+  // The collected set: generations 0..generation.
+  std::map<Handle, int64_t> gc_refs;
+  for (auto& [handle, object] : objects_) {
+    if (object.generation >= 0 && object.generation <= generation) {
+      gc_refs[handle] = object.refcount;
+    }
+  }
+  result.examined = static_cast<int64_t>(gc_refs.size());
+  // References from outside the set are what is left once the links from
+  // inside are subtracted.
+  for (const auto& [handle, refs] : gc_refs) {
+    for (Handle target : objects_.at(handle).Links()) {
+      auto it = gc_refs.find(target);
+      if (it != gc_refs.end()) --it->second;
+    }
+  }
+  std::set<Handle> reachable;
+  std::vector<Handle> work;
+  for (const auto& [handle, refs] : gc_refs) {
+    if (refs > 0) work.push_back(handle);
+  }
+  while (!work.empty()) {
+    const Handle handle = work.back();
+    work.pop_back();
+    if (!reachable.insert(handle).second) continue;
+    for (Handle target : objects_.at(handle).Links()) {
+      if (gc_refs.count(target) && !reachable.count(target)) {
+        work.push_back(target);
+      }
+    }
+  }
+  std::vector<Handle> unreachable;
+  for (const auto& [handle, refs] : gc_refs) {
+    Object& object = objects_.at(handle);
+    if (reachable.count(handle)) {
+      object.generation = old;
+    } else {
+      object.generation = kCollecting;
+      unreachable.push_back(handle);
+    }
+  }
+  if (old != generation) {
+    if (generation == kNumGenerations - 2) {
+      long_lived_pending_ += static_cast<int64_t>(reachable.size());
+    }
+  } else {
+    long_lived_pending_ = 0;
+    long_lived_total_ = static_cast<int64_t>(reachable.size());
+  }
+
+  for (Handle handle : unreachable) {
+    if (!objects_.at(handle).weakrefs.empty()) ClearWeakRefs(handle);
+  }
+  bool any_finalizer = false;
+  for (Handle handle : unreachable) {
+    const Object* object = Find(handle);
+    if (object == nullptr ||
+        object->finalizer.action == Finalizer::Action::kNone ||
+        object->finalized) {
+      continue;
+    }
+    any_finalizer = true;
+    RunFinalizer(handle);
+  }
+  FreePending();
+
+  // What the finalizers made reachable again survives, with all it reaches.
+  std::vector<Handle> garbage;
+  if (any_finalizer) {
+    std::map<Handle, int64_t> remaining;
+    for (Handle handle : unreachable) {
+      if (const Object* object = Find(handle)) {
+        remaining[handle] = object->refcount;
+      }
+    }
+    for (const auto& [handle, refs] : remaining) {
+      for (Handle target : objects_.at(handle).Links()) {
+        auto it = remaining.find(target);
+        if (it != remaining.end()) --it->second;
+      }
+    }
+    std::set<Handle> resurrected;
+    for (const auto& [handle, refs] : remaining) {
+      if (refs > 0) work.push_back(handle);
+    }
+    while (!work.empty()) {
+      const Handle handle = work.back();
+      work.pop_back();
+      if (!resurrected.insert(handle).second) continue;
+      for (Handle target : objects_.at(handle).Links()) {
+        if (remaining.count(target) && !resurrected.count(target)) {
+          work.push_back(target);
+        }
+      }
+    }
+    for (const auto& [handle, refs] : remaining) {
+      if (resurrected.count(handle)) {
+        objects_.at(handle).generation = old;
+      } else {
+        garbage.push_back(handle);
+      }
+    }
+  } else {
+    garbage = unreachable;
+  }
+  result.collected = static_cast<int64_t>(garbage.size());
+
+  for (Handle handle : garbage) {
+    Object* object = Live(handle);
+    if (object == nullptr) continue;
+    if (gc_.debug_flags & kDebugSaveAll) {
+      Incref(handle);
+      object->in_garbage_list = true;
+      garbage_.push_back(handle);
+      object->generation = old;
+      continue;
+    }
+    Incref(handle);
+    const std::vector<Handle> links = object->Links();
+    if (object->type == ObjectType::kTuple) {
+      for (Field& field : object->fields) field.target = 0;
+    } else {
+      object->fields.clear();
+    }
+    object->items.clear();
+    for (Handle target : links) Decref(target);
+    Decref(handle);
+    FreePending();
+    Object* still = Live(handle);
+    if (still != nullptr && still->generation == kCollecting) {
+      still->generation = old;
+    }
+  }
+
+  ModelEvent event;
+  event.kind = HeapEvent::Kind::kCollection;
+  event.generation = generation;
+  event.examined = result.examined;
+  event.collected = result.collected;
+  event.automatic = automatic;
+  events_.push_back(event);
+  return result;
+}
+
+absl::Status HeapModel::SelfCheck() const {
+  std::map<Handle, int64_t> references;
+  for (const auto& [handle, object] : objects_) {
+    for (Handle target : object.Links()) ++references[target];
+    if (object.in_garbage_list) ++references[handle];
+  }
+  for (const auto& [owner, held] : owners_) {
+    for (const auto& [handle, count] : held) references[handle] += count;
+  }
+  for (const auto& [handle, object] : objects_) {
+    if (object.refcount != references[handle]) {
+      return absl::InternalError(absl::StrCat(
+          "model: object ", handle, " has refcount ", object.refcount,
+          " but ", references[handle], " references"));
+    }
+  }
+  if (!pending_.empty()) return absl::InternalError("model: pending frees");
+  return absl::OkStatus();
+}
+
+}  // namespace heapd

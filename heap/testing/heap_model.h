@@ -1,0 +1,176 @@
+// HeapModel: a reference model of ObjectHeap's observable behaviour, for
+// model-based testing (object_heap_model_test.cc).
+//
+// It keeps the heap's state the plain way (maps keyed by handle, field names
+// as strings, each object's generation as a number, no memory) and applies
+// every operation as object_heap.h specifies it: refcount = owner references
+// + incoming links + 1 while gc.garbage holds it; reference counting frees
+// at zero through a LIFO worklist, running a not-yet-run finalizer first
+// (PEP 442, which may resurrect); the collector's gc_refs over generations
+// 0..g, survivors one generation older, weak references to the unreachable
+// cleared with callbacks, finalizers once, resurrection of what they made
+// reachable again, then SAVEALL or clearing the garbage's links; CPython's
+// counters and thresholds deciding when automatic collections run
+// (including the 25% long-lived rule of full collections); freeze/unfreeze.
+//
+// What it leaves out, on purpose: memory (sizes, size classes, the
+// allocator) and the order of the generation lists. The order in which the
+// collector visits objects only shows in the order of events and in which
+// finalizer wins when two resurrect into the same place; tests compare
+// events as a multiset and give each resurrecting finalizer its own field of
+// a long-lived object (see the test's generator), where order cannot matter.
+//
+// Handles are the heap's: the test passes the handle the heap returned to
+// Allocated(). Weak reference ids are predicted (1, 2, ... as the heap
+// numbers them).
+//
+// Every mutating call returns what the heap's call of the same name returns
+// (status code and result), and appends the events it would record to
+// events(). Not thread-safe; test code only.
+#ifndef HEAPD_HEAP_TESTING_HEAP_MODEL_H_
+#define HEAPD_HEAP_TESTING_HEAP_MODEL_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "heap/objects/object_heap.h"
+#include "heap/objects/object_type.h"
+
+namespace heapd {
+
+// An event, with what the model can predict of it (no time, no sequence).
+struct ModelEvent {
+  HeapEvent::Kind kind = HeapEvent::Kind::kCollection;
+  Handle object = 0;
+  WeakRefId weakref = 0;
+  bool resurrected = false;
+  int generation = 0;
+  int64_t examined = 0;
+  int64_t collected = 0;
+  bool automatic = false;
+
+  auto Key() const {
+    return std::make_tuple(static_cast<int>(kind), object, weakref,
+                           resurrected, generation, examined, collected,
+                           automatic);
+  }
+  bool operator<(const ModelEvent& other) const { return Key() < other.Key(); }
+  bool operator==(const ModelEvent& other) const {
+    return Key() == other.Key();
+  }
+  static ModelEvent From(const HeapEvent& event);
+  std::string ToString() const;
+};
+
+class HeapModel {
+ public:
+  // A field of an object or dict, or a tuple slot ("0", "1", ...; target 0
+  // while empty).
+  struct Field {
+    std::string name;
+    Handle target = 0;
+  };
+  struct Object {
+    ObjectType type = ObjectType::kObject;
+    int64_t length = 0;
+    int64_t refcount = 0;
+    std::vector<Field> fields;   // object, dict: in the order first set
+    std::vector<Handle> items;   // list, set
+    int generation = -1;         // -1 untracked, 0..2, 3 permanent
+    Finalizer finalizer;
+    OwnerId finalizer_owner = 0;
+    bool finalized = false;
+    bool in_garbage_list = false;
+    std::vector<WeakRefId> weakrefs;
+
+    // Referents in the heap's order: fields (set slots), then items.
+    std::vector<Handle> Links() const;
+  };
+
+  // A model of an empty heap with this configuration, its counters at
+  // zero, whose next weak reference will be `next_weakref` (1 for a new
+  // heap; more for one emptied and reused).
+  explicit HeapModel(const GcConfig& gc, WeakRefId next_weakref = 1)
+      : gc_(gc), next_weakref_(next_weakref) {}
+
+  // Allocate in two halves: the expected status, then (when OK) the object
+  // the heap made, under the heap's handle. Returns the weak reference id
+  // the heap should have made (0 unless asked).
+  absl::Status CheckAllocate(const AllocateSpec& spec) const;
+  WeakRefId Allocated(OwnerId owner, const AllocateSpec& spec, Handle handle);
+
+  absl::StatusOr<RefCountResult> IncRef(OwnerId owner, Handle handle);
+  absl::StatusOr<RefCountResult> DecRef(OwnerId owner, Handle handle);
+  ReleaseResult ReleaseOwner(OwnerId owner);
+  absl::StatusOr<LinkResult> SetField(Handle source, const std::string& field,
+                                      Handle target);
+  absl::StatusOr<LinkResult> Append(Handle source, Handle target);
+  absl::StatusOr<UnlinkResult> ClearField(Handle source,
+                                          const std::string& field);
+  absl::StatusOr<UnlinkResult> RemoveItem(Handle source, Handle item);
+  absl::StatusOr<WeakRefId> CreateWeakRef(Handle target, bool callback);
+  absl::StatusOr<Handle> WeakRefTarget(WeakRefId id) const;
+  absl::StatusOr<CollectResult> Collect(int generation);
+  bool CollectIfScheduled();
+  absl::Status SetGcConfig(const GcConfig& config);
+  int64_t Freeze();
+  int64_t Unfreeze();
+  int64_t ClearGarbage();
+
+  const std::map<Handle, Object>& objects() const { return objects_; }
+  const Object* Find(Handle handle) const;
+  int64_t OwnerReferences(OwnerId owner, Handle handle) const;
+  WeakRefId next_weakref() const { return next_weakref_; }
+  int64_t garbage_size() const {
+    return static_cast<int64_t>(garbage_.size());
+  }
+  std::vector<ModelEvent>& events() { return events_; }
+
+  // The model's own consistency: every refcount equals the references that
+  // exist. Not a check of the heap; a check that the model is right.
+  absl::Status SelfCheck() const;
+
+ private:
+  Object* Live(Handle handle);
+  void Incref(Handle handle);
+  void Decref(Handle handle);
+  int64_t FreePending();
+  // A link to `target` is gone: drops its reference and reports it.
+  UnlinkResult DropLink(Handle target);
+  bool Deallocate(Handle handle);
+  void RunFinalizer(Handle handle);
+  void ClearWeakRefs(Handle handle);
+  // SetField without freeing what it releases.
+  absl::StatusOr<LinkResult> LinkField(Handle source, const std::string& field,
+                                       Handle target);
+  CollectResult CollectGeneration(int generation, bool automatic);
+
+  GcConfig gc_;
+  std::map<Handle, Object> objects_;
+  std::map<OwnerId, std::map<Handle, int64_t>> owners_;
+  struct WeakRef {
+    Handle target = 0;  // 0 once cleared
+    bool callback = false;
+  };
+  std::map<WeakRefId, WeakRef> weakrefs_;
+  WeakRefId next_weakref_;
+  std::vector<Handle> garbage_;
+  std::vector<Handle> pending_;
+  std::array<int64_t, kNumGenerations> counts_{};
+  int64_t long_lived_total_ = 0;
+  int64_t long_lived_pending_ = 0;
+  bool scheduled_ = false;
+  std::vector<ModelEvent> events_;
+};
+
+}  // namespace heapd
+
+#endif  // HEAPD_HEAP_TESTING_HEAP_MODEL_H_

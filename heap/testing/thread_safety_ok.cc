@@ -1,0 +1,21 @@
+// Compiles under clang -Wthread-safety -Werror: every access to the heap
+// holds the interpreter lock. See heap/testing/thread_safety_test.sh.
+#include "heap/interpreter.h"
+
+namespace heapd {
+
+Handle AllocateUnderLock(Interpreter& interp, RequestKind kind) {
+  InterpreterLockHolder holder(&interp.lock(), kind);
+  interp.lock().SafePoint();
+  absl::StatusOr<Allocated> object = interp.heap().Allocate(1, {});
+  interp.heap().CollectIfScheduled();
+  return object.ok() ? object->handle : 0;
+}
+
+void DecRefWithManualLocking(Interpreter& interp, Handle handle) {
+  interp.lock().Acquire(RequestKind());
+  (void)interp.heap().DecRef(1, handle);
+  interp.lock().Release();
+}
+
+}  // namespace heapd
