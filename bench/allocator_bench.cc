@@ -31,7 +31,7 @@ inline void Use(const void* p) { benchmark::DoNotOptimize(p); }
 inline void UseLocal(void*& p) { benchmark::DoNotOptimize(p); }
 
 void BM_HeapAllocFree(benchmark::State& state) {
-  Allocator allocator(AllocatorLayout::Classic());
+  obmalloc::Allocator allocator(obmalloc::AllocatorLayout::Classic());
   const size_t n = static_cast<size_t>(state.range(0));
   // Keep one block live so the pool stays used and is not recycled.
   void* keep = allocator.Allocate(n);
@@ -97,7 +97,7 @@ void RunChurn(benchmark::State& state, AllocFn alloc, FreeFn release) {
 }
 
 void BM_HeapChurn(benchmark::State& state) {
-  Allocator allocator(AllocatorLayout::Classic());
+  obmalloc::Allocator allocator(obmalloc::AllocatorLayout::Classic());
   RunChurn(
       state, [&](size_t n) { return allocator.Allocate(n); },
       [&](void* p) { allocator.Free(p); });

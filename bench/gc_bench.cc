@@ -19,36 +19,36 @@
 namespace heapd {
 namespace {
 
-constexpr OwnerId kOwner = 1;
+constexpr objects::OwnerId kOwner = 1;
 
-ObjectHeapOptions ManualOnly() {
-  ObjectHeapOptions options;
+objects::ObjectHeapOptions ManualOnly() {
+  objects::ObjectHeapOptions options;
   options.gc.enabled = false;  // as gc.disable(): only explicit collections
   return options;
 }
 
-Handle NewOf(ObjectHeap& heap, ObjectType type) {
-  AllocateSpec spec;
+objects::Handle NewOf(objects::ObjectHeap& heap, objects::ObjectType type) {
+  objects::AllocateSpec spec;
   spec.type = type;
   return heap.Allocate(kOwner, spec)->handle;
 }
 
 void BM_CollectCycles(benchmark::State& state) {
   const int64_t n = state.range(0);
-  ObjectHeap heap(ManualOnly());
+  objects::ObjectHeap heap(ManualOnly());
   int64_t examined = 0;
   for (auto _ : state) {
     state.PauseTiming();
     for (int64_t i = 0; i < n / 2; ++i) {
-      const Handle a = NewOf(heap, ObjectType::kObject);
-      const Handle b = NewOf(heap, ObjectType::kObject);
+      const objects::Handle a = NewOf(heap, objects::ObjectType::kObject);
+      const objects::Handle b = NewOf(heap, objects::ObjectType::kObject);
       (void)heap.SetField(a, "ref", b);
       (void)heap.SetField(b, "ref", a);
       (void)heap.DecRef(kOwner, a);
       (void)heap.DecRef(kOwner, b);
     }
     state.ResumeTiming();
-    const CollectResult result = *heap.Collect(2);
+    const objects::CollectResult result = *heap.Collect(2);
     examined += result.examined;
     if (result.collected != n) state.SkipWithError("not everything collected");
   }
@@ -59,17 +59,17 @@ BENCHMARK(BM_CollectCycles)->Arg(10000)->Arg(100000)->Arg(1000000)
 
 void BM_CollectLive(benchmark::State& state) {
   const int64_t n = state.range(0);
-  ObjectHeap heap(ManualOnly());
-  const Handle keep = NewOf(heap, ObjectType::kList);
+  objects::ObjectHeap heap(ManualOnly());
+  const objects::Handle keep = NewOf(heap, objects::ObjectType::kList);
   for (int64_t i = 0; i < n; ++i) {
-    const Handle item = NewOf(heap, ObjectType::kList);
+    const objects::Handle item = NewOf(heap, objects::ObjectType::kList);
     (void)heap.Append(keep, item);
     (void)heap.DecRef(kOwner, item);
   }
   (void)heap.Collect(2);  // CPython's first collection reorders; skip it
   int64_t examined = 0;
   for (auto _ : state) {
-    const CollectResult result = *heap.Collect(2);
+    const objects::CollectResult result = *heap.Collect(2);
     examined += result.examined;
     if (result.collected != 0) state.SkipWithError("live objects collected");
   }
@@ -79,14 +79,14 @@ BENCHMARK(BM_CollectLive)->Arg(10000)->Arg(100000)->Arg(1000000)
     ->Unit(benchmark::kMillisecond);
 
 void BM_Gen0Collection(benchmark::State& state) {
-  ObjectHeap heap(ManualOnly());
-  std::vector<Handle> fresh;
+  objects::ObjectHeap heap(ManualOnly());
+  std::vector<objects::Handle> fresh;
   int64_t examined = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    for (Handle h : fresh) (void)heap.DecRef(kOwner, h);
+    for (objects::Handle h : fresh) (void)heap.DecRef(kOwner, h);
     fresh.clear();
-    for (int i = 0; i < 700; ++i) fresh.push_back(NewOf(heap, ObjectType::kList));
+    for (int i = 0; i < 700; ++i) fresh.push_back(NewOf(heap, objects::ObjectType::kList));
     state.ResumeTiming();
     examined += heap.Collect(0)->examined;
   }

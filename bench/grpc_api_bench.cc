@@ -53,13 +53,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr OwnerId kOwner = 1;
+constexpr objects::OwnerId kOwner = 1;
 
 // The heap and its lock, shared by whichever server runs.
 class Backend {
  public:
   Backend()
-      : interp_(ObjectHeapOptions{}, InterpreterLockOptions{}),
+      : interp_(objects::ObjectHeapOptions{}, gil::InterpreterLockOptions{}),
         allocate_(interp_.lock().RegisterKind("Allocate")),
         decref_(interp_.lock().RegisterKind("DecRef")) {}
 
@@ -74,10 +74,10 @@ class Backend {
   }
 
   grpc::Status Allocate(v1::AllocateResponse* response) {
-    InterpreterLockHolder holder(&interp_.lock(), allocate_);
+    gil::InterpreterLockHolder holder(&interp_.lock(), allocate_);
     Hold();
-    absl::StatusOr<Allocated> made =
-        interp_.heap().Allocate(kOwner, AllocateSpec{});
+    absl::StatusOr<objects::Allocated> made =
+        interp_.heap().Allocate(kOwner, objects::AllocateSpec{});
     if (!made.ok()) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "no memory");
     }
@@ -86,20 +86,20 @@ class Backend {
   }
 
   grpc::Status DecRef(const v1::DecRefRequest& request) {
-    InterpreterLockHolder holder(&interp_.lock(), decref_);
+    gil::InterpreterLockHolder holder(&interp_.lock(), decref_);
     Hold();
-    const absl::StatusOr<RefCountResult> dropped =
+    const absl::StatusOr<objects::RefCountResult> dropped =
         interp_.heap().DecRef(kOwner, request.handle());
     return dropped.ok() ? grpc::Status::OK
                         : grpc::Status(grpc::StatusCode::NOT_FOUND, "gone");
   }
 
-  LockStatsSnapshot LockStats() const { return interp_.lock().Stats(); }
+  gil::LockStatsSnapshot LockStats() const { return interp_.lock().Stats(); }
 
  private:
   Interpreter interp_;
-  const RequestKind allocate_;
-  const RequestKind decref_;
+  const gil::RequestKind allocate_;
+  const gil::RequestKind decref_;
 };
 
 class SyncHeap final : public v1::Heap::Service {
@@ -319,7 +319,7 @@ void Measure(const char* api) {
   Report(api, "ping", ping);
   const RunResult alloc_free = Drive(address, /*alloc_free=*/true);
   Report(api, "alloc-free", alloc_free);
-  const LockStatsSnapshot lock = backend.LockStats();
+  const gil::LockStatsSnapshot lock = backend.LockStats();
   std::printf("%-9s alloc-free/ping %.3f, p99 ratio %.2f; lock: %llu "
               "acquisitions, %.1f%% contended, wait p99 %.0f us\n",
               api, alloc_free.calls_per_second / ping.calls_per_second,

@@ -73,7 +73,7 @@ class ABSL_LOCKABLE AbslMutexLock {
   absl::Mutex mu_;
 };
 
-template <LockPolicy kPolicy, uint32_t kSamplePeriod = 16>
+template <gil::LockPolicy kPolicy, uint32_t kSamplePeriod = 16>
 class ABSL_LOCKABLE HeapdLock {
  public:
   HeapdLock()
@@ -85,19 +85,19 @@ class ABSL_LOCKABLE HeapdLock {
   void Release() ABSL_UNLOCK_FUNCTION() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     lock_.Release();
   }
-  const InterpreterLock& lock() const { return lock_; }
+  const gil::InterpreterLock& lock() const { return lock_; }
 
  private:
-  InterpreterLock lock_;
-  const RequestKind kind_;
+  gil::InterpreterLock lock_;
+  const gil::RequestKind kind_;
 };
 
-using Cpython = HeapdLock<LockPolicy::kCpython>;
-using Fifo = HeapdLock<LockPolicy::kFifo>;
-using Barging = HeapdLock<LockPolicy::kBarging>;
-using CpythonEveryHold = HeapdLock<LockPolicy::kCpython, 1>;
-using FifoEveryHold = HeapdLock<LockPolicy::kFifo, 1>;
-using BargingEveryHold = HeapdLock<LockPolicy::kBarging, 1>;
+using Cpython = HeapdLock<gil::LockPolicy::kCpython>;
+using Fifo = HeapdLock<gil::LockPolicy::kFifo>;
+using Barging = HeapdLock<gil::LockPolicy::kBarging>;
+using CpythonEveryHold = HeapdLock<gil::LockPolicy::kCpython, 1>;
+using FifoEveryHold = HeapdLock<gil::LockPolicy::kFifo, 1>;
+using BargingEveryHold = HeapdLock<gil::LockPolicy::kBarging, 1>;
 
 // ---------------------------------------------------------------------------
 // Uncontended.
@@ -124,7 +124,7 @@ BENCHMARK_TEMPLATE(BM_Uncontended, BargingEveryHold)->Name("BM_Uncontended<Bargi
 // A safe point with no drop request pending: what a long batch pays per
 // operation for being interruptible.
 void BM_SafePoint(benchmark::State& state) {
-  InterpreterLock lock;
+  gil::InterpreterLock lock;
   lock.Acquire();
   for (auto _ : state) {
     benchmark::DoNotOptimize(lock.SafePoint());
@@ -217,9 +217,9 @@ struct LockCounters {
   void Report(const LockCounters&, double, benchmark::State&) const {}
 };
 
-template <LockPolicy kPolicy, uint32_t kPeriod>
+template <gil::LockPolicy kPolicy, uint32_t kPeriod>
 struct LockCounters<HeapdLock<kPolicy, kPeriod>> {
-  LockStatsSnapshot s;
+  gil::LockStatsSnapshot s;
   static LockCounters Read(const HeapdLock<kPolicy, kPeriod>& lock) {
     return {lock.lock().Stats()};
   }

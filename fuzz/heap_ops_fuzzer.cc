@@ -1,4 +1,4 @@
-// Fuzzes heapd::ObjectHeap directly: the input decodes into a program of at
+// Fuzzes heapd::objects::ObjectHeap directly: the input decodes into a program of at
 // most kMaxOps heap operations (every allocation type and length range,
 // links and unlinks, owner references, collections of every generation,
 // freeze/unfreeze, collector configuration including SAVEALL, weak
@@ -34,34 +34,34 @@ namespace {
 // Keeps one input well under a millisecond or so: Verify is O(heap).
 constexpr int kMaxOps = 256;
 
-AllocatorLayout LayoutFor(uint8_t choice) {
+obmalloc::AllocatorLayout LayoutFor(uint8_t choice) {
   switch (choice % 4) {
     case 1:
-      return AllocatorLayout::Cpython312();
+      return obmalloc::AllocatorLayout::Cpython312();
     case 2: {
       // The smallest arenas, released eagerly: arenas come and go all the
       // time.
-      absl::StatusOr<AllocatorLayout> small = AllocatorLayout::Create(
-          AllocatorLayout::kMinPoolSize * AllocatorLayout::kMinPoolsPerArena,
-          AllocatorLayout::kMinPoolSize, ArenaRelease::kEager);
+      absl::StatusOr<obmalloc::AllocatorLayout> small = obmalloc::AllocatorLayout::Create(
+          obmalloc::AllocatorLayout::kMinPoolSize * obmalloc::AllocatorLayout::kMinPoolsPerArena,
+          obmalloc::AllocatorLayout::kMinPoolSize, obmalloc::ArenaRelease::kEager);
       if (small.ok()) return *small;
-      return AllocatorLayout::Classic();
+      return obmalloc::AllocatorLayout::Classic();
     }
     default:
-      return AllocatorLayout::Classic();
+      return obmalloc::AllocatorLayout::Classic();
   }
 }
 
 class Program {
  public:
   Program(const uint8_t* data, size_t size) : in_(data, size) {
-    ObjectHeapOptions options;
+    objects::ObjectHeapOptions options;
     options.layout = LayoutFor(in_.Byte());
     // Small thresholds: automatic collections of every generation happen
     // within one input. A small event ring is trimmed often.
     options.gc.thresholds = {8, 3, 3};
     options.event_capacity = 16;
-    heap_ = std::make_unique<ObjectHeap>(options);
+    heap_ = std::make_unique<objects::ObjectHeap>(options);
   }
 
   void Run() {
@@ -91,9 +91,9 @@ class Program {
     }
   }
 
-  OwnerId Owner() { return 1 + in_.Pick(3); }
+  objects::OwnerId Owner() { return 1 + in_.Pick(3); }
 
-  Handle PickHandle() {
+  objects::Handle PickHandle() {
     const uint8_t how = in_.Byte();
     if (how < 240 && !handles_.empty()) {
       return handles_[how % handles_.size()];
@@ -127,19 +127,19 @@ class Program {
     }
   }
 
-  int64_t Length(ObjectType type) {
+  int64_t Length(objects::ObjectType type) {
     const uint8_t how = in_.Byte();
     if (how >= 250) {
       // Out of range or not taken: the heap must say INVALID_ARGUMENT.
-      return how % 2 ? -1 - in_.Byte() : MaxLength(type) + 1;
+      return how % 2 ? -1 - in_.Byte() : objects::MaxLength(type) + 1;
     }
-    if (!HasLength(type)) return 0;
+    if (!objects::HasLength(type)) return 0;
     switch (type) {
-      case ObjectType::kTuple:
+      case objects::ObjectType::kTuple:
         return how % 9;
-      case ObjectType::kList:
+      case objects::ObjectType::kList:
         return how % 20;
-      case ObjectType::kInt:
+      case objects::ObjectType::kInt:
         return in_.U16();  // bits
       default:
         // str, bytes, raw: small, around the 512-byte small/raw boundary,
@@ -151,19 +151,19 @@ class Program {
   }
 
   const char* Allocate() {
-    AllocateSpec spec;
-    spec.type = static_cast<ObjectType>(in_.Pick(kNumObjectTypes));
+    objects::AllocateSpec spec;
+    spec.type = static_cast<objects::ObjectType>(in_.Pick(objects::kNumObjectTypes));
     spec.length = Length(spec.type);
     const uint8_t finalizer = in_.Byte();
     switch (finalizer % 8) {
       case 1:
-        spec.finalizer.action = Finalizer::Action::kRecord;
+        spec.finalizer.action = objects::Finalizer::Action::kRecord;
         break;
       case 2:
-        spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
+        spec.finalizer.action = objects::Finalizer::Action::kResurrectToOwner;
         break;
       case 3:
-        spec.finalizer.action = Finalizer::Action::kResurrectInto;
+        spec.finalizer.action = objects::Finalizer::Action::kResurrectInto;
         spec.finalizer.into = PickHandle();
         spec.finalizer.field = Field();
         break;
@@ -173,7 +173,7 @@ class Program {
     const uint8_t weak = in_.Byte();
     spec.weakref = weak & 1;
     spec.weakref_callback = weak & 2;
-    absl::StatusOr<Allocated> allocated = heap_->Allocate(Owner(), spec);
+    absl::StatusOr<objects::Allocated> allocated = heap_->Allocate(Owner(), spec);
     if (allocated.ok()) {
       handles_.push_back(allocated->handle);
       if (allocated->weakref != 0) weakrefs_.push_back(allocated->weakref);
@@ -187,33 +187,33 @@ class Program {
       case 1:
         return Allocate();
       case 2: {
-        const Handle source = PickHandle();
+        const objects::Handle source = PickHandle();
         const std::string field = Field();
         (void)heap_->SetField(source, field, PickHandle());
         return "SetField";
       }
       case 3: {
-        const Handle source = PickHandle();
+        const objects::Handle source = PickHandle();
         (void)heap_->Append(source, PickHandle());
         return "Append";
       }
       case 4: {
-        const Handle source = PickHandle();
+        const objects::Handle source = PickHandle();
         (void)heap_->ClearField(source, Field());
         return "ClearField";
       }
       case 5: {
-        const Handle source = PickHandle();
+        const objects::Handle source = PickHandle();
         (void)heap_->RemoveItem(source, PickHandle());
         return "RemoveItem";
       }
       case 6: {
-        const OwnerId owner = Owner();
+        const objects::OwnerId owner = Owner();
         (void)heap_->IncRef(owner, PickHandle());
         return "IncRef";
       }
       case 7: {
-        const OwnerId owner = Owner();
+        const objects::OwnerId owner = Owner();
         (void)heap_->DecRef(owner, PickHandle());
         return "DecRef";
       }
@@ -232,15 +232,15 @@ class Program {
         heap_->Unfreeze();
         return "Unfreeze";
       case 12: {
-        GcConfig config = heap_->gc_config();
+        objects::GcConfig config = heap_->gc_config();
         const uint8_t what = in_.Byte();
-        const int g = what % kNumGenerations;
+        const int g = what % objects::kNumGenerations;
         config.thresholds[g] = (what & 0x80) ? -1 : in_.Byte() % 12;
         config.enabled = !(what & 0x40);
         if (what & 0x20) {
-          static const uint32_t kFlags[] = {0, kDebugSaveAll,
-                                            kDebugStats | kDebugCollectable,
-                                            kDebugSaveAll | kDebugUncollectable,
+          static const uint32_t kFlags[] = {0, objects::kDebugSaveAll,
+                                            objects::kDebugStats | objects::kDebugCollectable,
+                                            objects::kDebugSaveAll | objects::kDebugUncollectable,
                                             8 /* unknown */};
           config.debug_flags = kFlags[in_.Pick(5)];
         }
@@ -248,13 +248,13 @@ class Program {
         return "SetGcConfig";
       }
       case 13: {
-        const Handle target = PickHandle();
-        absl::StatusOr<WeakRefId> id = heap_->CreateWeakRef(target, in_.Bool());
+        const objects::Handle target = PickHandle();
+        absl::StatusOr<objects::WeakRefId> id = heap_->CreateWeakRef(target, in_.Bool());
         if (id.ok()) weakrefs_.push_back(*id);
         return "CreateWeakRef";
       }
       case 14: {
-        const WeakRefId id = weakrefs_.empty() || in_.Byte() > 240
+        const objects::WeakRefId id = weakrefs_.empty() || in_.Byte() > 240
                                  ? in_.U16()
                                  : weakrefs_[in_.Pick(weakrefs_.size())];
         (void)heap_->WeakRefTarget(id);
@@ -265,8 +265,8 @@ class Program {
         return "ClearGarbage";
       case 16: {
         // The read-only calls: nothing may change, nothing may crash.
-        const Handle handle = PickHandle();
-        const OwnerId owner = Owner();
+        const objects::Handle handle = PickHandle();
+        const objects::OwnerId owner = Owner();
         (void)heap_->Inspect(handle, owner);
         (void)heap_->RefCount(handle);
         (void)heap_->OwnerReferences(owner, handle);
@@ -280,9 +280,9 @@ class Program {
         // A burst of allocations that passes the threshold.
         const int n = 1 + in_.Pick(16);
         for (int i = 0; i < n; ++i) {
-          AllocateSpec spec;
-          spec.type = i % 2 ? ObjectType::kList : ObjectType::kObject;
-          absl::StatusOr<Allocated> allocated = heap_->Allocate(Owner(), spec);
+          objects::AllocateSpec spec;
+          spec.type = i % 2 ? objects::ObjectType::kList : objects::ObjectType::kObject;
+          absl::StatusOr<objects::Allocated> allocated = heap_->Allocate(Owner(), spec);
           if (allocated.ok()) handles_.push_back(allocated->handle);
         }
         return "Allocate burst";
@@ -291,9 +291,9 @@ class Program {
   }
 
   FuzzInput in_;
-  std::unique_ptr<ObjectHeap> heap_;
-  std::vector<Handle> handles_;
-  std::vector<WeakRefId> weakrefs_;
+  std::unique_ptr<objects::ObjectHeap> heap_;
+  std::vector<objects::Handle> handles_;
+  std::vector<objects::WeakRefId> weakrefs_;
 };
 
 }  // namespace

@@ -83,7 +83,7 @@ struct Harness {
   std::unique_ptr<HeapService> service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<v1::Heap::Stub> stub;
-  RequestKind kind;
+  gil::RequestKind kind;
   uint64_t inputs = 0;
 };
 
@@ -140,7 +140,7 @@ class Input {
 
  private:
   void VerifyHeap(const char* after) {
-    InterpreterLock& lock = h_.service->lock_for_testing();
+    gil::InterpreterLock& lock = h_.service->lock_for_testing();
     lock.Acquire(h_.kind);
     const absl::Status status =
         h_.service->interpreter_for_testing().heap().Verify();
@@ -160,13 +160,13 @@ class Input {
       v1::CloseSessionResponse response;
       h_.stub->CloseSession(Context().get(), request, &response);
     }
-    InterpreterLock& lock = h_.service->lock_for_testing();
+    gil::InterpreterLock& lock = h_.service->lock_for_testing();
     lock.Acquire(h_.kind);
-    ObjectHeap& heap = h_.service->interpreter_for_testing().heap();
-    const absl::Status reset = heap.SetGcConfig(GcConfig());
+    objects::ObjectHeap& heap = h_.service->interpreter_for_testing().heap();
+    const absl::Status reset = heap.SetGcConfig(objects::GcConfig());
     heap.Unfreeze();
     heap.ClearGarbage();
-    const absl::StatusOr<CollectResult> collected = heap.Collect(2);
+    const absl::StatusOr<objects::CollectResult> collected = heap.Collect(2);
     const absl::Status status = heap.Verify();
     lock.Release();
     if (!reset.ok() || !collected.ok()) Fail("the clean-up failed");

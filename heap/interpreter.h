@@ -13,10 +13,10 @@
 // reference counts, the collector and the allocator under them.
 //
 // Example:
-//   heapd::Interpreter interp(heapd::ObjectHeapOptions{}, {});
-//   const heapd::RequestKind kind = interp.lock().RegisterKind("Allocate");
+//   heapd::Interpreter interp(heapd::objects::ObjectHeapOptions{}, {});
+//   const heapd::gil::RequestKind kind = interp.lock().RegisterKind("Allocate");
 //   {
-//     heapd::InterpreterLockHolder holder(&interp.lock(), kind);
+//     heapd::gil::InterpreterLockHolder holder(&interp.lock(), kind);
 //     auto object = interp.heap().Allocate(owner, {.type = ObjectType::kList});
 //     interp.heap().CollectIfScheduled();  // the request's safe point
 //   }
@@ -36,21 +36,21 @@ namespace heapd {
 
 class Interpreter {
  public:
-  Interpreter(const ObjectHeapOptions& heap_options,
-              const InterpreterLockOptions& lock_options)
+  Interpreter(const objects::ObjectHeapOptions& heap_options,
+              const gil::InterpreterLockOptions& lock_options)
       : lock_(lock_options), heap_(heap_options) {}
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
-  InterpreterLock& lock() ABSL_LOCK_RETURNED(lock_) { return lock_; }
-  const InterpreterLock& lock() const ABSL_LOCK_RETURNED(lock_) {
+  gil::InterpreterLock& lock() ABSL_LOCK_RETURNED(lock_) { return lock_; }
+  const gil::InterpreterLock& lock() const ABSL_LOCK_RETURNED(lock_) {
     return lock_;
   }
 
   // The heap: objects, references, the collector and their memory.
   // REQUIRES: the caller holds lock().
-  ObjectHeap& heap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) { return heap_; }
-  const ObjectHeap& heap() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+  objects::ObjectHeap& heap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) { return heap_; }
+  const objects::ObjectHeap& heap() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     return heap_;
   }
 
@@ -60,8 +60,8 @@ class Interpreter {
   // not keep pointers into state another request may change across a safe
   // point. REQUIRES: the caller does not hold lock().
   template <typename Op>
-  int RunBatch(RequestKind kind, size_t n, Op&& op) ABSL_LOCKS_EXCLUDED(lock_) {
-    InterpreterLockHolder holder(&lock_, kind);
+  int RunBatch(gil::RequestKind kind, size_t n, Op&& op) ABSL_LOCKS_EXCLUDED(lock_) {
+    gil::InterpreterLockHolder holder(&lock_, kind);
     int yields = 0;
     for (size_t i = 0; i < n; ++i) {
       if (i > 0 && lock_.SafePoint()) ++yields;
@@ -71,8 +71,8 @@ class Interpreter {
   }
 
  private:
-  InterpreterLock lock_;
-  ObjectHeap heap_ ABSL_GUARDED_BY(lock_);
+  gil::InterpreterLock lock_;
+  objects::ObjectHeap heap_ ABSL_GUARDED_BY(lock_);
 };
 
 }  // namespace heapd

@@ -13,46 +13,46 @@ namespace heapd {
 namespace {
 
 TEST(InterpreterTest, HeapIsReachedUnderTheLock) {
-  Interpreter interp(ObjectHeapOptions{}, {});
-  const RequestKind kind = interp.lock().RegisterKind("Allocate");
+  Interpreter interp(objects::ObjectHeapOptions{}, {});
+  const gil::RequestKind kind = interp.lock().RegisterKind("Allocate");
   {
-    InterpreterLockHolder holder(&interp.lock(), kind);
-    AllocateSpec spec;
-    spec.type = ObjectType::kObject;
-    absl::StatusOr<Allocated> object = interp.heap().Allocate(1, spec);
+    gil::InterpreterLockHolder holder(&interp.lock(), kind);
+    objects::AllocateSpec spec;
+    spec.type = objects::ObjectType::kObject;
+    absl::StatusOr<objects::Allocated> object = interp.heap().Allocate(1, spec);
     ASSERT_TRUE(object.ok()) << object.status();
-    absl::StatusOr<RefCountResult> dropped =
+    absl::StatusOr<objects::RefCountResult> dropped =
         interp.heap().DecRef(1, object->handle);
     ASSERT_TRUE(dropped.ok()) << dropped.status();
     EXPECT_EQ(dropped->objects_freed, 1);
     EXPECT_TRUE(interp.heap().Verify().ok());
   }
-  const LockStatsSnapshot s = interp.lock().Stats();
+  const gil::LockStatsSnapshot s = interp.lock().Stats();
   EXPECT_EQ(s.kinds[kind.id()].acquisitions, 1u);
 }
 
 // Many threads allocating and dropping objects through one interpreter: the
 // lock keeps the (unsynchronized) heap consistent.
 TEST(InterpreterTest, ThreadsShareTheHeapThroughTheLock) {
-  Interpreter interp(ObjectHeapOptions{},
+  Interpreter interp(objects::ObjectHeapOptions{},
                      {.switch_interval = absl::Microseconds(200)});
   constexpr int kThreads = 8;
   constexpr int kRequests = 200;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      const OwnerId owner = t + 1;
-      std::vector<Handle> mine;
+      const objects::OwnerId owner = t + 1;
+      std::vector<objects::Handle> mine;
       for (int i = 0; i < kRequests; ++i) {
-        interp.RunBatch(RequestKind(), 8, [&](ObjectHeap& heap, size_t j) {
-          AllocateSpec spec;
-          spec.type = ObjectType::kBytes;
+        interp.RunBatch(gil::RequestKind(), 8, [&](objects::ObjectHeap& heap, size_t j) {
+          objects::AllocateSpec spec;
+          spec.type = objects::ObjectType::kBytes;
           spec.length = static_cast<int64_t>((t * 37 + i * 11 + j) % 600);
-          absl::StatusOr<Allocated> object = heap.Allocate(owner, spec);
+          absl::StatusOr<objects::Allocated> object = heap.Allocate(owner, spec);
           if (object.ok()) mine.push_back(object->handle);
         });
-        interp.RunBatch(RequestKind(), mine.size(),
-                        [&](ObjectHeap& heap, size_t j) {
+        interp.RunBatch(gil::RequestKind(), mine.size(),
+                        [&](objects::ObjectHeap& heap, size_t j) {
                           (void)heap.DecRef(owner, mine[j]);
                         });
         mine.clear();
@@ -60,29 +60,29 @@ TEST(InterpreterTest, ThreadsShareTheHeapThroughTheLock) {
     });
   }
   for (std::thread& t : threads) t.join();
-  InterpreterLockHolder holder(&interp.lock());
+  gil::InterpreterLockHolder holder(&interp.lock());
   EXPECT_TRUE(interp.heap().Verify().ok());
   EXPECT_EQ(interp.heap().Stats().objects, 0);
-  const AllocatorStats stats = interp.heap().AllocatorStatistics();
+  const obmalloc::AllocatorStats stats = interp.heap().AllocatorStatistics();
   EXPECT_EQ(stats.small.allocations_total, stats.small.frees_total);
 }
 
 // A batch lets a waiter in at the safe point after its drop request, and
 // finishes its own operations after.
 TEST(InterpreterTest, BatchYieldsAtSafePointToAWaiter) {
-  Interpreter interp(ObjectHeapOptions{},
+  Interpreter interp(objects::ObjectHeapOptions{},
                      {.switch_interval = absl::Microseconds(200)});
-  const RequestKind batch = interp.lock().RegisterKind("Batch");
+  const gil::RequestKind batch = interp.lock().RegisterKind("Batch");
   bool waiter_ran = false;  // guarded by interp.lock()
   std::thread waiter;
   std::vector<bool> waiter_ran_before_op;
-  const int yields = interp.RunBatch(batch, 3, [&](ObjectHeap& heap, size_t i) {
+  const int yields = interp.RunBatch(batch, 3, [&](objects::ObjectHeap& heap, size_t i) {
     waiter_ran_before_op.push_back(waiter_ran);
-    absl::StatusOr<Allocated> object = heap.Allocate(1, {});
+    absl::StatusOr<objects::Allocated> object = heap.Allocate(1, {});
     if (object.ok()) (void)heap.DecRef(1, object->handle);
     if (i == 0) {
       waiter = std::thread([&] {
-        InterpreterLockHolder holder(&interp.lock());
+        gil::InterpreterLockHolder holder(&interp.lock());
         waiter_ran = true;
       });
       // Hold on until the waiter asks (bounded: fails rather than hangs).
@@ -98,7 +98,7 @@ TEST(InterpreterTest, BatchYieldsAtSafePointToAWaiter) {
   // operation 2 had nothing to answer (a new holder clears old requests).
   EXPECT_EQ(yields, 1);
   EXPECT_EQ(waiter_ran_before_op, (std::vector<bool>{false, true, true}));
-  const LockStatsSnapshot s = interp.lock().Stats();
+  const gil::LockStatsSnapshot s = interp.lock().Stats();
   EXPECT_EQ(s.kinds[batch.id()].acquisitions, 2u);  // before and after
   // Ours; and the waiter's too, had it been descheduled for a whole
   // interval while we waited to take the lock back.

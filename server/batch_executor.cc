@@ -13,7 +13,7 @@ namespace {
 
 // The handle an ObjectRef names, given the results of the operations before
 // operation `current`.
-absl::StatusOr<Handle> Resolve(const v1::ObjectRef& ref, int current,
+absl::StatusOr<objects::Handle> Resolve(const v1::ObjectRef& ref, int current,
                                const v1::BatchResponse& done,
                                const char* what) {
   switch (ref.ref_case()) {
@@ -55,7 +55,7 @@ absl::StatusOr<Handle> Resolve(const v1::ObjectRef& ref, int current,
 }
 
 // Runs operation `index`, filling `out`'s result message.
-absl::Status RunOne(ObjectHeap& heap, OwnerId owner, const v1::Operation& op,
+absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner, const v1::Operation& op,
                     int index, const v1::BatchResponse& done,
                     int64_t max_allocate_count, v1::OperationResult* out) {
   switch (op.op_case()) {
@@ -66,23 +66,23 @@ absl::Status RunOne(ObjectHeap& heap, OwnerId owner, const v1::Operation& op,
                              out->mutable_allocate());
     }
     case v1::Operation::kIncref: {
-      absl::StatusOr<Handle> handle =
+      absl::StatusOr<objects::Handle> handle =
           Resolve(op.incref().object(), index, done, "incref.object");
       if (!handle.ok()) return handle.status();
       return IncRefObject(heap, owner, *handle, out->mutable_incref());
     }
     case v1::Operation::kDecref: {
-      absl::StatusOr<Handle> handle =
+      absl::StatusOr<objects::Handle> handle =
           Resolve(op.decref().object(), index, done, "decref.object");
       if (!handle.ok()) return handle.status();
       return DecRefObject(heap, owner, *handle, out->mutable_decref());
     }
     case v1::Operation::kLink: {
       const v1::BatchLink& link = op.link();
-      absl::StatusOr<Handle> source =
+      absl::StatusOr<objects::Handle> source =
           Resolve(link.source(), index, done, "link.source");
       if (!source.ok()) return source.status();
-      absl::StatusOr<Handle> target =
+      absl::StatusOr<objects::Handle> target =
           Resolve(link.target(), index, done, "link.target");
       if (!target.ok()) return target.status();
       const bool has_field = link.slot_case() == v1::BatchLink::kField;
@@ -94,12 +94,12 @@ absl::Status RunOne(ObjectHeap& heap, OwnerId owner, const v1::Operation& op,
     }
     case v1::Operation::kUnlink: {
       const v1::BatchUnlink& unlink = op.unlink();
-      absl::StatusOr<Handle> source =
+      absl::StatusOr<objects::Handle> source =
           Resolve(unlink.source(), index, done, "unlink.source");
       if (!source.ok()) return source.status();
-      std::optional<Handle> item;
+      std::optional<objects::Handle> item;
       if (unlink.slot_case() == v1::BatchUnlink::kItem) {
-        absl::StatusOr<Handle> resolved =
+        absl::StatusOr<objects::Handle> resolved =
             Resolve(unlink.item(), index, done, "unlink.item");
         if (!resolved.ok()) return resolved.status();
         item = *resolved;
@@ -140,7 +140,7 @@ absl::Status CheckBatchSize(const v1::BatchRequest& request,
 }
 
 absl::Status ExecuteBatch(
-    ObjectHeap& heap, OwnerId owner, const v1::BatchRequest& request,
+    objects::ObjectHeap& heap, objects::OwnerId owner, const v1::BatchRequest& request,
     int64_t max_allocate_count,
     absl::FunctionRef<absl::StatusOr<bool>()> safe_point,
     v1::BatchResponse* out) {

@@ -50,7 +50,7 @@ namespace heapd {
 absl::Status CheckBatchSize(const v1::BatchRequest& request,
                             int64_t max_batch);
 
-absl::Status ExecuteBatch(ObjectHeap& heap, OwnerId owner,
+absl::Status ExecuteBatch(objects::ObjectHeap& heap, objects::OwnerId owner,
                           const v1::BatchRequest& request,
                           int64_t max_allocate_count,
                           absl::FunctionRef<absl::StatusOr<bool>()> safe_point,

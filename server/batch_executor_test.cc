@@ -14,7 +14,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr OwnerId kOwner = 1;
+constexpr objects::OwnerId kOwner = 1;
 
 v1::BatchRequest ThreeAllocations() {
   v1::BatchRequest batch;
@@ -26,7 +26,7 @@ v1::BatchRequest ThreeAllocations() {
 }
 
 TEST(ExecuteBatchTest, SafePointRunsBetweenOperationsOnlyAndCountsYields) {
-  ObjectHeap heap{ObjectHeapOptions{}};
+  objects::ObjectHeap heap{objects::ObjectHeapOptions{}};
   int calls = 0;
   v1::BatchResponse response;
   const absl::Status status = ExecuteBatch(
@@ -40,7 +40,7 @@ TEST(ExecuteBatchTest, SafePointRunsBetweenOperationsOnlyAndCountsYields) {
 }
 
 TEST(ExecuteBatchTest, AnErrorFromTheSafePointEndsTheBatch) {
-  ObjectHeap heap{ObjectHeapOptions{}};
+  objects::ObjectHeap heap{objects::ObjectHeapOptions{}};
   v1::BatchResponse response;
   const absl::Status status = ExecuteBatch(
       heap, kOwner, ThreeAllocations(), /*max_allocate_count=*/10,

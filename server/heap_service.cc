@@ -47,8 +47,8 @@ std::vector<std::string> MethodNames() {
                                   std::end(kMethodNames));
 }
 
-ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
-  ObjectHeapOptions heap;
+objects::ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
+  objects::ObjectHeapOptions heap;
   heap.layout = options.layout;
   heap.gc = options.gc;
   heap.max_bytes = options.max_heap_bytes;
@@ -65,7 +65,7 @@ SessionManagerOptions SessionOptions(const HeapServiceOptions& options) {
 
 }  // namespace
 
-HeapService::Kinds HeapService::RegisterKinds(InterpreterLock& lock) {
+HeapService::Kinds HeapService::RegisterKinds(gil::InterpreterLock& lock) {
   Kinds kinds;
   kinds.open_session = lock.RegisterKind("OpenSession");
   kinds.close_session = lock.RegisterKind("CloseSession");
@@ -121,7 +121,7 @@ HeapService::HeapService(const HeapServiceOptions& options)
   SetMessageAllocatorFor_Batch(&batch_allocator_);
   // So that an idle server's Stats has figures to serve.
   {
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
+    gil::InterpreterLockHolder holder(&interp_.lock(), kinds_.stats);
     publisher_.Update(interp_.heap(), /*force=*/true);
   }
   sessions_.StartReaper(kinds_.session_reaper, [this](int reaped) {
@@ -131,7 +131,7 @@ HeapService::HeapService(const HeapServiceOptions& options)
         reaped == 0) {
       return;
     }
-    InterpreterLockHolder holder(&interp_.lock(), kinds_.stats_publish);
+    gil::InterpreterLockHolder holder(&interp_.lock(), kinds_.stats_publish);
     publisher_.Update(interp_.heap(), /*force=*/true);
   });
 }
@@ -145,7 +145,7 @@ void HeapService::Shutdown() {
 
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Dispatch(
-    grpc::CallbackServerContext* context, Method method, RequestKind kind,
+    grpc::CallbackServerContext* context, Method method, gil::RequestKind kind,
     std::string session_id, bool safe_point, int64_t operations, Body body,
     std::function<void()> after_release) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -187,7 +187,7 @@ grpc::ServerUnaryReactor* HeapService::Dispatch(
 }
 
 template <typename Body>
-absl::Status HeapService::RunLocked(Method method, RequestKind kind,
+absl::Status HeapService::RunLocked(Method method, gil::RequestKind kind,
                                     const std::string& session_id,
                                     bool safe_point, int64_t operations,
                                     bool held, Clock::time_point arrived,
@@ -195,10 +195,10 @@ absl::Status HeapService::RunLocked(Method method, RequestKind kind,
   HeldResult result;
   if (held) {
     interp_.lock().AssertHeld();
-    InterpreterLockHolder holder(&interp_.lock(), std::adopt_lock);
+    gil::InterpreterLockHolder holder(&interp_.lock(), std::adopt_lock);
     result = RunHeld(safe_point, body);
   } else {
-    InterpreterLockHolder holder(&interp_.lock(), kind);
+    gil::InterpreterLockHolder holder(&interp_.lock(), kind);
     if (max_lock_waiters_ > 0) {
       lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
     }
@@ -230,7 +230,7 @@ template <typename Body>
 HeapService::HeldResult HeapService::RunHeld(bool safe_point, Body& body) {
   HeldResult result;
   result.acquired = Clock::now();
-  ObjectHeap& heap = interp_.heap();
+  objects::ObjectHeap& heap = interp_.heap();
   const uint64_t events_before = heap.last_event_sequence();
   result.status = body(heap);
   // The end of the request is its safe point: a collection a threshold
@@ -267,7 +267,7 @@ void HeapService::Complete(grpc::ServerUnaryReactor* reactor, Method method,
 
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Serve(
-    grpc::CallbackServerContext* context, Method method, RequestKind kind,
+    grpc::CallbackServerContext* context, Method method, gil::RequestKind kind,
     const std::string& session_id, Body&& body, int64_t operations,
     bool admin_only) {
   absl::StatusOr<Caller> caller = Authorize(context, method, admin_only);
@@ -275,8 +275,8 @@ grpc::ServerUnaryReactor* HeapService::Serve(
   return Dispatch(
       context, method, kind, session_id, /*safe_point=*/true, operations,
       [this, session_id, caller = *std::move(caller),
-       body = std::move(body)](ObjectHeap& heap) mutable -> absl::Status {
-        absl::StatusOr<OwnerId> owner =
+       body = std::move(body)](objects::ObjectHeap& heap) mutable -> absl::Status {
+        absl::StatusOr<objects::OwnerId> owner =
             sessions_.Renew(heap, session_id, caller);
         return owner.ok() ? body(heap, *owner) : owner.status();
       });
@@ -326,7 +326,7 @@ grpc::ServerUnaryReactor* HeapService::Ping(
   if (!request->session_id().empty()) {
     return Dispatch(context, kPing, kinds_.ping, request->session_id(),
                     /*safe_point=*/false, /*operations=*/0,
-                    [=, this](ObjectHeap& heap) -> absl::Status {
+                    [=, this](objects::ObjectHeap& heap) -> absl::Status {
                       absl::Status renewed =
                           sessions_.Renew(heap, request->session_id(), *caller)
                               .status();
@@ -354,7 +354,7 @@ grpc::ServerUnaryReactor* HeapService::Stats(
     return Dispatch(
         context, kStats, kinds_.stats, /*session_id=*/"",
         /*safe_point=*/false, /*operations=*/0,
-        [this](ObjectHeap& heap) -> absl::Status {
+        [this](objects::ObjectHeap& heap) -> absl::Status {
           publisher_.Update(heap, /*force=*/true);
           return absl::OkStatus();
         },
@@ -388,8 +388,8 @@ void HeapService::FillStats(
     v1::CollectorStats* collector = response->mutable_collector();
     // The publisher keeps more history than `recent` shows (WatchStats'
     // events need it): the newest kRecentCollections.
-    const std::vector<HeapEvent>& all = snapshot->recent_collections;
-    const std::vector<HeapEvent> recent(
+    const std::vector<objects::HeapEvent>& all = snapshot->recent_collections;
+    const std::vector<objects::HeapEvent> recent(
         all.end() - std::min(all.size(), kRecentCollections), all.end());
     ToProto(snapshot->heap, recent, collector);
     // Live rather than from the snapshot: the histogram is readable without
@@ -465,7 +465,7 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
   return Dispatch(
       context, kOpenSession, kinds_.open_session, /*session_id=*/"",
       /*safe_point=*/true, /*operations=*/0,
-      [=, this](ObjectHeap&) -> absl::Status {
+      [=, this](objects::ObjectHeap&) -> absl::Status {
         absl::StatusOr<OpenedSession> opened = sessions_.Open(
             request->client_name(), absl::Milliseconds(request->ttl_ms()),
             *caller);
@@ -490,8 +490,8 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
   return Dispatch(
       context, kCloseSession, kinds_.close_session, request->session_id(),
       /*safe_point=*/true, /*operations=*/0,
-      [=, this](ObjectHeap& heap) -> absl::Status {
-        absl::StatusOr<ReleaseResult> released =
+      [=, this](objects::ObjectHeap& heap) -> absl::Status {
+        absl::StatusOr<objects::ReleaseResult> released =
             sessions_.Close(heap, request->session_id(), *caller);
         if (!released.ok()) return released.status();
         response->set_references_released(released->references_released);
@@ -507,7 +507,7 @@ grpc::ServerUnaryReactor* HeapService::Allocate(
     grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
     v1::AllocateResponse* response) {
   return Serve(context, kAllocate, kinds_.allocate, request->session_id(),
-               [=, this](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=, this](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
                  return AllocateObjects(
                      heap, owner, request->type(), request->length(),
                      request->count(), request->finalizer(),
@@ -521,7 +521,7 @@ grpc::ServerUnaryReactor* HeapService::IncRef(
     v1::IncRefResponse* response) {
   return Serve(context, kIncRef, kinds_.incref,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
                  return IncRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -532,7 +532,7 @@ grpc::ServerUnaryReactor* HeapService::DecRef(
     v1::DecRefResponse* response) {
   return Serve(context, kDecRef, kinds_.decref,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
                  return DecRefObject(heap, owner, request->handle(),
                                      response);
                });
@@ -544,7 +544,7 @@ grpc::ServerUnaryReactor* HeapService::Link(
   return Serve(
       context, kLink, kinds_.link,
       request->session_id(),
-      [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
         return LinkObjects(
             heap, request->source(), request->target(),
@@ -561,10 +561,10 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
   return Serve(
       context, kUnlink, kinds_.unlink,
       request->session_id(),
-      [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+      [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
         const bool has_field =
             request->slot_case() == v1::UnlinkRequest::kField;
-        std::optional<Handle> item;
+        std::optional<objects::Handle> item;
         if (request->slot_case() == v1::UnlinkRequest::kItem) {
           item = request->item();
         }
@@ -579,8 +579,8 @@ grpc::ServerUnaryReactor* HeapService::Inspect(
     v1::InspectResponse* response) {
   return Serve(context, kInspect, kinds_.inspect,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId owner) -> absl::Status {
-                 absl::StatusOr<ObjectInfo> info =
+               [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
+                 absl::StatusOr<objects::ObjectInfo> info =
                      heap.Inspect(request->handle(), owner);
                  if (!info.ok()) return info.status();
                  ToProto(*info, response->mutable_object());
@@ -596,7 +596,7 @@ grpc::ServerUnaryReactor* HeapService::Collect(
     v1::CollectResponse* response) {
   return Serve(context, kCollect, kinds_.collect,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
                  // Absent means a full collection, as gc.collect().
                  return CollectGeneration(
                      heap,
@@ -607,7 +607,7 @@ grpc::ServerUnaryReactor* HeapService::Collect(
                },
                /*operations=*/1,
                /*admin_only=*/!request->has_generation() ||
-                   request->generation() == kNumGenerations - 1);
+                   request->generation() == objects::kNumGenerations - 1);
 }
 
 grpc::ServerUnaryReactor* HeapService::GetGcConfig(
@@ -615,7 +615,7 @@ grpc::ServerUnaryReactor* HeapService::GetGcConfig(
     const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kGetGcConfig, kinds_.get_gc_config,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
                  ToProto(heap.gc_config(), response);
                  return absl::OkStatus();
                });
@@ -626,7 +626,7 @@ grpc::ServerUnaryReactor* HeapService::SetGcConfig(
     const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
   return Serve(context, kSetGcConfig, kinds_.set_gc_config,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
                  absl::Status status = heap.SetGcConfig(
                      MergeGcConfig(heap.gc_config(), *request));
                  if (!status.ok()) return status;
@@ -641,7 +641,7 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
     v1::FreezeResponse* response) {
   return Serve(context, kFreeze, kinds_.freeze,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
                  response->set_frozen(heap.Freeze());
                  return absl::OkStatus();
                },
@@ -653,7 +653,7 @@ grpc::ServerUnaryReactor* HeapService::Unfreeze(
     v1::UnfreezeResponse* response) {
   return Serve(context, kUnfreeze, kinds_.unfreeze,
       request->session_id(),
-               [=](ObjectHeap& heap, OwnerId) -> absl::Status {
+               [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
                  response->set_unfrozen(heap.Unfreeze());
                  return absl::OkStatus();
                },
@@ -672,7 +672,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
     full_collection |= operation.has_collect() &&
                        (!operation.collect().has_generation() ||
                         operation.collect().generation() ==
-                            kNumGenerations - 1);
+                            objects::kNumGenerations - 1);
   }
   const absl::StatusOr<Caller> caller =
       Authorize(context, kBatch, full_collection);
@@ -685,8 +685,8 @@ grpc::ServerUnaryReactor* HeapService::Batch(
   return Dispatch(
         context, kBatch, kinds_.batch, request->session_id(),
         /*safe_point=*/true, request->operations_size(),
-        [=, this](ObjectHeap& heap) -> absl::Status {
-          absl::StatusOr<OwnerId> owner =
+        [=, this](objects::ObjectHeap& heap) -> absl::Status {
+          absl::StatusOr<objects::OwnerId> owner =
               sessions_.Renew(heap, request->session_id(), *caller);
           if (!owner.ok()) return owner.status();
           // CPython's eval breaker between bytecodes: a scheduled
@@ -701,7 +701,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
             interp_.lock().AssertHeld();
             heap.CollectIfScheduled();
             if (!interp_.lock().SafePoint()) return false;
-            absl::StatusOr<OwnerId> again =
+            absl::StatusOr<objects::OwnerId> again =
                 sessions_.Renew(heap, request->session_id(), *caller);
             if (!again.ok()) return again.status();
             return true;
@@ -742,7 +742,7 @@ grpc::ServerUnaryReactor* HeapService::Verify(
   return Dispatch(
       context, kVerify, kinds_.verify, /*session_id=*/"",
       /*safe_point=*/false, /*operations=*/0,
-      [response](ObjectHeap& heap) -> absl::Status {
+      [response](objects::ObjectHeap& heap) -> absl::Status {
         const auto start = std::chrono::steady_clock::now();
         absl::Status verified = heap.Verify();
         response->set_duration_ns(

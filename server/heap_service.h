@@ -117,10 +117,10 @@
 namespace heapd {
 
 struct HeapServiceOptions {
-  AllocatorLayout layout = AllocatorLayout::Classic();
+  obmalloc::AllocatorLayout layout = obmalloc::AllocatorLayout::Classic();
   // The collector's starting configuration (thresholds 700, 10, 10).
-  GcConfig gc;
-  InterpreterLockOptions lock;
+  objects::GcConfig gc;
+  gil::InterpreterLockOptions lock;
   // Sessions: the longest lease a client may ask for, and how often the
   // reaper looks for expired ones.
   absl::Duration max_session_ttl = absl::Minutes(10);
@@ -229,7 +229,7 @@ class HeapService final : public v1::Heap::CallbackService {
 
   // The interpreter lock, for tests that must hold it from outside (to show
   // that Stats does not need it). Not for serving.
-  InterpreterLock& lock_for_testing() { return interp_.lock(); }
+  gil::InterpreterLock& lock_for_testing() { return interp_.lock(); }
   // The interpreter (its lock and the heap), for in-process tests and the
   // request fuzzer, which checks ObjectHeap::Verify() between requests and
   // empties gc.garbage between inputs while holding the lock. Not for
@@ -239,11 +239,11 @@ class HeapService final : public v1::Heap::CallbackService {
  private:
   // The lock's request kinds, one per RPC method name.
   struct Kinds {
-    RequestKind open_session, close_session, allocate, incref, decref, link,
+    gil::RequestKind open_session, close_session, allocate, incref, decref, link,
         unlink, collect, inspect, get_gc_config, set_gc_config, freeze,
         unfreeze, stats, stats_publish, session_reaper, ping, batch, verify;
   };
-  static Kinds RegisterKinds(InterpreterLock& lock);
+  static Kinds RegisterKinds(gil::InterpreterLock& lock);
 
   // The RPC methods, as rows of rpc_counters_ (kMethodNames in the .cc).
   enum Method {
@@ -272,7 +272,7 @@ class HeapService final : public v1::Heap::CallbackService {
   // the call's reactor.
   template <typename Body>
   grpc::ServerUnaryReactor* Dispatch(
-      grpc::CallbackServerContext* context, Method method, RequestKind kind,
+      grpc::CallbackServerContext* context, Method method, gil::RequestKind kind,
       std::string session_id, bool safe_point, int64_t operations, Body body,
       std::function<void()> after_release = nullptr)
       // A successful TryAcquire's hold passes, through a lambda the analysis
@@ -283,7 +283,7 @@ class HeapService final : public v1::Heap::CallbackService {
   // RunHeld, releases, then offers the wait (from `arrived`) and hold, as a
   // request of `operations` heap operations, to the slow log.
   template <typename Body>
-  absl::Status RunLocked(Method method, RequestKind kind,
+  absl::Status RunLocked(Method method, gil::RequestKind kind,
                          const std::string& session_id, bool safe_point,
                          int64_t operations, bool held, Clock::time_point arrived,
                          Body& body);
@@ -311,7 +311,7 @@ class HeapService final : public v1::Heap::CallbackService {
   // collection, and finishes the call with its status.
   template <typename Body>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                  Method method, RequestKind kind,
+                                  Method method, gil::RequestKind kind,
                                   const std::string& session_id, Body&& body,
                                   int64_t operations = 1,
                                   bool admin_only = false);
@@ -326,7 +326,7 @@ class HeapService final : public v1::Heap::CallbackService {
   const absl::Time started_;
   const std::chrono::steady_clock::time_point started_steady_;
   // A copy of the allocator's layout: immutable, so read without the lock.
-  const AllocatorLayout layout_;
+  const obmalloc::AllocatorLayout layout_;
   const int64_t max_allocate_count_;
   const int64_t max_batch_;
   const int64_t max_objects_;

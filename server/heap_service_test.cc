@@ -83,7 +83,7 @@ class HeapServiceTest : public ::testing::Test {
 };
 
 TEST_F(HeapServiceTest, StatsAnswersWhileTheInterpreterLockIsHeld) {
-  InterpreterLock& lock = service_.lock_for_testing();
+  gil::InterpreterLock& lock = service_.lock_for_testing();
   lock.Acquire();
   v1::StatsResponse response;
   const grpc::Status status =
@@ -103,7 +103,7 @@ TEST_F(HeapServiceTest, StatsAnswersWhileTheInterpreterLockIsHeld) {
 // queued behind them, Ping and Stats still answer at once.
 TEST_F(HeapServiceTest, PingAndStatsAnswerWhileHeapRequestsQueue) {
   constexpr int kRequests = 24;  // more than the 16 interpreter threads
-  InterpreterLock& lock = service_.lock_for_testing();
+  gil::InterpreterLock& lock = service_.lock_for_testing();
   lock.Acquire();
   std::vector<grpc::Status> statuses(kRequests);
   std::vector<std::thread> clients;

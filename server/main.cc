@@ -153,17 +153,17 @@ void RaiseOpenFileLimit() {
 // the first invalid one's message, for the usage error.
 absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
   heapd::HeapServiceOptions options;
-  absl::StatusOr<heapd::AllocatorLayout> layout = heapd::LayoutFromFlags(
+  absl::StatusOr<heapd::obmalloc::AllocatorLayout> layout = heapd::LayoutFromFlags(
       absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
       absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
   if (!layout.ok()) return layout.status();
   options.layout = *layout;
-  absl::StatusOr<heapd::InterpreterLockOptions> lock =
+  absl::StatusOr<heapd::gil::InterpreterLockOptions> lock =
       heapd::LockOptionsFromFlags(absl::GetFlag(FLAGS_lock_policy),
                                   absl::GetFlag(FLAGS_switch_interval_ms));
   if (!lock.ok()) return lock.status();
   options.lock = *lock;
-  absl::StatusOr<heapd::GcConfig> gc = heapd::GcConfigFromFlags(
+  absl::StatusOr<heapd::objects::GcConfig> gc = heapd::GcConfigFromFlags(
       absl::GetFlag(FLAGS_gc_threshold0), absl::GetFlag(FLAGS_gc_threshold1),
       absl::GetFlag(FLAGS_gc_threshold2));
   if (!gc.ok()) return gc.status();
@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
                                         absl::GetFlag(FLAGS_tls_key),
                                         absl::GetFlag(FLAGS_tls_client_ca));
   if (!credentials.ok()) return Usage(credentials.status().message());
-  const heapd::AllocatorLayout& layout = options->layout;
+  const heapd::obmalloc::AllocatorLayout& layout = options->layout;
   const std::shared_ptr<const heapd::AccessControl>& access =
       options->access_control;
   const int64_t max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);

@@ -6,7 +6,7 @@
 
 namespace heapd {
 
-absl::Status AllocateObjects(ObjectHeap& heap, OwnerId owner, int type,
+absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner, int type,
                              int64_t length, uint32_t count,
                              const v1::Finalizer& finalizer,
                              const v1::WeakRefOptions& weakref,
@@ -17,11 +17,11 @@ absl::Status AllocateObjects(ObjectHeap& heap, OwnerId owner, int type,
         "count ", n, " is over this server's limit of ", max_count,
         " objects per Allocate (--max_allocate_count); split the request"));
   }
-  absl::StatusOr<AllocateSpec> spec =
+  absl::StatusOr<objects::AllocateSpec> spec =
       AllocateSpecFromProto(type, length, finalizer, weakref);
   if (!spec.ok()) return spec.status();
   for (int64_t i = 0; i < n; ++i) {
-    absl::StatusOr<Allocated> allocated = heap.Allocate(owner, *spec);
+    absl::StatusOr<objects::Allocated> allocated = heap.Allocate(owner, *spec);
     if (!allocated.ok()) {
       // All or nothing: the session must not keep references it was never
       // told about, nor may a finalizer of an object it never saw run (a
@@ -37,18 +37,18 @@ absl::Status AllocateObjects(ObjectHeap& heap, OwnerId owner, int type,
   return absl::OkStatus();
 }
 
-absl::Status IncRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
+absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, objects::Handle handle,
                           v1::IncRefResponse* out) {
-  absl::StatusOr<RefCountResult> result = heap.IncRef(owner, handle);
+  absl::StatusOr<objects::RefCountResult> result = heap.IncRef(owner, handle);
   if (!result.ok()) return result.status();
   out->set_refcount(result->refcount);
   out->set_session_references(result->owner_references);
   return absl::OkStatus();
 }
 
-absl::Status DecRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
+absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, objects::Handle handle,
                           v1::DecRefResponse* out) {
-  absl::StatusOr<RefCountResult> result = heap.DecRef(owner, handle);
+  absl::StatusOr<objects::RefCountResult> result = heap.DecRef(owner, handle);
   if (!result.ok()) return result.status();
   out->set_refcount(result->refcount);
   out->set_session_references(result->owner_references);
@@ -56,10 +56,10 @@ absl::Status DecRefObject(ObjectHeap& heap, OwnerId owner, Handle handle,
   return absl::OkStatus();
 }
 
-absl::Status LinkObjects(ObjectHeap& heap, Handle source, Handle target,
+absl::Status LinkObjects(objects::ObjectHeap& heap, objects::Handle source, objects::Handle target,
                          const std::string* field, bool append,
                          v1::LinkResponse* out) {
-  absl::StatusOr<LinkResult> result;
+  absl::StatusOr<objects::LinkResult> result;
   if (field != nullptr) {
     result = heap.SetField(source, *field, target);
   } else if (append) {
@@ -76,11 +76,11 @@ absl::Status LinkObjects(ObjectHeap& heap, Handle source, Handle target,
   return absl::OkStatus();
 }
 
-absl::Status UnlinkObjects(ObjectHeap& heap, Handle source,
+absl::Status UnlinkObjects(objects::ObjectHeap& heap, objects::Handle source,
                            const std::string* field,
-                           std::optional<Handle> item,
+                           std::optional<objects::Handle> item,
                            v1::UnlinkResponse* out) {
-  absl::StatusOr<UnlinkResult> result;
+  absl::StatusOr<objects::UnlinkResult> result;
   if (field != nullptr) {
     result = heap.ClearField(source, *field);
   } else if (item.has_value()) {
@@ -97,10 +97,10 @@ absl::Status UnlinkObjects(ObjectHeap& heap, Handle source,
   return absl::OkStatus();
 }
 
-absl::Status CollectGeneration(ObjectHeap& heap,
+absl::Status CollectGeneration(objects::ObjectHeap& heap,
                                std::optional<int32_t> generation,
                                v1::CollectResponse* out) {
-  absl::StatusOr<CollectResult> result = heap.Collect(generation.value_or(2));
+  absl::StatusOr<objects::CollectResult> result = heap.Collect(generation.value_or(2));
   if (!result.ok()) return result.status();
   ToProto(*result, out);
   return absl::OkStatus();

@@ -7,28 +7,28 @@
 
 namespace heapd {
 
-absl::StatusOr<ObjectType> ObjectTypeFromProto(int type) {
+absl::StatusOr<objects::ObjectType> ObjectTypeFromProto(int type) {
   switch (type) {
     case v1::INT:
-      return ObjectType::kInt;
+      return objects::ObjectType::kInt;
     case v1::FLOAT:
-      return ObjectType::kFloat;
+      return objects::ObjectType::kFloat;
     case v1::STR:
-      return ObjectType::kStr;
+      return objects::ObjectType::kStr;
     case v1::BYTES:
-      return ObjectType::kBytes;
+      return objects::ObjectType::kBytes;
     case v1::TUPLE:
-      return ObjectType::kTuple;
+      return objects::ObjectType::kTuple;
     case v1::LIST:
-      return ObjectType::kList;
+      return objects::ObjectType::kList;
     case v1::DICT:
-      return ObjectType::kDict;
+      return objects::ObjectType::kDict;
     case v1::SET:
-      return ObjectType::kSet;
+      return objects::ObjectType::kSet;
     case v1::OBJECT:
-      return ObjectType::kObject;
+      return objects::ObjectType::kObject;
     case v1::RAW:
-      return ObjectType::kRaw;
+      return objects::ObjectType::kRaw;
     case v1::OBJECT_TYPE_UNSPECIFIED:
       return absl::InvalidArgumentError(
           "type is not set: name one of INT, FLOAT, STR, BYTES, TUPLE, LIST, "
@@ -39,56 +39,56 @@ absl::StatusOr<ObjectType> ObjectTypeFromProto(int type) {
       " is not an ObjectType this server knows (1..10: INT .. RAW)"));
 }
 
-v1::ObjectType ToProto(ObjectType type) {
+v1::ObjectType ToProto(objects::ObjectType type) {
   switch (type) {
-    case ObjectType::kInt:
+    case objects::ObjectType::kInt:
       return v1::INT;
-    case ObjectType::kFloat:
+    case objects::ObjectType::kFloat:
       return v1::FLOAT;
-    case ObjectType::kStr:
+    case objects::ObjectType::kStr:
       return v1::STR;
-    case ObjectType::kBytes:
+    case objects::ObjectType::kBytes:
       return v1::BYTES;
-    case ObjectType::kTuple:
+    case objects::ObjectType::kTuple:
       return v1::TUPLE;
-    case ObjectType::kList:
+    case objects::ObjectType::kList:
       return v1::LIST;
-    case ObjectType::kDict:
+    case objects::ObjectType::kDict:
       return v1::DICT;
-    case ObjectType::kSet:
+    case objects::ObjectType::kSet:
       return v1::SET;
-    case ObjectType::kObject:
+    case objects::ObjectType::kObject:
       return v1::OBJECT;
-    case ObjectType::kRaw:
+    case objects::ObjectType::kRaw:
       return v1::RAW;
   }
   return v1::OBJECT_TYPE_UNSPECIFIED;
 }
 
-absl::StatusOr<AllocateSpec> AllocateSpecFromProto(
+absl::StatusOr<objects::AllocateSpec> AllocateSpecFromProto(
     int type, int64_t length, const v1::Finalizer& finalizer,
     const v1::WeakRefOptions& weakref) {
-  absl::StatusOr<ObjectType> object_type = ObjectTypeFromProto(type);
+  absl::StatusOr<objects::ObjectType> object_type = ObjectTypeFromProto(type);
   if (!object_type.ok()) return object_type.status();
   if (length < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("length ", length, " is negative; it must be >= 0"));
   }
-  AllocateSpec spec;
+  objects::AllocateSpec spec;
   spec.type = *object_type;
   spec.length = length;
   switch (finalizer.action()) {
     case v1::Finalizer::ACTION_UNSPECIFIED:
-      spec.finalizer.action = Finalizer::Action::kNone;
+      spec.finalizer.action = objects::Finalizer::Action::kNone;
       break;
     case v1::Finalizer::RECORD:
-      spec.finalizer.action = Finalizer::Action::kRecord;
+      spec.finalizer.action = objects::Finalizer::Action::kRecord;
       break;
     case v1::Finalizer::RESURRECT_TO_SESSION:
-      spec.finalizer.action = Finalizer::Action::kResurrectToOwner;
+      spec.finalizer.action = objects::Finalizer::Action::kResurrectToOwner;
       break;
     case v1::Finalizer::RESURRECT_INTO:
-      spec.finalizer.action = Finalizer::Action::kResurrectInto;
+      spec.finalizer.action = objects::Finalizer::Action::kResurrectInto;
       spec.finalizer.into = finalizer.resurrect_into();
       spec.finalizer.field = finalizer.resurrect_field();
       break;
@@ -102,7 +102,7 @@ absl::StatusOr<AllocateSpec> AllocateSpecFromProto(
   return spec;
 }
 
-void ToProto(const Allocated& allocated, v1::AllocatedObject* out) {
+void ToProto(const objects::Allocated& allocated, v1::AllocatedObject* out) {
   out->set_handle(allocated.handle);
   out->set_size(static_cast<int64_t>(allocated.size));
   out->set_block_size(static_cast<int64_t>(allocated.block_size));
@@ -110,7 +110,7 @@ void ToProto(const Allocated& allocated, v1::AllocatedObject* out) {
   out->set_weakref_id(allocated.weakref);
 }
 
-void ToProto(const ObjectInfo& info, v1::ObjectInfo* out) {
+void ToProto(const objects::ObjectInfo& info, v1::ObjectInfo* out) {
   out->Clear();
   out->set_handle(info.handle);
   out->set_type(ToProto(info.type));
@@ -121,21 +121,21 @@ void ToProto(const ObjectInfo& info, v1::ObjectInfo* out) {
   out->set_refcount(info.refcount);
   out->set_tracked(info.tracked);
   out->set_generation(info.generation);
-  for (const FieldLink& field : info.fields) {
+  for (const objects::FieldLink& field : info.fields) {
     v1::FieldLink* link = out->add_fields();
     link->set_name(field.name);
     link->set_target(field.target);
   }
-  for (Handle item : info.items) out->add_items(item);
-  for (Handle referent : info.referents) out->add_referents(referent);
-  for (Handle referrer : info.referrers) out->add_referrers(referrer);
+  for (objects::Handle item : info.items) out->add_items(item);
+  for (objects::Handle referent : info.referents) out->add_referents(referent);
+  for (objects::Handle referrer : info.referrers) out->add_referrers(referrer);
   out->set_session_references(info.owner_references);
   out->set_has_finalizer(info.has_finalizer);
   out->set_finalized(info.finalized);
   out->set_weakref_count(info.weakref_count);
 }
 
-void ToProto(const CollectResult& result, v1::CollectResponse* out) {
+void ToProto(const objects::CollectResult& result, v1::CollectResponse* out) {
   out->set_collected(result.collected);
   out->set_uncollectable(result.uncollectable);
   out->set_examined(result.examined);
@@ -144,16 +144,16 @@ void ToProto(const CollectResult& result, v1::CollectResponse* out) {
   for (int64_t count : result.counts_after) out->add_generation_counts(count);
 }
 
-void ToProto(const GcConfig& config, v1::GcConfig* out) {
+void ToProto(const objects::GcConfig& config, v1::GcConfig* out) {
   out->clear_thresholds();
   for (int64_t threshold : config.thresholds) out->add_thresholds(threshold);
   out->set_enabled(config.enabled);
   out->set_debug_flags(config.debug_flags);
 }
 
-GcConfig MergeGcConfig(const GcConfig& current,
+objects::GcConfig MergeGcConfig(const objects::GcConfig& current,
                        const v1::SetGcConfigRequest& request) {
-  GcConfig config = current;
+  objects::GcConfig config = current;
   if (request.has_threshold0()) config.thresholds[0] = request.threshold0();
   if (request.has_threshold1()) config.thresholds[1] = request.threshold1();
   if (request.has_threshold2()) config.thresholds[2] = request.threshold2();

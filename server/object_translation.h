@@ -8,7 +8,7 @@
 // functions are pure and overwrite every field they own.
 //
 // Example:
-//   absl::StatusOr<heapd::AllocateSpec> spec = heapd::AllocateSpecFromProto(
+//   absl::StatusOr<heapd::objects::AllocateSpec> spec = heapd::AllocateSpecFromProto(
 //       request.type(), request.length(), request.finalizer(),
 //       request.weakref());
 #ifndef HEAPD_SERVER_OBJECT_TRANSLATION_H_
@@ -23,22 +23,22 @@ namespace heapd {
 
 // INVALID_ARGUMENT for OBJECT_TYPE_UNSPECIFIED or a value this build does
 // not know.
-absl::StatusOr<ObjectType> ObjectTypeFromProto(int type);
-v1::ObjectType ToProto(ObjectType type);
+absl::StatusOr<objects::ObjectType> ObjectTypeFromProto(int type);
+v1::ObjectType ToProto(objects::ObjectType type);
 
 // The spec for one Allocate request: type, length (>= 0), finalizer and
 // weak reference options. A finalizer with ACTION_UNSPECIFIED is none.
-absl::StatusOr<AllocateSpec> AllocateSpecFromProto(
+absl::StatusOr<objects::AllocateSpec> AllocateSpecFromProto(
     int type, int64_t length, const v1::Finalizer& finalizer,
     const v1::WeakRefOptions& weakref);
 
-void ToProto(const Allocated& allocated, v1::AllocatedObject* out);
-void ToProto(const ObjectInfo& info, v1::ObjectInfo* out);
-void ToProto(const CollectResult& result, v1::CollectResponse* out);
-void ToProto(const GcConfig& config, v1::GcConfig* out);
+void ToProto(const objects::Allocated& allocated, v1::AllocatedObject* out);
+void ToProto(const objects::ObjectInfo& info, v1::ObjectInfo* out);
+void ToProto(const objects::CollectResult& result, v1::CollectResponse* out);
+void ToProto(const objects::GcConfig& config, v1::GcConfig* out);
 
 // `current` with the fields the request sets replaced.
-GcConfig MergeGcConfig(const GcConfig& current,
+objects::GcConfig MergeGcConfig(const objects::GcConfig& current,
                        const v1::SetGcConfigRequest& request);
 
 }  // namespace heapd

@@ -10,14 +10,14 @@ using ::testing::HasSubstr;
 
 TEST(ObjectTranslationTest, EveryTypeRoundTrips) {
   for (int t = v1::INT; t <= v1::RAW; ++t) {
-    absl::StatusOr<ObjectType> type = ObjectTypeFromProto(t);
+    absl::StatusOr<objects::ObjectType> type = ObjectTypeFromProto(t);
     ASSERT_TRUE(type.ok()) << t;
     EXPECT_EQ(ToProto(*type), t);
   }
 }
 
 TEST(ObjectTranslationTest, UnspecifiedAndUnknownTypesAreInvalid) {
-  absl::StatusOr<ObjectType> type =
+  absl::StatusOr<objects::ObjectType> type =
       ObjectTypeFromProto(v1::OBJECT_TYPE_UNSPECIFIED);
   EXPECT_EQ(type.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(type.status().message(), HasSubstr("not set"));
@@ -34,12 +34,12 @@ TEST(ObjectTranslationTest, AllocateSpecMapsFinalizerAndWeakRef) {
   v1::WeakRefOptions weakref;
   weakref.set_create(true);
   weakref.set_callback(true);
-  absl::StatusOr<AllocateSpec> spec =
+  absl::StatusOr<objects::AllocateSpec> spec =
       AllocateSpecFromProto(v1::LIST, 4, finalizer, weakref);
   ASSERT_TRUE(spec.ok()) << spec.status();
-  EXPECT_EQ(spec->type, ObjectType::kList);
+  EXPECT_EQ(spec->type, objects::ObjectType::kList);
   EXPECT_EQ(spec->length, 4);
-  EXPECT_EQ(spec->finalizer.action, Finalizer::Action::kResurrectInto);
+  EXPECT_EQ(spec->finalizer.action, objects::Finalizer::Action::kResurrectInto);
   EXPECT_EQ(spec->finalizer.into, 7u);
   EXPECT_EQ(spec->finalizer.field, "keep");
   EXPECT_TRUE(spec->weakref);
@@ -53,11 +53,11 @@ TEST(ObjectTranslationTest, AllocateSpecMapsFinalizerAndWeakRef) {
 }
 
 TEST(ObjectTranslationTest, SetGcConfigChangesOnlyTheFieldsSet) {
-  GcConfig current;
+  objects::GcConfig current;
   v1::SetGcConfigRequest request;
   request.set_threshold2(0);
   request.set_debug_flags(32);
-  const GcConfig merged = MergeGcConfig(current, request);
+  const objects::GcConfig merged = MergeGcConfig(current, request);
   EXPECT_EQ(merged.thresholds[0], 700);
   EXPECT_EQ(merged.thresholds[1], 10);
   EXPECT_EQ(merged.thresholds[2], 0);

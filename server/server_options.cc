@@ -32,15 +32,15 @@ bool IsLoopbackHost(absl::string_view host) {
          host == "localhost";
 }
 
-absl::StatusOr<AllocatorLayout> LayoutFromFlags(
+absl::StatusOr<obmalloc::AllocatorLayout> LayoutFromFlags(
     absl::string_view preset, uint64_t arena_size, uint64_t pool_size,
     absl::string_view arena_release) {
-  absl::StatusOr<AllocatorLayout> base = AllocatorLayout::FromPreset(preset);
+  absl::StatusOr<obmalloc::AllocatorLayout> base = obmalloc::AllocatorLayout::FromPreset(preset);
   if (!base.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--layout: ", base.status().message()));
   }
-  absl::StatusOr<ArenaRelease> release = ParseArenaRelease(arena_release);
+  absl::StatusOr<obmalloc::ArenaRelease> release = obmalloc::ParseArenaRelease(arena_release);
   if (!release.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--arena_release: ", release.status().message()));
@@ -52,8 +52,8 @@ absl::StatusOr<AllocatorLayout> LayoutFromFlags(
   // policy; with unchanged sizes it keeps the preset's name and cannot fail.
   const uint64_t arena = arena_size != 0 ? arena_size : base->arena_size();
   const uint64_t pool = pool_size != 0 ? pool_size : base->pool_size();
-  absl::StatusOr<AllocatorLayout> layout =
-      AllocatorLayout::Create(arena, pool, *release);
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
+      obmalloc::AllocatorLayout::Create(arena, pool, *release);
   if (!layout.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--arena_size=", arena,
                                                    " --pool_size=", pool, ": ",
@@ -66,10 +66,10 @@ absl::StatusOr<AllocatorLayout> LayoutFromFlags(
 
 namespace heapd {
 
-absl::StatusOr<InterpreterLockOptions> LockOptionsFromFlags(
+absl::StatusOr<gil::InterpreterLockOptions> LockOptionsFromFlags(
     absl::string_view policy, int64_t switch_interval_ms) {
-  InterpreterLockOptions options;
-  absl::StatusOr<LockPolicy> parsed = ParseLockPolicy(policy);
+  gil::InterpreterLockOptions options;
+  absl::StatusOr<gil::LockPolicy> parsed = gil::ParseLockPolicy(policy);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--lock_policy=", policy,
@@ -86,12 +86,12 @@ absl::StatusOr<InterpreterLockOptions> LockOptionsFromFlags(
   return options;
 }
 
-absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
+absl::StatusOr<objects::GcConfig> GcConfigFromFlags(int64_t threshold0,
                                            int64_t threshold1,
                                            int64_t threshold2) {
-  GcConfig config;
+  objects::GcConfig config;
   const int64_t thresholds[] = {threshold0, threshold1, threshold2};
-  for (int g = 0; g < kNumGenerations; ++g) {
+  for (int g = 0; g < objects::kNumGenerations; ++g) {
     if (thresholds[g] < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("--gc_threshold", g, "=", thresholds[g],
@@ -123,7 +123,7 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
   return absl::OkStatus();
 }
 
-absl::Status ValidateResourceLimits(const AllocatorLayout& layout,
+absl::Status ValidateResourceLimits(const obmalloc::AllocatorLayout& layout,
                                     int64_t max_heap_bytes,
                                     int64_t max_objects,
                                     int64_t max_lock_waiters,

@@ -6,7 +6,7 @@
 // meant for the person who typed the flag.
 //
 // Example:
-//   absl::StatusOr<heapd::AllocatorLayout> layout =
+//   absl::StatusOr<heapd::obmalloc::AllocatorLayout> layout =
 //       heapd::LayoutFromFlags("classic", 0, 3000, "keep_one");
 //   // INVALID_ARGUMENT: "... pool size 3000 is not a power of two ..."
 #ifndef HEAPD_SERVER_SERVER_OPTIONS_H_
@@ -38,18 +38,18 @@ bool IsLoopbackHost(absl::string_view host);
 // "cpython312") with `arena_release` ("keep_one" or "eager"). A non-zero
 // `arena_size` or `pool_size` replaces the preset's; the sizes are then
 // validated by AllocatorLayout::Create, whose message says which rule broke.
-absl::StatusOr<AllocatorLayout> LayoutFromFlags(
+absl::StatusOr<obmalloc::AllocatorLayout> LayoutFromFlags(
     absl::string_view preset, uint64_t arena_size, uint64_t pool_size,
     absl::string_view arena_release);
 
 // The interpreter lock's options: --lock_policy (cpython, fifo or barging)
 // and --switch_interval_ms (> 0).
-absl::StatusOr<InterpreterLockOptions> LockOptionsFromFlags(
+absl::StatusOr<gil::InterpreterLockOptions> LockOptionsFromFlags(
     absl::string_view policy, int64_t switch_interval_ms);
 
 // The collector's starting configuration from --gc_threshold0/1/2 (each
 // >= 0; threshold0 = 0 turns automatic collection off, as in CPython).
-absl::StatusOr<GcConfig> GcConfigFromFlags(int64_t threshold0,
+absl::StatusOr<objects::GcConfig> GcConfigFromFlags(int64_t threshold0,
                                            int64_t threshold1,
                                            int64_t threshold2);
 
@@ -63,7 +63,7 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
 // `layout`: a smaller cap could not hold a single small object),
 // --max_objects and --max_lock_waiters (>= 0; 0 means no cap), and
 // --max_message_bytes (1 KiB .. 2 GiB - 1, gRPC's int).
-absl::Status ValidateResourceLimits(const AllocatorLayout& layout,
+absl::Status ValidateResourceLimits(const obmalloc::AllocatorLayout& layout,
                                     int64_t max_heap_bytes,
                                     int64_t max_objects,
                                     int64_t max_lock_waiters,

@@ -29,27 +29,27 @@ TEST(ListenHostTest, RejectsMalformedAddresses) {
 }
 
 TEST(LayoutFromFlagsTest, PresetsByDefault) {
-  absl::StatusOr<AllocatorLayout> classic =
+  absl::StatusOr<obmalloc::AllocatorLayout> classic =
       LayoutFromFlags("classic", 0, 0, "keep_one");
   ASSERT_TRUE(classic.ok()) << classic.status();
-  EXPECT_EQ(classic->ToString(), AllocatorLayout::Classic().ToString());
+  EXPECT_EQ(classic->ToString(), obmalloc::AllocatorLayout::Classic().ToString());
 
-  absl::StatusOr<AllocatorLayout> modern =
+  absl::StatusOr<obmalloc::AllocatorLayout> modern =
       LayoutFromFlags("cpython312", 0, 0, "keep_one");
   ASSERT_TRUE(modern.ok()) << modern.status();
-  EXPECT_EQ(modern->ToString(), AllocatorLayout::Cpython312().ToString());
+  EXPECT_EQ(modern->ToString(), obmalloc::AllocatorLayout::Cpython312().ToString());
 }
 
 TEST(LayoutFromFlagsTest, EagerReleaseKeepsThePresetsName) {
-  absl::StatusOr<AllocatorLayout> layout =
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
       LayoutFromFlags("classic", 0, 0, "eager");
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->preset(), "classic");
-  EXPECT_EQ(layout->release(), ArenaRelease::kEager);
+  EXPECT_EQ(layout->release(), obmalloc::ArenaRelease::kEager);
 }
 
 TEST(LayoutFromFlagsTest, OneSizeOverridesThePresetsOther) {
-  absl::StatusOr<AllocatorLayout> layout =
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
       LayoutFromFlags("cpython312", 0, 8192, "keep_one");
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->arena_size(), 1024u * 1024u);
@@ -63,14 +63,14 @@ TEST(LayoutFromFlagsTest, OneSizeOverridesThePresetsOther) {
 }
 
 TEST(LayoutFromFlagsTest, SizesMatchingAPresetTakeItsName) {
-  absl::StatusOr<AllocatorLayout> layout =
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
       LayoutFromFlags("classic", 1024 * 1024, 16 * 1024, "keep_one");
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->preset(), "cpython312");
 }
 
 TEST(LayoutFromFlagsTest, InvalidSizesCarryCreatesMessage) {
-  absl::StatusOr<AllocatorLayout> layout =
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
       LayoutFromFlags("classic", 0, 3000, "keep_one");
   ASSERT_FALSE(layout.ok());
   EXPECT_EQ(layout.status().code(), absl::StatusCode::kInvalidArgument);
@@ -84,7 +84,7 @@ TEST(LayoutFromFlagsTest, InvalidSizesCarryCreatesMessage) {
 }
 
 TEST(LayoutFromFlagsTest, UnknownNamesAreRejected) {
-  absl::StatusOr<AllocatorLayout> layout =
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
       LayoutFromFlags("cpython313", 0, 0, "keep_one");
   ASSERT_FALSE(layout.ok());
   EXPECT_THAT(layout.status().message(), HasSubstr("--layout"));
@@ -97,10 +97,10 @@ TEST(LayoutFromFlagsTest, UnknownNamesAreRejected) {
 }
 
 TEST(LockOptionsFromFlagsTest, PoliciesAndInterval) {
-  absl::StatusOr<InterpreterLockOptions> options =
+  absl::StatusOr<gil::InterpreterLockOptions> options =
       LockOptionsFromFlags("fifo", 7);
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->policy, LockPolicy::kFifo);
+  EXPECT_EQ(options->policy, gil::LockPolicy::kFifo);
   EXPECT_EQ(options->switch_interval, absl::Milliseconds(7));
   EXPECT_TRUE(LockOptionsFromFlags("cpython", 5).ok());
   EXPECT_TRUE(LockOptionsFromFlags("barging", 1).ok());
@@ -114,7 +114,7 @@ TEST(LockOptionsFromFlagsTest, PoliciesAndInterval) {
 }
 
 TEST(GcConfigFromFlagsTest, ThresholdsMustNotBeNegative) {
-  absl::StatusOr<GcConfig> config = GcConfigFromFlags(700, 10, 10);
+  absl::StatusOr<objects::GcConfig> config = GcConfigFromFlags(700, 10, 10);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->thresholds[0], 700);
   EXPECT_TRUE(GcConfigFromFlags(0, 10, 10).ok());
@@ -145,7 +145,7 @@ TEST(IsLoopbackHostTest, OnlyThisMachine) {
 }
 
 TEST(ValidateResourceLimitsTest, ZeroMeansNoCapAndTheHeapHoldsAnArena) {
-  const AllocatorLayout classic = AllocatorLayout::Classic();
+  const obmalloc::AllocatorLayout classic = obmalloc::AllocatorLayout::Classic();
   EXPECT_TRUE(ValidateResourceLimits(classic, 0, 0, 0, 4 << 20).ok());
   EXPECT_TRUE(ValidateResourceLimits(classic, 256 * 1024, 1, 1, 1024).ok());
   EXPECT_THAT(ValidateResourceLimits(classic, 1000, 0, 0, 4 << 20).message(),

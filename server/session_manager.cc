@@ -95,10 +95,10 @@ absl::StatusOr<OpenedSession> SessionManager::Open(
   return opened;
 }
 
-absl::StatusOr<OwnerId> SessionManager::Renew(ObjectHeap& heap,
+absl::StatusOr<objects::OwnerId> SessionManager::Renew(objects::ObjectHeap& heap,
                                               absl::string_view id,
                                               const Caller& caller) {
-  OwnerId expired_owner = 0;
+  objects::OwnerId expired_owner = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = sessions_.find(id);
@@ -121,10 +121,10 @@ absl::StatusOr<OwnerId> SessionManager::Renew(ObjectHeap& heap,
   return UnknownSession(id);
 }
 
-absl::StatusOr<ReleaseResult> SessionManager::Close(ObjectHeap& heap,
+absl::StatusOr<objects::ReleaseResult> SessionManager::Close(objects::ObjectHeap& heap,
                                                     absl::string_view id,
                                                     const Caller& caller) {
-  OwnerId owner = 0;
+  objects::OwnerId owner = 0;
   bool expired = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -142,7 +142,7 @@ absl::StatusOr<ReleaseResult> SessionManager::Close(ObjectHeap& heap,
       ++closed_total_;
     }
   }
-  const ReleaseResult released = heap.ReleaseOwner(owner);
+  const objects::ReleaseResult released = heap.ReleaseOwner(owner);
   if (expired) return UnknownSession(id);
   return released;
 }
@@ -154,15 +154,15 @@ bool SessionManager::AnyExpiredLocked(absl::Time now) const {
   return false;
 }
 
-int SessionManager::ReapExpired(RequestKind kind) {
+int SessionManager::ReapExpired(gil::RequestKind kind) {
   // Most wake-ups find nothing: look first without the interpreter lock, so
   // an idle reaper adds nothing to the lock's contention or statistics.
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!AnyExpiredLocked(options_.now())) return 0;
   }
-  InterpreterLockHolder holder(&interpreter_->lock(), kind);
-  std::vector<OwnerId> expired;
+  gil::InterpreterLockHolder holder(&interpreter_->lock(), kind);
+  std::vector<objects::OwnerId> expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const absl::Time now = options_.now();
@@ -176,11 +176,11 @@ int SessionManager::ReapExpired(RequestKind kind) {
     }
     expired_total_ += static_cast<int64_t>(expired.size());
   }
-  for (OwnerId owner : expired) interpreter_->heap().ReleaseOwner(owner);
+  for (objects::OwnerId owner : expired) interpreter_->heap().ReleaseOwner(owner);
   return static_cast<int>(expired.size());
 }
 
-void SessionManager::StartReaper(RequestKind kind,
+void SessionManager::StartReaper(gil::RequestKind kind,
                                  std::function<void(int)> after_reap) {
   if (reaper_.joinable()) return;
   {

@@ -35,8 +35,8 @@
 //   sessions.StartReaper();
 //   auto opened = sessions.Open("heapctl", absl::ZeroDuration());
 //   {
-//     heapd::InterpreterLockHolder holder(&interp.lock(), kind);
-//     absl::StatusOr<heapd::OwnerId> owner =
+//     heapd::gil::InterpreterLockHolder holder(&interp.lock(), kind);
+//     absl::StatusOr<heapd::objects::OwnerId> owner =
 //         sessions.Renew(interp.heap(), opened->id);
 //     ...
 //   }
@@ -75,7 +75,7 @@ struct SessionManagerOptions {
 
 struct OpenedSession {
   std::string id;
-  OwnerId owner = 0;
+  objects::OwnerId owner = 0;
   absl::Duration ttl;
   absl::Time expires_at;
 };
@@ -111,26 +111,26 @@ class SessionManager {
   // expired (an expired one is released here); PERMISSION_DENIED if it
   // belongs to another identity. REQUIRES: the caller holds the interpreter
   // lock; `heap` is the interpreter's heap.
-  absl::StatusOr<OwnerId> Renew(ObjectHeap& heap, absl::string_view id,
+  absl::StatusOr<objects::OwnerId> Renew(objects::ObjectHeap& heap, absl::string_view id,
                                 const Caller& caller = Caller());
 
   // Ends the session and releases its references. NOT_FOUND if unknown or
   // already expired; PERMISSION_DENIED if it belongs to another identity
   // and `caller` is no admin. REQUIRES: the caller holds the interpreter
   // lock.
-  absl::StatusOr<ReleaseResult> Close(ObjectHeap& heap, absl::string_view id,
+  absl::StatusOr<objects::ReleaseResult> Close(objects::ObjectHeap& heap, absl::string_view id,
                                       const Caller& caller = Caller());
 
   // Releases every session whose lease has run out; returns how many.
   // Takes the interpreter lock (as `kind`) only if one has.
   // REQUIRES: the caller does not hold the interpreter lock.
-  int ReapExpired(RequestKind kind = RequestKind());
+  int ReapExpired(gil::RequestKind kind = gil::RequestKind());
 
   // Starts the reaper thread (once); its lock holds count as `kind`. After
   // each wake-up's ReapExpired, the reaper calls after_reap(sessions reaped),
   // if set, without the interpreter lock: the service uses it to publish
   // figures no request has published (stats_publisher.h).
-  void StartReaper(RequestKind kind = RequestKind(),
+  void StartReaper(gil::RequestKind kind = gil::RequestKind(),
                    std::function<void(int)> after_reap = nullptr);
   // Stops and joins the reaper, if running. Idempotent.
   void StopReaper();
@@ -142,7 +142,7 @@ class SessionManager {
   struct Session {
     std::string client_name;
     std::string identity;
-    OwnerId owner = 0;
+    objects::OwnerId owner = 0;
     absl::Duration ttl;
     absl::Time expires_at;
   };
@@ -159,7 +159,7 @@ class SessionManager {
   // interpreter lock's own fields are commented the same way.)
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Session> sessions_;
-  OwnerId next_owner_ = 1;
+  objects::OwnerId next_owner_ = 1;
   std::random_device random_;
   int64_t opened_total_ = 0;
   int64_t closed_total_ = 0;

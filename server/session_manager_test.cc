@@ -40,34 +40,34 @@ class SessionManagerTest : public ::testing::Test {
   }
 
   // An object the session owns; returns its handle.
-  Handle AllocateFor(OwnerId owner) {
-    InterpreterLockHolder holder(&interp_.lock());
-    AllocateSpec spec;
-    spec.type = ObjectType::kObject;
-    absl::StatusOr<Allocated> object = interp_.heap().Allocate(owner, spec);
+  objects::Handle AllocateFor(objects::OwnerId owner) {
+    gil::InterpreterLockHolder holder(&interp_.lock());
+    objects::AllocateSpec spec;
+    spec.type = objects::ObjectType::kObject;
+    absl::StatusOr<objects::Allocated> object = interp_.heap().Allocate(owner, spec);
     EXPECT_TRUE(object.ok()) << object.status();
     return object.ok() ? object->handle : 0;
   }
 
-  bool Alive(Handle handle) {
-    InterpreterLockHolder holder(&interp_.lock());
+  bool Alive(objects::Handle handle) {
+    gil::InterpreterLockHolder holder(&interp_.lock());
     return interp_.heap().IsAlive(handle);
   }
 
-  absl::StatusOr<OwnerId> Renew(SessionManager& sessions,
+  absl::StatusOr<objects::OwnerId> Renew(SessionManager& sessions,
                                 absl::string_view id) {
-    InterpreterLockHolder holder(&interp_.lock());
+    gil::InterpreterLockHolder holder(&interp_.lock());
     return sessions.Renew(interp_.heap(), id);
   }
 
   FakeClock clock_;
-  Interpreter interp_{ObjectHeapOptions{}, {}};
+  Interpreter interp_{objects::ObjectHeapOptions{}, {}};
 };
 
 TEST_F(SessionManagerTest, IdsAreLongRandomHexAndOwnersDistinct) {
   SessionManager sessions(&interp_, Options());
   std::set<std::string> ids;
-  std::set<OwnerId> owners;
+  std::set<objects::OwnerId> owners;
   for (int i = 0; i < 100; ++i) {
     absl::StatusOr<OpenedSession> s = sessions.Open("t", absl::ZeroDuration());
     ASSERT_TRUE(s.ok()) << s.status();
@@ -114,12 +114,12 @@ TEST_F(SessionManagerTest, EveryCallRenewsTheLease) {
   // Ten renewals 0.9 s apart: 9 s in all, far past the first lease.
   for (int i = 0; i < 10; ++i) {
     clock_.Advance(absl::Milliseconds(900));
-    absl::StatusOr<OwnerId> owner = Renew(sessions, s->id);
+    absl::StatusOr<objects::OwnerId> owner = Renew(sessions, s->id);
     ASSERT_TRUE(owner.ok()) << i << ": " << owner.status();
     EXPECT_EQ(*owner, s->owner);
   }
   clock_.Advance(absl::Seconds(1));
-  absl::StatusOr<OwnerId> owner = Renew(sessions, s->id);
+  absl::StatusOr<objects::OwnerId> owner = Renew(sessions, s->id);
   EXPECT_EQ(owner.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(owner.status().message(), HasSubstr("lease ran out"));
   EXPECT_EQ(sessions.Counters().expired_total, 1);
@@ -130,7 +130,7 @@ TEST_F(SessionManagerTest, ExpiryFoundOnLookupReleasesReferences) {
   SessionManager sessions(&interp_, Options());
   absl::StatusOr<OpenedSession> s = sessions.Open("t", absl::Seconds(1));
   ASSERT_TRUE(s.ok());
-  const Handle h = AllocateFor(s->owner);
+  const objects::Handle h = AllocateFor(s->owner);
   ASSERT_TRUE(Alive(h));
   clock_.Advance(absl::Seconds(2));
   EXPECT_FALSE(Renew(sessions, s->id).ok());
@@ -139,10 +139,10 @@ TEST_F(SessionManagerTest, ExpiryFoundOnLookupReleasesReferences) {
 
 TEST_F(SessionManagerTest, UnknownSessionIsNotFound) {
   SessionManager sessions(&interp_, Options());
-  absl::StatusOr<OwnerId> owner = Renew(sessions, "nope");
+  absl::StatusOr<objects::OwnerId> owner = Renew(sessions, "nope");
   EXPECT_EQ(owner.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(owner.status().message(), HasSubstr("nope"));
-  InterpreterLockHolder holder(&interp_.lock());
+  gil::InterpreterLockHolder holder(&interp_.lock());
   EXPECT_EQ(sessions.Close(interp_.heap(), "nope").status().code(),
             absl::StatusCode::kNotFound);
 }
@@ -158,9 +158,9 @@ TEST_F(SessionManagerTest, SessionsBelongToTheirIdentity) {
   absl::StatusOr<OpenedSession> opened =
       sessions.Open("test", absl::ZeroDuration(), alice);
   ASSERT_TRUE(opened.ok());
-  InterpreterLockHolder holder(&interp_.lock());
+  gil::InterpreterLockHolder holder(&interp_.lock());
   EXPECT_TRUE(sessions.Renew(interp_.heap(), opened->id, alice).ok());
-  absl::StatusOr<OwnerId> stolen =
+  absl::StatusOr<objects::OwnerId> stolen =
       sessions.Renew(interp_.heap(), opened->id, bob);
   EXPECT_EQ(stolen.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(stolen.status().message(), Not(HasSubstr("alice")));
@@ -177,11 +177,11 @@ TEST_F(SessionManagerTest, CloseReleasesOnlyThatSessionsReferences) {
   absl::StatusOr<OpenedSession> a = sessions.Open("a", absl::ZeroDuration());
   absl::StatusOr<OpenedSession> b = sessions.Open("b", absl::ZeroDuration());
   ASSERT_TRUE(a.ok() && b.ok());
-  const Handle ha = AllocateFor(a->owner);
-  const Handle hb = AllocateFor(b->owner);
+  const objects::Handle ha = AllocateFor(a->owner);
+  const objects::Handle hb = AllocateFor(b->owner);
   {
-    InterpreterLockHolder holder(&interp_.lock());
-    absl::StatusOr<ReleaseResult> released =
+    gil::InterpreterLockHolder holder(&interp_.lock());
+    absl::StatusOr<objects::ReleaseResult> released =
         sessions.Close(interp_.heap(), a->id);
     ASSERT_TRUE(released.ok()) << released.status();
     EXPECT_EQ(released->references_released, 1);
@@ -202,8 +202,8 @@ TEST_F(SessionManagerTest, ReapExpiredReleasesOnlyExpiredSessions) {
   absl::StatusOr<OpenedSession> long_lease =
       sessions.Open("l", absl::Seconds(60));
   ASSERT_TRUE(short_lease.ok() && long_lease.ok());
-  const Handle hs = AllocateFor(short_lease->owner);
-  const Handle hl = AllocateFor(long_lease->owner);
+  const objects::Handle hs = AllocateFor(short_lease->owner);
+  const objects::Handle hl = AllocateFor(long_lease->owner);
   EXPECT_EQ(sessions.ReapExpired(), 0);
   clock_.Advance(absl::Seconds(2));
   EXPECT_EQ(sessions.ReapExpired(), 1);
@@ -222,7 +222,7 @@ TEST_F(SessionManagerTest, ReaperThreadReleasesExpiredSessions) {
   sessions.StartReaper(interp_.lock().RegisterKind("SessionReaper"));
   absl::StatusOr<OpenedSession> s = sessions.Open("s", absl::Seconds(1));
   ASSERT_TRUE(s.ok());
-  const Handle h = AllocateFor(s->owner);
+  const objects::Handle h = AllocateFor(s->owner);
   clock_.Advance(absl::Seconds(2));
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (Alive(h) && absl::Now() < deadline) {

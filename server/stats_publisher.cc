@@ -7,10 +7,10 @@ namespace heapd {
 StatsPublisher::StatsPublisher(absl::Duration interval, size_t recent_capacity)
     : interval_(interval), recent_capacity_(recent_capacity) {}
 
-void StatsPublisher::CatchUp(const ObjectHeap& heap) {
-  for (HeapEvent& event : heap.EventsSince(last_event_sequence_)) {
+void StatsPublisher::CatchUp(const objects::ObjectHeap& heap) {
+  for (objects::HeapEvent& event : heap.EventsSince(last_event_sequence_)) {
     last_event_sequence_ = event.sequence;
-    if (event.kind != HeapEvent::Kind::kCollection) continue;
+    if (event.kind != objects::HeapEvent::Kind::kCollection) continue;
     const int64_t ns = absl::ToInt64Nanoseconds(event.collection.duration);
     pause_.Record(ns < 0 ? 0 : static_cast<uint64_t>(ns));
     recent_.push_back(std::move(event));
@@ -18,7 +18,7 @@ void StatsPublisher::CatchUp(const ObjectHeap& heap) {
   }
 }
 
-bool StatsPublisher::Update(const ObjectHeap& heap, bool force,
+bool StatsPublisher::Update(const objects::ObjectHeap& heap, bool force,
                             absl::Time now) {
   if (!force && next_sequence_ > 1 && now - last_published_ < interval_) {
     return false;

@@ -48,10 +48,10 @@ struct StatsSnapshot {
   uint64_t sequence = 0;
   // When it was captured (wall clock).
   int64_t timestamp_unix_ns = 0;
-  AllocatorStats allocator;
-  ObjectHeapStats heap;
+  obmalloc::AllocatorStats allocator;
+  objects::ObjectHeapStats heap;
   // The most recent collections, oldest first.
-  std::vector<HeapEvent> recent_collections;
+  std::vector<objects::HeapEvent> recent_collections;
 };
 
 class StatsPublisher {
@@ -68,18 +68,18 @@ class StatsPublisher {
   // (absl::Now() unless a test passes its own). Returns whether it published.
   // REQUIRES: the caller holds the lock guarding `heap` (the interpreter
   // lock); calls are therefore serialized.
-  bool Update(const ObjectHeap& heap, bool force,
+  bool Update(const objects::ObjectHeap& heap, bool force,
               absl::Time now = absl::Now());
 
   // The latest snapshot, or null before the first Update. Any thread.
   std::shared_ptr<const StatsSnapshot> Latest() const;
 
   // Every collection seen so far, in nanoseconds. Any thread may Summarize.
-  const LatencyHistogram& pause() const { return pause_; }
+  const gil::LatencyHistogram& pause() const { return pause_; }
 
  private:
   // Records the collections since the last look. Under the interpreter lock.
-  void CatchUp(const ObjectHeap& heap);
+  void CatchUp(const objects::ObjectHeap& heap);
 
   const absl::Duration interval_;
   const size_t recent_capacity_;
@@ -88,8 +88,8 @@ class StatsPublisher {
   uint64_t last_event_sequence_ = 0;
   uint64_t next_sequence_ = 1;
   absl::Time last_published_ = absl::InfinitePast();
-  std::deque<HeapEvent> recent_;
-  LatencyHistogram pause_;
+  std::deque<objects::HeapEvent> recent_;
+  gil::LatencyHistogram pause_;
 
   // Guards latest_ only; never held while a snapshot is built.
   mutable std::mutex mu_;

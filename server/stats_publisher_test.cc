@@ -9,21 +9,21 @@
 namespace heapd {
 namespace {
 
-constexpr OwnerId kOwner = 1;
+constexpr objects::OwnerId kOwner = 1;
 
-ObjectHeapOptions Options() {
-  ObjectHeapOptions options;
+objects::ObjectHeapOptions Options() {
+  objects::ObjectHeapOptions options;
   options.gc.enabled = false;  // the tests collect explicitly
   return options;
 }
 
-void AllocateOne(ObjectHeap& heap) {
-  AllocateSpec spec;
+void AllocateOne(objects::ObjectHeap& heap) {
+  objects::AllocateSpec spec;
   ASSERT_TRUE(heap.Allocate(kOwner, spec).ok());
 }
 
 TEST(StatsPublisherTest, NothingUntilTheFirstUpdateWhichAlwaysPublishes) {
-  ObjectHeap heap(Options());
+  objects::ObjectHeap heap(Options());
   StatsPublisher publisher(absl::Hours(1));
   EXPECT_EQ(publisher.Latest(), nullptr);
   EXPECT_TRUE(publisher.Update(heap, /*force=*/false));
@@ -35,7 +35,7 @@ TEST(StatsPublisherTest, NothingUntilTheFirstUpdateWhichAlwaysPublishes) {
 }
 
 TEST(StatsPublisherTest, PublishesAtMostOncePerIntervalUnlessForced) {
-  ObjectHeap heap(Options());
+  objects::ObjectHeap heap(Options());
   StatsPublisher publisher(absl::Milliseconds(50));
   const absl::Time t0 = absl::UnixEpoch() + absl::Hours(1);
   ASSERT_TRUE(publisher.Update(heap, false, t0));
@@ -59,7 +59,7 @@ TEST(StatsPublisherTest, PublishesAtMostOncePerIntervalUnlessForced) {
 }
 
 TEST(StatsPublisherTest, RecordsEveryCollectionsPauseAndKeepsTheRecentOnes) {
-  ObjectHeap heap(Options());
+  objects::ObjectHeap heap(Options());
   StatsPublisher publisher(absl::Hours(1), /*recent_capacity=*/2);
   ASSERT_TRUE(publisher.Update(heap, true));
   EXPECT_EQ(publisher.pause().count(), 0u);

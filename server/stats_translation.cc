@@ -15,20 +15,20 @@ int64_t Wire(size_t value) { return static_cast<int64_t>(value); }
 
 }  // namespace
 
-void ToProto(const AllocatorLayout& layout, v1::AllocatorLayout* out) {
+void ToProto(const obmalloc::AllocatorLayout& layout, v1::AllocatorLayout* out) {
   out->set_preset(std::string(layout.preset()));
   out->set_arena_size(Wire(layout.arena_size()));
   out->set_pool_size(Wire(layout.pool_size()));
   // The constants below are properties of the model, not of a layout: they
   // are reported so a client never has to hard-code them.
-  out->set_alignment(Wire(kAlignment));
-  out->set_small_request_threshold(Wire(kSmallRequestThreshold));
-  out->set_size_classes(kNumSizeClasses);
-  out->set_pool_header_size(Wire(kPoolHeaderSize));
-  out->set_arena_release(std::string(ArenaReleaseName(layout.release())));
+  out->set_alignment(Wire(obmalloc::kAlignment));
+  out->set_small_request_threshold(Wire(obmalloc::kSmallRequestThreshold));
+  out->set_size_classes(obmalloc::kNumSizeClasses);
+  out->set_pool_header_size(Wire(obmalloc::kPoolHeaderSize));
+  out->set_arena_release(std::string(obmalloc::ArenaReleaseName(layout.release())));
 }
 
-void ToProto(const SizeClassStats& row, v1::SizeClassStats* out) {
+void ToProto(const obmalloc::SizeClassStats& row, v1::SizeClassStats* out) {
   out->set_size_class(row.size_class);
   out->set_block_size(Wire(row.block_size));
   out->set_blocks_per_pool(Wire(row.blocks_per_pool));
@@ -37,7 +37,7 @@ void ToProto(const SizeClassStats& row, v1::SizeClassStats* out) {
   out->set_available_blocks(Wire(row.available_blocks));
 }
 
-void ToProto(const RawDomainStats& raw, v1::RawDomainStats* out) {
+void ToProto(const obmalloc::RawDomainStats& raw, v1::RawDomainStats* out) {
   out->set_blocks_in_use(Wire(raw.blocks_in_use));
   out->set_bytes_in_use(Wire(raw.bytes_in_use));
   out->set_bytes_highwater(Wire(raw.bytes_highwater));
@@ -45,14 +45,14 @@ void ToProto(const RawDomainStats& raw, v1::RawDomainStats* out) {
   out->set_frees_total(Wire(raw.frees_total));
 }
 
-void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
+void ToProto(const obmalloc::AllocatorLayout& layout, const obmalloc::AllocatorStats& stats,
              v1::AllocatorStats* out) {
   ToProto(layout, out->mutable_layout());
 
-  const SmallObjectStats& small = stats.small;
+  const obmalloc::SmallObjectStats& small = stats.small;
   out->clear_size_classes();
-  out->mutable_size_classes()->Reserve(kNumSizeClasses);
-  for (const SizeClassStats& row : small.size_classes) {
+  out->mutable_size_classes()->Reserve(obmalloc::kNumSizeClasses);
+  for (const obmalloc::SizeClassStats& row : small.size_classes) {
     ToProto(row, out->add_size_classes());
   }
 
@@ -91,7 +91,7 @@ void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
 
 namespace heapd {
 
-void ToProto(const LatencySummary& summary, v1::Histogram* out) {
+void ToProto(const gil::LatencySummary& summary, v1::Histogram* out) {
   out->set_count(static_cast<int64_t>(summary.count));
   out->set_sum_ns(static_cast<int64_t>(summary.sum));
   out->set_p50_ns(static_cast<int64_t>(summary.p50));
@@ -101,12 +101,12 @@ void ToProto(const LatencySummary& summary, v1::Histogram* out) {
   out->set_max_ns(static_cast<int64_t>(summary.max));
 }
 
-void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out) {
+void ToProto(const objects::ObjectHeapStats& stats, v1::ObjectStats* out) {
   out->set_objects(stats.objects);
   out->set_bytes(stats.bytes);
   out->clear_by_type();
-  for (int t = 0; t < kNumObjectTypes; ++t) {
-    const TypeCount& count = stats.by_type[t];
+  for (int t = 0; t < objects::kNumObjectTypes; ++t) {
+    const objects::TypeCount& count = stats.by_type[t];
     if (count.objects == 0) continue;
     v1::TypeStats* row = out->add_by_type();
     // heap's ObjectType order is proto's minus one (proto 0 is UNSPECIFIED).
@@ -117,13 +117,13 @@ void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out) {
   out->set_weakrefs(stats.weakrefs);
 }
 
-void ToProto(const ObjectHeapStats& stats,
-             const std::vector<HeapEvent>& events, v1::CollectorStats* out) {
+void ToProto(const objects::ObjectHeapStats& stats,
+             const std::vector<objects::HeapEvent>& events, v1::CollectorStats* out) {
   out->set_enabled(stats.enabled);
   out->set_debug_flags(stats.debug_flags);
   out->clear_generations();
-  for (int g = 0; g < kNumGenerations; ++g) {
-    const GenerationStats& gen = stats.generations[g];
+  for (int g = 0; g < objects::kNumGenerations; ++g) {
+    const objects::GenerationStats& gen = stats.generations[g];
     v1::GenerationStats* row = out->add_generations();
     row->set_generation(g);
     row->set_count(gen.count);
@@ -138,13 +138,13 @@ void ToProto(const ObjectHeapStats& stats,
   out->set_garbage(stats.garbage);
   out->set_limit_collections(stats.limit_collections);
   out->clear_recent();
-  for (const HeapEvent& event : events) {
-    if (event.kind != HeapEvent::Kind::kCollection) continue;
+  for (const objects::HeapEvent& event : events) {
+    if (event.kind != objects::HeapEvent::Kind::kCollection) continue;
     ToProto(event, out->add_recent());
   }
 }
 
-void ToProto(const HeapEvent& event, v1::CollectionEvent* out) {
+void ToProto(const objects::HeapEvent& event, v1::CollectionEvent* out) {
   out->set_sequence(event.sequence);
   out->set_timestamp_unix_ns(absl::ToUnixNanos(event.time));
   out->set_generation(event.collection.generation);
@@ -155,7 +155,7 @@ void ToProto(const HeapEvent& event, v1::CollectionEvent* out) {
   out->set_automatic(event.collection.automatic);
 }
 
-void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out) {
+void ToProto(const gil::LockStatsSnapshot& stats, v1::LockStats* out) {
   out->set_policy(stats.policy);
   out->set_switch_interval_ns(absl::ToInt64Nanoseconds(stats.switch_interval));
   out->set_acquisitions(static_cast<int64_t>(stats.acquisitions));
@@ -169,7 +169,7 @@ void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out) {
   out->set_waiters_peak(static_cast<int64_t>(stats.waiters_peak));
   out->set_held_ns_total(static_cast<int64_t>(stats.held_ns_total));
   out->clear_by_kind();
-  for (const RequestKindStats& kind : stats.kinds) {
+  for (const gil::RequestKindStats& kind : stats.kinds) {
     if (kind.acquisitions == 0) continue;
     v1::LockKindStats* row = out->add_by_kind();
     row->set_kind(kind.name);

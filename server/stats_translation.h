@@ -7,7 +7,7 @@
 // on either side has one obvious place to be wired up.
 //
 // Example:
-//   heapd::AllocatorStats stats = allocator.Stats();  // under the lock
+//   heapd::obmalloc::AllocatorStats stats = allocator.Stats();  // under the lock
 //   heapd::v1::AllocatorStats message;
 //   heapd::ToProto(allocator.layout(), stats, &message);  // lock not needed
 //
@@ -30,41 +30,41 @@ namespace heapd {
 
 // Preset name, sizes, the fixed geometry (alignment 16, threshold 512, 32
 // size classes, 48-byte pool headers) and the arena release policy's name.
-void ToProto(const AllocatorLayout& layout, v1::AllocatorLayout* out);
+void ToProto(const obmalloc::AllocatorLayout& layout, v1::AllocatorLayout* out);
 
 // One row of the size-class table.
-void ToProto(const SizeClassStats& row, v1::SizeClassStats* out);
+void ToProto(const obmalloc::SizeClassStats& row, v1::SizeClassStats* out);
 
 // The raw domain's counters.
-void ToProto(const RawDomainStats& raw, v1::RawDomainStats* out);
+void ToProto(const obmalloc::RawDomainStats& raw, v1::RawDomainStats* out);
 
 // The whole allocator section: `layout` must be the layout of the allocator
 // `stats` was taken from. All kNumSizeClasses rows are emitted, in size-class
 // order, including classes with no pools.
-void ToProto(const AllocatorLayout& layout, const AllocatorStats& stats,
+void ToProto(const obmalloc::AllocatorLayout& layout, const obmalloc::AllocatorStats& stats,
              v1::AllocatorStats* out);
 
 // A latency summary in nanoseconds, rounded to whole nanoseconds.
-void ToProto(const LatencySummary& summary, v1::Histogram* out);
+void ToProto(const gil::LatencySummary& summary, v1::Histogram* out);
 
 // The objects section: live objects, their bytes, one row per type that has
 // objects, weak references.
-void ToProto(const ObjectHeapStats& stats, v1::ObjectStats* out);
+void ToProto(const objects::ObjectHeapStats& stats, v1::ObjectStats* out);
 
 // The collector section: configuration, the three generations, the
 // permanent generation, the long-lived counters, gc.garbage, and the
 // collections among `events` (oldest first). The pause histogram is left
 // empty: the heap keeps none; the service fills it from its own
 // (stats_publisher.h) with the LatencySummary overload.
-void ToProto(const ObjectHeapStats& stats,
-             const std::vector<HeapEvent>& events, v1::CollectorStats* out);
+void ToProto(const objects::ObjectHeapStats& stats,
+             const std::vector<objects::HeapEvent>& events, v1::CollectorStats* out);
 
 // One collection. REQUIRES: event.kind is kCollection.
-void ToProto(const HeapEvent& event, v1::CollectionEvent* out);
+void ToProto(const objects::HeapEvent& event, v1::CollectionEvent* out);
 
 // The lock section, with one by_kind row per registered kind that has been
 // used.
-void ToProto(const LockStatsSnapshot& stats, v1::LockStats* out);
+void ToProto(const gil::LockStatsSnapshot& stats, v1::LockStats* out);
 
 }  // namespace heapd
 

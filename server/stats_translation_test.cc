@@ -19,7 +19,7 @@ namespace {
 // that unused pools and headers are non-zero.
 class StatsTranslationTest : public ::testing::Test {
  protected:
-  StatsTranslationTest() : allocator_(AllocatorLayout::Classic()) {}
+  StatsTranslationTest() : allocator_(obmalloc::AllocatorLayout::Classic()) {}
 
   ~StatsTranslationTest() override {
     for (void* p : blocks_) allocator_.Free(p);
@@ -49,13 +49,13 @@ class StatsTranslationTest : public ::testing::Test {
     blocks_.push_back(p);
   }
 
-  Allocator allocator_;
+  obmalloc::Allocator allocator_;
   std::vector<void*> blocks_;
 };
 
 TEST(LayoutTranslationTest, CarriesPresetSizesAndModelConstants) {
   v1::AllocatorLayout out;
-  ToProto(AllocatorLayout::Classic(), &out);
+  ToProto(obmalloc::AllocatorLayout::Classic(), &out);
   EXPECT_EQ(out.preset(), "classic");
   EXPECT_EQ(out.arena_size(), 256 * 1024);
   EXPECT_EQ(out.pool_size(), 4 * 1024);
@@ -67,8 +67,8 @@ TEST(LayoutTranslationTest, CarriesPresetSizesAndModelConstants) {
 }
 
 TEST(LayoutTranslationTest, NamesCustomSizesAndEagerRelease) {
-  absl::StatusOr<AllocatorLayout> layout =
-      AllocatorLayout::Create(64 * 1024, 8 * 1024, ArenaRelease::kEager);
+  absl::StatusOr<obmalloc::AllocatorLayout> layout =
+      obmalloc::AllocatorLayout::Create(64 * 1024, 8 * 1024, obmalloc::ArenaRelease::kEager);
   ASSERT_TRUE(layout.ok()) << layout.status();
   v1::AllocatorLayout out;
   ToProto(*layout, &out);
@@ -80,7 +80,7 @@ TEST(LayoutTranslationTest, NamesCustomSizesAndEagerRelease) {
 
 TEST_F(StatsTranslationTest, EveryFieldMatchesTheStruct) {
   Populate();
-  const AllocatorStats stats = allocator_.Stats();
+  const obmalloc::AllocatorStats stats = allocator_.Stats();
   // Make sure the heap really has content, or the comparisons below would
   // pass on zeros.
   ASSERT_GT(stats.small.arenas_current, 1u);
@@ -91,13 +91,13 @@ TEST_F(StatsTranslationTest, EveryFieldMatchesTheStruct) {
   ToProto(allocator_.layout(), stats, &out);
 
   EXPECT_EQ(out.layout().preset(), "classic");
-  ASSERT_EQ(out.size_classes_size(), kNumSizeClasses);
-  for (int c = 0; c < kNumSizeClasses; ++c) {
-    const SizeClassStats& row = stats.small.size_classes[c];
+  ASSERT_EQ(out.size_classes_size(), obmalloc::kNumSizeClasses);
+  for (int c = 0; c < obmalloc::kNumSizeClasses; ++c) {
+    const obmalloc::SizeClassStats& row = stats.small.size_classes[c];
     const v1::SizeClassStats& wire = out.size_classes(c);
     SCOPED_TRACE(c);
     EXPECT_EQ(wire.size_class(), c);
-    EXPECT_EQ(wire.block_size(), static_cast<int64_t>(BlockSizeOf(c)));
+    EXPECT_EQ(wire.block_size(), static_cast<int64_t>(obmalloc::BlockSizeOf(c)));
     EXPECT_EQ(wire.blocks_per_pool(),
               static_cast<int64_t>(row.blocks_per_pool));
     EXPECT_EQ(wire.pools(), static_cast<int64_t>(row.pools));
@@ -108,7 +108,7 @@ TEST_F(StatsTranslationTest, EveryFieldMatchesTheStruct) {
   EXPECT_EQ(out.size_classes(0).blocks_per_pool(), 253);
   EXPECT_GT(out.size_classes(2).blocks_in_use(), 0);
 
-  const SmallObjectStats& s = stats.small;
+  const obmalloc::SmallObjectStats& s = stats.small;
   auto wire = [](size_t v) { return static_cast<int64_t>(v); };
   EXPECT_EQ(out.arenas_allocated_total(), wire(s.arenas_allocated_total));
   EXPECT_EQ(out.arenas_reclaimed(), wire(s.arenas_reclaimed));
@@ -154,15 +154,15 @@ TEST_F(StatsTranslationTest, RetranslatingReplacesRowsInsteadOfAppending) {
   v1::AllocatorStats out;
   ToProto(allocator_.layout(), allocator_.Stats(), &out);
   ToProto(allocator_.layout(), allocator_.Stats(), &out);
-  EXPECT_EQ(out.size_classes_size(), kNumSizeClasses);
+  EXPECT_EQ(out.size_classes_size(), obmalloc::kNumSizeClasses);
 }
 
 TEST(HeapStatsTranslationTest, ObjectsSectionListsTypesThatHaveObjects) {
-  ObjectHeapStats stats;
+  objects::ObjectHeapStats stats;
   stats.objects = 3;
   stats.bytes = 120;
-  stats.by_type[static_cast<int>(ObjectType::kObject)] = {2, 96};
-  stats.by_type[static_cast<int>(ObjectType::kFloat)] = {1, 24};
+  stats.by_type[static_cast<int>(objects::ObjectType::kObject)] = {2, 96};
+  stats.by_type[static_cast<int>(objects::ObjectType::kFloat)] = {1, 24};
   stats.weakrefs = 1;
   v1::ObjectStats out;
   ToProto(stats, &out);
@@ -177,13 +177,13 @@ TEST(HeapStatsTranslationTest, ObjectsSectionListsTypesThatHaveObjects) {
 }
 
 TEST(HeapStatsTranslationTest, CollectorSectionKeepsOnlyCollections) {
-  ObjectHeapStats stats;
+  objects::ObjectHeapStats stats;
   stats.generations[2].collections = 4;
   stats.generations[0].threshold = 700;
   stats.permanent = 5;
-  std::vector<HeapEvent> events(2);
-  events[0].kind = HeapEvent::Kind::kFinalizer;
-  events[1].kind = HeapEvent::Kind::kCollection;
+  std::vector<objects::HeapEvent> events(2);
+  events[0].kind = objects::HeapEvent::Kind::kFinalizer;
+  events[1].kind = objects::HeapEvent::Kind::kCollection;
   events[1].collection.collected = 2;
   events[1].collection.automatic = true;
   events[1].collection.duration = absl::Microseconds(3);
@@ -200,7 +200,7 @@ TEST(HeapStatsTranslationTest, CollectorSectionKeepsOnlyCollections) {
 }
 
 TEST(HeapStatsTranslationTest, LockSectionListsUsedKinds) {
-  LockStatsSnapshot stats;
+  gil::LockStatsSnapshot stats;
   stats.policy = "fifo";
   stats.switch_interval = absl::Milliseconds(5);
   stats.acquisitions = 3;

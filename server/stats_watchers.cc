@@ -14,7 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 int64_t CollectionsTotal(const StatsSnapshot& snapshot) {
   int64_t total = 0;
-  for (const GenerationStats& generation : snapshot.heap.generations) {
+  for (const objects::GenerationStats& generation : snapshot.heap.generations) {
     total += generation.collections;
   }
   return total;
@@ -258,7 +258,7 @@ Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
       int64_t collections = stream->collections_seen_;
       if (snapshot != nullptr) {
         int64_t carried = 0;
-        for (const HeapEvent& event : snapshot->recent_collections) {
+        for (const objects::HeapEvent& event : snapshot->recent_collections) {
           if (event.sequence <= stream->last_event_sequence_) continue;
           if (message.events_size() ==
               static_cast<int>(kEventCapacity)) {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #endif
 
-namespace heapd {
+namespace heapd::gil {
 
 std::atomic<bool> AsymmetricFence::expedited_{false};
 
@@ -57,4 +57,4 @@ void AsymmetricFence::Heavy() {
   std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
-}  // namespace heapd
+}  // namespace heapd::gil

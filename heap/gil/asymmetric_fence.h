@@ -34,7 +34,7 @@
 
 #include "absl/base/optimization.h"
 
-namespace heapd {
+namespace heapd::gil {
 
 class AsymmetricFence {
  public:
@@ -62,6 +62,6 @@ class AsymmetricFence {
   static std::atomic<bool> expedited_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::gil
 
 #endif  // HEAPD_HEAP_GIL_ASYMMETRIC_FENCE_H_

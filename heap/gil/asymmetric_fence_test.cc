@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 TEST(AsymmetricFenceTest, InitIsIdempotent) {
@@ -41,4 +41,4 @@ TEST(AsymmetricFenceTest, HeavyWhileAnotherThreadRuns) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::gil

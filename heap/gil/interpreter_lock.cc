@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::gil {
 
 // A fifo waiter. Lives on the waiting thread's stack; the releaser that
 // grants it notifies it while holding mu_, so it cannot go away first.
@@ -387,4 +387,4 @@ LockStatsSnapshot InterpreterLock::Stats() const {
   return s;
 }
 
-}  // namespace heapd
+}  // namespace heapd::gil

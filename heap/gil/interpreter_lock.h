@@ -57,10 +57,10 @@
 // the hold. Register kinds before use (kind 0, RequestKind(), is "other").
 //
 // Example:
-//   heapd::InterpreterLock lock({.policy = heapd::LockPolicy::kCpython});
-//   const heapd::RequestKind alloc = lock.RegisterKind("Allocate");
+//   heapd::gil::InterpreterLock lock({.policy = heapd::gil::LockPolicy::kCpython});
+//   const heapd::gil::RequestKind alloc = lock.RegisterKind("Allocate");
 //   {
-//     heapd::InterpreterLockHolder holder(&lock, alloc);
+//     heapd::gil::InterpreterLockHolder holder(&lock, alloc);
 //     for (const Op& op : batch) {
 //       lock.SafePoint();  // let a waiter in if one asked
 //       Apply(op);
@@ -88,7 +88,7 @@
 #include "heap/gil/lock_stats.h"
 #include "heap/gil/tick_clock.h"
 
-namespace heapd {
+namespace heapd::gil {
 
 enum class LockPolicy { kCpython, kFifo, kBarging };
 
@@ -361,6 +361,6 @@ class ABSL_SCOPED_LOCKABLE InterpreterLockHolder {
   InterpreterLock* const lock_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::gil
 
 #endif  // HEAPD_HEAP_GIL_INTERPRETER_LOCK_H_

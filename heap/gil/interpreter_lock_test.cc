@@ -20,7 +20,7 @@
 // state are bounded and fail the test when they run out; a watchdog aborts
 // any test that hangs inside the lock itself.
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 // Aborts the test binary if the current test runs for longer than `limit`,
@@ -649,9 +649,9 @@ TEST(LockStatsTest, ToStringHasNameValueLines) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::gil
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 // TryAcquire takes a free lock nobody waits for, and nothing else: it never
@@ -690,4 +690,4 @@ TEST_P(PolicyTest, TryAcquireTakesOnlyAFreeLockNobodyWaitsFor) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::gil

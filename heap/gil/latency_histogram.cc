@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_format.h"
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 // Where a value of `bucket` is reported: its midpoint (exact for the linear
@@ -114,4 +114,4 @@ std::string LatencySummary::ToString() const {
                          FormatNanos(mean()));
 }
 
-}  // namespace heapd
+}  // namespace heapd::gil

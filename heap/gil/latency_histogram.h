@@ -37,7 +37,7 @@
 #include <cstdint>
 #include <string>
 
-namespace heapd {
+namespace heapd::gil {
 
 // What a histogram holds, in the unit chosen by Summarize's scale.
 struct LatencySummary {
@@ -131,6 +131,6 @@ class LatencyHistogram {
   std::atomic<uint64_t> max_{0};
 };
 
-}  // namespace heapd
+}  // namespace heapd::gil
 
 #endif  // HEAPD_HEAP_GIL_LATENCY_HISTOGRAM_H_

@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 using H = LatencyHistogram;
@@ -187,4 +187,4 @@ TEST(LatencySummaryTest, ToStringNamesEveryFigure) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::gil

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace heapd {
+namespace heapd::gil {
 
 LockStats::LockStats() { RegisterKind("other", /*time_every_hold=*/false); }
 
@@ -92,4 +92,4 @@ std::string LockStatsSnapshot::ToString() const {
   return s;
 }
 
-}  // namespace heapd
+}  // namespace heapd::gil

@@ -41,7 +41,7 @@
 #include "absl/time/time.h"
 #include "heap/gil/latency_histogram.h"
 
-namespace heapd {
+namespace heapd::gil {
 
 inline constexpr int kMaxRequestKinds = 64;
 
@@ -170,6 +170,6 @@ class LockStats {
   std::unique_ptr<RequestKindCounters> kinds_[kMaxRequestKinds];
 };
 
-}  // namespace heapd
+}  // namespace heapd::gil
 
 #endif  // HEAPD_HEAP_GIL_LOCK_STATS_H_

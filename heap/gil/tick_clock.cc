@@ -3,7 +3,7 @@
 #include <chrono>
 #include <thread>
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -60,4 +60,4 @@ uint64_t TickClock::FromNanoseconds(double ns) {
   return static_cast<uint64_t>(ns / NsPerTick());
 }
 
-}  // namespace heapd
+}  // namespace heapd::gil

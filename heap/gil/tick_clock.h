@@ -31,7 +31,7 @@
 #include <x86intrin.h>
 #endif
 
-namespace heapd {
+namespace heapd::gil {
 
 class TickClock {
  public:
@@ -62,6 +62,6 @@ class TickClock {
   static uint64_t FromNanoseconds(double ns);
 };
 
-}  // namespace heapd
+}  // namespace heapd::gil
 
 #endif  // HEAPD_HEAP_GIL_TICK_CLOCK_H_

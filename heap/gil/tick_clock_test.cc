@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::gil {
 namespace {
 
 using Steady = std::chrono::steady_clock;
@@ -51,4 +51,4 @@ TEST(TickClockTest, NanosecondsRoundTrip) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::gil

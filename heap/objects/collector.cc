@@ -14,7 +14,7 @@
 #include "absl/time/clock.h"
 #include "heap/objects/object_heap.h"
 
-namespace heapd {
+namespace heapd::objects {
 
 // ---------------------------------------------------------------------------
 // Generation lists
@@ -352,4 +352,4 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   return result;
 }
 
-}  // namespace heapd
+}  // namespace heapd::objects

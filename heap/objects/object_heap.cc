@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::objects {
 namespace {
 
 // The object header at the start of the block (after the GC header for
@@ -127,7 +127,7 @@ size_t ObjectHeap::ObjectSize(const ObjectRecord& record) const {
 }
 
 std::string ObjectHeap::MemoryLimitNote() const {
-  const MemoryLimit& limit = allocator_.memory_limit();
+  const obmalloc::MemoryLimit& limit = allocator_.memory_limit();
   if (limit.limit() == 0) return "";
   return absl::StrCat(": the heap's memory limit (max_bytes ", limit.limit(),
                       ") allows no more; ", limit.charged(),
@@ -336,7 +336,7 @@ absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
   result.handle = HandleOf(slot);
   result.size = ObjectSize(record);
   result.block_size = allocator_.BlockSize(block);
-  BlockLocation location;
+  obmalloc::BlockLocation location;
   result.size_class =
       allocator_.Locate(block, &location) ? location.size_class : -1;
   if (spec.weakref) {
@@ -875,7 +875,7 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
   info.length = extras.length;
   info.size = ObjectSize(record);
   info.block_size = allocator_.BlockSize(record.block);
-  BlockLocation location;
+  obmalloc::BlockLocation location;
   info.size_class =
       allocator_.Locate(record.block, &location) ? location.size_class : -1;
   info.refcount = record.refcount;
@@ -955,4 +955,4 @@ ObjectHeapStats ObjectHeap::Stats() const {
   return stats;
 }
 
-}  // namespace heapd
+}  // namespace heapd::objects

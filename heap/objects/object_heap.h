@@ -68,7 +68,7 @@
 #include "heap/obmalloc/allocator.h"
 #include "heap/objects/object_type.h"
 
-namespace heapd {
+namespace heapd::objects {
 
 using Handle = uint64_t;
 using OwnerId = uint64_t;
@@ -233,7 +233,7 @@ struct ObjectHeapStats {
 };
 
 struct ObjectHeapOptions {
-  AllocatorLayout layout = AllocatorLayout::Classic();
+  obmalloc::AllocatorLayout layout = obmalloc::AllocatorLayout::Classic();
   GcConfig gc;
   // Collection and other events kept for the service to stream.
   size_t event_capacity = 1024;
@@ -340,7 +340,7 @@ class ObjectHeap {
   }
 
   ObjectHeapStats Stats() const;
-  AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }
+  obmalloc::AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }
 
   // Checks every invariant: each refcount equals links plus owner
   // references (plus the garbage list), each tracked object is in exactly
@@ -349,7 +349,7 @@ class ObjectHeap {
   // the allocator's own invariants. O(objects + links).
   absl::Status Verify() const;
 
-  const Allocator& allocator() const { return allocator_; }
+  const obmalloc::Allocator& allocator() const { return allocator_; }
 
  private:
   friend class ObjectHeapTestPeer;
@@ -501,7 +501,7 @@ class ObjectHeap {
   CollectResult CollectGeneration(int generation, bool automatic);
   void ScheduleIfThresholdPassed();
 
-  Allocator allocator_;
+  obmalloc::Allocator allocator_;
   GcConfig gc_;
 
   std::vector<ObjectRecord> records_;
@@ -557,6 +557,6 @@ class ObjectHeap {
   uint64_t next_event_ = 1;
 };
 
-}  // namespace heapd
+}  // namespace heapd::objects
 
 #endif  // HEAPD_HEAP_OBJECTS_OBJECT_HEAP_H_

@@ -54,7 +54,7 @@
 #include "heap/objects/object_heap.h"
 #include "heap/objects/object_type.h"
 
-namespace heapd {
+namespace heapd::objects {
 namespace {
 
 constexpr OwnerId kRootOwner = 9;
@@ -256,7 +256,7 @@ class Runner {
     auto it = std::find(handles_.begin(), handles_.end(), handle);
     if (it == handles_.end()) return absl::StrCat("made-up ", handle);
     std::string name = absl::StrCat("#", it - handles_.begin());
-    if (const HeapModel::Object* o = model_.Find(handle)) {
+    if (const testing::HeapModel::Object* o = model_.Find(handle)) {
       absl::StrAppend(&name, "(", ObjectTypeName(o->type), ")");
     } else {
       absl::StrAppend(&name, "(dead)");
@@ -491,18 +491,18 @@ class Runner {
       if (absl::Status s = heap_.Verify(); !s.ok()) return s.ToString();
     }
     // Events, as multisets.
-    std::vector<ModelEvent> heap_events;
+    std::vector<testing::ModelEvent> heap_events;
     for (const HeapEvent& event : heap_.EventsSince(last_event_)) {
-      heap_events.push_back(ModelEvent::From(event));
+      heap_events.push_back(testing::ModelEvent::From(event));
       last_event_ = event.sequence;
     }
-    std::vector<ModelEvent>& model_events = model_.events();
+    std::vector<testing::ModelEvent>& model_events = model_.events();
     std::sort(heap_events.begin(), heap_events.end());
     std::sort(model_events.begin(), model_events.end());
     if (heap_events != model_events) {
-      auto text = [](const std::vector<ModelEvent>& events) {
+      auto text = [](const std::vector<testing::ModelEvent>& events) {
         std::vector<std::string> lines;
-        for (const ModelEvent& e : events) lines.push_back(e.ToString());
+        for (const testing::ModelEvent& e : events) lines.push_back(e.ToString());
         return absl::StrCat("[", absl::StrJoin(lines, "; "), "]");
       };
       return absl::StrCat("events differ: heap ", text(heap_events),
@@ -550,7 +550,7 @@ class Runner {
       const std::string name = Name(handle);
       std::vector<FieldLink> fields;
       std::vector<Handle> referents;
-      for (const HeapModel::Field& f : object.fields) {
+      for (const testing::HeapModel::Field& f : object.fields) {
         if (f.target != 0) fields.push_back(FieldLink{f.name, f.target});
       }
       std::vector<Handle> links = object.Links();
@@ -643,7 +643,7 @@ class Runner {
   std::vector<std::string>* trace_;
   ObjectHeap& heap_;
   const bool verify_every_step_;
-  HeapModel model_;
+  testing::HeapModel model_;
   std::vector<Handle> handles_;
   std::vector<WeakRefId> weakrefs_;
   uint64_t last_event_ = 0;
@@ -808,4 +808,4 @@ INSTANTIATE_TEST_SUITE_P(Slices, ObjectHeapModelTest,
                          ::testing::Range(0, kSlices));
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::objects

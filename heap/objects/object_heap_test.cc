@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::objects {
 
 // Reaches into the heap to break an invariant on purpose.
 class ObjectHeapTestPeer {
@@ -81,7 +81,7 @@ TEST(ObjectHeapTest, ObjectsLiveInBlocksOfTheirSizeClass) {
   Allocated number = *heap.Allocate(kAlice, spec);
   EXPECT_EQ(number.block_size, 32u);
 
-  const AllocatorStats stats = heap.AllocatorStatistics();
+  const obmalloc::AllocatorStats stats = heap.AllocatorStatistics();
   EXPECT_EQ(stats.small.size_classes[2].blocks_in_use, 1u);
   EXPECT_EQ(stats.small.size_classes[3].blocks_in_use, 1u);
   EXPECT_EQ(stats.small.size_classes[1].blocks_in_use, 1u);
@@ -745,9 +745,9 @@ TEST(VerifyTest, DetectsAWrongRefcount) {
 // test (object_heap_model_test.cc, against heap_model.h).
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::objects
 
-namespace heapd {
+namespace heapd::objects {
 namespace {
 
 // ---------------------------------------------------------------------------
@@ -981,4 +981,4 @@ TEST(ObjectHeapTest, AFinalizersFieldNameIsAtMost256Bytes) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::objects

@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "heap/objects/object_heap.h"
 
-namespace heapd {
+namespace heapd::objects {
 namespace {
 
 template <typename... Args>
@@ -227,4 +227,4 @@ absl::Status ObjectHeap::Verify() const {
   return allocator_.Verify();
 }
 
-}  // namespace heapd
+}  // namespace heapd::objects

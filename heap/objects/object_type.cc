@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::objects {
 namespace {
 
 constexpr absl::string_view kNames[kNumObjectTypes] = {
@@ -153,4 +153,4 @@ int64_t SetCapacityFor(int64_t entries, int64_t capacity) {
   return capacity;
 }
 
-}  // namespace heapd
+}  // namespace heapd::objects

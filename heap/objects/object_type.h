@@ -27,7 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace heapd {
+namespace heapd::objects {
 
 enum class ObjectType : uint8_t {
   kInt,
@@ -79,6 +79,6 @@ int64_t ListCapacityFor(int64_t entries, int64_t capacity);
 int64_t DictCapacityFor(int64_t entries, int64_t capacity);
 int64_t SetCapacityFor(int64_t entries, int64_t capacity);
 
-}  // namespace heapd
+}  // namespace heapd::objects
 
 #endif  // HEAPD_HEAP_OBJECTS_OBJECT_TYPE_H_

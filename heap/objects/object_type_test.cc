@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::objects {
 namespace {
 
 // sys.getsizeof on 64-bit CPython 3.12.1 (measured on this machine).
@@ -85,4 +85,4 @@ TEST(ObjectTypeTest, NamesAndKinds) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::objects

@@ -1,6 +1,6 @@
 #include "heap/obmalloc/allocator.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 size_t Allocator::BlockSize(const void* p) const {
   BlockLocation location;
@@ -8,4 +8,4 @@ size_t Allocator::BlockSize(const void* p) const {
   return RawAllocator::BlockSize(p);
 }
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc

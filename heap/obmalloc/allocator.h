@@ -6,10 +6,10 @@
 //                                   answers "is it mine?" in O(1)
 //
 // Example:
-//   heapd::Allocator allocator(heapd::AllocatorLayout::Classic());
+//   heapd::obmalloc::Allocator allocator(heapd::obmalloc::AllocatorLayout::Classic());
 //   void* p = allocator.Allocate(40);   // a 48-byte block of size class 2
 //   allocator.Free(p);
-//   heapd::AllocatorStats stats = allocator.Stats();
+//   heapd::obmalloc::AllocatorStats stats = allocator.Stats();
 //
 // Not thread-safe: the interpreter lock serializes all access.
 #ifndef HEAPD_HEAP_OBMALLOC_ALLOCATOR_H_
@@ -25,7 +25,7 @@
 #include "heap/obmalloc/size_class.h"
 #include "heap/obmalloc/small_object_allocator.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 struct AllocatorStats {
   SmallObjectStats small;
@@ -92,6 +92,6 @@ class Allocator {
   RawAllocator raw_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_ALLOCATOR_H_

@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 TEST(AllocatorTest, SmallRequestsGoToPools) {
@@ -78,4 +78,4 @@ TEST(AllocatorTest, ImpossibleRequestFailsCleanly) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::obmalloc

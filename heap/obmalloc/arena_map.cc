@@ -5,7 +5,7 @@
 #include <cassert>
 #include <cstdlib>
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 // Zeroed memory straight from the OS: untouched pages cost nothing, which
@@ -100,4 +100,4 @@ void ArenaMap::Erase(uintptr_t base) {
   }
 }
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc

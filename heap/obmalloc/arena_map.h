@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 class ArenaMap {
  public:
@@ -105,6 +105,6 @@ class ArenaMap {
   size_t leaf_count_ = 0;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_ARENA_MAP_H_

@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 constexpr int kShift = 18;  // 256 KiB arenas
@@ -93,4 +93,4 @@ TEST(ArenaMapTest, BytesCountRootAndLeaves) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::obmalloc

@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "heap/obmalloc/size_class.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 constexpr size_t kKiB = 1024;
@@ -120,4 +120,4 @@ std::string AllocatorLayout::ToString() const {
                       ArenaReleaseName(release_), ")");
 }
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc

@@ -18,7 +18,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 // When an arena whose pools are all empty goes back to the OS.
 enum class ArenaRelease {
@@ -86,6 +86,6 @@ class AllocatorLayout {
   absl::string_view preset_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_LAYOUT_H_

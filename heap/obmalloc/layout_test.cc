@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 TEST(LayoutTest, ClassicIsCpython38) {
@@ -78,4 +78,4 @@ TEST(LayoutTest, ArenaReleasePolicies) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::obmalloc

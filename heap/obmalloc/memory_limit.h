@@ -24,7 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 class MemoryLimit {
  public:
@@ -54,6 +54,6 @@ class MemoryLimit {
   uint64_t refused_ = 0;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_MEMORY_LIMIT_H_

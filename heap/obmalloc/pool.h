@@ -30,7 +30,7 @@
 
 #include "heap/obmalloc/size_class.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 // A free block's first word links it to the next free block of its pool.
 struct FreeBlock {
@@ -82,6 +82,6 @@ struct ArenaObject {
   ArenaObject* prevarena = nullptr;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_POOL_H_

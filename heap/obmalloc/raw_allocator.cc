@@ -5,7 +5,7 @@
 
 #include "heap/obmalloc/size_class.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 // The prefix keeps the block 16-byte aligned; malloc's blocks already are.
@@ -52,4 +52,4 @@ void RawAllocator::Free(void* p) {
   std::free(base);
 }
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc

@@ -16,7 +16,7 @@
 
 #include "heap/obmalloc/memory_limit.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 struct RawDomainStats {
   size_t blocks_in_use = 0;
@@ -48,6 +48,6 @@ class RawAllocator {
   MemoryLimit* const limit_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_RAW_ALLOCATOR_H_

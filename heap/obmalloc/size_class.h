@@ -20,7 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 // Every block is a multiple of this, and every block address is aligned to it.
 inline constexpr size_t kAlignment = 16;
@@ -65,6 +65,6 @@ constexpr size_t QuantizationLossPerPool(int size_class, size_t pool_size) {
   return (pool_size - kPoolHeaderSize) % BlockSizeOf(size_class);
 }
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_SIZE_CLASS_H_

@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 // Blocks per pool of each size class, as CPython computes and
@@ -72,4 +72,4 @@ TEST(SizeClassTest, BlocksPerPoolMatchCpythonInBothLayouts) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::obmalloc

@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 // The arena table starts with this many slots and doubles when exhausted
@@ -592,4 +592,4 @@ absl::Status SmallObjectAllocator::Verify() const {
   return VerifyLists(used_pools);
 }
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc

@@ -51,7 +51,7 @@
 #include "heap/obmalloc/pool.h"
 #include "heap/obmalloc/size_class.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 
 // One row of sys._debugmallocstats()'s table.
 struct SizeClassStats {
@@ -223,6 +223,6 @@ class SmallObjectAllocator {
   size_t allocations_total_ = 0;
 };
 
-}  // namespace heapd
+}  // namespace heapd::obmalloc
 
 #endif  // HEAPD_HEAP_OBMALLOC_SMALL_OBJECT_ALLOCATOR_H_

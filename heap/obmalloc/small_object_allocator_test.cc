@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::obmalloc {
 namespace {
 
 constexpr int kLargestClass = kNumSizeClasses - 1;  // 512-byte blocks
@@ -414,4 +414,4 @@ INSTANTIATE_TEST_SUITE_P(
                     RandomCase{16 << 10, 2 << 10, ArenaRelease::kKeepOne}));
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::obmalloc

@@ -5,7 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::testing {
 namespace {
 
 // While a collection holds it in its unreachable set (as the heap's
@@ -13,25 +13,25 @@ namespace {
 constexpr int kCollecting = 4;
 constexpr size_t kMaxFieldName = 256;
 
-bool HasFields(ObjectType type) {
-  return type == ObjectType::kObject || type == ObjectType::kDict ||
-         type == ObjectType::kTuple;
+bool HasFields(objects::ObjectType type) {
+  return type == objects::ObjectType::kObject || type == objects::ObjectType::kDict ||
+         type == objects::ObjectType::kTuple;
 }
 
-bool TakesItems(ObjectType type) {
-  return type == ObjectType::kList || type == ObjectType::kSet ||
-         type == ObjectType::kTuple;
+bool TakesItems(objects::ObjectType type) {
+  return type == objects::ObjectType::kList || type == objects::ObjectType::kSet ||
+         type == objects::ObjectType::kTuple;
 }
 
 }  // namespace
 
-ModelEvent ModelEvent::From(const HeapEvent& event) {
+ModelEvent ModelEvent::From(const objects::HeapEvent& event) {
   ModelEvent out;
   out.kind = event.kind;
   out.object = event.object;
   out.weakref = event.weakref;
   out.resurrected = event.resurrected;
-  if (event.kind == HeapEvent::Kind::kCollection) {
+  if (event.kind == objects::HeapEvent::Kind::kCollection) {
     out.generation = event.collection.generation;
     out.examined = event.collection.examined;
     out.collected = event.collection.collected;
@@ -42,21 +42,21 @@ ModelEvent ModelEvent::From(const HeapEvent& event) {
 
 std::string ModelEvent::ToString() const {
   switch (kind) {
-    case HeapEvent::Kind::kCollection:
+    case objects::HeapEvent::Kind::kCollection:
       return absl::StrCat(automatic ? "automatic " : "", "collection of ",
                           generation, ": examined ", examined, ", collected ",
                           collected);
-    case HeapEvent::Kind::kFinalizer:
+    case objects::HeapEvent::Kind::kFinalizer:
       return absl::StrCat("finalizer of ", object,
                           resurrected ? " (resurrected)" : "");
-    case HeapEvent::Kind::kWeakRefCallback:
+    case objects::HeapEvent::Kind::kWeakRefCallback:
       return absl::StrCat("weakref ", weakref, " callback for ", object);
   }
   return "?";
 }
 
-std::vector<Handle> HeapModel::Object::Links() const {
-  std::vector<Handle> links;
+std::vector<objects::Handle> HeapModel::Object::Links() const {
+  std::vector<objects::Handle> links;
   for (const Field& field : fields) {
     if (field.target != 0) links.push_back(field.target);
   }
@@ -64,17 +64,17 @@ std::vector<Handle> HeapModel::Object::Links() const {
   return links;
 }
 
-HeapModel::Object* HeapModel::Live(Handle handle) {
+HeapModel::Object* HeapModel::Live(objects::Handle handle) {
   auto it = objects_.find(handle);
   return it == objects_.end() ? nullptr : &it->second;
 }
 
-const HeapModel::Object* HeapModel::Find(Handle handle) const {
+const HeapModel::Object* HeapModel::Find(objects::Handle handle) const {
   auto it = objects_.find(handle);
   return it == objects_.end() ? nullptr : &it->second;
 }
 
-int64_t HeapModel::OwnerReferences(OwnerId owner, Handle handle) const {
+int64_t HeapModel::OwnerReferences(objects::OwnerId owner, objects::Handle handle) const {
   auto it = owners_.find(owner);
   if (it == owners_.end()) return 0;
   auto held = it->second.find(handle);
@@ -84,15 +84,15 @@ int64_t HeapModel::OwnerReferences(OwnerId owner, Handle handle) const {
 // ---------------------------------------------------------------------------
 // Allocation and references
 
-absl::Status HeapModel::CheckAllocate(const AllocateSpec& spec) const {
-  if (spec.length < 0 || spec.length > MaxLength(spec.type) ||
-      (!HasLength(spec.type) && spec.length != 0)) {
+absl::Status HeapModel::CheckAllocate(const objects::AllocateSpec& spec) const {
+  if (spec.length < 0 || spec.length > objects::MaxLength(spec.type) ||
+      (!objects::HasLength(spec.type) && spec.length != 0)) {
     return absl::InvalidArgumentError("bad length");
   }
-  if (spec.finalizer.action == Finalizer::Action::kResurrectInto) {
+  if (spec.finalizer.action == objects::Finalizer::Action::kResurrectInto) {
     const Object* into = Find(spec.finalizer.into);
     if (into == nullptr ||
-        (into->type != ObjectType::kObject && into->type != ObjectType::kDict) ||
+        (into->type != objects::ObjectType::kObject && into->type != objects::ObjectType::kDict) ||
         spec.finalizer.field.empty()) {
       return absl::InvalidArgumentError("bad finalizer target");
     }
@@ -100,24 +100,24 @@ absl::Status HeapModel::CheckAllocate(const AllocateSpec& spec) const {
   return absl::OkStatus();
 }
 
-WeakRefId HeapModel::Allocated(OwnerId owner, const AllocateSpec& spec,
-                               Handle handle) {
+objects::WeakRefId HeapModel::Allocated(objects::OwnerId owner, const objects::AllocateSpec& spec,
+                               objects::Handle handle) {
   Object& object = objects_[handle];
   object.type = spec.type;
   object.length = spec.length;
   object.refcount = 1;
-  if (spec.type == ObjectType::kTuple) {
+  if (spec.type == objects::ObjectType::kTuple) {
     for (int64_t i = 0; i < spec.length; ++i) {
       object.fields.push_back(Field{absl::StrCat(i), 0});
     }
   }
-  object.generation = IsContainer(spec.type) ? 0 : -1;
+  object.generation = objects::IsContainer(spec.type) ? 0 : -1;
   object.finalizer = spec.finalizer;
   object.finalizer_owner = owner;
   ++owners_[owner][handle];
-  WeakRefId weakref = 0;
+  objects::WeakRefId weakref = 0;
   if (spec.weakref) weakref = *CreateWeakRef(handle, spec.weakref_callback);
-  if (IsContainer(spec.type)) {
+  if (objects::IsContainer(spec.type)) {
     ++counts_[0];
     if (gc_.enabled && gc_.thresholds[0] != 0 &&
         counts_[0] > gc_.thresholds[0]) {
@@ -127,16 +127,16 @@ WeakRefId HeapModel::Allocated(OwnerId owner, const AllocateSpec& spec,
   return weakref;
 }
 
-void HeapModel::Incref(Handle handle) { ++objects_.at(handle).refcount; }
+void HeapModel::Incref(objects::Handle handle) { ++objects_.at(handle).refcount; }
 
-void HeapModel::Decref(Handle handle) {
+void HeapModel::Decref(objects::Handle handle) {
   if (--objects_.at(handle).refcount == 0) pending_.push_back(handle);
 }
 
 int64_t HeapModel::FreePending() {
   int64_t freed = 0;
   while (!pending_.empty()) {
-    const Handle handle = pending_.back();
+    const objects::Handle handle = pending_.back();
     pending_.pop_back();
     const Object* object = Find(handle);
     if (object == nullptr || object->refcount != 0) continue;
@@ -145,35 +145,35 @@ int64_t HeapModel::FreePending() {
   return freed;
 }
 
-bool HeapModel::Deallocate(Handle handle) {
+bool HeapModel::Deallocate(objects::Handle handle) {
   Object& object = objects_.at(handle);
-  if (object.finalizer.action != Finalizer::Action::kNone &&
+  if (object.finalizer.action != objects::Finalizer::Action::kNone &&
       !object.finalized) {
     RunFinalizer(handle);
     if (object.refcount > 0) return false;
   }
   if (!object.weakrefs.empty()) ClearWeakRefs(handle);
   if (object.generation != -1 && counts_[0] > 0) --counts_[0];
-  for (Handle target : object.Links()) Decref(target);
+  for (objects::Handle target : object.Links()) Decref(target);
   objects_.erase(handle);
   return true;
 }
 
-void HeapModel::RunFinalizer(Handle handle) {
+void HeapModel::RunFinalizer(objects::Handle handle) {
   Object& object = objects_.at(handle);
   object.finalized = true;
   ModelEvent event;
-  event.kind = HeapEvent::Kind::kFinalizer;
+  event.kind = objects::HeapEvent::Kind::kFinalizer;
   event.object = handle;
   switch (object.finalizer.action) {
-    case Finalizer::Action::kResurrectToOwner:
+    case objects::Finalizer::Action::kResurrectToOwner:
       // Released since the allocation: nothing to resurrect into.
-      if (object.finalizer_owner == kNoOwner) break;
+      if (object.finalizer_owner == objects::kNoOwner) break;
       Incref(handle);
       ++owners_[object.finalizer_owner][handle];
       event.resurrected = true;
       break;
-    case Finalizer::Action::kResurrectInto:
+    case objects::Finalizer::Action::kResurrectInto:
       event.resurrected =
           Live(object.finalizer.into) != nullptr &&
           LinkField(object.finalizer.into, object.finalizer.field, handle).ok();
@@ -184,15 +184,15 @@ void HeapModel::RunFinalizer(Handle handle) {
   events_.push_back(event);
 }
 
-void HeapModel::ClearWeakRefs(Handle handle) {
+void HeapModel::ClearWeakRefs(objects::Handle handle) {
   Object& object = objects_.at(handle);
-  for (WeakRefId id : object.weakrefs) {
+  for (objects::WeakRefId id : object.weakrefs) {
     WeakRef& weakref = weakrefs_.at(id);
     if (weakref.target != handle) continue;
     weakref.target = 0;
     if (weakref.callback) {
       ModelEvent event;
-      event.kind = HeapEvent::Kind::kWeakRefCallback;
+      event.kind = objects::HeapEvent::Kind::kWeakRefCallback;
       event.object = handle;
       event.weakref = id;
       events_.push_back(event);
@@ -201,43 +201,43 @@ void HeapModel::ClearWeakRefs(Handle handle) {
   object.weakrefs.clear();
 }
 
-absl::StatusOr<RefCountResult> HeapModel::IncRef(OwnerId owner,
-                                                 Handle handle) {
+absl::StatusOr<objects::RefCountResult> HeapModel::IncRef(objects::OwnerId owner,
+                                                 objects::Handle handle) {
   Object* object = Live(handle);
   if (object == nullptr) return absl::NotFoundError("no such object");
   Incref(handle);
   const int64_t held = ++owners_[owner][handle];
-  return RefCountResult{object->refcount, held, 0};
+  return objects::RefCountResult{object->refcount, held, 0};
 }
 
-absl::StatusOr<RefCountResult> HeapModel::DecRef(OwnerId owner,
-                                                 Handle handle) {
+absl::StatusOr<objects::RefCountResult> HeapModel::DecRef(objects::OwnerId owner,
+                                                 objects::Handle handle) {
   Object* object = Live(handle);
   if (object == nullptr) return absl::NotFoundError("no such object");
   if (OwnerReferences(owner, handle) == 0) {
     return absl::FailedPreconditionError("the owner holds no reference");
   }
-  std::map<Handle, int64_t>& held = owners_[owner];
+  std::map<objects::Handle, int64_t>& held = owners_[owner];
   const int64_t left = --held[handle];
   if (left == 0) held.erase(handle);
   if (held.empty()) owners_.erase(owner);
   Decref(handle);
   const int64_t refcount = object->refcount;
   const int64_t freed = FreePending();
-  return RefCountResult{refcount, left, freed};
+  return objects::RefCountResult{refcount, left, freed};
 }
 
-ReleaseResult HeapModel::ReleaseOwner(OwnerId owner) {
-  ReleaseResult result;
+objects::ReleaseResult HeapModel::ReleaseOwner(objects::OwnerId owner) {
+  objects::ReleaseResult result;
   // Finalizers still to run lose the owner they would resurrect into.
   for (auto& [handle, object] : objects_) {
     if (!object.finalized && object.finalizer_owner == owner) {
-      object.finalizer_owner = kNoOwner;
+      object.finalizer_owner = objects::kNoOwner;
     }
   }
   auto it = owners_.find(owner);
   if (it == owners_.end()) return result;
-  const std::map<Handle, int64_t> held = std::move(it->second);
+  const std::map<objects::Handle, int64_t> held = std::move(it->second);
   owners_.erase(it);
   for (const auto& [handle, count] : held) {
     result.references_released += count;
@@ -250,16 +250,16 @@ ReleaseResult HeapModel::ReleaseOwner(OwnerId owner) {
 // ---------------------------------------------------------------------------
 // Links
 
-absl::StatusOr<LinkResult> HeapModel::LinkField(Handle source,
+absl::StatusOr<objects::LinkResult> HeapModel::LinkField(objects::Handle source,
                                                  const std::string& field,
-                                                 Handle target) {
+                                                 objects::Handle target) {
   Object& object = objects_.at(source);
   if (!HasFields(object.type)) {
     return absl::FailedPreconditionError("has items, not fields");
   }
   if (field.empty()) return absl::InvalidArgumentError("empty field name");
   size_t index;
-  if (object.type == ObjectType::kTuple) {
+  if (object.type == objects::ObjectType::kTuple) {
     uint64_t i;
     if (!absl::SimpleAtoi(field, &i) || i >= object.fields.size()) {
       return absl::InvalidArgumentError("no such tuple slot");
@@ -277,9 +277,9 @@ absl::StatusOr<LinkResult> HeapModel::LinkField(Handle source,
     }
     index = static_cast<size_t>(it - object.fields.begin());
   }
-  LinkResult result;
+  objects::LinkResult result;
   Incref(target);
-  const Handle previous = object.fields[index].target;
+  const objects::Handle previous = object.fields[index].target;
   object.fields[index].target = target;
   if (previous != 0) {
     result.replaced = previous;
@@ -289,24 +289,24 @@ absl::StatusOr<LinkResult> HeapModel::LinkField(Handle source,
   return result;
 }
 
-absl::StatusOr<LinkResult> HeapModel::SetField(Handle source,
+absl::StatusOr<objects::LinkResult> HeapModel::SetField(objects::Handle source,
                                                const std::string& field,
-                                               Handle target) {
+                                               objects::Handle target) {
   const Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
-  if (!IsContainer(object->type)) {
+  if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
   if (Live(target) == nullptr) return absl::NotFoundError("no such target");
-  absl::StatusOr<LinkResult> result = LinkField(source, field, target);
+  absl::StatusOr<objects::LinkResult> result = LinkField(source, field, target);
   if (result.ok()) result->objects_freed = FreePending();
   return result;
 }
 
-absl::StatusOr<LinkResult> HeapModel::Append(Handle source, Handle target) {
+absl::StatusOr<objects::LinkResult> HeapModel::Append(objects::Handle source, objects::Handle target) {
   Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
-  if (!IsContainer(object->type)) {
+  if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
   Object* referent = Live(target);
@@ -314,15 +314,15 @@ absl::StatusOr<LinkResult> HeapModel::Append(Handle source, Handle target) {
   if (!TakesItems(object->type)) {
     return absl::FailedPreconditionError("has fields, not items");
   }
-  LinkResult result;
-  if (object->type == ObjectType::kTuple) {
+  objects::LinkResult result;
+  if (object->type == objects::ObjectType::kTuple) {
     auto empty = std::find_if(object->fields.begin(), object->fields.end(),
                               [](const Field& f) { return f.target == 0; });
     if (empty == object->fields.end()) {
       return absl::FailedPreconditionError("the tuple is full");
     }
     empty->target = target;
-  } else if (object->type == ObjectType::kSet &&
+  } else if (object->type == objects::ObjectType::kSet &&
              std::find(object->items.begin(), object->items.end(), target) !=
                  object->items.end()) {
     result.target_refcount = referent->refcount;
@@ -335,15 +335,15 @@ absl::StatusOr<LinkResult> HeapModel::Append(Handle source, Handle target) {
   return result;
 }
 
-absl::StatusOr<UnlinkResult> HeapModel::ClearField(Handle source,
+absl::StatusOr<objects::UnlinkResult> HeapModel::ClearField(objects::Handle source,
                                                    const std::string& field) {
   Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
-  if (!IsContainer(object->type)) {
+  if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
-  Handle target = 0;
-  if (object->type == ObjectType::kTuple) {
+  objects::Handle target = 0;
+  if (object->type == objects::ObjectType::kTuple) {
     uint64_t i;
     if (absl::SimpleAtoi(field, &i) && i < object->fields.size() &&
         object->fields[i].target != 0) {
@@ -362,8 +362,8 @@ absl::StatusOr<UnlinkResult> HeapModel::ClearField(Handle source,
   return DropLink(target);
 }
 
-UnlinkResult HeapModel::DropLink(Handle target) {
-  UnlinkResult result;
+objects::UnlinkResult HeapModel::DropLink(objects::Handle target) {
+  objects::UnlinkResult result;
   result.released = target;
   Decref(target);
   result.released_refcount = objects_.at(target).refcount;
@@ -371,15 +371,15 @@ UnlinkResult HeapModel::DropLink(Handle target) {
   return result;
 }
 
-absl::StatusOr<UnlinkResult> HeapModel::RemoveItem(Handle source,
-                                                   Handle item) {
+absl::StatusOr<objects::UnlinkResult> HeapModel::RemoveItem(objects::Handle source,
+                                                   objects::Handle item) {
   Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
-  if (!IsContainer(object->type)) {
+  if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
   if (Live(item) == nullptr) return absl::NotFoundError("no such item");
-  if (object->type != ObjectType::kList && object->type != ObjectType::kSet) {
+  if (object->type != objects::ObjectType::kList && object->type != objects::ObjectType::kSet) {
     return absl::FailedPreconditionError("only lists and sets remove items");
   }
   auto it = std::find(object->items.begin(), object->items.end(), item);
@@ -393,17 +393,17 @@ absl::StatusOr<UnlinkResult> HeapModel::RemoveItem(Handle source,
 // ---------------------------------------------------------------------------
 // Weak references
 
-absl::StatusOr<WeakRefId> HeapModel::CreateWeakRef(Handle target,
+absl::StatusOr<objects::WeakRefId> HeapModel::CreateWeakRef(objects::Handle target,
                                                    bool callback) {
   Object* object = Live(target);
   if (object == nullptr) return absl::NotFoundError("no such object");
-  const WeakRefId id = next_weakref_++;
+  const objects::WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{target, callback};
   object->weakrefs.push_back(id);
   return id;
 }
 
-absl::StatusOr<Handle> HeapModel::WeakRefTarget(WeakRefId id) const {
+absl::StatusOr<objects::Handle> HeapModel::WeakRefTarget(objects::WeakRefId id) const {
   auto it = weakrefs_.find(id);
   if (it == weakrefs_.end()) return absl::NotFoundError("no such weakref");
   return it->second.target;
@@ -412,11 +412,11 @@ absl::StatusOr<Handle> HeapModel::WeakRefTarget(WeakRefId id) const {
 // ---------------------------------------------------------------------------
 // The collector
 
-absl::Status HeapModel::SetGcConfig(const GcConfig& config) {
+absl::Status HeapModel::SetGcConfig(const objects::GcConfig& config) {
   for (int64_t threshold : config.thresholds) {
     if (threshold < 0) return absl::InvalidArgumentError("threshold < 0");
   }
-  if (config.debug_flags & ~kKnownDebugFlags) {
+  if (config.debug_flags & ~objects::kKnownDebugFlags) {
     return absl::InvalidArgumentError("unknown debug flags");
   }
   gc_ = config;
@@ -426,10 +426,10 @@ absl::Status HeapModel::SetGcConfig(const GcConfig& config) {
 int64_t HeapModel::Freeze() {
   int64_t frozen = 0;
   for (auto& [handle, object] : objects_) {
-    if (object.generation >= 0 && object.generation < kNumGenerations) {
-      object.generation = kPermanentGeneration;
+    if (object.generation >= 0 && object.generation < objects::kNumGenerations) {
+      object.generation = objects::kPermanentGeneration;
     }
-    if (object.generation == kPermanentGeneration) ++frozen;
+    if (object.generation == objects::kPermanentGeneration) ++frozen;
   }
   counts_[0] = 0;
   return frozen;
@@ -438,8 +438,8 @@ int64_t HeapModel::Freeze() {
 int64_t HeapModel::Unfreeze() {
   int64_t moved = 0;
   for (auto& [handle, object] : objects_) {
-    if (object.generation == kPermanentGeneration) {
-      object.generation = kNumGenerations - 1;
+    if (object.generation == objects::kPermanentGeneration) {
+      object.generation = objects::kNumGenerations - 1;
       ++moved;
     }
   }
@@ -447,9 +447,9 @@ int64_t HeapModel::Unfreeze() {
 }
 
 int64_t HeapModel::ClearGarbage() {
-  const std::vector<Handle> garbage = std::move(garbage_);
+  const std::vector<objects::Handle> garbage = std::move(garbage_);
   garbage_.clear();
-  for (Handle handle : garbage) {
+  for (objects::Handle handle : garbage) {
     objects_.at(handle).in_garbage_list = false;
     Decref(handle);
   }
@@ -461,9 +461,9 @@ bool HeapModel::CollectIfScheduled() {
   if (!scheduled_) return false;
   scheduled_ = false;
   if (!gc_.enabled || gc_.thresholds[0] == 0) return false;
-  for (int g = kNumGenerations - 1; g >= 0; --g) {
+  for (int g = objects::kNumGenerations - 1; g >= 0; --g) {
     if (counts_[g] > gc_.thresholds[g]) {
-      if (g == kNumGenerations - 1 &&
+      if (g == objects::kNumGenerations - 1 &&
           long_lived_pending_ < long_lived_total_ / 4) {
         continue;
       }
@@ -474,24 +474,24 @@ bool HeapModel::CollectIfScheduled() {
   return false;
 }
 
-absl::StatusOr<CollectResult> HeapModel::Collect(int generation) {
-  if (generation < 0 || generation >= kNumGenerations) {
+absl::StatusOr<objects::CollectResult> HeapModel::Collect(int generation) {
+  if (generation < 0 || generation >= objects::kNumGenerations) {
     return absl::InvalidArgumentError("no such generation");
   }
   return CollectGeneration(generation, /*automatic=*/false);
 }
 
-CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
-  CollectResult result;
+objects::CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
+  objects::CollectResult result;
   result.generation = generation;
   result.automatic = automatic;
-  if (generation + 1 < kNumGenerations) ++counts_[generation + 1];
+  if (generation + 1 < objects::kNumGenerations) ++counts_[generation + 1];
   for (int g = 0; g <= generation; ++g) counts_[g] = 0;
   const int old =
-      generation + 1 < kNumGenerations ? generation + 1 : generation;
+      generation + 1 < objects::kNumGenerations ? generation + 1 : generation;
 
   // The collected set: generations 0..generation.
-  std::map<Handle, int64_t> gc_refs;
+  std::map<objects::Handle, int64_t> gc_refs;
   for (auto& [handle, object] : objects_) {
     if (object.generation >= 0 && object.generation <= generation) {
       gc_refs[handle] = object.refcount;
@@ -501,27 +501,27 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
   // References from outside the set are what is left once the links from
   // inside are subtracted.
   for (const auto& [handle, refs] : gc_refs) {
-    for (Handle target : objects_.at(handle).Links()) {
+    for (objects::Handle target : objects_.at(handle).Links()) {
       auto it = gc_refs.find(target);
       if (it != gc_refs.end()) --it->second;
     }
   }
-  std::set<Handle> reachable;
-  std::vector<Handle> work;
+  std::set<objects::Handle> reachable;
+  std::vector<objects::Handle> work;
   for (const auto& [handle, refs] : gc_refs) {
     if (refs > 0) work.push_back(handle);
   }
   while (!work.empty()) {
-    const Handle handle = work.back();
+    const objects::Handle handle = work.back();
     work.pop_back();
     if (!reachable.insert(handle).second) continue;
-    for (Handle target : objects_.at(handle).Links()) {
+    for (objects::Handle target : objects_.at(handle).Links()) {
       if (gc_refs.count(target) && !reachable.count(target)) {
         work.push_back(target);
       }
     }
   }
-  std::vector<Handle> unreachable;
+  std::vector<objects::Handle> unreachable;
   for (const auto& [handle, refs] : gc_refs) {
     Object& object = objects_.at(handle);
     if (reachable.count(handle)) {
@@ -532,7 +532,7 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
     }
   }
   if (old != generation) {
-    if (generation == kNumGenerations - 2) {
+    if (generation == objects::kNumGenerations - 2) {
       long_lived_pending_ += static_cast<int64_t>(reachable.size());
     }
   } else {
@@ -540,14 +540,14 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
     long_lived_total_ = static_cast<int64_t>(reachable.size());
   }
 
-  for (Handle handle : unreachable) {
+  for (objects::Handle handle : unreachable) {
     if (!objects_.at(handle).weakrefs.empty()) ClearWeakRefs(handle);
   }
   bool any_finalizer = false;
-  for (Handle handle : unreachable) {
+  for (objects::Handle handle : unreachable) {
     const Object* object = Find(handle);
     if (object == nullptr ||
-        object->finalizer.action == Finalizer::Action::kNone ||
+        object->finalizer.action == objects::Finalizer::Action::kNone ||
         object->finalized) {
       continue;
     }
@@ -557,29 +557,29 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
   FreePending();
 
   // What the finalizers made reachable again survives, with all it reaches.
-  std::vector<Handle> garbage;
+  std::vector<objects::Handle> garbage;
   if (any_finalizer) {
-    std::map<Handle, int64_t> remaining;
-    for (Handle handle : unreachable) {
+    std::map<objects::Handle, int64_t> remaining;
+    for (objects::Handle handle : unreachable) {
       if (const Object* object = Find(handle)) {
         remaining[handle] = object->refcount;
       }
     }
     for (const auto& [handle, refs] : remaining) {
-      for (Handle target : objects_.at(handle).Links()) {
+      for (objects::Handle target : objects_.at(handle).Links()) {
         auto it = remaining.find(target);
         if (it != remaining.end()) --it->second;
       }
     }
-    std::set<Handle> resurrected;
+    std::set<objects::Handle> resurrected;
     for (const auto& [handle, refs] : remaining) {
       if (refs > 0) work.push_back(handle);
     }
     while (!work.empty()) {
-      const Handle handle = work.back();
+      const objects::Handle handle = work.back();
       work.pop_back();
       if (!resurrected.insert(handle).second) continue;
-      for (Handle target : objects_.at(handle).Links()) {
+      for (objects::Handle target : objects_.at(handle).Links()) {
         if (remaining.count(target) && !resurrected.count(target)) {
           work.push_back(target);
         }
@@ -597,10 +597,10 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
   }
   result.collected = static_cast<int64_t>(garbage.size());
 
-  for (Handle handle : garbage) {
+  for (objects::Handle handle : garbage) {
     Object* object = Live(handle);
     if (object == nullptr) continue;
-    if (gc_.debug_flags & kDebugSaveAll) {
+    if (gc_.debug_flags & objects::kDebugSaveAll) {
       Incref(handle);
       object->in_garbage_list = true;
       garbage_.push_back(handle);
@@ -608,14 +608,14 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
       continue;
     }
     Incref(handle);
-    const std::vector<Handle> links = object->Links();
-    if (object->type == ObjectType::kTuple) {
+    const std::vector<objects::Handle> links = object->Links();
+    if (object->type == objects::ObjectType::kTuple) {
       for (Field& field : object->fields) field.target = 0;
     } else {
       object->fields.clear();
     }
     object->items.clear();
-    for (Handle target : links) Decref(target);
+    for (objects::Handle target : links) Decref(target);
     Decref(handle);
     FreePending();
     Object* still = Live(handle);
@@ -625,7 +625,7 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
   }
 
   ModelEvent event;
-  event.kind = HeapEvent::Kind::kCollection;
+  event.kind = objects::HeapEvent::Kind::kCollection;
   event.generation = generation;
   event.examined = result.examined;
   event.collected = result.collected;
@@ -635,9 +635,9 @@ CollectResult HeapModel::CollectGeneration(int generation, bool automatic) {
 }
 
 absl::Status HeapModel::SelfCheck() const {
-  std::map<Handle, int64_t> references;
+  std::map<objects::Handle, int64_t> references;
   for (const auto& [handle, object] : objects_) {
-    for (Handle target : object.Links()) ++references[target];
+    for (objects::Handle target : object.Links()) ++references[target];
     if (object.in_garbage_list) ++references[handle];
   }
   for (const auto& [owner, held] : owners_) {
@@ -654,4 +654,4 @@ absl::Status HeapModel::SelfCheck() const {
   return absl::OkStatus();
 }
 
-}  // namespace heapd
+}  // namespace heapd::testing

@@ -44,13 +44,13 @@
 #include "heap/objects/object_heap.h"
 #include "heap/objects/object_type.h"
 
-namespace heapd {
+namespace heapd::testing {
 
 // An event, with what the model can predict of it (no time, no sequence).
 struct ModelEvent {
-  HeapEvent::Kind kind = HeapEvent::Kind::kCollection;
-  Handle object = 0;
-  WeakRefId weakref = 0;
+  objects::HeapEvent::Kind kind = objects::HeapEvent::Kind::kCollection;
+  objects::Handle object = 0;
+  objects::WeakRefId weakref = 0;
   bool resurrected = false;
   int generation = 0;
   int64_t examined = 0;
@@ -66,7 +66,7 @@ struct ModelEvent {
   bool operator==(const ModelEvent& other) const {
     return Key() == other.Key();
   }
-  static ModelEvent From(const HeapEvent& event);
+  static ModelEvent From(const objects::HeapEvent& event);
   std::string ToString() const;
 };
 
@@ -76,59 +76,59 @@ class HeapModel {
   // while empty).
   struct Field {
     std::string name;
-    Handle target = 0;
+    objects::Handle target = 0;
   };
   struct Object {
-    ObjectType type = ObjectType::kObject;
+    objects::ObjectType type = objects::ObjectType::kObject;
     int64_t length = 0;
     int64_t refcount = 0;
     std::vector<Field> fields;   // object, dict: in the order first set
-    std::vector<Handle> items;   // list, set
+    std::vector<objects::Handle> items;   // list, set
     int generation = -1;         // -1 untracked, 0..2, 3 permanent
-    Finalizer finalizer;
-    OwnerId finalizer_owner = 0;
+    objects::Finalizer finalizer;
+    objects::OwnerId finalizer_owner = 0;
     bool finalized = false;
     bool in_garbage_list = false;
-    std::vector<WeakRefId> weakrefs;
+    std::vector<objects::WeakRefId> weakrefs;
 
     // Referents in the heap's order: fields (set slots), then items.
-    std::vector<Handle> Links() const;
+    std::vector<objects::Handle> Links() const;
   };
 
   // A model of an empty heap with this configuration, its counters at
   // zero, whose next weak reference will be `next_weakref` (1 for a new
   // heap; more for one emptied and reused).
-  explicit HeapModel(const GcConfig& gc, WeakRefId next_weakref = 1)
+  explicit HeapModel(const objects::GcConfig& gc, objects::WeakRefId next_weakref = 1)
       : gc_(gc), next_weakref_(next_weakref) {}
 
   // Allocate in two halves: the expected status, then (when OK) the object
   // the heap made, under the heap's handle. Returns the weak reference id
   // the heap should have made (0 unless asked).
-  absl::Status CheckAllocate(const AllocateSpec& spec) const;
-  WeakRefId Allocated(OwnerId owner, const AllocateSpec& spec, Handle handle);
+  absl::Status CheckAllocate(const objects::AllocateSpec& spec) const;
+  objects::WeakRefId Allocated(objects::OwnerId owner, const objects::AllocateSpec& spec, objects::Handle handle);
 
-  absl::StatusOr<RefCountResult> IncRef(OwnerId owner, Handle handle);
-  absl::StatusOr<RefCountResult> DecRef(OwnerId owner, Handle handle);
-  ReleaseResult ReleaseOwner(OwnerId owner);
-  absl::StatusOr<LinkResult> SetField(Handle source, const std::string& field,
-                                      Handle target);
-  absl::StatusOr<LinkResult> Append(Handle source, Handle target);
-  absl::StatusOr<UnlinkResult> ClearField(Handle source,
+  absl::StatusOr<objects::RefCountResult> IncRef(objects::OwnerId owner, objects::Handle handle);
+  absl::StatusOr<objects::RefCountResult> DecRef(objects::OwnerId owner, objects::Handle handle);
+  objects::ReleaseResult ReleaseOwner(objects::OwnerId owner);
+  absl::StatusOr<objects::LinkResult> SetField(objects::Handle source, const std::string& field,
+                                      objects::Handle target);
+  absl::StatusOr<objects::LinkResult> Append(objects::Handle source, objects::Handle target);
+  absl::StatusOr<objects::UnlinkResult> ClearField(objects::Handle source,
                                           const std::string& field);
-  absl::StatusOr<UnlinkResult> RemoveItem(Handle source, Handle item);
-  absl::StatusOr<WeakRefId> CreateWeakRef(Handle target, bool callback);
-  absl::StatusOr<Handle> WeakRefTarget(WeakRefId id) const;
-  absl::StatusOr<CollectResult> Collect(int generation);
+  absl::StatusOr<objects::UnlinkResult> RemoveItem(objects::Handle source, objects::Handle item);
+  absl::StatusOr<objects::WeakRefId> CreateWeakRef(objects::Handle target, bool callback);
+  absl::StatusOr<objects::Handle> WeakRefTarget(objects::WeakRefId id) const;
+  absl::StatusOr<objects::CollectResult> Collect(int generation);
   bool CollectIfScheduled();
-  absl::Status SetGcConfig(const GcConfig& config);
+  absl::Status SetGcConfig(const objects::GcConfig& config);
   int64_t Freeze();
   int64_t Unfreeze();
   int64_t ClearGarbage();
 
-  const std::map<Handle, Object>& objects() const { return objects_; }
-  const Object* Find(Handle handle) const;
-  int64_t OwnerReferences(OwnerId owner, Handle handle) const;
-  WeakRefId next_weakref() const { return next_weakref_; }
+  const std::map<objects::Handle, Object>& objects() const { return objects_; }
+  const Object* Find(objects::Handle handle) const;
+  int64_t OwnerReferences(objects::OwnerId owner, objects::Handle handle) const;
+  objects::WeakRefId next_weakref() const { return next_weakref_; }
   int64_t garbage_size() const {
     return static_cast<int64_t>(garbage_.size());
   }
@@ -139,38 +139,38 @@ class HeapModel {
   absl::Status SelfCheck() const;
 
  private:
-  Object* Live(Handle handle);
-  void Incref(Handle handle);
-  void Decref(Handle handle);
+  Object* Live(objects::Handle handle);
+  void Incref(objects::Handle handle);
+  void Decref(objects::Handle handle);
   int64_t FreePending();
   // A link to `target` is gone: drops its reference and reports it.
-  UnlinkResult DropLink(Handle target);
-  bool Deallocate(Handle handle);
-  void RunFinalizer(Handle handle);
-  void ClearWeakRefs(Handle handle);
+  objects::UnlinkResult DropLink(objects::Handle target);
+  bool Deallocate(objects::Handle handle);
+  void RunFinalizer(objects::Handle handle);
+  void ClearWeakRefs(objects::Handle handle);
   // SetField without freeing what it releases.
-  absl::StatusOr<LinkResult> LinkField(Handle source, const std::string& field,
-                                       Handle target);
-  CollectResult CollectGeneration(int generation, bool automatic);
+  absl::StatusOr<objects::LinkResult> LinkField(objects::Handle source, const std::string& field,
+                                       objects::Handle target);
+  objects::CollectResult CollectGeneration(int generation, bool automatic);
 
-  GcConfig gc_;
-  std::map<Handle, Object> objects_;
-  std::map<OwnerId, std::map<Handle, int64_t>> owners_;
+  objects::GcConfig gc_;
+  std::map<objects::Handle, Object> objects_;
+  std::map<objects::OwnerId, std::map<objects::Handle, int64_t>> owners_;
   struct WeakRef {
-    Handle target = 0;  // 0 once cleared
+    objects::Handle target = 0;  // 0 once cleared
     bool callback = false;
   };
-  std::map<WeakRefId, WeakRef> weakrefs_;
-  WeakRefId next_weakref_;
-  std::vector<Handle> garbage_;
-  std::vector<Handle> pending_;
-  std::array<int64_t, kNumGenerations> counts_{};
+  std::map<objects::WeakRefId, WeakRef> weakrefs_;
+  objects::WeakRefId next_weakref_;
+  std::vector<objects::Handle> garbage_;
+  std::vector<objects::Handle> pending_;
+  std::array<int64_t, objects::kNumGenerations> counts_{};
   int64_t long_lived_total_ = 0;
   int64_t long_lived_pending_ = 0;
   bool scheduled_ = false;
   std::vector<ModelEvent> events_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::testing
 
 #endif  // HEAPD_HEAP_TESTING_HEAP_MODEL_H_

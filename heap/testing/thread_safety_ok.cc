@@ -2,20 +2,20 @@
 // holds the interpreter lock. See heap/testing/thread_safety_test.sh.
 #include "heap/interpreter.h"
 
-namespace heapd {
+namespace heapd::testing {
 
-Handle AllocateUnderLock(Interpreter& interp, RequestKind kind) {
-  InterpreterLockHolder holder(&interp.lock(), kind);
+objects::Handle AllocateUnderLock(Interpreter& interp, gil::RequestKind kind) {
+  gil::InterpreterLockHolder holder(&interp.lock(), kind);
   interp.lock().SafePoint();
-  absl::StatusOr<Allocated> object = interp.heap().Allocate(1, {});
+  absl::StatusOr<objects::Allocated> object = interp.heap().Allocate(1, {});
   interp.heap().CollectIfScheduled();
   return object.ok() ? object->handle : 0;
 }
 
-void DecRefWithManualLocking(Interpreter& interp, Handle handle) {
-  interp.lock().Acquire(RequestKind());
+void DecRefWithManualLocking(Interpreter& interp, objects::Handle handle) {
+  interp.lock().Acquire(gil::RequestKind());
   (void)interp.heap().DecRef(1, handle);
   interp.lock().Release();
 }
 
-}  // namespace heapd
+}  // namespace heapd::testing

@@ -3,18 +3,18 @@
 // heap/testing/thread_safety_test.sh.
 #include "heap/interpreter.h"
 
-namespace heapd {
+namespace heapd::testing {
 
 int64_t CollectWithoutLock(Interpreter& interp) {
   return interp.heap().Freeze();  // expected: requires holding
 }
 
 void ForgetsToRelease(Interpreter& interp) {
-  interp.lock().Acquire(RequestKind());
+  interp.lock().Acquire(gil::RequestKind());
 }  // expected: still held at the end of function
 
 void SafePointWithoutLock(Interpreter& interp) {
   interp.lock().SafePoint();  // expected: requires holding
 }
 
-}  // namespace heapd
+}  // namespace heapd::testing

@@ -1,5 +1,5 @@
 // The differential test: each CPython program NN_name.py in this directory
-// is replayed on heapd::ObjectHeap, operation for operation, and the heap's
+// is replayed on heapd::objects::ObjectHeap, operation for operation, and the heap's
 // `name value` lines are compared with what CPython 3.12.1 printed
 // (NN_name.expected, read from the runfiles at run time).
 //
@@ -238,7 +238,7 @@ class Scenario {
 
   // Verify() the heap, then compare every produced key with the recorded
   // value, and check that every recorded key is produced or listed.
-  void Finish(const ObjectHeap& heap) {
+  void Finish(const objects::ObjectHeap& heap) {
     finished_ = true;
     const absl::Status valid = heap.Verify();
     ASSERT_TRUE(valid.ok()) << name_ << ": " << valid;
@@ -349,7 +349,7 @@ constexpr char kNoListFreeList[] =
 // The program's view of the heap: Python statements as heap operations.
 // A failed heap operation throws, which fails the test with the call.
 
-constexpr OwnerId kProgram = 1;  // the program's names, temporaries, globals
+constexpr objects::OwnerId kProgram = 1;  // the program's names, temporaries, globals
 
 template <typename T>
 T Unwrap(absl::StatusOr<T> value, const char* call, int line) {
@@ -361,114 +361,114 @@ T Unwrap(absl::StatusOr<T> value, const char* call, int line) {
 }
 #define OK_OR_THROW(call) Unwrap((call), #call, __LINE__)
 
-ObjectHeapOptions GcDisabled() {
-  ObjectHeapOptions options;
+objects::ObjectHeapOptions GcDisabled() {
+  objects::ObjectHeapOptions options;
   options.gc.enabled = false;  // gc.disable() at the top of every program
   return options;
 }
 
 class Py {
  public:
-  explicit Py(ObjectHeap& heap) : heap_(heap) {}
+  explicit Py(objects::ObjectHeap& heap) : heap_(heap) {}
 
-  ObjectHeap& heap() { return heap_; }
+  objects::ObjectHeap& heap() { return heap_; }
 
   // --- new objects (the program holds the one reference) --------------------
-  Handle New(ObjectType type, int64_t length = 0, Finalizer finalizer = {}) {
-    AllocateSpec spec;
+  objects::Handle New(objects::ObjectType type, int64_t length = 0, objects::Finalizer finalizer = {}) {
+    objects::AllocateSpec spec;
     spec.type = type;
     spec.length = length;
     spec.finalizer = std::move(finalizer);
     return OK_OR_THROW(heap_.Allocate(kProgram, spec)).handle;
   }
-  Handle Instance(Finalizer finalizer = {}) {  // C()
-    return New(ObjectType::kObject, 0, std::move(finalizer));
+  objects::Handle Instance(objects::Finalizer finalizer = {}) {  // C()
+    return New(objects::ObjectType::kObject, 0, std::move(finalizer));
   }
-  Handle List() { return New(ObjectType::kList); }    // []
-  Handle Dict() { return New(ObjectType::kDict); }    // {}
-  Handle Set() { return New(ObjectType::kSet); }      // set()
-  Handle Tuple(int64_t n) { return New(ObjectType::kTuple, n); }
-  Handle Float() { return New(ObjectType::kFloat); }  // i * 0.5
-  Handle Str(absl::string_view text) {                // "leaf"
-    return New(ObjectType::kStr, static_cast<int64_t>(text.size()));
+  objects::Handle List() { return New(objects::ObjectType::kList); }    // []
+  objects::Handle Dict() { return New(objects::ObjectType::kDict); }    // {}
+  objects::Handle Set() { return New(objects::ObjectType::kSet); }      // set()
+  objects::Handle Tuple(int64_t n) { return New(objects::ObjectType::kTuple, n); }
+  objects::Handle Float() { return New(objects::ObjectType::kFloat); }  // i * 0.5
+  objects::Handle Str(absl::string_view text) {                // "leaf"
+    return New(objects::ObjectType::kStr, static_cast<int64_t>(text.size()));
   }
-  Handle Int(int64_t value) {  // length: the bit length
+  objects::Handle Int(int64_t value) {  // length: the bit length
     int64_t bits = 0;
     for (uint64_t v = value < 0 ? -value : value; v != 0; v >>= 1) ++bits;
-    return New(ObjectType::kInt, bits);
+    return New(objects::ObjectType::kInt, bits);
   }
-  static Finalizer Del() {  // __del__ that only runs
-    Finalizer f;
-    f.action = Finalizer::Action::kRecord;
+  static objects::Finalizer Del() {  // __del__ that only runs
+    objects::Finalizer f;
+    f.action = objects::Finalizer::Action::kRecord;
     return f;
   }
-  static Finalizer DelAppendsSelfToGlobalList() {
-    Finalizer f;
-    f.action = Finalizer::Action::kResurrectToOwner;
+  static objects::Finalizer DelAppendsSelfToGlobalList() {
+    objects::Finalizer f;
+    f.action = objects::Finalizer::Action::kResurrectToOwner;
     return f;
   }
-  static Finalizer DelStoresSelfInto(Handle holder, std::string attr) {
-    Finalizer f;
-    f.action = Finalizer::Action::kResurrectInto;
+  static objects::Finalizer DelStoresSelfInto(objects::Handle holder, std::string attr) {
+    objects::Finalizer f;
+    f.action = objects::Finalizer::Action::kResurrectInto;
     f.into = holder;
     f.field = std::move(attr);
     return f;
   }
 
   // --- names ---------------------------------------------------------------
-  void Alias(Handle h) { OK_OR_THROW(heap_.IncRef(kProgram, h)); }  // y = x
-  void DelName(Handle h) { OK_OR_THROW(heap_.DecRef(kProgram, h)); }  // del x
+  void Alias(objects::Handle h) { OK_OR_THROW(heap_.IncRef(kProgram, h)); }  // y = x
+  void DelName(objects::Handle h) { OK_OR_THROW(heap_.DecRef(kProgram, h)); }  // del x
 
   // --- links ---------------------------------------------------------------
-  void SetAttr(Handle obj, absl::string_view attr, Handle value) {
+  void SetAttr(objects::Handle obj, absl::string_view attr, objects::Handle value) {
     OK_OR_THROW(heap_.SetField(obj, attr, value));
   }
   // obj.attr = <new object>: the temporary reference is dropped.
-  void SetAttrNew(Handle obj, absl::string_view attr, Handle fresh) {
+  void SetAttrNew(objects::Handle obj, absl::string_view attr, objects::Handle fresh) {
     SetAttr(obj, attr, fresh);
     DelName(fresh);
   }
-  void DelAttr(Handle obj, absl::string_view attr) {
+  void DelAttr(objects::Handle obj, absl::string_view attr) {
     OK_OR_THROW(heap_.ClearField(obj, attr));
   }
-  void Append(Handle container, Handle item) {
+  void Append(objects::Handle container, objects::Handle item) {
     OK_OR_THROW(heap_.Append(container, item));
   }
   // l.append(<new object>)
-  void AppendNew(Handle container, Handle fresh) {
+  void AppendNew(objects::Handle container, objects::Handle fresh) {
     Append(container, fresh);
     DelName(fresh);
   }
-  void Remove(Handle container, Handle item) {
+  void Remove(objects::Handle container, objects::Handle item) {
     OK_OR_THROW(heap_.RemoveItem(container, item));
   }
 
   // --- reading ---------------------------------------------------------------
-  ObjectInfo Info(Handle h) { return OK_OR_THROW(heap_.Inspect(h, kProgram)); }
-  int64_t Refs(Handle h) { return OK_OR_THROW(heap_.RefCount(h)); }
-  bool Tracked(Handle h) { return Info(h).tracked; }
+  objects::ObjectInfo Info(objects::Handle h) { return OK_OR_THROW(heap_.Inspect(h, kProgram)); }
+  int64_t Refs(objects::Handle h) { return OK_OR_THROW(heap_.RefCount(h)); }
+  bool Tracked(objects::Handle h) { return Info(h).tracked; }
   // obj.attr, or 0 when absent (hasattr false).
-  Handle Attr(Handle obj, absl::string_view attr) {
-    const ObjectInfo info = Info(obj);
-    for (const FieldLink& f : info.fields) {
+  objects::Handle Attr(objects::Handle obj, absl::string_view attr) {
+    const objects::ObjectInfo info = Info(obj);
+    for (const objects::FieldLink& f : info.fields) {
       if (f.name == attr) return f.target;
     }
     return 0;
   }
-  int64_t Len(Handle container) {
+  int64_t Len(objects::Handle container) {
     return static_cast<int64_t>(Info(container).items.size());
   }
 
   // --- weak references -------------------------------------------------------
-  WeakRefId Ref(Handle h, bool callback = false) {
+  objects::WeakRefId Ref(objects::Handle h, bool callback = false) {
     return OK_OR_THROW(heap_.CreateWeakRef(h, callback));
   }
-  Handle Deref(WeakRefId w) { return OK_OR_THROW(heap_.WeakRefTarget(w)); }
-  bool Alive(WeakRefId w) { return Deref(w) != 0; }  // w() is not None
+  objects::Handle Deref(objects::WeakRefId w) { return OK_OR_THROW(heap_.WeakRefTarget(w)); }
+  bool Alive(objects::WeakRefId w) { return Deref(w) != 0; }  // w() is not None
 
   // --- gc ------------------------------------------------------------------
   int64_t Collect(int generation = 2) {
-    const CollectResult r = OK_OR_THROW(heap_.Collect(generation));
+    const objects::CollectResult r = OK_OR_THROW(heap_.Collect(generation));
     VerifyOrThrow();
     return r.collected + r.uncollectable;
   }
@@ -479,27 +479,27 @@ class Py {
   int64_t Count(int generation) {
     return heap_.Stats().generations[generation].count;
   }
-  void Configure(const GcConfig& config) {
+  void Configure(const objects::GcConfig& config) {
     const absl::Status status = heap_.SetGcConfig(config);
     if (!status.ok()) throw std::runtime_error(status.ToString());
   }
   void Enable(bool enabled) {
-    GcConfig c = heap_.gc_config();
+    objects::GcConfig c = heap_.gc_config();
     c.enabled = enabled;
     Configure(c);
   }
   void SetThreshold(int64_t t0, int64_t t1, int64_t t2) {
-    GcConfig c = heap_.gc_config();
+    objects::GcConfig c = heap_.gc_config();
     c.thresholds = {t0, t1, t2};
     Configure(c);
   }
   void SetThreshold0(int64_t t0) {  // gc.set_threshold(t0)
-    GcConfig c = heap_.gc_config();
+    objects::GcConfig c = heap_.gc_config();
     c.thresholds[0] = t0;
     Configure(c);
   }
   void SetDebug(uint32_t flags) {
-    GcConfig c = heap_.gc_config();
+    objects::GcConfig c = heap_.gc_config();
     c.debug_flags = flags;
     Configure(c);
   }
@@ -512,27 +512,27 @@ class Py {
   // --- events --------------------------------------------------------------
   // The sequence number of the last event so far: events after it are new.
   uint64_t Mark() {
-    const std::vector<HeapEvent> all = heap_.EventsSince(0);
+    const std::vector<objects::HeapEvent> all = heap_.EventsSince(0);
     return all.empty() ? 0 : all.back().sequence;
   }
-  std::vector<HeapEvent> Events(HeapEvent::Kind kind, uint64_t after = 0) {
-    const std::vector<HeapEvent> all = heap_.EventsSince(after);
+  std::vector<objects::HeapEvent> Events(objects::HeapEvent::Kind kind, uint64_t after = 0) {
+    const std::vector<objects::HeapEvent> all = heap_.EventsSince(after);
     if (!all.empty() && all.front().sequence != after + 1) {
       throw std::runtime_error("the heap's event ring dropped events");
     }
-    std::vector<HeapEvent> result;
-    for (const HeapEvent& e : all) {
+    std::vector<objects::HeapEvent> result;
+    for (const objects::HeapEvent& e : all) {
       if (e.kind == kind) result.push_back(e);
     }
     return result;
   }
-  int64_t CountEvents(HeapEvent::Kind kind, uint64_t after = 0) {
+  int64_t CountEvents(objects::HeapEvent::Kind kind, uint64_t after = 0) {
     return static_cast<int64_t>(Events(kind, after).size());
   }
   // gc.callbacks' "stop" calls since `after`: one per collection.
-  std::vector<CollectResult> Collections(uint64_t after) {
-    std::vector<CollectResult> result;
-    for (const HeapEvent& e : Events(HeapEvent::Kind::kCollection, after)) {
+  std::vector<objects::CollectResult> Collections(uint64_t after) {
+    std::vector<objects::CollectResult> result;
+    for (const objects::HeapEvent& e : Events(objects::HeapEvent::Kind::kCollection, after)) {
       result.push_back(e.collection);
     }
     return result;
@@ -540,19 +540,19 @@ class Py {
 
   // Whether gc.garbage holds `h`: the refcount exceeds links + the
   // program's references by exactly the list's one (Verify()'s invariant).
-  bool InGarbageList(Handle h) {
+  bool InGarbageList(objects::Handle h) {
     if (!heap_.IsAlive(h)) return false;
-    const ObjectInfo info = Info(h);
+    const objects::ObjectInfo info = Info(h);
     int64_t links = 0;
-    for (Handle referrer : info.referrers) {
-      const ObjectInfo r = Info(referrer);
+    for (objects::Handle referrer : info.referrers) {
+      const objects::ObjectInfo r = Info(referrer);
       links += std::count(r.referents.begin(), r.referents.end(), h);
     }
     return info.refcount - info.owner_references - links == 1;
   }
 
  private:
-  ObjectHeap& heap_;
+  objects::ObjectHeap& heap_;
 };
 
 // ---------------------------------------------------------------------------
@@ -585,10 +585,10 @@ TEST(HeapDifferentialTest, EveryProgramHasATest) {
 // del x;   out("collected", gc.collect())
 TEST(HeapDifferentialTest, S01IntegerAtomic) {
   Scenario s("01_integer_atomic");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   const int64_t count_before = py.Count(0);
-  const Handle x = py.Int(1234567890123);
+  const objects::Handle x = py.Int(1234567890123);
   const int64_t count_after = py.Count(0);
   s.Out("tracked", py.Tracked(x));
   s.Out("count0_delta", count_after - count_before);
@@ -612,19 +612,19 @@ TEST(HeapDifferentialTest, S01IntegerAtomic) {
 // del l;        out alive_c_after_del_list; out("collected", gc.collect())
 TEST(HeapDifferentialTest, S02SmallList) {
   Scenario s("02_small_list");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle l = py.List();
+  const objects::Handle l = py.List();
   for (int v : {1, 2, 3}) py.AppendNew(l, py.Int(v));
   s.Out("tracked", py.Tracked(l));
   s.Out("len", py.Len(l));
   s.Out("referents", py.Info(l).referents.size());
   s.Out("refs", py.Refs(l));
-  const Handle outer = py.List();
+  const objects::Handle outer = py.List();
   py.Append(outer, l);
   s.Out("refs_after_outer", py.Refs(l));
-  const Handle c = py.Instance();
-  const WeakRefId wc = py.Ref(c);
+  const objects::Handle c = py.Instance();
+  const objects::WeakRefId wc = py.Ref(c);
   py.Append(l, c);
   py.DelName(c);
   s.Out("instance_refs", py.Refs(py.Deref(wc)));
@@ -642,13 +642,13 @@ TEST(HeapDifferentialTest, S02SmallList) {
 // del l; out("collected", gc.collect()); out("collected_again", gc.collect())
 TEST(HeapDifferentialTest, S03SelfReferencingList) {
   Scenario s("03_self_referencing_list");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle l = py.List();
+  const objects::Handle l = py.List();
   py.Append(l, l);
   s.Out("tracked", py.Tracked(l));
   s.Out("refs", py.Refs(l));
-  const ObjectInfo info = py.Info(l);
+  const objects::ObjectInfo info = py.Info(l);
   s.Out("self_referent", !info.referents.empty() && info.referents[0] == l);
   py.DelName(l);
   s.Out("collected", py.Collect());
@@ -663,14 +663,14 @@ TEST(HeapDifferentialTest, S03SelfReferencingList) {
 // out("collected", gc.collect()); out alive_a, alive_b, collected_again
 TEST(HeapDifferentialTest, S04InstancePairCycle) {
   Scenario s("04_instance_pair_cycle");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const WeakRefId wa = py.Ref(a);
-  const WeakRefId wb = py.Ref(b);
+  const objects::WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wb = py.Ref(b);
   s.Out("refs_a", py.Refs(a));
   s.Out("refs_b", py.Refs(b));
   py.DelName(a);
@@ -695,21 +695,21 @@ TEST(HeapDifferentialTest, S04InstancePairCycle) {
 // out collected_shared_dict, alive_x, collected_again
 TEST(HeapDifferentialTest, S05DictCycle) {
   Scenario s("05_dict_cycle");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   // part 1
-  Handle d = py.Dict();
+  objects::Handle d = py.Dict();
   py.SetAttr(d, "self", d);
   s.Out("dict_tracked", py.Tracked(d));
   s.Out("dict_refs", py.Refs(d));
   py.DelName(d);
   s.Out("collected_self_dict", py.Collect());
   // part 2
-  const Handle t = py.Dict();
-  const Handle c = py.Instance();
+  const objects::Handle t = py.Dict();
+  const objects::Handle c = py.Instance();
   py.SetAttr(t, "obj", c);
   py.SetAttr(c, "table", t);
-  const WeakRefId wc = py.Ref(c);
+  const objects::WeakRefId wc = py.Ref(c);
   py.DelName(t);
   py.DelName(c);
   s.Out("alive_c_before_collect", py.Alive(wc));
@@ -717,13 +717,13 @@ TEST(HeapDifferentialTest, S05DictCycle) {
   s.Out("alive_c", py.Alive(wc));
   // part 3
   d = py.Dict();
-  const Handle x = py.Instance();
-  const Handle y = py.Instance();
+  const objects::Handle x = py.Instance();
+  const objects::Handle y = py.Instance();
   py.SetAttr(d, "x", x);
   py.SetAttr(d, "y", y);
   py.SetAttr(x, "table", d);
   py.SetAttr(y, "table", d);
-  const WeakRefId wx = py.Ref(x);
+  const objects::WeakRefId wx = py.Ref(x);
   s.Out("dict_refs_shared", py.Refs(d));
   py.DelName(d);
   py.DelName(x);
@@ -741,10 +741,10 @@ TEST(HeapDifferentialTest, S05DictCycle) {
 // out alive_inst_before_collect, collected_with_leaf_and_instance, alive_inst
 TEST(HeapDifferentialTest, S06TupleListCycle) {
   Scenario s("06_tuple_list_cycle");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle l = py.List();
-  const Handle t = py.Tuple(1);
+  const objects::Handle l = py.List();
+  const objects::Handle t = py.Tuple(1);
   py.SetAttr(t, "0", l);
   py.Append(l, t);
   s.Out("tuple_tracked", py.Tracked(t));
@@ -754,10 +754,10 @@ TEST(HeapDifferentialTest, S06TupleListCycle) {
   py.DelName(t);
   s.Out("collected", py.Collect());
 
-  const Handle l2 = py.List();
-  const Handle inst = py.Instance();
-  const WeakRefId winst = py.Ref(inst);
-  const Handle t2 = py.Tuple(3);
+  const objects::Handle l2 = py.List();
+  const objects::Handle inst = py.Instance();
+  const objects::WeakRefId winst = py.Ref(inst);
+  const objects::Handle t2 = py.Tuple(3);
   py.SetAttr(t2, "0", l2);
   py.SetAttr(t2, "1", inst);
   // "leaf" is a code constant in CPython (the code object also owns it);
@@ -779,15 +779,15 @@ TEST(HeapDifferentialTest, S06TupleListCycle) {
 // del c; out collected, alive_a, collected_again
 TEST(HeapDifferentialTest, S07ThreeObjectRing) {
   Scenario s("07_three_object_ring");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
-  const Handle c = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
+  const objects::Handle c = py.Instance();
   py.SetAttr(a, "next", b);
   py.SetAttr(b, "next", c);
   py.SetAttr(c, "next", a);
-  const WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wa = py.Ref(a);
   s.Out("refs_a", py.Refs(a));
   py.DelName(a);
   py.DelName(b);
@@ -807,16 +807,16 @@ TEST(HeapDifferentialTest, S07ThreeObjectRing) {
 // out collected_after_release, alive_a_after_release, alive_b_after_release
 TEST(HeapDifferentialTest, S08CycleKeptAliveByExternalRef) {
   Scenario s("08_cycle_kept_alive_by_external_ref");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const Handle keep = py.List();
+  const objects::Handle keep = py.List();
   py.Append(keep, a);
-  const WeakRefId wa = py.Ref(a);
-  const WeakRefId wb = py.Ref(b);
+  const objects::WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wb = py.Ref(b);
   py.DelName(a);
   py.DelName(b);
   s.Out("collected_gen0", py.Collect(0));
@@ -845,28 +845,28 @@ TEST(HeapDifferentialTest, S08CycleKeptAliveByExternalRef) {
 // out finalizer_calls_refcount_path, collected_after_refcount_path
 TEST(HeapDifferentialTest, S09FinalizerCyclePep442) {
   Scenario s("09_finalizer_cycle_pep442");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  std::map<Handle, int64_t> tag;  // self.tag, to sum over the finalizers run
-  const Handle a = py.Instance(Py::Del());
-  const Handle b = py.Instance(Py::Del());
+  std::map<objects::Handle, int64_t> tag;  // self.tag, to sum over the finalizers run
+  const objects::Handle a = py.Instance(Py::Del());
+  const objects::Handle b = py.Instance(Py::Del());
   py.SetAttrNew(a, "tag", py.Int(1));
   py.SetAttrNew(b, "tag", py.Int(2));
   tag[a] = 1;
   tag[b] = 2;
   py.SetAttr(a, "partner", b);
   py.SetAttr(b, "partner", a);
-  const WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wa = py.Ref(a);
   py.DelName(a);
   py.DelName(b);
   auto finalizer_calls = [&] {
-    return py.CountEvents(HeapEvent::Kind::kFinalizer);
+    return py.CountEvents(objects::HeapEvent::Kind::kFinalizer);
   };
   s.Out("finalizer_calls_before_collect", finalizer_calls());
   s.Out("collected", py.Collect());
   s.Out("finalizer_calls", finalizer_calls());
   int64_t tag_sum = 0;
-  for (const HeapEvent& e : py.Events(HeapEvent::Kind::kFinalizer)) {
+  for (const objects::HeapEvent& e : py.Events(objects::HeapEvent::Kind::kFinalizer)) {
     tag_sum += tag[e.object];
   }
   s.Out("finalized_tag_sum", tag_sum);
@@ -879,7 +879,7 @@ TEST(HeapDifferentialTest, S09FinalizerCyclePep442) {
   s.Out("collected_again", py.Collect());
   s.Out("finalizer_calls_after_second_collect", finalizer_calls());
 
-  const Handle x = py.Instance(Py::Del());
+  const objects::Handle x = py.Instance(Py::Del());
   py.SetAttrNew(x, "tag", py.Int(3));
   tag[x] = 3;
   // x.partner = None: None is immortal and has no heap object; no link.
@@ -900,16 +900,16 @@ TEST(HeapDifferentialTest, S09FinalizerCyclePep442) {
 //     collected_third
 TEST(HeapDifferentialTest, S10FinalizerResurrectsGlobal) {
   Scenario s("10_finalizer_resurrects_global");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   // saved.append(self) in __del__: the program (kProgram) takes a reference,
   // which is the global list's. All of kProgram's references to z after
   // `del z` are the list's entries.
-  const Handle z = py.Instance(Py::DelAppendsSelfToGlobalList());
+  const objects::Handle z = py.Instance(Py::DelAppendsSelfToGlobalList());
   py.SetAttr(z, "me", z);
-  const WeakRefId wz = py.Ref(z);
+  const objects::WeakRefId wz = py.Ref(z);
   py.DelName(z);
-  auto calls = [&] { return py.CountEvents(HeapEvent::Kind::kFinalizer); };
+  auto calls = [&] { return py.CountEvents(objects::HeapEvent::Kind::kFinalizer); };
   auto saved_len = [&] { return heap.OwnerReferences(kProgram, z); };
   s.Out("collected_first", py.Collect());
   s.Out("finalizer_calls", calls());
@@ -939,30 +939,30 @@ TEST(HeapDifferentialTest, S10FinalizerResurrectsGlobal) {
 //     holder_has_saved_after_second, collected_third
 TEST(HeapDifferentialTest, S11FinalizerResurrectsIntoLiveAttr) {
   Scenario s("11_finalizer_resurrects_into_live_attr");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle holder = py.Instance();
-  const Handle r = py.Instance(Py::DelStoresSelfInto(holder, "saved"));
-  const Handle p = py.Instance();
+  const objects::Handle holder = py.Instance();
+  const objects::Handle r = py.Instance(Py::DelStoresSelfInto(holder, "saved"));
+  const objects::Handle p = py.Instance();
   py.SetAttr(r, "partner", p);
   py.SetAttr(p, "partner", r);
-  const Handle g = py.Instance();
+  const objects::Handle g = py.Instance();
   py.SetAttr(g, "me", g);
-  const WeakRefId wr = py.Ref(r);
-  const WeakRefId wp = py.Ref(p);
-  const WeakRefId wg = py.Ref(g);
+  const objects::WeakRefId wr = py.Ref(r);
+  const objects::WeakRefId wp = py.Ref(p);
+  const objects::WeakRefId wg = py.Ref(g);
   py.DelName(r);
   py.DelName(p);
   py.DelName(g);
-  auto calls = [&] { return py.CountEvents(HeapEvent::Kind::kFinalizer); };
+  auto calls = [&] { return py.CountEvents(objects::HeapEvent::Kind::kFinalizer); };
   s.Out("collected_first", py.Collect());
   s.Out("finalizer_calls", calls());
   s.Out("alive_g", py.Alive(wg));
-  const Handle saved = py.Attr(holder, "saved");
+  const objects::Handle saved = py.Attr(holder, "saved");
   s.Out("holder_has_saved", saved != 0);
   bool partner_alive = false;
   if (saved != 0) {
-    const Handle partner = py.Attr(saved, "partner");
+    const objects::Handle partner = py.Attr(saved, "partner");
     partner_alive = partner != 0 && py.Attr(partner, "partner") == saved;
   }
   s.Out("resurrected_partner_alive", partner_alive);
@@ -987,18 +987,18 @@ TEST(HeapDifferentialTest, S11FinalizerResurrectsIntoLiveAttr) {
 // out callbacks_refcount_path, w2_is_none, collected_after_refcount_path
 TEST(HeapDifferentialTest, S12WeakrefCallbackOnGarbage) {
   Scenario s("12_weakref_callback_on_garbage");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const WeakRefId w = py.Ref(a, /*callback=*/true);
+  const objects::WeakRefId w = py.Ref(a, /*callback=*/true);
   s.Out("weakref_count_a", py.Info(a).weakref_count);
   py.DelName(a);
   py.DelName(b);
   auto callbacks = [&] {
-    return py.CountEvents(HeapEvent::Kind::kWeakRefCallback);
+    return py.CountEvents(objects::HeapEvent::Kind::kWeakRefCallback);
   };
   s.Out("alive_before_collect", py.Alive(w));
   s.Out("callbacks_before_collect", callbacks());
@@ -1012,8 +1012,8 @@ TEST(HeapDifferentialTest, S12WeakrefCallbackOnGarbage) {
   s.Out("w_is_none", !py.Alive(w));
   s.Out("collected_again", py.Collect());
   s.Out("callbacks_after_second_collect", callbacks());
-  const Handle x = py.Instance();
-  const WeakRefId w2 = py.Ref(x, /*callback=*/true);
+  const objects::Handle x = py.Instance();
+  const objects::WeakRefId w2 = py.Ref(x, /*callback=*/true);
   py.DelName(x);
   s.Out("callbacks_refcount_path", callbacks());
   s.Out("w2_is_none", !py.Alive(w2));
@@ -1028,14 +1028,14 @@ TEST(HeapDifferentialTest, S12WeakrefCallbackOnGarbage) {
 //     weakref_count, callbacks
 TEST(HeapDifferentialTest, S13WeakrefToLiveObject) {
   Scenario s("13_weakref_to_live_object");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle x = py.Instance();
-  const Handle y = py.Instance();
+  const objects::Handle x = py.Instance();
+  const objects::Handle y = py.Instance();
   py.SetAttr(x, "ref", y);
   py.SetAttr(y, "ref", x);
   const int64_t refs_before = py.Refs(x);
-  const WeakRefId w = py.Ref(x, /*callback=*/true);
+  const objects::WeakRefId w = py.Ref(x, /*callback=*/true);
   s.Out("refs_before_weakref", refs_before);
   s.Out("refs_after_weakref", py.Refs(x));
   s.NotModelled("weakref_tracked", kWeakrefIsNotAnObject);
@@ -1044,7 +1044,7 @@ TEST(HeapDifferentialTest, S13WeakrefToLiveObject) {
   s.Out("collected_gen2", py.Collect(2));
   s.Out("w_is_x", py.Deref(w) == x);
   s.Out("weakref_count", py.Info(x).weakref_count);
-  s.Out("callbacks", py.CountEvents(HeapEvent::Kind::kWeakRefCallback));
+  s.Out("callbacks", py.CountEvents(objects::HeapEvent::Kind::kWeakRefCallback));
   s.Finish(heap);
 }
 
@@ -1055,17 +1055,17 @@ TEST(HeapDifferentialTest, S13WeakrefToLiveObject) {
 //     wq_is_none
 TEST(HeapDifferentialTest, S14WeakrefInsideGarbageNoCallback) {
   Scenario s("14_weakref_inside_garbage_no_callback");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   // Part 1 needs a weakref object stored in a field (o.w), which heapd
   // cannot express: only the o.me cycle is replayed, and its keys are not
   // compared.
-  const Handle o = py.Instance();
+  const objects::Handle o = py.Instance();
   py.SetAttr(o, "me", o);
   py.DelName(o);
   const int64_t part1_collected = py.Collect();
   const int64_t part1_callbacks =
-      py.CountEvents(HeapEvent::Kind::kWeakRefCallback);
+      py.CountEvents(objects::HeapEvent::Kind::kWeakRefCallback);
   s.NotModelled(
       "collected_weakref_in_garbage",
       absl::StrCat(kWeakrefIsNotAnObject,
@@ -1082,13 +1082,13 @@ TEST(HeapDifferentialTest, S14WeakrefInsideGarbageNoCallback) {
   // Part 2. callbacks_weakref_outside is cumulative in the program; part 1
   // (replayed without its weakref) records no callback here, so the count
   // is part 2's alone plus part 1's CPython 0 (the key above).
-  const Handle q = py.Instance();
+  const objects::Handle q = py.Instance();
   py.SetAttr(q, "me", q);
-  const WeakRefId wq = py.Ref(q, /*callback=*/true);
+  const objects::WeakRefId wq = py.Ref(q, /*callback=*/true);
   py.DelName(q);
   s.Out("collected_weakref_outside", py.Collect());
   s.Out("callbacks_weakref_outside",
-        py.CountEvents(HeapEvent::Kind::kWeakRefCallback));
+        py.CountEvents(objects::HeapEvent::Kind::kWeakRefCallback));
   s.Out("wq_is_none", !py.Alive(wq));
   s.Finish(heap);
 }
@@ -1102,14 +1102,14 @@ TEST(HeapDifferentialTest, S14WeakrefInsideGarbageNoCallback) {
 // del head; out alive_tail_after_del_head, alive_mid_after_del_head, collected
 TEST(HeapDifferentialTest, S15LongChain10000) {
   Scenario s("15_long_chain_10000");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   constexpr int kN = 10000;
-  const Handle head = py.Instance();
-  Handle node = head;
+  const objects::Handle head = py.Instance();
+  objects::Handle node = head;
   py.Alias(node);  // node = head
   for (int i = 0; i < kN - 1; ++i) {
-    const Handle n = py.Instance();  // n = C()
+    const objects::Handle n = py.Instance();  // n = C()
     py.SetAttr(node, "next", n);
     py.Alias(n);                     // node = n
     py.DelName(node);
@@ -1117,12 +1117,12 @@ TEST(HeapDifferentialTest, S15LongChain10000) {
     if (i < kN - 2) py.DelName(n);  // the next `n = C()` rebinds n
   }
   // node.next = None: no link. `n` and `node` both name the tail here.
-  const WeakRefId wtail = py.Ref(node);
-  const WeakRefId wmid = py.Ref(py.Attr(py.Attr(head, "next"), "next"));
+  const objects::WeakRefId wtail = py.Ref(node);
+  const objects::WeakRefId wmid = py.Ref(py.Attr(py.Attr(head, "next"), "next"));
   py.DelName(node);  // del node
   py.DelName(node);  // del n
   int64_t length = 0;
-  for (Handle cur = head; cur != 0; cur = py.Attr(cur, "next")) ++length;
+  for (objects::Handle cur = head; cur != 0; cur = py.Attr(cur, "next")) ++length;
   s.Out("chain_length", length);
   s.Out("collected_while_rooted", py.Collect());
   s.Out("alive_tail_while_rooted", py.Alive(wtail));
@@ -1143,14 +1143,14 @@ TEST(HeapDifferentialTest, S15LongChain10000) {
 //     alive_head, alive_tail, collected_again
 TEST(HeapDifferentialTest, S16LongCycle10000) {
   Scenario s("16_long_cycle_10000");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   constexpr int kN = 10000;
-  const Handle head = py.Instance();
-  Handle node = head;
+  const objects::Handle head = py.Instance();
+  objects::Handle node = head;
   py.Alias(node);
   for (int i = 0; i < kN - 1; ++i) {
-    const Handle n = py.Instance();
+    const objects::Handle n = py.Instance();
     py.SetAttr(node, "next", n);
     py.Alias(n);
     py.DelName(node);
@@ -1158,12 +1158,12 @@ TEST(HeapDifferentialTest, S16LongCycle10000) {
     if (i < kN - 2) py.DelName(n);
   }
   py.SetAttr(node, "next", head);
-  const WeakRefId wtail = py.Ref(node);
-  const WeakRefId whead = py.Ref(head);
+  const objects::WeakRefId wtail = py.Ref(node);
+  const objects::WeakRefId whead = py.Ref(head);
   py.DelName(node);  // del node
   py.DelName(node);  // del n
   int64_t length = 1;
-  for (Handle cur = py.Attr(head, "next"); cur != head && cur != 0;
+  for (objects::Handle cur = py.Attr(head, "next"); cur != head && cur != 0;
        cur = py.Attr(cur, "next")) {
     ++length;
   }
@@ -1190,19 +1190,19 @@ TEST(HeapDifferentialTest, S16LongCycle10000) {
 //     alive_a, alive_b, collected_again
 TEST(HeapDifferentialTest, S17FreezeUnfreeze) {
   Scenario s("17_freeze_unfreeze");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   heap.Freeze();
   const int64_t frozen_baseline = heap.Stats().permanent;
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
   heap.Freeze();
   const int64_t count0_after_freeze = py.Count(0);
   const int64_t frozen_with_cycle = heap.Stats().permanent;
-  const WeakRefId wa = py.Ref(a);
-  const WeakRefId wb = py.Ref(b);
+  const objects::WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wb = py.Ref(b);
   s.Out("freeze_count_delta", frozen_with_cycle - frozen_baseline);
   s.Out("count0_after_freeze", count0_after_freeze);
   py.DelName(a);
@@ -1230,10 +1230,10 @@ TEST(HeapDifferentialTest, S17FreezeUnfreeze) {
 //     second_collection_generation, lists_alive (len(keep))
 TEST(HeapDifferentialTest, S18Threshold701Allocations) {
   Scenario s("18_threshold_701_allocations");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   py.SetThreshold(700, 10, 10);
-  const Handle keep = py.List();
+  const objects::Handle keep = py.List();
   py.Collect();
   const uint64_t registered = py.Mark();  // gc.callbacks.append(cb)
   py.Enable(true);
@@ -1255,8 +1255,8 @@ TEST(HeapDifferentialTest, S18Threshold701Allocations) {
   append_lists(1);
   const int64_t n_after_1402 = collections();
   py.Enable(false);
-  const std::vector<CollectResult> gens = py.Collections(registered);
-  for (const CollectResult& c : gens) EXPECT_TRUE(c.automatic);
+  const std::vector<objects::CollectResult> gens = py.Collections(registered);
+  for (const objects::CollectResult& c : gens) EXPECT_TRUE(c.automatic);
   s.Out("collections_after_700", n_after_700);
   s.Out("collections_after_701", n_after_701);
   s.Out("collections_after_1401", n_after_1401);
@@ -1276,10 +1276,10 @@ TEST(HeapDifferentialTest, S18Threshold701Allocations) {
 //     count0, count1, count2
 TEST(HeapDifferentialTest, S19ThresholdGen1Collection) {
   Scenario s("19_threshold_gen1_collection");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   py.SetThreshold(700, 10, 10);
-  const Handle keep = py.List();
+  const objects::Handle keep = py.List();
   py.Collect();
   const uint64_t registered = py.Mark();
   py.Enable(true);
@@ -1291,7 +1291,7 @@ TEST(HeapDifferentialTest, S19ThresholdGen1Collection) {
   const int64_t count0 = py.Count(0);
   const int64_t count1 = py.Count(1);
   const int64_t count2 = py.Count(2);
-  const std::vector<CollectResult> gens = py.Collections(registered);
+  const std::vector<objects::CollectResult> gens = py.Collections(registered);
   int64_t by_gen[3] = {0, 0, 0};
   int64_t first_gen1 = 0;
   for (size_t i = 0; i < gens.size(); ++i) {
@@ -1320,13 +1320,13 @@ TEST(HeapDifferentialTest, S19ThresholdGen1Collection) {
 //     after_collect{0,1,2}_count{0,1,2}
 TEST(HeapDifferentialTest, S20GetCountReadings) {
   Scenario s("20_get_count_readings");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle holder = py.List();
-  const Handle atom = py.List();
+  const objects::Handle holder = py.List();
+  const objects::Handle atom = py.List();
   py.Collect();
   const int64_t base = py.Count(0);
-  std::vector<Handle> instances;
+  std::vector<objects::Handle> instances;
   for (int i = 0; i < 100; ++i) {
     instances.push_back(py.Instance());
     py.AppendNew(holder, instances.back());
@@ -1366,14 +1366,14 @@ TEST(HeapDifferentialTest, S20GetCountReadings) {
 //   p3_child_alive_after_collect1
 TEST(HeapDifferentialTest, S21Gen0LeavesOlderCycles) {
   Scenario s("21_gen0_leaves_older_cycles");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   // part 1
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wa = py.Ref(a);
   s.Out("p1_collect0_rooted", py.Collect(0));
   py.DelName(a);
   py.DelName(b);
@@ -1382,11 +1382,11 @@ TEST(HeapDifferentialTest, S21Gen0LeavesOlderCycles) {
   s.Out("p1_collect1_after_del", py.Collect(1));
   s.Out("p1_alive_after_collect1", py.Alive(wa));
   // part 2
-  const Handle c = py.Instance();
-  const Handle d = py.Instance();
+  const objects::Handle c = py.Instance();
+  const objects::Handle d = py.Instance();
   py.SetAttr(c, "ref", d);
   py.SetAttr(d, "ref", c);
-  const WeakRefId wc = py.Ref(c);
+  const objects::WeakRefId wc = py.Ref(c);
   s.Out("p2_collect0_rooted", py.Collect(0));
   s.Out("p2_collect1_rooted", py.Collect(1));
   py.DelName(c);
@@ -1397,12 +1397,12 @@ TEST(HeapDifferentialTest, S21Gen0LeavesOlderCycles) {
   s.Out("p2_collect2_after_del", py.Collect(2));
   s.Out("p2_alive_after_collect2", py.Alive(wc));
   // part 3
-  const Handle old = py.Instance();
+  const objects::Handle old = py.Instance();
   s.Out("p3_collect0_promote_old", py.Collect(0));
-  const Handle child = py.Instance();
+  const objects::Handle child = py.Instance();
   py.SetAttr(child, "me", child);
   py.SetAttr(old, "child", child);
-  const WeakRefId wchild = py.Ref(child);
+  const objects::WeakRefId wchild = py.Ref(child);
   py.DelName(child);
   s.Out("p3_collect0_child_rooted_by_old", py.Collect(0));
   s.Out("p3_child_alive", py.Alive(wchild));
@@ -1426,16 +1426,16 @@ TEST(HeapDifferentialTest, S21Gen0LeavesOlderCycles) {
 //     alive_final
 TEST(HeapDifferentialTest, S22DebugSaveall) {
   Scenario s("22_debug_saveall");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  py.SetDebug(kDebugSaveAll);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  py.SetDebug(objects::kDebugSaveAll);
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const Handle l = py.List();
+  const objects::Handle l = py.List();
   py.Append(l, l);
-  const WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wa = py.Ref(a);
   py.DelName(a);
   py.DelName(b);
   py.DelName(l);
@@ -1444,11 +1444,11 @@ TEST(HeapDifferentialTest, S22DebugSaveall) {
   // [o for o in gc.garbage if type(o) is C] / ... is list
   int64_t garbage_instances = 0;
   int64_t garbage_lists = 0;
-  for (Handle h : {a, b, l}) {
+  for (objects::Handle h : {a, b, l}) {
     if (!py.InGarbageList(h)) continue;
-    const ObjectType type = py.Info(h).type;
-    if (type == ObjectType::kObject) ++garbage_instances;
-    if (type == ObjectType::kList) ++garbage_lists;
+    const objects::ObjectType type = py.Info(h).type;
+    if (type == objects::ObjectType::kObject) ++garbage_instances;
+    if (type == objects::ObjectType::kList) ++garbage_lists;
   }
   s.Out("garbage_instances", garbage_instances);
   s.Out("garbage_lists", garbage_lists);
@@ -1456,12 +1456,12 @@ TEST(HeapDifferentialTest, S22DebugSaveall) {
         heap.IsAlive(a) && py.Attr(py.Attr(a, "ref"), "ref") == a);
   bool list_intact = false;
   if (heap.IsAlive(l)) {
-    const ObjectInfo info = py.Info(l);
+    const objects::ObjectInfo info = py.Info(l);
     list_intact = !info.items.empty() && info.items[0] == l;
   }
   s.Out("saved_list_intact", list_intact);
   s.Out("weakref_cleared_although_saved", !py.Alive(wa));
-  const WeakRefId w_saved = py.Ref(a);  // saved_instances[0]
+  const objects::WeakRefId w_saved = py.Ref(a);  // saved_instances[0]
   s.Out("refs_saved_instance", py.Refs(a));
   s.Out("collected_again_while_saved", py.Collect());
   s.Out("garbage_after_second_collect", heap.garbage_size());
@@ -1487,10 +1487,10 @@ TEST(HeapDifferentialTest, S22DebugSaveall) {
 // l = []; l.append(l); del l; out explicit_collect_while_disabled
 TEST(HeapDifferentialTest, S23DisablePreventsAutomatic) {
   Scenario s("23_disable_prevents_automatic");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   py.SetThreshold(700, 10, 10);
-  const Handle keep = py.List();
+  const objects::Handle keep = py.List();
   py.Collect();
   const uint64_t registered = py.Mark();
   auto append_lists = [&](int n) {
@@ -1508,7 +1508,7 @@ TEST(HeapDifferentialTest, S23DisablePreventsAutomatic) {
   py.Enable(true);
   append_lists(1);
   const int64_t n_after_enable = collections();
-  const std::vector<CollectResult> gens = py.Collections(registered);
+  const std::vector<objects::CollectResult> gens = py.Collections(registered);
   const int64_t gen_after_enable = gens.empty() ? -1 : gens[0].generation;
   py.SetThreshold0(0);
   append_lists(2000);
@@ -1521,7 +1521,7 @@ TEST(HeapDifferentialTest, S23DisablePreventsAutomatic) {
   s.Out("collections_after_enable_and_1_alloc", n_after_enable);
   s.Out("generation_after_enable", gen_after_enable);
   s.Out("collections_with_threshold_zero", n_threshold_zero);
-  const Handle l = py.List();
+  const objects::Handle l = py.List();
   py.Append(l, l);
   py.DelName(l);
   s.Out("explicit_collect_while_disabled", py.Collect());
@@ -1539,15 +1539,15 @@ TEST(HeapDifferentialTest, S23DisablePreventsAutomatic) {
 //   out p3_alive_x_after_del_d; del x; out p3_alive_x, p3_collected
 TEST(HeapDifferentialTest, S24UnlinkBreaksCycle) {
   Scenario s("24_unlink_breaks_cycle");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   // part 1
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const WeakRefId wa = py.Ref(a);
-  const WeakRefId wb = py.Ref(b);
+  const objects::WeakRefId wa = py.Ref(a);
+  const objects::WeakRefId wb = py.Ref(b);
   py.DelAttr(a, "ref");
   s.Out("p1_refs_b_after_unlink", py.Refs(b));
   py.DelName(a);
@@ -1557,10 +1557,10 @@ TEST(HeapDifferentialTest, S24UnlinkBreaksCycle) {
   s.Out("p1_alive_b", py.Alive(wb));
   s.Out("p1_collected", py.Collect());
   // part 2
-  const Handle l1 = py.List();
-  const Handle l2 = py.List();
-  const Handle m = py.Instance();
-  const WeakRefId wm = py.Ref(m);
+  const objects::Handle l1 = py.List();
+  const objects::Handle l2 = py.List();
+  const objects::Handle m = py.Instance();
+  const objects::WeakRefId wm = py.Ref(m);
   py.Append(l2, m);
   py.DelName(m);
   py.Append(l1, l2);
@@ -1573,9 +1573,9 @@ TEST(HeapDifferentialTest, S24UnlinkBreaksCycle) {
   s.Out("p2_alive_marker", py.Alive(wm));
   s.Out("p2_collected", py.Collect());
   // part 3
-  const Handle d = py.Dict();
-  const Handle x = py.Instance();
-  const WeakRefId wx = py.Ref(x);
+  const objects::Handle d = py.Dict();
+  const objects::Handle x = py.Instance();
+  const objects::WeakRefId wx = py.Ref(x);
   py.SetAttr(d, "x", x);
   py.SetAttr(x, "table", d);
   py.DelAttr(d, "x");
@@ -1594,15 +1594,15 @@ TEST(HeapDifferentialTest, S24UnlinkBreaksCycle) {
 // s.discard(x); del s; del x; del y; out p2_alive_x, p2_collected
 TEST(HeapDifferentialTest, S25SetCycle) {
   Scenario s("25_set_cycle");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  Handle set = py.Set();
-  Handle x = py.Instance();
-  Handle y = py.Instance();
+  objects::Handle set = py.Set();
+  objects::Handle x = py.Instance();
+  objects::Handle y = py.Instance();
   py.Append(set, x);
   py.Append(set, y);
   py.SetAttr(x, "owner", set);
-  const WeakRefId wy = py.Ref(y);
+  const objects::WeakRefId wy = py.Ref(y);
   s.Out("set_tracked", py.Tracked(set));
   s.Out("set_refs", py.Refs(set));
   py.DelName(set);
@@ -1618,7 +1618,7 @@ TEST(HeapDifferentialTest, S25SetCycle) {
   py.Append(set, x);
   py.Append(set, y);
   py.SetAttr(x, "owner", set);
-  const WeakRefId wx = py.Ref(x);
+  const objects::WeakRefId wx = py.Ref(x);
   py.Remove(set, x);  // s.discard(x)
   py.DelName(set);
   py.DelName(x);
@@ -1636,27 +1636,27 @@ TEST(HeapDifferentialTest, S25SetCycle) {
 //     collected_again
 TEST(HeapDifferentialTest, S26CycleWithAcyclicTail) {
   Scenario s("26_cycle_with_acyclic_tail");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
-  const Handle t1 = py.Instance();
-  const Handle t2 = py.Instance();
-  const Handle t3 = py.Instance();
+  const objects::Handle t1 = py.Instance();
+  const objects::Handle t2 = py.Instance();
+  const objects::Handle t3 = py.Instance();
   py.SetAttr(b, "tail", t1);
   py.SetAttr(t1, "next", t2);
   py.SetAttr(t2, "next", t3);
-  const Handle lst = py.List();
+  const objects::Handle lst = py.List();
   py.Append(lst, t1);
   py.AppendNew(lst, py.Str("leaf"));  // a code constant in CPython
   py.SetAttr(a, "items", lst);
-  const Handle keep = py.Instance();
+  const objects::Handle keep = py.Instance();
   py.SetAttr(t3, "shared", keep);
-  const WeakRefId wt3 = py.Ref(t3);
+  const objects::WeakRefId wt3 = py.Ref(t3);
   s.Out("refs_keep_before", py.Refs(keep));
-  for (Handle h : {a, b, t1, t2, t3, lst}) py.DelName(h);
+  for (objects::Handle h : {a, b, t1, t2, t3, lst}) py.DelName(h);
   s.Out("alive_t3_before_collect", py.Alive(wt3));
   s.Out("collected", py.Collect());
   s.Out("alive_t3", py.Alive(wt3));
@@ -1672,12 +1672,12 @@ TEST(HeapDifferentialTest, S26CycleWithAcyclicTail) {
 //     event{i}_{start,stop}_{generation,collected,uncollectable}
 TEST(HeapDifferentialTest, S27CallbacksInfo) {
   Scenario s("27_callbacks_info");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle l = py.List();
+  const objects::Handle l = py.List();
   py.Append(l, l);
-  const Handle a = py.Instance();
-  const Handle b = py.Instance();
+  const objects::Handle a = py.Instance();
+  const objects::Handle b = py.Instance();
   py.SetAttr(a, "ref", b);
   py.SetAttr(b, "ref", a);
   py.DelName(l);
@@ -1688,10 +1688,10 @@ TEST(HeapDifferentialTest, S27CallbacksInfo) {
   s.Out("collect0_returned", py.Collect(0));
   // gc.callbacks run twice per collection ("start", then "stop"); heapd
   // records one kCollection event per collection, at its end.
-  const std::vector<CollectResult> collections = py.Collections(registered);
+  const std::vector<objects::CollectResult> collections = py.Collections(registered);
   s.Out("events", 2 * collections.size());
   for (size_t i = 0; i < collections.size(); ++i) {
-    const CollectResult& c = collections[i];
+    const objects::CollectResult& c = collections[i];
     const std::string start = absl::StrCat("event", 2 * i, "_start");
     const std::string stop = absl::StrCat("event", 2 * i + 1, "_stop");
     s.Out(start + "_generation", c.generation);
@@ -1720,27 +1720,27 @@ TEST(HeapDifferentialTest, S27CallbacksInfo) {
 //     out p5_dict_tracked_after_instance_value; del d; out p5_collected
 TEST(HeapDifferentialTest, S28UntrackedAtomicContainers) {
   Scenario s("28_untracked_atomic_containers");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  auto pair_cycle = [&](Handle* a, Handle* b) {
+  auto pair_cycle = [&](objects::Handle* a, objects::Handle* b) {
     *a = py.Instance();
     *b = py.Instance();
     py.SetAttr(*a, "ref", *b);
     py.SetAttr(*b, "ref", *a);
   };
   auto atomic_tuple = [&] {  // tuple([1, 2])
-    const Handle t = py.Tuple(2);
+    const objects::Handle t = py.Tuple(2);
     py.SetAttrNew(t, "0", py.Int(1));
     py.SetAttrNew(t, "1", py.Int(2));
     return t;
   };
-  Handle a, b;
+  objects::Handle a, b;
   // p1
   pair_cycle(&a, &b);
-  const Handle meta = py.Dict();
+  const objects::Handle meta = py.Dict();
   py.SetAttrNew(meta, "k", py.Int(1));
   py.SetAttrNew(a, "meta", meta);
-  const Handle items = py.List();
+  const objects::Handle items = py.List();
   py.AppendNew(items, py.Int(1));
   py.AppendNew(items, py.Int(2));
   py.SetAttrNew(a, "items", items);
@@ -1754,7 +1754,7 @@ TEST(HeapDifferentialTest, S28UntrackedAtomicContainers) {
                              "; heapd also counts the atomic dict a.meta"),
                 absl::StrCat(py.Collect()));
   // p2
-  const Handle t = atomic_tuple();
+  const objects::Handle t = atomic_tuple();
   s.Out("p2_tuple_tracked_at_creation", py.Tracked(t));
   py.Collect(0);
   s.NotModelled("p2_tuple_tracked_after_collect0", kNoUntracking,
@@ -1779,7 +1779,7 @@ TEST(HeapDifferentialTest, S28UntrackedAtomicContainers) {
                              "; heapd still tracks a.pair and counts it"),
                 absl::StrCat(py.Collect()));
   // p5
-  const Handle d = py.Dict();
+  const objects::Handle d = py.Dict();
   py.SetAttrNew(d, "k", py.Int(1));
   s.NotModelled("p5_atomic_dict_tracked", kNoUntracking,
                 py.Tracked(d) ? "true" : "false");
@@ -1799,18 +1799,18 @@ TEST(HeapDifferentialTest, S28UntrackedAtomicContainers) {
 //     _after_40_more
 TEST(HeapDifferentialTest, S29ListFreeListCountQuirk) {
   Scenario s("29_list_free_list_count_quirk");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  const Handle holder = py.List();
+  const objects::Handle holder = py.List();
   py.Collect();  // also empties CPython's free lists: 100 fresh lists below
   const int64_t base = py.Count(0);
-  std::vector<Handle> lists;
+  std::vector<objects::Handle> lists;
   for (int i = 0; i < 100; ++i) {
     lists.push_back(py.List());
     py.AppendNew(holder, lists.back());
   }
   s.Out("count0_delta_after_100_lists", py.Count(0) - base);
-  for (Handle l : lists) py.Remove(holder, l);  // del holder[:]
+  for (objects::Handle l : lists) py.Remove(holder, l);  // del holder[:]
   s.NotModelled("count0_delta_after_freeing_100", kNoListFreeList,
                 absl::StrCat(py.Count(0) - base));
   for (int i = 0; i < 50; ++i) py.AppendNew(holder, py.List());
@@ -1831,10 +1831,10 @@ TEST(HeapDifferentialTest, S29ListFreeListCountQuirk) {
 //     collections_after_2001
 TEST(HeapDifferentialTest, S30DefaultThreshold) {
   Scenario s("30_default_threshold");
-  ObjectHeap heap(GcDisabled());  // default thresholds, as the program
+  objects::ObjectHeap heap(GcDisabled());  // default thresholds, as the program
   Py py(heap);
-  const GcConfig defaults = heap.gc_config();
-  const Handle keep = py.List();
+  const objects::GcConfig defaults = heap.gc_config();
+  const objects::Handle keep = py.List();
   py.Collect();
   const uint64_t registered = py.Mark();
   py.Enable(true);
@@ -1871,28 +1871,28 @@ TEST(HeapDifferentialTest, S30DefaultThreshold) {
 //     batch_collection_generation, collections_loop
 TEST(HeapDifferentialTest, S31ScheduledGcSingleCall) {
   Scenario s("31_scheduled_gc_single_call");
-  ObjectHeap heap(GcDisabled());
+  objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
   py.SetThreshold(700, 10, 10);
   // src = [()] * 2000: the empty tuple is an immortal singleton in CPython
   // (not a GC allocation); only the list is replayed.
-  [[maybe_unused]] const Handle src = py.List();
+  [[maybe_unused]] const objects::Handle src = py.List();
   py.Collect();
   uint64_t registered = py.Mark();
   py.Enable(true);
   // keep = list(map(list, src)): the map object, the result list, then one
   // list per element, all inside one call; one safe point after it.
-  const Handle map_object = py.Instance();
-  const Handle keep = py.List();
+  const objects::Handle map_object = py.Instance();
+  const objects::Handle keep = py.List();
   for (int i = 0; i < 2000; ++i) py.AppendNew(keep, py.List());
   py.DelName(map_object);
   py.SafePoint();
-  const std::vector<CollectResult> batch = py.Collections(registered);
+  const std::vector<objects::CollectResult> batch = py.Collections(registered);
   const int64_t n_batch = static_cast<int64_t>(batch.size());
   py.Enable(false);
   const int64_t gen_batch = batch.empty() ? -1 : batch[0].generation;
 
-  const Handle keep2 = py.List();
+  const objects::Handle keep2 = py.List();
   py.Collect();
   registered = py.Mark();  // gens.clear(); gc.callbacks.append(cb)
   py.Enable(true);
