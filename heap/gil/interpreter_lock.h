@@ -66,7 +66,6 @@
 //       Apply(op);
 //     }
 //   }
-//   std::cout << lock.Stats().ToString();
 //
 // Not reentrant: a thread holding the lock must not Acquire it again.
 #ifndef HEAPD_HEAP_GIL_INTERPRETER_LOCK_H_
@@ -160,12 +159,12 @@ class ABSL_LOCKABLE InterpreterLock {
     AcquireSlow(kind.id());
   }
 
-  // REQUIRES: the caller holds the lock.
   // Takes the lock only if it is free and nobody waits for it (the fast
   // path's compare-and-swap, counted as an acquisition that did not wait);
   // returns whether it did. Never waits, never barges past a waiter.
+  // REQUIRES: the caller does not hold the lock (it is not reentrant).
   bool TryAcquire(RequestKind kind = RequestKind())
-      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
+      ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) ABSL_LOCKS_EXCLUDED(this) {
     if (slow_.load(std::memory_order_relaxed) != 0 || !TryTake()) return false;
     OnFastAcquire(kind.id());
     return true;

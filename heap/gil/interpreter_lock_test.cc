@@ -633,21 +633,6 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(std::get<1>(info.param));
     });
 
-TEST(LockStatsTest, ToStringHasNameValueLines) {
-  InterpreterLock lock;
-  const RequestKind a = lock.RegisterKind("Alloc");
-  lock.Acquire(a);
-  lock.Release();
-  const std::string text = lock.Stats().ToString();
-  for (const char* line :
-       {"lock_policy:cpython\n", "lock_switch_interval_us:5000\n",
-        "lock_acquisitions:1\n", "lock_contended:0\n", "lock_handoffs:1\n",
-        "kind_Alloc:acquisitions=1 contended=0 handoffs=1 drop_requests=0 "
-        "forced_switches=0 waiters_current=0 waiters_peak=0\n"}) {
-    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
-  }
-}
-
 }  // namespace
 }  // namespace heapd::gil
 

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 
-#include "absl/strings/str_format.h"
-
 namespace heapd::gil {
 namespace {
 
@@ -13,13 +11,6 @@ namespace {
 double BucketValue(int bucket) {
   return static_cast<double>(LatencyHistogram::BucketLowerBound(bucket)) +
          static_cast<double>(LatencyHistogram::BucketWidth(bucket) - 1) / 2;
-}
-
-std::string FormatNanos(double ns) {
-  if (ns < 1e3) return absl::StrFormat("%.0fns", ns);
-  if (ns < 1e6) return absl::StrFormat("%.2fus", ns / 1e3);
-  if (ns < 1e9) return absl::StrFormat("%.2fms", ns / 1e6);
-  return absl::StrFormat("%.3fs", ns / 1e9);
 }
 
 }  // namespace
@@ -105,13 +96,6 @@ LatencySummary LatencyHistogram::Summarize(double scale) const {
     }
   }
   return s;
-}
-
-std::string LatencySummary::ToString() const {
-  return absl::StrFormat("count=%d p50=%s p90=%s p99=%s p99.9=%s max=%s mean=%s",
-                         count, FormatNanos(p50), FormatNanos(p90),
-                         FormatNanos(p99), FormatNanos(p999), FormatNanos(max),
-                         FormatNanos(mean()));
 }
 
 }  // namespace heapd::gil

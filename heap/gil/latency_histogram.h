@@ -35,7 +35,6 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
-#include <string>
 
 namespace heapd::gil {
 
@@ -50,9 +49,6 @@ struct LatencySummary {
   double max = 0;
 
   double mean() const { return count == 0 ? 0 : sum / count; }
-  // "count=3 p50=... p90=... p99=... p99.9=... max=... mean=..." in
-  // nanoseconds shown with a unit (ns, us, ms, s).
-  std::string ToString() const;
 };
 
 class LatencyHistogram {

@@ -2,9 +2,6 @@
 
 #include <memory>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-
 namespace heapd::gil {
 
 LockStats::LockStats() { RegisterKind("other", /*time_every_hold=*/false); }
@@ -59,37 +56,6 @@ void LockStats::Snapshot(double ns_per_tick, LockStatsSnapshot* out) const {
   out->waiters_peak = waiters_peak.load(std::memory_order_relaxed);
   out->max_bypassed = max_bypassed.load(std::memory_order_relaxed);
   out->drop_response = drop_response.Summarize(ns_per_tick);
-}
-
-std::string LockStatsSnapshot::ToString() const {
-  std::string s;
-  absl::StrAppend(&s, "lock_policy:", policy, "\n");
-  absl::StrAppendFormat(&s, "lock_switch_interval_us:%d\n",
-                        absl::ToInt64Microseconds(switch_interval));
-  absl::StrAppend(&s, "lock_hold_sample_period:", hold_sample_period, "\n");
-  absl::StrAppend(&s, "lock_acquisitions:", acquisitions, "\n");
-  absl::StrAppend(&s, "lock_contended:", contended, "\n");
-  absl::StrAppend(&s, "lock_handoffs:", handoffs, "\n");
-  absl::StrAppend(&s, "lock_drop_requests:", drop_requests, "\n");
-  absl::StrAppend(&s, "lock_forced_switches:", forced_switches, "\n");
-  absl::StrAppend(&s, "lock_waiters_current:", waiters_current, "\n");
-  absl::StrAppend(&s, "lock_waiters_peak:", waiters_peak, "\n");
-  absl::StrAppend(&s, "lock_max_bypassed:", max_bypassed, "\n");
-  absl::StrAppendFormat(&s, "lock_held_ns_total:%.0f\n", held_ns_total);
-  absl::StrAppend(&s, "lock_wait:", wait.ToString(), "\n");
-  absl::StrAppend(&s, "lock_hold:", hold.ToString(), "\n");
-  absl::StrAppend(&s, "lock_drop_response:", drop_response.ToString(), "\n");
-  for (const RequestKindStats& k : kinds) {
-    absl::StrAppend(&s, "kind_", k.name, ":acquisitions=", k.acquisitions,
-                    " contended=", k.contended, " handoffs=", k.handoffs,
-                    " drop_requests=", k.drop_requests,
-                    " forced_switches=", k.forced_switches,
-                    " waiters_current=", k.waiters_current,
-                    " waiters_peak=", k.waiters_peak, "\n");
-    absl::StrAppend(&s, "kind_", k.name, "_wait:", k.wait.ToString(), "\n");
-    absl::StrAppend(&s, "kind_", k.name, "_hold:", k.hold.ToString(), "\n");
-  }
-  return s;
 }
 
 }  // namespace heapd::gil

@@ -99,9 +99,6 @@ struct LockStatsSnapshot {
   LatencySummary drop_response;
 
   std::vector<RequestKindStats> kinds;  // kinds[0] is "other"
-
-  // name:value lines, one per figure, as Redis's INFO prints them.
-  std::string ToString() const;
 };
 
 // One kind's counters, as written.
