@@ -32,7 +32,7 @@
 #include "tests/heapd_process.h"
 #include "tests/heapd_test_fixture.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 using ::testing::IsEmpty;
@@ -44,19 +44,19 @@ class HeapLoadTest : public HeapdTest {
   void SetUp() override { Start({}); }
 
   // Options for a short run against this test's heapd.
-  LoadOptions Options(std::vector<std::string> flags) {
+  Options ShortRunOptions(std::vector<std::string> flags) {
     // Defaults first: a test's own flags come later and win.
     flags.insert(flags.begin(), {absl::StrCat("--server=", address_),
                                  "--progress=false", "--deadline=60s"});
-    absl::StatusOr<LoadOptions> options = ParseLoadOptions(flags);
+    absl::StatusOr<Options> options = ParseOptions(flags);
     EXPECT_TRUE(options.ok()) << options.status();
-    return options.ok() ? *options : LoadOptions();
+    return options.ok() ? *options : Options();
   }
 
-  LoadResult Run(std::vector<std::string> flags) {
-    absl::StatusOr<LoadResult> result = RunLoad(Options(flags), nullptr);
+  RunResult Run(std::vector<std::string> flags) {
+    absl::StatusOr<RunResult> result = RunLoad(ShortRunOptions(flags), nullptr);
     EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *std::move(result) : LoadResult();
+    return result.ok() ? *std::move(result) : RunResult();
   }
 
   // The server's calls by method (fresh: includes every finished call).
@@ -125,9 +125,9 @@ TEST_F(HeapLoadTest, EveryWorkloadRunsCleanly) {
     for (const std::string batch : {"0", "10"}) {
       if (workload == "ping" && batch != "0") continue;
       SCOPED_TRACE(absl::StrCat(workload, " batch ", batch));
-      LoadResult r = Run({"--workload=" + workload, "--batch=" + batch,
-                          "--connections=2", "--concurrency=4",
-                          "--duration=300ms"});
+      RunResult r =
+          Run({"--workload=" + workload, "--batch=" + batch, "--connections=2",
+               "--concurrency=4", "--duration=300ms"});
       ASSERT_EQ(r.streams.size(), 1u);
       ExpectHealthy(r.streams[0]);
       if (workload != "ping") {
@@ -151,8 +151,8 @@ TEST_F(HeapLoadTest, EveryWorkloadRunsCleanly) {
 // sends exactly one Allocate or DecRef per call.
 TEST_F(HeapLoadTest, CountsMatchTheServersCounters) {
   std::map<std::string, int64_t> before = ServerCalls();
-  LoadResult r = Run({"--workload=alloc-free", "--connections=3",
-                      "--concurrency=6", "--duration=500ms"});
+  RunResult r = Run({"--workload=alloc-free", "--connections=3",
+                     "--concurrency=6", "--duration=500ms"});
   std::map<std::string, int64_t> after = ServerCalls();
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
@@ -165,17 +165,17 @@ TEST_F(HeapLoadTest, CountsMatchTheServersCounters) {
 }
 
 TEST_F(HeapLoadTest, BatchesCarryTheirOperations) {
-  LoadResult r = Run({"--workload=alloc-free", "--batch=8", "--connections=2",
-                      "--duration=300ms"});
+  RunResult r = Run({"--workload=alloc-free", "--batch=8", "--connections=2",
+                     "--duration=300ms"});
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
   EXPECT_EQ(r.streams[0].operations, 8 * r.streams[0].succeeded);
 }
 
 TEST_F(HeapLoadTest, StatsPollersAndConvoyRunBesideTheWorkload) {
-  LoadResult r = Run({"--workload=alloc-free", "--connections=4",
-                      "--duration=1s", "--stats_pollers=2",
-                      "--stats_rate=10", "--convoy_batch=200"});
+  RunResult r =
+      Run({"--workload=alloc-free", "--connections=4", "--duration=1s",
+           "--stats_pollers=2", "--stats_rate=10", "--convoy_batch=200"});
   ASSERT_EQ(r.streams.size(), 3u);
   EXPECT_EQ(r.streams[0].name, "workload");
   EXPECT_EQ(r.streams[1].name, "stats_poll");
@@ -188,8 +188,8 @@ TEST_F(HeapLoadTest, StatsPollersAndConvoyRunBesideTheWorkload) {
 }
 
 TEST_F(HeapLoadTest, StatsPollAlone) {
-  LoadResult r = Run({"--workload=stats-poll", "--stats_pollers=2",
-                      "--stats_rate=20", "--duration=500ms"});
+  RunResult r = Run({"--workload=stats-poll", "--stats_pollers=2",
+                     "--stats_rate=20", "--duration=500ms"});
   ASSERT_EQ(r.streams.size(), 1u);
   EXPECT_EQ(r.streams[0].name, "stats_poll");
   ExpectHealthy(r.streams[0]);
@@ -201,8 +201,8 @@ TEST_F(HeapLoadTest, StatsPollAlone) {
 // calls rather than leaving them unsent.
 TEST_F(HeapLoadTest, RateIsKeptWithinFivePercent) {
   std::map<std::string, int64_t> before = ServerCalls();
-  LoadResult r = Run({"--workload=ping", "--connections=2",
-                      "--concurrency=16", "--rate=200", "--duration=2s"});
+  RunResult r = Run({"--workload=ping", "--connections=2", "--concurrency=16",
+                     "--rate=200", "--duration=2s"});
   std::map<std::string, int64_t> after = ServerCalls();
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
@@ -227,7 +227,7 @@ TEST_F(HeapLoadTest, AnIdleRunDoesNotSpin) {
   };
   const double cpu_before = cpu_seconds();
   const auto wall_before = std::chrono::steady_clock::now();
-  LoadResult r = Run({"--workload=ping", "--rate=5", "--duration=3s"});
+  RunResult r = Run({"--workload=ping", "--rate=5", "--duration=3s"});
   const double wall = std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - wall_before)
                           .count();
@@ -238,8 +238,8 @@ TEST_F(HeapLoadTest, AnIdleRunDoesNotSpin) {
 }
 
 TEST_F(HeapLoadTest, RequestsCapIsExact) {
-  LoadResult r = Run({"--workload=alloc-free", "--connections=2",
-                      "--concurrency=8", "--requests=500"});
+  RunResult r = Run({"--workload=alloc-free", "--connections=2",
+                     "--concurrency=8", "--requests=500"});
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
   EXPECT_EQ(r.streams[0].sent, 500);
@@ -249,8 +249,8 @@ TEST_F(HeapLoadTest, RequestsCapIsExact) {
 // count (sent, or left unsent by a stall), but all reach the server.
 TEST_F(HeapLoadTest, WarmupIsExcluded) {
   std::map<std::string, int64_t> before = ServerCalls();
-  LoadResult r = Run({"--workload=ping", "--rate=100", "--concurrency=16",
-                      "--warmup=500ms", "--duration=1s"});
+  RunResult r = Run({"--workload=ping", "--rate=100", "--concurrency=16",
+                     "--warmup=500ms", "--duration=1s"});
   std::map<std::string, int64_t> after = ServerCalls();
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
@@ -264,7 +264,7 @@ TEST_F(HeapLoadTest, WarmupIsExcluded) {
 TEST_F(HeapLoadTest, ConnectionsAreDistinctTcpConnections) {
   ServerCalls();  // the test's own connection, up before counting
   const int baseline = ConnectionsToServer();
-  LoadResult result;
+  RunResult result;
   std::thread run([&] {
     result = Run({"--workload=ping", "--connections=16", "--duration=2s"});
   });
@@ -281,8 +281,8 @@ TEST_F(HeapLoadTest, ConnectionsAreDistinctTcpConnections) {
 }
 
 TEST_F(HeapLoadTest, HardDeadlineEndsTheRun) {
-  LoadResult r = Run({"--workload=ping", "--requests=1000000000",
-                      "--deadline=1s"});
+  RunResult r =
+      Run({"--workload=ping", "--requests=1000000000", "--deadline=1s"});
   ASSERT_EQ(r.streams.size(), 1u);
   EXPECT_TRUE(r.deadline_hit);
   EXPECT_EQ(r.streams[0].sent, r.streams[0].succeeded + r.streams[0].failed);
@@ -291,9 +291,8 @@ TEST_F(HeapLoadTest, HardDeadlineEndsTheRun) {
 
 // Every field a script may read is in the JSON, and the JSON parses.
 TEST_F(HeapLoadTest, JsonReportHoldsEveryField) {
-  LoadResult r = Run({"--workload=mixed", "--connections=2",
-                      "--duration=500ms", "--stats_pollers=1",
-                      "--convoy_batch=50"});
+  RunResult r = Run({"--workload=mixed", "--connections=2", "--duration=500ms",
+                     "--stats_pollers=1", "--convoy_batch=50"});
   absl::StatusOr<std::map<std::string, std::string>> json =
       FlattenJson(JsonReport(r));
   ASSERT_TRUE(json.ok()) << json.status();
@@ -394,8 +393,8 @@ class HeapLoadScenarioTest : public HeapLoadTest {
 // its expectations, no call fails, and the heap is back to where it was.
 TEST_F(HeapLoadScenarioTest, CycleScenarioRunsCleanly) {
   const int64_t baseline = LiveObjectsAfterCollect();
-  LoadResult r = Run({"--scenario=" + ScenarioFile("04_two_object_cycle.heap"),
-                      "--duration=500ms"});
+  RunResult r = Run({"--scenario=" + ScenarioFile("04_two_object_cycle.heap"),
+                     "--duration=500ms"});
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
   ASSERT_TRUE(r.scenario.has_value());
@@ -420,9 +419,9 @@ TEST_F(HeapLoadScenarioTest, ConcurrentSlotsLeaveTheHeapAsTheyFoundIt) {
   for (const std::string file :
        {"21_cycle_rooted_by_live_list.heap", "06_finalizer_cycle.heap"}) {
     SCOPED_TRACE(file);
-    LoadResult r = Run({"--scenario=" + ScenarioFile(file), "--connections=2",
-                        "--concurrency=6", "--duration=500ms",
-                        "--stats_pollers=1"});
+    RunResult r =
+        Run({"--scenario=" + ScenarioFile(file), "--connections=2",
+             "--concurrency=6", "--duration=500ms", "--stats_pollers=1"});
     ASSERT_EQ(r.streams.size(), 2u);
     ExpectHealthy(r.streams[0]);
     ExpectHealthy(r.streams[1]);
@@ -443,8 +442,8 @@ TEST_F(HeapLoadScenarioTest, ConcurrentSlotsLeaveTheHeapAsTheyFoundIt) {
 // whose finalizer resurrects it into a session closed meanwhile.
 TEST_F(HeapLoadScenarioTest, ResurrectionsAreGivenBack) {
   std::map<std::string, int64_t> before = ServerCalls();
-  LoadResult r = Run({"--scenario=" + ScenarioFile("07_resurrection.heap"),
-                      "--requests=78"});
+  RunResult r = Run(
+      {"--scenario=" + ScenarioFile("07_resurrection.heap"), "--requests=78"});
   std::map<std::string, int64_t> after = ServerCalls();
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
@@ -465,7 +464,7 @@ TEST_F(HeapLoadScenarioTest, EachPassGivesBackWhatItsNamesHold) {
       "held.heap",
       "a = object\nb = object\na.ref = b\nexpect refcount(b) == 2\n");
   std::map<std::string, int64_t> before = ServerCalls();
-  LoadResult r = Run({"--scenario=" + file, "--requests=50"});
+  RunResult r = Run({"--scenario=" + file, "--requests=50"});
   std::map<std::string, int64_t> after = ServerCalls();
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
@@ -489,7 +488,7 @@ TEST_F(HeapLoadScenarioTest, FailedExpectationsAreCountedNotCalls) {
   // A pass: Allocate, Inspect, Inspect, DecRef a. 30 calls: 7 passes, and
   // the eighth's Allocate and first Inspect (its expectation is counted as
   // soon as the reply is in).
-  LoadResult r = Run({"--scenario=" + file, "--requests=30", "--json"});
+  RunResult r = Run({"--scenario=" + file, "--requests=30", "--json"});
   ASSERT_EQ(r.streams.size(), 1u);
   ExpectHealthy(r.streams[0]);
   ASSERT_TRUE(r.scenario.has_value());
@@ -526,7 +525,7 @@ TEST_F(HeapLoadScenarioTest, FailedExpectationsAreCountedNotCalls) {
 TEST_F(HeapLoadScenarioTest, AnRpcErrorAbandonsThePass) {
   const std::string file =
       WriteScenario("refused.heap", "o = object\ni = int 1\ni.f = o\n");
-  LoadResult r = Run({"--scenario=" + file, "--requests=25"});
+  RunResult r = Run({"--scenario=" + file, "--requests=25"});
   ASSERT_EQ(r.streams.size(), 1u);
   const StreamResult& s = r.streams[0];
   EXPECT_EQ(s.sent, 25);
@@ -572,11 +571,11 @@ TEST_F(HeapLoadScenarioTest, ParseErrorExitsWithCodeTwo) {
 
 TEST_F(HeapLoadTest, NoServerIsAnError) {
   // A port nobody listens on.
-  LoadOptions options = Options({"--duration=1s", "--timeout=1s"});
+  Options options = ShortRunOptions({"--duration=1s", "--timeout=1s"});
   options.server = "127.0.0.1:1";
-  absl::StatusOr<LoadResult> result = RunLoad(options, nullptr);
+  absl::StatusOr<RunResult> result = RunLoad(options, nullptr);
   EXPECT_FALSE(result.ok());
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -27,7 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace json_paths_internal {
 
 class Reader {
@@ -208,6 +208,6 @@ inline absl::StatusOr<std::map<std::string, std::string>> FlattenJson(
   return paths;
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
 #endif  // HEAPD_CLIENT_HEAPLOAD_JSON_PATHS_H_

@@ -21,23 +21,24 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h" || arg == "--helpfull") {
-      std::cout << heapd::LoadUsage();
+      std::cout << heapd::heapload::Usage();
       return 0;
     }
   }
-  absl::StatusOr<heapd::LoadOptions> options = heapd::ParseLoadOptions(args);
+  absl::StatusOr<heapd::heapload::Options> options =
+      heapd::heapload::ParseOptions(args);
   if (!options.ok()) {
     std::cerr << "heapload: " << options.status().message() << "\n";
     return 2;
   }
-  absl::StatusOr<heapd::LoadResult> result =
-      heapd::RunLoad(*options, &std::cerr);
+  absl::StatusOr<heapd::heapload::RunResult> result =
+      heapd::heapload::RunLoad(*options, &std::cerr);
   if (!result.ok()) {
     std::cerr << "heapload: " << result.status().message() << "\n";
     return 1;
   }
-  std::cout << (options->json ? heapd::JsonReport(*result)
-                              : heapd::TextReport(*result));
+  std::cout << (options->json ? heapd::heapload::JsonReport(*result)
+                              : heapd::heapload::TextReport(*result));
   std::cout.flush();
   // Calls the hard deadline could not end may still hold the run's state.
   if (result->deadline_hit) std::_Exit(0);

@@ -13,7 +13,7 @@
 #include "absl/strings/strip.h"
 #include "client/heapload/scenario_program.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 absl::Status Invalid(absl::string_view flag, absl::string_view value,
@@ -114,9 +114,8 @@ absl::Status ParseMix(absl::string_view value, std::vector<MixWeight>* out) {
 
 }  // namespace
 
-absl::StatusOr<LoadOptions> ParseLoadOptions(
-    const std::vector<std::string>& args) {
-  LoadOptions o;
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
+  Options o;
   bool concurrency_set = false;
   bool mix_set = false;
   bool duration_set = false;
@@ -337,7 +336,7 @@ absl::StatusOr<LoadOptions> ParseLoadOptions(
   return o;
 }
 
-absl::Duration EffectiveDeadline(const LoadOptions& options) {
+absl::Duration EffectiveDeadline(const Options& options) {
   if (options.deadline > absl::ZeroDuration()) return options.deadline;
   if (options.duration == absl::InfiniteDuration()) {
     return options.warmup + absl::Minutes(10);
@@ -345,7 +344,7 @@ absl::Duration EffectiveDeadline(const LoadOptions& options) {
   return options.warmup + options.duration + absl::Seconds(30);
 }
 
-std::string LoadUsage() {
+std::string Usage() {
   return R"(heapload: a load generator for heapd's interpreter lock.
 
 Usage: heapload [--flag=value ...]
@@ -398,4 +397,4 @@ Output
 )";
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -1,7 +1,7 @@
 // heapload's command line: the flags, their defaults, and the rules that
 // relate them.
 //
-// ParseLoadOptions reads `--name=value` or `--name value` (dashes and
+// ParseOptions reads `--name=value` or `--name value` (dashes and
 // underscores in names are the same; a boolean may stand alone) and returns
 // INVALID_ARGUMENT with a message for the person who typed the flag:
 // unknown flags, malformed numbers or durations, and combinations that make
@@ -12,8 +12,10 @@
 // like any other bad flag, before anything is sent.
 //
 // Example:
-//   absl::StatusOr<heapd::LoadOptions> options = heapd::ParseLoadOptions(
-//       {"--connections=64", "--workload=alloc-free", "--duration=10s"});
+//   absl::StatusOr<heapd::heapload::Options> options =
+//       heapd::heapload::ParseOptions({"--connections=64",
+//                                      "--workload=alloc-free",
+//                                      "--duration=10s"});
 //   // options->concurrency == 64 (one call in flight per connection)
 #ifndef HEAPD_CLIENT_HEAPLOAD_OPTIONS_H_
 #define HEAPD_CLIENT_HEAPLOAD_OPTIONS_H_
@@ -29,9 +31,9 @@
 #include "client/heapload/workloads.h"
 #include "client/scenario/parser.h"
 
-namespace heapd {
+namespace heapd::heapload {
 
-struct LoadOptions {
+struct Options {
   // HOST:PORT of the one heapd this run targets.
   std::string server = "127.0.0.1:50051";
   // TLS and the bearer token (--tls_ca, --tls_cert, --tls_key,
@@ -89,15 +91,14 @@ struct LoadOptions {
 };
 
 // Parses the arguments after the program name.
-absl::StatusOr<LoadOptions> ParseLoadOptions(
-    const std::vector<std::string>& args);
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
 
 // The --help text.
-std::string LoadUsage();
+std::string Usage();
 
 // The run's overall deadline after defaults: options.deadline if set.
-absl::Duration EffectiveDeadline(const LoadOptions& options);
+absl::Duration EffectiveDeadline(const Options& options);
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
 #endif  // HEAPD_CLIENT_HEAPLOAD_OPTIONS_H_

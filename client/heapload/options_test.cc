@@ -8,24 +8,24 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 using ::testing::HasSubstr;
 
-absl::StatusOr<LoadOptions> Parse(std::vector<std::string> args) {
-  return ParseLoadOptions(args);
+absl::StatusOr<Options> Parse(std::vector<std::string> args) {
+  return ParseOptions(args);
 }
 
 void ExpectError(std::vector<std::string> args, const std::string& part) {
-  absl::StatusOr<LoadOptions> options = Parse(args);
+  absl::StatusOr<Options> options = Parse(args);
   ASSERT_FALSE(options.ok()) << "accepted " << ::testing::PrintToString(args);
   EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(options.status().message(), HasSubstr(part));
 }
 
 TEST(LoadOptionsTest, Defaults) {
-  absl::StatusOr<LoadOptions> o = Parse({});
+  absl::StatusOr<Options> o = Parse({});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->server, "127.0.0.1:50051");
   EXPECT_EQ(o->connections, 1);
@@ -38,12 +38,12 @@ TEST(LoadOptionsTest, Defaults) {
 }
 
 TEST(LoadOptionsTest, ReadsEveryForm) {
-  absl::StatusOr<LoadOptions> o = Parse(
-      {"--server=10.0.0.1:1", "--connections", "64", "--concurrency=128",
-       "--duration=2s", "--warmup", "500ms", "--rate=1000", "--batch=16",
-       "--workload=alloc-free", "--stats-pollers=8", "--stats_rate=10",
-       "--json", "--progress=false", "--convoy_batch=1000", "--label=x",
-       "--timeout=3", "--deadline=1m"});
+  absl::StatusOr<Options> o =
+      Parse({"--server=10.0.0.1:1", "--connections", "64", "--concurrency=128",
+             "--duration=2s", "--warmup", "500ms", "--rate=1000", "--batch=16",
+             "--workload=alloc-free", "--stats-pollers=8", "--stats_rate=10",
+             "--json", "--progress=false", "--convoy_batch=1000", "--label=x",
+             "--timeout=3", "--deadline=1m"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->server, "10.0.0.1:1");
   EXPECT_EQ(o->connections, 64);
@@ -64,13 +64,13 @@ TEST(LoadOptionsTest, ReadsEveryForm) {
 }
 
 TEST(LoadOptionsTest, ConcurrencyDefaultsToConnections) {
-  absl::StatusOr<LoadOptions> o = Parse({"--connections=8"});
+  absl::StatusOr<Options> o = Parse({"--connections=8"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->concurrency, 8);
 }
 
 TEST(LoadOptionsTest, MixImpliesMixedAndKeepsWeights) {
-  absl::StatusOr<LoadOptions> o =
+  absl::StatusOr<Options> o =
       Parse({"--mix=alloc-free:5,cycles:1,link-churn:2"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->workload, WorkloadKind::kMixed);
@@ -82,7 +82,7 @@ TEST(LoadOptionsTest, MixImpliesMixedAndKeepsWeights) {
 }
 
 TEST(LoadOptionsTest, RequestsAloneRunUntilDone) {
-  absl::StatusOr<LoadOptions> o = Parse({"--requests=100"});
+  absl::StatusOr<Options> o = Parse({"--requests=100"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->requests, 100);
   EXPECT_EQ(o->duration, absl::InfiniteDuration());
@@ -90,7 +90,7 @@ TEST(LoadOptionsTest, RequestsAloneRunUntilDone) {
 }
 
 TEST(LoadOptionsTest, StatsPollAloneGetsOnePoller) {
-  absl::StatusOr<LoadOptions> o = Parse({"--workload=stats-poll"});
+  absl::StatusOr<Options> o = Parse({"--workload=stats-poll"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->stats_pollers, 1);
 }
@@ -131,7 +131,7 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 TEST(LoadOptionsTest, ScenarioIsReadAndParsedAndIsTheWorkload) {
   const std::string path =
       WriteFile("ok.heap", "a = object\nb = object\na.ref = b\n");
-  absl::StatusOr<LoadOptions> o =
+  absl::StatusOr<Options> o =
       Parse({"--scenario=" + path, "--connections=2", "--requests=10"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->workload, WorkloadKind::kScenario);
@@ -162,4 +162,4 @@ TEST(LoadOptionsTest, ScenarioRefusals) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 // --- small helpers ---------------------------------------------------------
@@ -119,7 +119,7 @@ struct LatencyFigures {
   double mean;
 };
 
-LatencyFigures LatencyOf(const LatencyHistogram& h) {
+LatencyFigures LatencyOf(const ResponseTimeHistogram& h) {
   return {h.count(),          h.min(),          h.Percentile(50),
           h.Percentile(90),   h.Percentile(99), h.Percentile(99.9),
           h.max(),            h.mean()};
@@ -158,7 +158,7 @@ double MeanOfDelta(const v1::Histogram& before, const v1::Histogram& after) {
                static_cast<double>(after.count() - before.count()));
 }
 
-ServerFigures ServerFiguresOf(const LoadResult& r) {
+ServerFigures ServerFiguresOf(const RunResult& r) {
   ServerFigures f;
   if (!r.stats_before.has_value() || !r.stats_after.has_value()) {
     f.error = r.stats_error.empty() ? "no Stats snapshot" : r.stats_error;
@@ -222,7 +222,7 @@ struct FairnessFigures {
   double min_rps = 0, max_rps = 0, jain = 1;
 };
 
-FairnessFigures FairnessOf(const LoadResult& r) {
+FairnessFigures FairnessOf(const RunResult& r) {
   FairnessFigures f;
   const double seconds = absl::ToDoubleSeconds(r.measured);
   std::vector<double> rates;
@@ -254,8 +254,8 @@ double JainsFairnessIndex(const std::vector<double>& values) {
   return sum * sum / (static_cast<double>(values.size()) * squares);
 }
 
-std::string TextReport(const LoadResult& r) {
-  const LoadOptions& o = r.options;
+std::string TextReport(const RunResult& r) {
+  const Options& o = r.options;
   const double seconds = absl::ToDoubleSeconds(r.measured);
   std::string out;
   absl::StrAppend(
@@ -381,8 +381,8 @@ std::string TextReport(const LoadResult& r) {
   return out;
 }
 
-std::string JsonReport(const LoadResult& r) {
-  const LoadOptions& o = r.options;
+std::string JsonReport(const RunResult& r) {
+  const Options& o = r.options;
   const double seconds = absl::ToDoubleSeconds(r.measured);
   JsonWriter w;
   w.Begin("");
@@ -526,4 +526,4 @@ std::string JsonReport(const LoadResult& r) {
   return w.text();
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -18,8 +18,8 @@
 // since start. Run heapd fresh for each measurement to make those the run's.
 //
 // Example:
-//   std::cout << heapd::TextReport(*result);
-//   std::cout << heapd::JsonReport(*result);
+//   std::cout << heapd::heapload::TextReport(*result);
+//   std::cout << heapd::heapload::JsonReport(*result);
 #ifndef HEAPD_CLIENT_HEAPLOAD_REPORT_H_
 #define HEAPD_CLIENT_HEAPLOAD_REPORT_H_
 
@@ -29,7 +29,7 @@
 
 #include "client/heapload/runner.h"
 
-namespace heapd {
+namespace heapd::heapload {
 
 // Jain's fairness index of `values`: (sum x)^2 / (n * sum x^2), 1 when all
 // are equal, 1/n when one takes everything. 1 for an empty or all-zero list
@@ -37,12 +37,12 @@ namespace heapd {
 double JainsFairnessIndex(const std::vector<double>& values);
 
 // The human-readable report, several lines ending in a newline.
-std::string TextReport(const LoadResult& result);
+std::string TextReport(const RunResult& result);
 
 // The JSON report: one object with every figure of the text report and the
 // options (pretty-printed, ends in a newline).
-std::string JsonReport(const LoadResult& result);
+std::string JsonReport(const RunResult& result);
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
 #endif  // HEAPD_CLIENT_HEAPLOAD_REPORT_H_

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 using ::testing::HasSubstr;
@@ -33,8 +33,8 @@ TEST(JainsFairnessIndexTest, NothingIsFair) {
   EXPECT_DOUBLE_EQ(JainsFairnessIndex({0, 0}), 1.0);
 }
 
-LoadResult SampleResult() {
-  LoadResult r;
+RunResult SampleResult() {
+  RunResult r;
   r.options.workload = WorkloadKind::kAllocFree;
   r.options.connections = 2;
   r.options.concurrency = 2;
@@ -108,8 +108,8 @@ TEST(LoadReportTest, JsonParsesAndHoldsTheFigures) {
               JainsFairnessIndex({2.0, 2.5}), 1e-9);
 }
 
-LoadResult ScenarioResult() {
-  LoadResult r = SampleResult();
+RunResult ScenarioResult() {
+  RunResult r = SampleResult();
   r.options.workload = WorkloadKind::kScenario;
   r.options.scenario_file = "cycle.heap";
   ScenarioSummary summary;
@@ -162,7 +162,7 @@ TEST(LoadReportTest, ScenarioSectionInJson) {
 }
 
 TEST(LoadReportTest, JsonEscapesStrings) {
-  LoadResult r = SampleResult();
+  RunResult r = SampleResult();
   r.options.label = "a \"quoted\" \\ label\nwith a newline\x01";
   absl::StatusOr<std::map<std::string, std::string>> json =
       FlattenJson(JsonReport(r));
@@ -189,11 +189,11 @@ TEST(JsonPathsTest, RejectsWhatIsNotJson) {
 }
 
 TEST(LoadReportTest, MissingStatsAreSaidSo) {
-  LoadResult r = SampleResult();
+  RunResult r = SampleResult();
   r.stats_after.reset();
   r.stats_error = "Stats: UNAVAILABLE";
   EXPECT_THAT(TextReport(r), HasSubstr("server stats unavailable"));
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -22,7 +22,7 @@
 #include "client/heapload/workloads.h"
 #include "proto/heap.grpc.pb.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -135,7 +135,7 @@ struct Stream {
   // Measured results, sharded by slot so completions rarely meet.
   struct Shard {
     std::mutex mu;
-    LatencyHistogram latency;
+    ResponseTimeHistogram latency;
     std::map<std::string, int64_t> errors;
   };
   std::array<Shard, kShards> shards;
@@ -149,11 +149,11 @@ struct Stream {
   std::atomic<int64_t> failed_all{0};
 };
 
-class LoadRun {
+class Runner {
  public:
-  explicit LoadRun(const LoadOptions& options) : options_(options) {}
+  explicit Runner(const Options& options) : options_(options) {}
 
-  absl::StatusOr<LoadResult> Run(std::ostream* progress);
+  absl::StatusOr<RunResult> Run(std::ostream* progress);
 
   // True when every call has finished, so the run's state may be freed.
   bool Quiet() const { return in_flight_.load() == 0; }
@@ -175,11 +175,11 @@ class LoadRun {
   bool WaitQuiet(int64_t until_ns);
   void CancelAll();
   absl::StatusOr<v1::StatsResponse> ServerStats();
-  void CloseSessions(LoadResult* result);
+  void CloseSessions(RunResult* result);
   void PrintProgress(std::ostream* out, int64_t now_ns);
-  LoadResult Collect();
+  RunResult Collect();
 
-  const LoadOptions options_;
+  const Options options_;
   std::string token_;
   std::vector<std::unique_ptr<Connection>> connections_;
   // The convoy's own connection, after the workload's.
@@ -208,13 +208,13 @@ class LoadRun {
   int64_t progress_last_completed_ = 0;
 };
 
-void LoadRun::Prepare(grpc::ClientContext* context) const {
+void Runner::Prepare(grpc::ClientContext* context) const {
   if (!token_.empty()) {
     context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
   }
 }
 
-absl::Status LoadRun::Connect() {
+absl::Status Runner::Connect() {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       client::ChannelCredentialsFor(options_.security);
   if (!credentials.ok()) return credentials.status();
@@ -259,7 +259,7 @@ absl::Status LoadRun::Connect() {
   return absl::OkStatus();
 }
 
-absl::Status LoadRun::OpenSessions() {
+absl::Status Runner::OpenSessions() {
   const bool workload_needs = NeedsSession(options_.workload);
   for (size_t i = 0; i < connections_.size(); ++i) {
     Connection* c = connections_[i].get();
@@ -285,7 +285,7 @@ absl::Status LoadRun::OpenSessions() {
   return absl::OkStatus();
 }
 
-void LoadRun::BuildStreams() {
+void Runner::BuildStreams() {
   const int n = options_.connections;
   if (options_.scenario != nullptr) {
     scenario_tally_ = std::make_shared<ScenarioTally>();
@@ -345,7 +345,7 @@ void LoadRun::BuildStreams() {
   }
 }
 
-bool LoadRun::Issue(Slot* slot, int64_t intended_ns) {
+bool Runner::Issue(Slot* slot, int64_t intended_ns) {
   if (Stopped()) return false;
   Stream* stream = slot->stream;
   const bool measured = intended_ns >= warmup_end_ns_;
@@ -376,8 +376,8 @@ bool LoadRun::Issue(Slot* slot, int64_t intended_ns) {
   return true;
 }
 
-void LoadRun::OnDone(Slot* slot, int64_t intended_ns, bool measured,
-                     const grpc::Status& status, int64_t operations) {
+void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
+                    const grpc::Status& status, int64_t operations) {
   const int64_t now = NowNs();
   Stream* stream = slot->stream;
   stream->completed_all.fetch_add(1);
@@ -413,7 +413,7 @@ void LoadRun::OnDone(Slot* slot, int64_t intended_ns, bool measured,
   }
 }
 
-void LoadRun::Dispatch(Stream* stream) {
+void Runner::Dispatch(Stream* stream) {
   const double interval_ns = 1e9 / stream->rate;
   auto intended = [&](int64_t i) {
     return start_ns_ + static_cast<int64_t>(std::llround(i * interval_ns));
@@ -455,7 +455,7 @@ void LoadRun::Dispatch(Stream* stream) {
   }
 }
 
-void LoadRun::RequestStop() {
+void Runner::RequestStop() {
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
     stop_.store(true);
@@ -467,13 +467,13 @@ void LoadRun::RequestStop() {
   }
 }
 
-bool LoadRun::WaitQuiet(int64_t until_ns) {
+bool Runner::WaitQuiet(int64_t until_ns) {
   std::unique_lock<std::mutex> lock(quiet_mu_);
   return quiet_cv_.wait_until(lock, AtNs(until_ns),
                               [&] { return in_flight_.load() == 0; });
 }
 
-void LoadRun::CancelAll() {
+void Runner::CancelAll() {
   for (auto& stream : streams_) {
     for (auto& slot : stream->slots) {
       std::lock_guard<std::mutex> lock(slot->mu);
@@ -482,7 +482,7 @@ void LoadRun::CancelAll() {
   }
 }
 
-void LoadRun::Start() {
+void Runner::Start() {
   start_ns_ = NowNs();
   warmup_end_ns_ = start_ns_ + ToNs(options_.warmup);
   end_ns_ = options_.duration == absl::InfiniteDuration()
@@ -498,7 +498,7 @@ void LoadRun::Start() {
   }
 }
 
-absl::StatusOr<v1::StatsResponse> LoadRun::ServerStats() {
+absl::StatusOr<v1::StatsResponse> Runner::ServerStats() {
   v1::StatsRequest request;
   request.add_sections(v1::LOCK);
   request.add_sections(v1::SERVER);
@@ -518,7 +518,7 @@ absl::StatusOr<v1::StatsResponse> LoadRun::ServerStats() {
   return response;
 }
 
-void LoadRun::CloseSessions(LoadResult* result) {
+void Runner::CloseSessions(RunResult* result) {
   for (auto& c : connections_) {
     if (c->session_id.empty()) continue;
     ++result->sessions_opened;
@@ -535,7 +535,7 @@ void LoadRun::CloseSessions(LoadResult* result) {
   }
 }
 
-void LoadRun::PrintProgress(std::ostream* out, int64_t now_ns) {
+void Runner::PrintProgress(std::ostream* out, int64_t now_ns) {
   if (out == nullptr || streams_.empty()) return;
   Stream* stream = streams_.front().get();
   const int64_t completed = stream->completed_all.load();
@@ -545,7 +545,7 @@ void LoadRun::PrintProgress(std::ostream* out, int64_t now_ns) {
       interval_s > 0 ? (completed - progress_last_completed_) / interval_s : 0;
   progress_last_ns_ = now_ns;
   progress_last_completed_ = completed;
-  LatencyHistogram merged;
+  ResponseTimeHistogram merged;
   for (Stream::Shard& shard : stream->shards) {
     std::lock_guard<std::mutex> lock(shard.mu);
     merged.Merge(shard.latency);
@@ -564,8 +564,8 @@ void LoadRun::PrintProgress(std::ostream* out, int64_t now_ns) {
        << std::endl;
 }
 
-LoadResult LoadRun::Collect() {
-  LoadResult result;
+RunResult Runner::Collect() {
+  RunResult result;
   result.options = options_;
   int64_t end = last_completion_ns_.load();
   if (end < warmup_end_ns_) end = std::max(warmup_end_ns_, NowNs());
@@ -598,7 +598,7 @@ LoadResult LoadRun::Collect() {
   return result;
 }
 
-absl::StatusOr<LoadResult> LoadRun::Run(std::ostream* progress) {
+absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   absl::StatusOr<int64_t> file_limit = RaiseFileLimit(
       options_.connections + (options_.convoy_batch > 0 ? 1 : 0));
   if (!file_limit.ok()) return file_limit.status();
@@ -658,7 +658,7 @@ absl::StatusOr<LoadResult> LoadRun::Run(std::ostream* progress) {
     WaitQuiet(NowNs() + 5'000'000'000);
   }
 
-  LoadResult result = Collect();
+  RunResult result = Collect();
   result.open_file_limit = *file_limit;
   result.deadline_hit = deadline_hit;
   result.stats_before = std::move(before);
@@ -677,14 +677,14 @@ absl::StatusOr<LoadResult> LoadRun::Run(std::ostream* progress) {
 
 }  // namespace
 
-absl::StatusOr<LoadResult> RunLoad(const LoadOptions& options,
-                                   std::ostream* progress) {
-  auto run = std::make_unique<LoadRun>(options);
-  absl::StatusOr<LoadResult> result = run->Run(progress);
+absl::StatusOr<RunResult> RunLoad(const Options& options,
+                                  std::ostream* progress) {
+  auto run = std::make_unique<Runner>(options);
+  absl::StatusOr<RunResult> result = run->Run(progress);
   // Calls that even cancellation did not end still point into the run:
   // leave it to the process's exit rather than free it under them.
   if (!run->Quiet()) run.release();
   return result;
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -27,8 +27,9 @@
 // threads serve thousands of calls in flight.
 //
 // Example:
-//   heapd::LoadOptions options = ...;
-//   absl::StatusOr<heapd::LoadResult> result = heapd::RunLoad(options, &std::cerr);
+//   heapd::heapload::Options options = ...;
+//   absl::StatusOr<heapd::heapload::RunResult> result =
+//       heapd::heapload::RunLoad(options, &std::cerr);
 #ifndef HEAPD_CLIENT_HEAPLOAD_RUNNER_H_
 #define HEAPD_CLIENT_HEAPLOAD_RUNNER_H_
 
@@ -41,12 +42,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "client/heapload/histogram.h"
 #include "client/heapload/options.h"
+#include "client/heapload/response_time_histogram.h"
 #include "client/heapload/scenario_program.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::heapload {
 
 // One stream of calls: "workload", "stats_poll" or "convoy". Counts cover
 // measured calls only (sent at or after the end of the warm-up).
@@ -66,11 +67,11 @@ struct StreamResult {
   // Failed calls by status code name ("DEADLINE_EXCEEDED", ...).
   std::map<std::string, int64_t> errors;
   // Latency in ns of every measured call, successful or not.
-  LatencyHistogram latency;
+  ResponseTimeHistogram latency;
 };
 
-struct LoadResult {
-  LoadOptions options;
+struct RunResult {
+  Options options;
   // The measured window: end of warm-up to the last measured completion.
   absl::Duration measured = absl::ZeroDuration();
   // The workload stream first, then stats_poll and convoy when present.
@@ -97,9 +98,9 @@ struct LoadResult {
 // connection, no session, too few file descriptors. Failed calls during the
 // run are results, not errors. Progress lines go to `progress` (may be
 // null) about once a second.
-absl::StatusOr<LoadResult> RunLoad(const LoadOptions& options,
-                                   std::ostream* progress);
+absl::StatusOr<RunResult> RunLoad(const Options& options,
+                                  std::ostream* progress);
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
 #endif  // HEAPD_CLIENT_HEAPLOAD_RUNNER_H_

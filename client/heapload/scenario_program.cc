@@ -11,7 +11,7 @@
 #include "client/grpc_status_conversion.h"
 #include "client/scenario/interpreter.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 using scenario::ExprKind;
@@ -133,7 +133,7 @@ struct AsyncStarter {
 };
 
 // Tallies what the interpreter reports; prints nothing.
-class TallyListener final : public scenario::ScenarioListener {
+class TallyListener final : public scenario::Listener {
  public:
   explicit TallyListener(ScenarioTally* tally) : tally_(tally) {}
 
@@ -226,7 +226,7 @@ class ScenarioProgram final : public CallProgram {
   const std::shared_ptr<const scenario::Scenario> scenario_;
   const std::shared_ptr<ScenarioTally> tally_;
   const std::string session_id_;
-  scenario::ScenarioInterpreter interpreter_;
+  scenario::Interpreter interpreter_;
   TallyListener listener_;
   std::optional<HeapRequest> next_;
   // The call in flight.
@@ -313,4 +313,4 @@ std::unique_ptr<CallProgram> NewScenarioProgram(
   return std::make_unique<ScenarioProgram>(settings);
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -67,7 +67,7 @@
 #include "client/heapload/workloads.h"
 #include "client/scenario/parser.h"
 
-namespace heapd {
+namespace heapd::heapload {
 
 // What every slot's scenario did over the whole run, warm-up included (a
 // pass may span the end of the warm-up). A pass the end of the run cut
@@ -126,6 +126,6 @@ absl::Status CheckScenarioForLoad(const scenario::Scenario& scenario);
 std::unique_ptr<CallProgram> NewScenarioProgram(
     const ProgramSettings& settings);
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
 #endif  // HEAPD_CLIENT_HEAPLOAD_SCENARIO_PROGRAM_H_

@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 using ::testing::ElementsAre;
@@ -79,4 +79,4 @@ TEST(ScenarioTallyTest, EmptyAtFirst) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::heapload

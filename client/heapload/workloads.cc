@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/heapload/scenario_program.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 // The first failed operation of a batch as the call's status, so a batch
@@ -447,4 +447,4 @@ std::unique_ptr<CallProgram> NewCallProgram(WorkloadKind kind,
   return std::make_unique<PingProgram>();
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -50,11 +50,12 @@
 #include "absl/strings/string_view.h"
 #include "proto/heap.grpc.pb.h"
 
-namespace heapd {
-
-namespace scenario {
+namespace heapd::scenario {
 struct Scenario;
-}  // namespace scenario
+}  // namespace heapd::scenario
+
+namespace heapd::heapload {
+
 class ScenarioTally;
 
 enum class WorkloadKind {
@@ -149,6 +150,6 @@ bool NeedsSession(WorkloadKind kind);
 std::unique_ptr<CallProgram> NewCallProgram(WorkloadKind kind,
                                             const ProgramSettings& settings);
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
 #endif  // HEAPD_CLIENT_HEAPLOAD_WORKLOADS_H_

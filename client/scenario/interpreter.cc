@@ -105,16 +105,14 @@ const char* RpcName(const HeapRequest& request) {
   return kNames[request.index()];
 }
 
-ScenarioInterpreter::ScenarioInterpreter(const Scenario& scenario,
-                                         int64_t max_statements)
+Interpreter::Interpreter(const Scenario& scenario, int64_t max_statements)
     : scenario_(scenario), max_statements_(max_statements) {
   Restart();
 }
 
 // --- Control ---------------------------------------------------------------
 
-std::optional<HeapRequest> ScenarioInterpreter::Next(
-    ScenarioListener& listener) {
+std::optional<HeapRequest> Interpreter::Next(Listener& listener) {
   while (!done_) {
     if (!tasks_.empty()) {
       Task& front = tasks_.front();
@@ -163,11 +161,9 @@ std::optional<HeapRequest> ScenarioInterpreter::Next(
   return std::nullopt;
 }
 
-void ScenarioInterpreter::OnReply(HeapReply reply) {
-  reply_ = std::move(reply);
-}
+void Interpreter::OnReply(HeapReply reply) { reply_ = std::move(reply); }
 
-void ScenarioInterpreter::Advance(ScenarioListener& listener) {
+void Interpreter::Advance(Listener& listener) {
   if (frames_.empty()) {
     done_ = true;
     return;
@@ -210,8 +206,8 @@ void ScenarioInterpreter::Advance(ScenarioListener& listener) {
   BeginStatement(statement, depth, listener);
 }
 
-void ScenarioInterpreter::BeginStatement(const Statement& statement, int depth,
-                                         ScenarioListener& listener) {
+void Interpreter::BeginStatement(const Statement& statement, int depth,
+                                 Listener& listener) {
   statement_ = &statement;
   depth_ = depth;
   text_.clear();
@@ -229,7 +225,7 @@ void ScenarioInterpreter::BeginStatement(const Statement& statement, int depth,
   }
 }
 
-void ScenarioInterpreter::FinishStatement(ScenarioListener& listener) {
+void Interpreter::FinishStatement(Listener& listener) {
   const Statement& statement = *statement_;
   statement_ = nullptr;
   listener.StatementDone(statement, depth_, text_);
@@ -240,8 +236,7 @@ void ScenarioInterpreter::FinishStatement(ScenarioListener& listener) {
   }
 }
 
-void ScenarioInterpreter::Stop(ScenarioListener& listener,
-                               const absl::Status& status) {
+void Interpreter::Stop(Listener& listener, const absl::Status& status) {
   tasks_.clear();
   added_.clear();
   awaiting_reply_ = false;
@@ -253,11 +248,11 @@ void ScenarioInterpreter::Stop(ScenarioListener& listener,
   listener.Stopped(status);
 }
 
-std::string ScenarioInterpreter::Where(const Statement& statement) const {
+std::string Interpreter::Where(const Statement& statement) const {
   return absl::StrCat(scenario_.filename, ":", statement.line, ": ");
 }
 
-void ScenarioInterpreter::BeginCleanup() {
+void Interpreter::BeginCleanup() {
   if (cleaning_) return;
   cleaning_ = true;
   done_ = false;
@@ -270,7 +265,7 @@ void ScenarioInterpreter::BeginCleanup() {
   frames_.clear();
 }
 
-void ScenarioInterpreter::Restart() {
+void Interpreter::Restart() {
   result_ = PassResult();
   frames_.clear();
   Frame top;
@@ -294,7 +289,7 @@ void ScenarioInterpreter::Restart() {
 // to an object (each name holds one reference), then, for each object a
 // `finalizer resurrect` may have handed back to the session, as many as
 // Inspect says the session still holds (no name holds one any more).
-bool ScenarioInterpreter::QueueCleanupRound() {
+bool Interpreter::QueueCleanupRound() {
   std::vector<std::pair<std::string, uint64_t>> held;
   for (const auto& [name, binding] : names_) {
     if (binding.is_object) held.emplace_back(name, binding.handle);
@@ -338,14 +333,14 @@ bool ScenarioInterpreter::QueueCleanupRound() {
 
 // --- Steps -----------------------------------------------------------------
 
-void ScenarioInterpreter::Then(std::function<absl::Status()> step) {
+void Interpreter::Then(std::function<absl::Status()> step) {
   Task task;
   task.then = [step = std::move(step)](HeapReply*) { return step(); };
   added_.push_back(std::move(task));
 }
 
 template <typename Response>
-void ScenarioInterpreter::Send(
+void Interpreter::Send(
     HeapRequest request,
     std::function<absl::Status(absl::StatusOr<Response>)> then) {
   Task task;
@@ -365,7 +360,7 @@ void ScenarioInterpreter::Send(
 }
 
 template <typename Response>
-void ScenarioInterpreter::SendOrFail(
+void Interpreter::SendOrFail(
     HeapRequest request, const char* doing,
     std::function<absl::Status(const Response&)> then) {
   Send<Response>(std::move(request),
@@ -378,7 +373,7 @@ void ScenarioInterpreter::SendOrFail(
 
 // --- Statements ------------------------------------------------------------
 
-absl::Status ScenarioInterpreter::Start(const Statement& s) {
+absl::Status Interpreter::Start(const Statement& s) {
   switch (s.kind) {
     case StatementKind::kAllocate:
       return Allocate(s);
@@ -524,7 +519,7 @@ absl::Status ScenarioInterpreter::Start(const Statement& s) {
   return absl::InternalError("unhandled statement");
 }
 
-absl::Status ScenarioInterpreter::Allocate(const Statement& s) {
+absl::Status Interpreter::Allocate(const Statement& s) {
   v1::AllocateRequest request;
   v1::ObjectType type;
   if (!v1::ObjectType_Parse(absl::AsciiStrToUpper(s.type), &type)) {
@@ -586,7 +581,7 @@ absl::Status ScenarioInterpreter::Allocate(const Statement& s) {
   return absl::OkStatus();
 }
 
-absl::Status ScenarioInterpreter::Bind(const Statement& s) {
+absl::Status Interpreter::Bind(const Statement& s) {
   const Expr& expr = *s.expr;
   if (expr.kind == ExprKind::kVariable) {
     auto it = names_.find(expr.name);
@@ -618,8 +613,8 @@ absl::Status ScenarioInterpreter::Bind(const Statement& s) {
 }
 
 // Binds `name`, then drops the reference its previous object held.
-absl::Status ScenarioInterpreter::Rebind(const std::string& name,
-                                         const Binding& binding) {
+absl::Status Interpreter::Rebind(const std::string& name,
+                                 const Binding& binding) {
   std::optional<Binding> previous;
   if (auto it = names_.find(name); it != names_.end()) {
     previous = it->second;
@@ -645,7 +640,7 @@ absl::Status ScenarioInterpreter::Rebind(const std::string& name,
   return absl::OkStatus();
 }
 
-void ScenarioInterpreter::Delete(const Statement& s) {
+void Interpreter::Delete(const Statement& s) {
   for (const std::string& name : s.names) {
     Then([this, &name]() -> absl::Status {
       auto it = names_.find(name);
@@ -684,7 +679,7 @@ void ScenarioInterpreter::Delete(const Statement& s) {
 
 // Names whose object a finalizer gave back to the session are bound to it
 // again (Python's Lazarus, found again under its old name).
-void ScenarioInterpreter::QueueResurrectionChecks() {
+void Interpreter::QueueResurrectionChecks() {
   std::vector<std::string> candidates;
   for (const auto& [name, binding] : ghosts_) {
     if (binding.resurrects) candidates.push_back(name);
@@ -724,7 +719,7 @@ void ScenarioInterpreter::QueueResurrectionChecks() {
   }
 }
 
-absl::Status ScenarioInterpreter::Expect(const Statement& s) {
+absl::Status Interpreter::Expect(const Statement& s) {
   absl::StatusOr<int64_t> lhs = Evaluate(*s.lhs);
   if (!lhs.ok()) return lhs.status();
   std::optional<int64_t> rhs;
@@ -766,7 +761,7 @@ absl::Status ScenarioInterpreter::Expect(const Statement& s) {
   return absl::OkStatus();
 }
 
-absl::Status ScenarioInterpreter::Print(const Statement& s) {
+absl::Status Interpreter::Print(const Statement& s) {
   std::vector<std::string> parts;
   for (const PrintItem& item : s.print) {
     if (item.text.has_value()) {
@@ -784,8 +779,7 @@ absl::Status ScenarioInterpreter::Print(const Statement& s) {
 // --- Names and expressions -------------------------------------------------
 
 // The object `name` is bound to, for statements that use a reference.
-absl::StatusOr<uint64_t> ScenarioInterpreter::ObjectOf(
-    const std::string& name) {
+absl::StatusOr<uint64_t> Interpreter::ObjectOf(const std::string& name) {
   auto it = names_.find(name);
   if (it == names_.end()) return Unbound(name);
   if (!it->second.is_object) {
@@ -795,7 +789,7 @@ absl::StatusOr<uint64_t> ScenarioInterpreter::ObjectOf(
   return it->second.handle;
 }
 
-absl::Status ScenarioInterpreter::Unbound(const std::string& name) const {
+absl::Status Interpreter::Unbound(const std::string& name) const {
   if (ghosts_.contains(name)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", name, "' was deleted; only alive(", name, "), freed(", name,
@@ -806,8 +800,7 @@ absl::Status ScenarioInterpreter::Unbound(const std::string& name) const {
 }
 
 // The object a function reads: a bound name, or a deleted name's last.
-absl::StatusOr<uint64_t> ScenarioInterpreter::ObservedObject(
-    const std::string& name) {
+absl::StatusOr<uint64_t> Interpreter::ObservedObject(const std::string& name) {
   if (auto it = names_.find(name); it != names_.end()) {
     if (!it->second.is_object) return ObjectOf(name);
     return it->second.handle;
@@ -820,7 +813,7 @@ absl::StatusOr<uint64_t> ScenarioInterpreter::ObservedObject(
 
 // Names that cannot be read are skipped here: Evaluate reports them, in the
 // order the expression reads them.
-void ScenarioInterpreter::RequestReads(const Expr& expr) {
+void Interpreter::RequestReads(const Expr& expr) {
   switch (expr.kind) {
     case ExprKind::kObjectCall:
     case ExprKind::kInspectPath: {
@@ -856,7 +849,7 @@ void ScenarioInterpreter::RequestReads(const Expr& expr) {
   }
 }
 
-const absl::StatusOr<v1::ObjectInfo>& ScenarioInterpreter::InspectResult(
+const absl::StatusOr<v1::ObjectInfo>& Interpreter::InspectResult(
     uint64_t handle) {
   auto it = reads_.objects.find(handle);
   if (it != reads_.objects.end()) return it->second;
@@ -865,7 +858,7 @@ const absl::StatusOr<v1::ObjectInfo>& ScenarioInterpreter::InspectResult(
   return kNotRead;
 }
 
-absl::StatusOr<int64_t> ScenarioInterpreter::Evaluate(const Expr& expr) {
+absl::StatusOr<int64_t> Interpreter::Evaluate(const Expr& expr) {
   switch (expr.kind) {
     case ExprKind::kInteger:
       return expr.integer;

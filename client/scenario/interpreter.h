@@ -8,7 +8,7 @@
 // answer means; it sends nothing itself. A driver asks it for the next
 // request, sends it however it likes, and hands the reply back:
 //
-//   ScenarioInterpreter interpreter(scenario);
+//   Interpreter interpreter(scenario);
 //   while (std::optional<HeapRequest> request = interpreter.Next(listener)) {
 //     NameSession(session_id, &*request);
 //     interpreter.OnReply(Send(*request));  // blocking, or from a callback
@@ -18,9 +18,9 @@
 // Two drivers use it: the synchronous runner of `heapctl run`
 // (client/scenario/runner.h), which sends each request with the blocking
 // client library and prints what every statement did, and heapload's
-// ScenarioProgram (client/heapload/scenario_program.h), which sends each one with the
-// generated stub's callback API and restarts the scenario at its end. So
-// the meaning of a statement is written once, here; the drivers only move
+// ScenarioProgram (client/heapload/scenario_program.h), which sends each one
+// with the generated stub's callback API and restarts the scenario at its end.
+// So the meaning of a statement is written once, here; the drivers only move
 // bytes. Statements that need no RPC (`x = 1`, an expectation on a number
 // already known, `print "text"`) run inside Next without a request.
 //
@@ -105,9 +105,9 @@ const char* RpcName(const HeapRequest& request);
 // What the interpreter tells its driver as the scenario runs. Every method
 // has an empty default; `depth` is 0 for top-level statements and one more
 // inside each `repeat`.
-class ScenarioListener {
+class Listener {
  public:
-  virtual ~ScenarioListener() = default;
+  virtual ~Listener() = default;
   // A `repeat N {` begins, and ends after running `statements` statements
   // (repetitions counted).
   virtual void RepeatStarted(const Statement& repeat, int depth) {}
@@ -137,20 +137,20 @@ struct PassResult {
   absl::Status error;
 };
 
-class ScenarioInterpreter {
+class Interpreter {
  public:
   // `max_statements` bounds one pass, repeats counted: a runaway `repeat`
   // stops with RESOURCE_EXHAUSTED instead of running for hours.
   // REQUIRES: `scenario` outlives the interpreter.
-  explicit ScenarioInterpreter(const Scenario& scenario,
-                               int64_t max_statements = 20'000'000);
-  ScenarioInterpreter(const ScenarioInterpreter&) = delete;
-  ScenarioInterpreter& operator=(const ScenarioInterpreter&) = delete;
+  explicit Interpreter(const Scenario& scenario,
+                       int64_t max_statements = 20'000'000);
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
 
   // Runs what needs no RPC and returns the next request to send, or nullopt
   // when the pass (or the cleanup pass) is over. Events go to `listener`.
   // REQUIRES: the reply to the previous request was given (OnReply).
-  std::optional<HeapRequest> Next(ScenarioListener& listener);
+  std::optional<HeapRequest> Next(Listener& listener);
 
   // The reply to the request Next returned last; the next Next acts on it.
   void OnReply(HeapReply reply);
@@ -203,11 +203,11 @@ class ScenarioInterpreter {
 
   // --- Control ------------------------------------------------------------
   // Moves to the next statement (entering and leaving repeats).
-  void Advance(ScenarioListener& listener);
+  void Advance(Listener& listener);
   void BeginStatement(const Statement& statement, int depth,
-                      ScenarioListener& listener);
-  void FinishStatement(ScenarioListener& listener);
-  void Stop(ScenarioListener& listener, const absl::Status& status);
+                      Listener& listener);
+  void FinishStatement(Listener& listener);
+  void Stop(Listener& listener, const absl::Status& status);
   std::string Where(const Statement& statement) const;
   // Queues the next cleanup round; false when nothing is left to give back.
   bool QueueCleanupRound();

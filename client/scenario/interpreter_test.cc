@@ -21,7 +21,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // Records every event as a line.
-class Recorder final : public ScenarioListener {
+class Recorder final : public Listener {
  public:
   void RepeatStarted(const Statement& repeat, int depth) override {
     events.push_back(absl::StrCat("repeat ", repeat.line, " depth ", depth));
@@ -106,8 +106,7 @@ uint64_t HandleOf(const HeapRequest& request) {
 
 // Runs the interpreter until Next returns nullopt; returns the requests as
 // "Rpc" or "Rpc #handle".
-std::vector<std::string> Drive(ScenarioInterpreter& interpreter,
-                               ScenarioListener& listener,
+std::vector<std::string> Drive(Interpreter& interpreter, Listener& listener,
                                ScriptedHeap& heap) {
   std::vector<std::string> calls;
   while (std::optional<HeapRequest> request = interpreter.Next(listener)) {
@@ -134,7 +133,7 @@ TEST(ScenarioInterpreterTest, OneRequestPerStepInOrder) {
       "a.ref = b\n"
       "expect refcount(b) == 1\n"
       "del a, b\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   EXPECT_THAT(Drive(interpreter, listener, heap),
@@ -151,7 +150,7 @@ TEST(ScenarioInterpreterTest, OneRequestPerStepInOrder) {
 
 TEST(ScenarioInterpreterTest, RequestsNameTheDriversSession) {
   const Scenario scenario = Parse("a = object\nexpect stats.objects.objects\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   std::optional<HeapRequest> allocate = interpreter.Next(listener);
   ASSERT_TRUE(allocate.has_value());
@@ -170,7 +169,7 @@ TEST(ScenarioInterpreterTest, StatementsWithoutRpcsNeedNoRequest) {
       "x = 1 + 2\n"
       "expect x == 3\n"
       "print \"x is\", x\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   EXPECT_THAT(Drive(interpreter, listener, heap), IsEmpty());
@@ -183,7 +182,7 @@ TEST(ScenarioInterpreterTest, OneReadServesEveryMentionInAStatement) {
       "a = object\n"
       "expect refcount(a) + stats.objects.objects == refcount(a) + "
       "stats.objects.objects\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   EXPECT_THAT(Drive(interpreter, listener, heap),
@@ -197,7 +196,7 @@ TEST(ScenarioInterpreterTest, NotFoundReadsAsFreed) {
       "del a\n"
       "expect freed(a)\n"
       "expect refcount(a) == 0\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   heap.answer = [](const HeapRequest& r) -> std::optional<HeapReply> {
@@ -216,7 +215,7 @@ TEST(ScenarioInterpreterTest, AFailedExpectationIsCountedAndThePassGoesOn) {
       "a = object\n"
       "expect refcount(a) == 3\n"
       "b = object\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   EXPECT_THAT(Drive(interpreter, listener, heap),
@@ -236,7 +235,7 @@ TEST(ScenarioInterpreterTest, AnRpcErrorStopsThePass) {
       "a = object\n"
       "b = object\n"
       "c = object\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   heap.answer = [&](const HeapRequest& r) -> std::optional<HeapReply> {
@@ -259,7 +258,7 @@ TEST(ScenarioInterpreterTest, AnRpcErrorStopsThePass) {
 
 TEST(ScenarioInterpreterTest, UnboundNameStopsWithItsLine) {
   const Scenario scenario = Parse("x = 1\ndel x, y\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   Drive(interpreter, listener, heap);
@@ -275,7 +274,7 @@ TEST(ScenarioInterpreterTest, RepeatsRunTheirBodyAndCountStatements) {
       "repeat 0 {\n"
       "  y = int 1\n"
       "}\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   // The second `x = int 1` drops the first int.
@@ -290,7 +289,7 @@ TEST(ScenarioInterpreterTest, RepeatsRunTheirBodyAndCountStatements) {
 
 TEST(ScenarioInterpreterTest, RunawayRepeatStops) {
   const Scenario scenario = Parse("repeat 100 {\n  x = 1\n}\n");
-  ScenarioInterpreter interpreter(scenario, /*max_statements=*/10);
+  Interpreter interpreter(scenario, /*max_statements=*/10);
   Recorder listener;
   ScriptedHeap heap;
   Drive(interpreter, listener, heap);
@@ -309,7 +308,7 @@ TEST(ScenarioInterpreterTest, CleanupDropsWhatTheNamesHold) {
       "c = object\n"
       "n = 5\n"
       "del c\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   EXPECT_THAT(Drive(interpreter, listener, heap),
@@ -332,7 +331,7 @@ TEST(ScenarioInterpreterTest, CleanupAfterAnErrorDropsWhatWasBound) {
       "b = object\n"
       "expect nothing == 1\n"
       "c = object\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   Drive(interpreter, listener, heap);
@@ -347,7 +346,7 @@ TEST(ScenarioInterpreterTest, CleanupAfterAnErrorDropsWhatWasBound) {
 // gone.
 TEST(ScenarioInterpreterTest, CleanupGivesBackResurrectedReferences) {
   const Scenario scenario = Parse("z = object finalizer resurrect\n");
-  ScenarioInterpreter interpreter(scenario);
+  Interpreter interpreter(scenario);
   Recorder listener;
   ScriptedHeap heap;
   int inspects = 0;

@@ -54,7 +54,7 @@ std::string Json(absl::string_view text) {
 }  // namespace
 
 int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
-                    const ScenarioFileOptions& options, std::ostream& out,
+                    const RunFileOptions& options, std::ostream& out,
                     std::ostream& err) {
   std::ifstream input(file, std::ios::binary);
   if (!input) {
@@ -101,7 +101,7 @@ int RunScenarioCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err) {
   std::string file;
   client::ClientOptions client_options;
-  ScenarioFileOptions options;
+  RunFileOptions options;
   for (const std::string& arg : args) {
     if (absl::StartsWith(arg, "--server=")) {
       client_options.address = arg.substr(9);

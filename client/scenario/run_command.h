@@ -42,7 +42,7 @@
 
 namespace heapd::scenario {
 
-struct ScenarioFileOptions {
+struct RunFileOptions {
   // Also print the statements inside repeat blocks.
   bool verbose = false;
   // Print only `print` output and failures.
@@ -53,7 +53,7 @@ struct ScenarioFileOptions {
 
 // Reads, parses and runs `file` through `heap`; the exit code above.
 int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
-                    const ScenarioFileOptions& options, std::ostream& out,
+                    const RunFileOptions& options, std::ostream& out,
                     std::ostream& err);
 
 // Parses `args` (the flags above), connects, and runs RunScenarioFile.

@@ -60,7 +60,7 @@ struct BlockingSender {
 
 // Prints one line per top-level statement (every statement when verbose),
 // `print` output, failed expectations and the error that stopped the run.
-class Printer final : public ScenarioListener {
+class Printer final : public Listener {
  public:
   Printer(const RunOptions& options, std::ostream& out)
       : options_(options), out_(out) {}
@@ -117,7 +117,7 @@ RunResult RunScenario(const Scenario& scenario, const client::HeapClient& heap,
     out << result.error.message() << "\n";
     return result;
   }
-  ScenarioInterpreter interpreter(scenario, options.max_statements);
+  Interpreter interpreter(scenario, options.max_statements);
   Printer printer(options, out);
   BlockingSender sender{heap};
   while (std::optional<HeapRequest> request = interpreter.Next(printer)) {

@@ -1,22 +1,22 @@
-#include "client/heapload/histogram.h"
+#include "client/heapload/response_time_histogram.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 // 2^7 buckets per power of two above the exact range [0, 256).
 constexpr int kSubBucketBits = 7;
 constexpr int kSubBuckets = 1 << kSubBucketBits;  // 128
-constexpr int kExactLimit = 2 * kSubBuckets;       // 256
+constexpr int kExactLimit = 2 * kSubBuckets;      // 256
 
 }  // namespace
 
-LatencyHistogram::LatencyHistogram() : buckets_(kBuckets, 0) {}
+ResponseTimeHistogram::ResponseTimeHistogram() : buckets_(kBuckets, 0) {}
 
-int LatencyHistogram::BucketOf(int64_t value) {
+int ResponseTimeHistogram::BucketOf(int64_t value) {
   if (value < kExactLimit) return value < 0 ? 0 : static_cast<int>(value);
   const uint64_t v = static_cast<uint64_t>(value);
   const int k = 63 - std::countl_zero(v);  // 2^k <= v < 2^(k+1), k >= 8
@@ -25,7 +25,7 @@ int LatencyHistogram::BucketOf(int64_t value) {
   return kExactLimit + (k - 8) * kSubBuckets + sub;
 }
 
-int64_t LatencyHistogram::BucketLow(int bucket) {
+int64_t ResponseTimeHistogram::BucketLow(int bucket) {
   if (bucket < kExactLimit) return bucket;
   const int k = 8 + (bucket - kExactLimit) / kSubBuckets;
   const int sub = (bucket - kExactLimit) % kSubBuckets;
@@ -34,7 +34,7 @@ int64_t LatencyHistogram::BucketLow(int bucket) {
                               << shift);
 }
 
-int64_t LatencyHistogram::BucketHigh(int bucket) {
+int64_t ResponseTimeHistogram::BucketHigh(int bucket) {
   if (bucket < kExactLimit) return bucket;
   const int k = 8 + (bucket - kExactLimit) / kSubBuckets;
   const int shift = k - kSubBucketBits;
@@ -42,7 +42,7 @@ int64_t LatencyHistogram::BucketHigh(int bucket) {
   return BucketLow(bucket) + ((int64_t{1} << shift) - 1);
 }
 
-void LatencyHistogram::Record(int64_t value) {
+void ResponseTimeHistogram::Record(int64_t value) {
   if (value < 0) value = 0;
   ++buckets_[BucketOf(value)];
   if (count_ == 0 || value < min_) min_ = value;
@@ -51,7 +51,7 @@ void LatencyHistogram::Record(int64_t value) {
   sum_ += static_cast<double>(value);
 }
 
-void LatencyHistogram::Merge(const LatencyHistogram& other) {
+void ResponseTimeHistogram::Merge(const ResponseTimeHistogram& other) {
   if (other.count_ == 0) return;
   for (int i = 0; i < kBuckets; ++i) buckets_[i] += other.buckets_[i];
   if (count_ == 0 || other.min_ < min_) min_ = other.min_;
@@ -60,7 +60,7 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
   sum_ += other.sum_;
 }
 
-void LatencyHistogram::Reset() {
+void ResponseTimeHistogram::Reset() {
   std::fill(buckets_.begin(), buckets_.end(), 0);
   count_ = 0;
   sum_ = 0;
@@ -68,11 +68,11 @@ void LatencyHistogram::Reset() {
   max_ = 0;
 }
 
-double LatencyHistogram::mean() const {
+double ResponseTimeHistogram::mean() const {
   return count_ == 0 ? 0.0 : sum_ / static_cast<double>(count_);
 }
 
-int64_t LatencyHistogram::Percentile(double p) const {
+int64_t ResponseTimeHistogram::Percentile(double p) const {
   if (count_ == 0) return 0;
   p = std::clamp(p, 0.0, 100.0);
   // The rank (1-based) of the value asked for: at least p% at or below it.
@@ -91,4 +91,4 @@ int64_t LatencyHistogram::Percentile(double p) const {
   return max_;
 }
 
-}  // namespace heapd
+}  // namespace heapd::heapload

@@ -1,13 +1,14 @@
-// LatencyHistogram: a log-linear histogram of non-negative integers (latencies
-// in nanoseconds), in the manner of HdrHistogram, with a bounded relative
-// error and a fixed footprint.
+// ResponseTimeHistogram: the response times heapload measures (nanoseconds
+// from a call's intended send time to its completion), as a log-linear
+// histogram in the manner of HdrHistogram, with a bounded relative error and
+// a fixed footprint. Any non-negative integers fit.
 //
 // Layout. Values below 256 have a bucket each (exact). Above, every power of
 // two [2^k, 2^(k+1)) is split into 128 buckets of equal width 2^(k-7):
 //
-//   value      0 1 2 ... 255 | 256..257 | 258..259 | ... | 510..511 | 512..515 | ...
-//   bucket     0 1 2 ... 255 |   256    |   257    | ... |   383    |   384    | ...
-//              exact           128 buckets of width 2        128 of width 4 ...
+//   value   0 ... 255 | 256..257 | ... | 510..511 | 512..515 | ...
+//   bucket  0 ... 255 |   256    | ... |   383    |   384    | ...
+//           exact     | 128 buckets of width 2    | 128 of width 4 ...
 //
 // A bucket of width w starts at >= 128 * w, so reporting its midpoint is off
 // by at most w/2 / (128 w) = 1/256 (0.4%) of the true value: comfortably
@@ -15,30 +16,30 @@
 // sum, min and max are kept exactly. 7,296 buckets of 8 bytes cover the whole
 // int64 range (58 KiB).
 //
-// Not thread-safe: callers shard one per thread or guard it (load_runner
-// keeps one per shard under a mutex and merges them).
+// Not thread-safe: callers shard one per thread or guard it (the runner,
+// runner.h, keeps one per shard under a mutex and merges them).
 //
 // Example:
-//   heapd::LatencyHistogram h;
+//   heapd::heapload::ResponseTimeHistogram h;
 //   h.Record(1500);
 //   h.Record(2300);
 //   int64_t p99 = h.Percentile(99.0);   // within 1% of 2300
-#ifndef HEAPD_CLIENT_HEAPLOAD_HISTOGRAM_H_
-#define HEAPD_CLIENT_HEAPLOAD_HISTOGRAM_H_
+#ifndef HEAPD_CLIENT_HEAPLOAD_RESPONSE_TIME_HISTOGRAM_H_
+#define HEAPD_CLIENT_HEAPLOAD_RESPONSE_TIME_HISTOGRAM_H_
 
 #include <cstdint>
 #include <vector>
 
-namespace heapd {
+namespace heapd::heapload {
 
-class LatencyHistogram {
+class ResponseTimeHistogram {
  public:
-  LatencyHistogram();
+  ResponseTimeHistogram();
 
   // Adds one value; negative values count as 0.
   void Record(int64_t value);
   // Adds every value `other` holds.
-  void Merge(const LatencyHistogram& other);
+  void Merge(const ResponseTimeHistogram& other);
   // Forgets every value.
   void Reset();
 
@@ -70,6 +71,6 @@ class LatencyHistogram {
   int64_t max_ = 0;
 };
 
-}  // namespace heapd
+}  // namespace heapd::heapload
 
-#endif  // HEAPD_CLIENT_HEAPLOAD_HISTOGRAM_H_
+#endif  // HEAPD_CLIENT_HEAPLOAD_RESPONSE_TIME_HISTOGRAM_H_

@@ -1,4 +1,4 @@
-#include "client/heapload/histogram.h"
+#include "client/heapload/response_time_histogram.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::heapload {
 namespace {
 
 // The exact percentile by the same definition: the smallest value with at
@@ -26,8 +26,8 @@ double RelativeError(int64_t got, int64_t want) {
   return std::abs(static_cast<double>(got - want)) / static_cast<double>(want);
 }
 
-TEST(LatencyHistogramTest, EmptyReportsZeros) {
-  LatencyHistogram h;
+TEST(ResponseTimeHistogramTest, EmptyReportsZeros) {
+  ResponseTimeHistogram h;
   EXPECT_EQ(h.count(), 0);
   EXPECT_EQ(h.Percentile(99), 0);
   EXPECT_EQ(h.min(), 0);
@@ -35,8 +35,8 @@ TEST(LatencyHistogramTest, EmptyReportsZeros) {
   EXPECT_EQ(h.mean(), 0.0);
 }
 
-TEST(LatencyHistogramTest, SmallValuesAreExact) {
-  LatencyHistogram h;
+TEST(ResponseTimeHistogramTest, SmallValuesAreExact) {
+  ResponseTimeHistogram h;
   for (int v = 0; v < 256; ++v) h.Record(v);
   EXPECT_EQ(h.Percentile(50), 127);
   EXPECT_EQ(h.Percentile(100), 255);
@@ -44,32 +44,33 @@ TEST(LatencyHistogramTest, SmallValuesAreExact) {
   EXPECT_EQ(h.max(), 255);
 }
 
-TEST(LatencyHistogramTest, BucketsTileTheRangeWithoutGaps) {
-  for (int b = 1; b < LatencyHistogram::kBuckets; ++b) {
-    ASSERT_EQ(LatencyHistogram::BucketLow(b),
-              LatencyHistogram::BucketHigh(b - 1) + 1)
+TEST(ResponseTimeHistogramTest, BucketsTileTheRangeWithoutGaps) {
+  for (int b = 1; b < ResponseTimeHistogram::kBuckets; ++b) {
+    ASSERT_EQ(ResponseTimeHistogram::BucketLow(b),
+              ResponseTimeHistogram::BucketHigh(b - 1) + 1)
         << "bucket " << b;
   }
-  EXPECT_EQ(LatencyHistogram::BucketHigh(LatencyHistogram::kBuckets - 1),
-            INT64_MAX);
-  EXPECT_EQ(LatencyHistogram::BucketOf(INT64_MAX),
-            LatencyHistogram::kBuckets - 1);
+  EXPECT_EQ(
+      ResponseTimeHistogram::BucketHigh(ResponseTimeHistogram::kBuckets - 1),
+      INT64_MAX);
+  EXPECT_EQ(ResponseTimeHistogram::BucketOf(INT64_MAX),
+            ResponseTimeHistogram::kBuckets - 1);
 }
 
-TEST(LatencyHistogramTest, EveryValueLandsInItsBucket) {
+TEST(ResponseTimeHistogramTest, EveryValueLandsInItsBucket) {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 100000; ++i) {
     const int64_t v = static_cast<int64_t>(rng() >> (rng() % 63 + 1));
-    const int b = LatencyHistogram::BucketOf(v);
-    ASSERT_LE(LatencyHistogram::BucketLow(b), v);
-    ASSERT_GE(LatencyHistogram::BucketHigh(b), v);
+    const int b = ResponseTimeHistogram::BucketOf(v);
+    ASSERT_LE(ResponseTimeHistogram::BucketLow(b), v);
+    ASSERT_GE(ResponseTimeHistogram::BucketHigh(b), v);
   }
 }
 
 // The promise: every reported percentile within 1% of the exact one, over
 // distributions shaped like latencies (log-normal, bimodal with a far tail,
 // uniform over a wide range).
-TEST(LatencyHistogramTest, PercentilesWithinOnePercent) {
+TEST(ResponseTimeHistogramTest, PercentilesWithinOnePercent) {
   std::mt19937_64 rng(42);
   std::lognormal_distribution<double> lognormal(11.0, 1.5);  // ~60 us median
   std::uniform_int_distribution<int64_t> wide(1, int64_t{1} << 40);
@@ -80,7 +81,7 @@ TEST(LatencyHistogramTest, PercentilesWithinOnePercent) {
     samples[2].push_back(wide(rng));
   }
   for (const std::vector<int64_t>& values : samples) {
-    LatencyHistogram h;
+    ResponseTimeHistogram h;
     for (int64_t v : values) h.Record(v);
     ASSERT_EQ(h.count(), static_cast<int64_t>(values.size()));
     for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
@@ -93,8 +94,8 @@ TEST(LatencyHistogramTest, PercentilesWithinOnePercent) {
   }
 }
 
-TEST(LatencyHistogramTest, MergeEqualsRecordingEverything) {
-  LatencyHistogram a, b, all;
+TEST(ResponseTimeHistogramTest, MergeEqualsRecordingEverything) {
+  ResponseTimeHistogram a, b, all;
   for (int64_t v = 1; v < 100000; v += 7) {
     (v % 2 ? a : b).Record(v * 13);
     all.Record(v * 13);
@@ -112,8 +113,8 @@ TEST(LatencyHistogramTest, MergeEqualsRecordingEverything) {
   EXPECT_EQ(a.Percentile(50), 0);
 }
 
-TEST(LatencyHistogramTest, NegativeValuesCountAsZero) {
-  LatencyHistogram h;
+TEST(ResponseTimeHistogramTest, NegativeValuesCountAsZero) {
+  ResponseTimeHistogram h;
   h.Record(-5);
   EXPECT_EQ(h.count(), 1);
   EXPECT_EQ(h.max(), 0);
@@ -121,4 +122,4 @@ TEST(LatencyHistogramTest, NegativeValuesCountAsZero) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::heapload
