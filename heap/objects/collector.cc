@@ -348,7 +348,7 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   HeapEvent event;
   event.kind = HeapEvent::Kind::kCollection;
   event.collection = result;
-  RecordEvent(event);
+  events_.Record(event);
   return result;
 }
 

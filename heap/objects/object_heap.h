@@ -54,7 +54,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -64,20 +63,20 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "heap/obmalloc/allocator.h"
+#include "heap/objects/event_ring.h"
+#include "heap/objects/field_name_interner.h"
+#include "heap/objects/heap_event.h"
 #include "heap/objects/object_type.h"
+#include "heap/objects/weak_ref_table.h"
 
 namespace heapd::objects {
 
-using Handle = uint64_t;
 using OwnerId = uint64_t;
-using WeakRefId = uint64_t;
 
 // Owners are nonzero; kNoOwner marks a finalizer whose owner is gone.
 inline constexpr OwnerId kNoOwner = 0;
 
-inline constexpr int kNumGenerations = 3;
 // Reported as the generation of frozen objects (gc.freeze()).
 inline constexpr int kPermanentGeneration = 3;
 
@@ -147,16 +146,6 @@ struct ReleaseResult {
   int64_t objects_freed = 0;
 };
 
-struct CollectResult {
-  int generation = 0;
-  int64_t examined = 0;       // tracked objects in the collected set
-  int64_t collected = 0;      // unreachable objects found (gc.collect())
-  int64_t uncollectable = 0;
-  absl::Duration duration;
-  bool automatic = false;
-  std::array<int64_t, kNumGenerations> counts_after{};
-};
-
 struct FieldLink {
   std::string name;
   Handle target = 0;
@@ -180,20 +169,6 @@ struct ObjectInfo {
   bool has_finalizer = false;
   bool finalized = false;
   int64_t weakref_count = 0;
-};
-
-// Something the heap did that a client may want to see: collections,
-// finalizers run, weak-reference callbacks.
-struct HeapEvent {
-  enum class Kind { kCollection, kFinalizer, kWeakRefCallback };
-  Kind kind = Kind::kCollection;
-  uint64_t sequence = 0;
-  absl::Time time;
-  CollectResult collection;  // kCollection
-  Handle object = 0;         // kFinalizer: the object; kWeakRefCallback: the
-                             // referent that died
-  WeakRefId weakref = 0;     // kWeakRefCallback
-  bool resurrected = false;  // kFinalizer
 };
 
 struct GcConfig {
@@ -331,12 +306,14 @@ class ObjectHeap {
 
   // Events (collections, finalizers, callbacks) since `after_sequence`, at
   // most the ring's capacity, oldest first.
-  std::vector<HeapEvent> EventsSince(uint64_t after_sequence) const;
+  std::vector<HeapEvent> EventsSince(uint64_t after_sequence) const {
+    return events_.Since(after_sequence);
+  }
   // The sequence number of the latest event (0 before the first).
-  uint64_t last_event_sequence() const { return next_event_ - 1; }
+  uint64_t last_event_sequence() const { return events_.last_sequence(); }
   // Distinct field names some live object's field holds.
   int64_t interned_names() const {
-    return static_cast<int64_t>(name_ids_.size());
+    return static_cast<int64_t>(field_names_.size());
   }
 
   ObjectHeapStats Stats() const;
@@ -360,10 +337,6 @@ class ObjectHeap {
   // unreachable set: still tracked, in no generation.
   static constexpr int kCollecting = 4;
 
-  // What the collector reads for every object, one cache line each: the
-  // count, the scratch gc_refs, the links and the generation. Everything
-  // else about an object is in its ObjectExtras, read by the operations
-  // that need it.
   // What the collector reads for every object, 40 bytes: the count, the
   // scratch gc_refs and the generation. The links are in links_ (read by
   // the passes that follow references), everything else about an object in
@@ -402,8 +375,7 @@ class ObjectHeap {
     int64_t length = 0;
     int64_t capacity = 0;            // list/dict/set items capacity
     int64_t external = 0;            // references held by owners
-    // Field names as ids in the heap's name table (names_), so setting a
-    // field allocates nothing once its name has been seen.
+    // The names of the fields, as ids of field_names_.
     absl::InlinedVector<uint32_t, 2> field_names;
     // Who a kResurrectToOwner finalizer resurrects into: the allocating
     // owner until it is released, then kNoOwner.
@@ -428,12 +400,6 @@ class ObjectHeap {
   const ObjectExtras& ExtrasOf(const ObjectRecord& record) const {
     return extras_[&record - records_.data()];
   }
-
-  struct WeakRef {
-    uint32_t target = kNoSlot;  // a live object (cleared ones are erased)
-    Handle target_handle = 0;
-    bool callback = false;
-  };
 
   Handle HandleOf(uint32_t slot) const;
   // The slot of a live object, or kNoSlot.
@@ -471,13 +437,6 @@ class ObjectHeap {
   // resurrectors_. Returns the owner it would have resurrected into
   // (kNoOwner if none, or released).
   OwnerId SettleResurrector(uint32_t slot);
-  // The id of an interned field name; kNoSlot if no field holds it.
-  uint32_t FindName(absl::string_view name) const;
-  // The id of `name` for one more field holding it (interned if new);
-  // `known` is FindName(name), which the caller has looked up already.
-  uint32_t AcquireName(absl::string_view name, uint32_t known);
-  // One field fewer holds name `id`; the last one drops it.
-  void ReleaseName(uint32_t id);
   // The object loses all its named fields' names (it is being freed or
   // cleared): releases each and leaves it with no fields.
   void ReleaseFieldNames(uint32_t slot);
@@ -490,14 +449,24 @@ class ObjectHeap {
   void Track(uint32_t slot, int generation);
   void Untrack(uint32_t slot);
   void MoveAll(int from, int to);
-  void RecordEvent(HeapEvent event);
 
-  // The collection itself (collector.cc).
   // Why an allocation failed when a memory limit is set ("" otherwise).
   std::string MemoryLimitNote() const;
-  // One attempt at Allocate, without the collection a limit triggers.
+  // One attempt at Allocate, without the collection a limit triggers: the
+  // three steps below.
   absl::StatusOr<Allocated> AllocateOnce(OwnerId owner,
                                          const AllocateSpec& spec);
+  // INVALID_ARGUMENT for a request no state of the heap could satisfy.
+  absl::Status ValidateSpec(const AllocateSpec& spec) const;
+  // A free slot holding the new object's block (and a list's items block),
+  // or RESOURCE_EXHAUSTED, leaving the heap as it was.
+  absl::StatusOr<uint32_t> TakeSlot(const AllocateSpec& spec);
+  // Makes the object in `slot` what `spec` asks for, `owner` holding its
+  // one reference, and accounts for it.
+  Allocated InitializeObject(uint32_t slot, OwnerId owner,
+                             const AllocateSpec& spec);
+
+  // The collection itself (collector.cc).
   CollectResult CollectGeneration(int generation, bool automatic);
   void ScheduleIfThresholdPassed();
 
@@ -505,23 +474,12 @@ class ObjectHeap {
   GcConfig gc_;
 
   std::vector<ObjectRecord> records_;
-  // Field names, interned while some field holds them: an id indexes
-  // names_, `uses` counts the fields (of live objects) holding it, and a
-  // name no field holds is dropped and its id reused, so a client that
-  // keeps making up names does not grow the heap for ever.
-  struct InternedName {
-    std::string text;
-    int64_t uses = 0;
-  };
-  std::vector<InternedName> names_;
-  absl::flat_hash_map<std::string, uint32_t> name_ids_;
-  std::vector<uint32_t> free_name_ids_;
   std::vector<Links> links_;          // parallel to records_
   std::vector<ObjectExtras> extras_;  // parallel to records_
   std::vector<uint32_t> free_slots_;
   int64_t live_objects_ = 0;
-  // What Stats reports, kept up to date by Allocate, ResizeItems,
-  // Deallocate and the weak references.
+  // What Stats reports, kept up to date by InitializeObject, ResizeItems
+  // and Deallocate.
   int64_t live_bytes_ = 0;
   std::array<TypeCount, kNumObjectTypes> type_counts_{};
   const int64_t max_objects_;
@@ -534,8 +492,8 @@ class ObjectHeap {
   // and would resurrect into it: what ReleaseOwner must orphan.
   absl::flat_hash_map<OwnerId, absl::flat_hash_set<uint32_t>> resurrectors_;
 
-  absl::flat_hash_map<WeakRefId, WeakRef> weakrefs_;
-  WeakRefId next_weakref_ = 1;
+  FieldNameInterner field_names_;
+  WeakRefTable weakrefs_;
 
   // Tracked objects of each generation, and the permanent generation.
   std::array<std::vector<uint32_t>, kNumGenerations + 1> generations_;
@@ -552,9 +510,7 @@ class ObjectHeap {
   // Objects whose count reached zero, not yet freed.
   std::vector<uint32_t> pending_free_;
 
-  size_t event_capacity_;
-  std::deque<HeapEvent> events_;
-  uint64_t next_event_ = 1;
+  EventRing events_;
 };
 
 }  // namespace heapd::objects

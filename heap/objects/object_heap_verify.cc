@@ -96,35 +96,21 @@ absl::Status ObjectHeap::Verify() const {
       }
     }
   }
-  // Every interned name is held by exactly `uses` fields of live objects;
-  // names no field holds are free.
-  std::vector<int64_t> name_uses(names_.size(), 0);
+  // Every interned name is held by exactly as many fields of live objects
+  // as it counts; names no field holds are free.
+  std::vector<int64_t> name_uses(field_names_.id_limit(), 0);
   for (uint32_t slot = 0; slot < records_.size(); ++slot) {
     if (records_[slot].block == nullptr) continue;
     for (uint32_t name : extras_[slot].field_names) {
-      if (name >= names_.size()) {
+      if (name >= name_uses.size()) {
         return Broken("object %d holds field name id %d of %d", slot, name,
-                      names_.size());
+                      name_uses.size());
       }
       ++name_uses[name];
     }
   }
-  for (uint32_t id = 0; id < names_.size(); ++id) {
-    if (names_[id].uses != name_uses[id]) {
-      return Broken("field name %d (\"%s\") counts %d uses, fields hold %d",
-                    id, names_[id].text, names_[id].uses, name_uses[id]);
-    }
-    auto it = name_ids_.find(names_[id].text);
-    const bool interned = it != name_ids_.end() && it->second == id;
-    if (interned != (name_uses[id] > 0)) {
-      return Broken("field name %d (\"%s\") is %s but held by %d fields",
-                    id, names_[id].text, interned ? "interned" : "free",
-                    name_uses[id]);
-    }
-  }
-  if (name_ids_.size() + free_name_ids_.size() != names_.size()) {
-    return Broken("%d interned and %d free field names, of %d", name_ids_.size(),
-                  free_name_ids_.size(), names_.size());
+  if (absl::Status names = field_names_.Verify(name_uses); !names.ok()) {
+    return Broken("%s", names.message());
   }
   std::vector<int64_t> in_generation(records_.size(), 0);
   for (int g = 0; g <= kPermanentGeneration; ++g) {
@@ -206,8 +192,8 @@ absl::Status ObjectHeap::Verify() const {
       return Broken("object %d: its flags disagree with its extras", slot);
     }
     for (WeakRefId id : extras.weakrefs) {
-      auto it = weakrefs_.find(id);
-      if (it == weakrefs_.end() || it->second.target != slot) {
+      const WeakRefTable::Entry* weakref = weakrefs_.Find(id);
+      if (weakref == nullptr || weakref->target != slot) {
         return Broken("object %d lists weak reference %d, which is not its",
                       slot, id);
       }
@@ -217,7 +203,7 @@ absl::Status ObjectHeap::Verify() const {
     return Broken("%d objects marked as in gc.garbage, list holds %d",
                   garbage_marked, garbage_size());
   }
-  for (const auto& [id, weakref] : weakrefs_) {
+  for (const auto& [id, weakref] : weakrefs_.live()) {
     if (weakref.target >= records_.size() ||
         records_[weakref.target].block == nullptr ||
         HandleOf(weakref.target) != weakref.target_handle) {

@@ -54,6 +54,20 @@ constexpr bool IsContainer(ObjectType type) {
          type == ObjectType::kObject;
 }
 
+// Containers with named fields: object, dict, and tuple, whose slots are
+// fields named "0".."n-1".
+constexpr bool IsFieldHolder(ObjectType type) {
+  return type == ObjectType::kObject || type == ObjectType::kDict ||
+         type == ObjectType::kTuple;
+}
+
+// Containers that take items: list, set, and tuple, whose next empty slot
+// an item fills.
+constexpr bool IsItemHolder(ObjectType type) {
+  return type == ObjectType::kList || type == ObjectType::kSet ||
+         type == ObjectType::kTuple;
+}
+
 // Whether the type takes a length, and its largest accepted value.
 bool HasLength(ObjectType type);
 int64_t MaxLength(ObjectType type);
