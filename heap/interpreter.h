@@ -18,7 +18,8 @@
 //   {
 //     heapd::gil::InterpreterLockHolder holder(&interp.lock(), kind);
 //     auto object = interp.heap().Allocate(owner, {.type = ObjectType::kList});
-//     interp.heap().CollectIfScheduled();  // the request's safe point
+//     // The request's last safe point: a scheduled collection runs here.
+//     interp.SafePoint(heapd::Interpreter::SafePointAt::kBeforeRelease);
 //   }
 //   // A long request: a safe point between operations, so that a waiter
 //   // that asked for the lock gets it within about one switch interval.
@@ -54,19 +55,44 @@ class Interpreter {
     return heap_;
   }
 
+  // Where a safe point stands in the holder's work.
+  enum class SafePointAt {
+    // Between two steps: a waiter that asked for the lock may take it here.
+    kBetweenSteps,
+    // After the last step, just before the holder releases the lock. The
+    // lock is not yielded: the release that follows answers a drop request
+    // itself (forced switch included) without taking the lock back.
+    kBeforeRelease,
+  };
+
+  // CPython's eval-breaker check (_Py_HandlePending, 3.12): first the
+  // automatic collection a threshold scheduled (ObjectHeap::
+  // CollectIfScheduled), then, between steps, InterpreterLock::SafePoint:
+  // if a waiter asked for the lock, it is released, taken by another
+  // thread and taken back. Returns whether the lock was yielded; after a
+  // true return nothing read under the lock before the call may be trusted.
+  // REQUIRES: the caller holds lock().
+  bool SafePoint(SafePointAt at = SafePointAt::kBetweenSteps)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    heap_.CollectIfScheduled();
+    return at == SafePointAt::kBetweenSteps && lock_.SafePoint();
+  }
+
   // Runs op(heap, i) for i = 0 .. n-1 as one request of `kind`: takes
-  // the lock, passes a safe point before every operation but the first, and
-  // releases. Returns how many times it let a waiter in. An operation must
-  // not keep pointers into state another request may change across a safe
-  // point. REQUIRES: the caller does not hold lock().
+  // the lock, passes a safe point before every operation but the first and
+  // one (kBeforeRelease) after the last, and releases. Returns how many
+  // times it let a waiter in. An operation must not keep pointers into
+  // state another request may change across a safe point.
+  // REQUIRES: the caller does not hold lock().
   template <typename Op>
   int RunBatch(gil::RequestKind kind, size_t n, Op&& op) ABSL_LOCKS_EXCLUDED(lock_) {
     gil::InterpreterLockHolder holder(&lock_, kind);
     int yields = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (i > 0 && lock_.SafePoint()) ++yields;
+      if (i > 0 && SafePoint()) ++yields;
       op(heap_, i);
     }
+    SafePoint(SafePointAt::kBeforeRelease);
     return yields;
   }
 

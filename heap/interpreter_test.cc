@@ -67,6 +67,31 @@ TEST(InterpreterTest, ThreadsShareTheHeapThroughTheLock) {
   EXPECT_EQ(stats.small.allocations_total, stats.small.frees_total);
 }
 
+// A batch runs the automatic collection a threshold scheduled at its safe
+// points, as the service's requests do: between operations, and after the
+// last one before the lock goes.
+TEST(InterpreterTest, BatchRunsScheduledCollectionsAtItsSafePoints) {
+  objects::ObjectHeapOptions options;
+  options.gc.thresholds = {5, 10, 10};
+  Interpreter interp(options, {});
+  constexpr objects::OwnerId kOwner = 1;
+  // Twelve containers, kept: the sixth passes generation 0's threshold and
+  // schedules a collection, which the next safe point runs; the twelfth
+  // schedules another, which runs at the safe point before the release.
+  std::vector<bool> scheduled_before_op;
+  interp.RunBatch(gil::RequestKind(), 12,
+                  [&](objects::ObjectHeap& heap, size_t) {
+                    scheduled_before_op.push_back(heap.collection_scheduled());
+                    objects::AllocateSpec spec;
+                    spec.type = objects::ObjectType::kList;
+                    ASSERT_TRUE(heap.Allocate(kOwner, spec).ok());
+                  });
+  EXPECT_EQ(scheduled_before_op, std::vector<bool>(12, false));
+  gil::InterpreterLockHolder holder(&interp.lock());
+  EXPECT_FALSE(interp.heap().collection_scheduled());
+  EXPECT_EQ(interp.heap().Stats().generations[0].collections, 2);
+}
+
 // A batch lets a waiter in at the safe point after its drop request, and
 // finishes its own operations after.
 TEST(InterpreterTest, BatchYieldsAtSafePointToAWaiter) {

@@ -233,10 +233,10 @@ HeapService::HeldResult HeapService::RunHeld(bool safe_point, Body& body) {
   objects::ObjectHeap& heap = interp_.heap();
   const uint64_t events_before = heap.last_event_sequence();
   result.status = body(heap);
-  // The end of the request is its safe point: a collection a threshold
+  // The end of the request is its last safe point: a collection a threshold
   // scheduled runs here, still under the lock, as CPython runs it at the
   // next eval-breaker check.
-  if (safe_point) heap.CollectIfScheduled();
+  if (safe_point) interp_.SafePoint(Interpreter::SafePointAt::kBeforeRelease);
   // A collection (here, or inside a Batch) or another heap event is
   // published at once, for Stats and WatchStats' events.
   result.events = heap.last_event_sequence() != events_before;
@@ -689,8 +689,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
           absl::StatusOr<objects::OwnerId> owner =
               sessions_.Renew(heap, request->session_id(), *caller);
           if (!owner.ok()) return owner.status();
-          // CPython's eval breaker between bytecodes: a scheduled
-          // collection, then the lock for whoever asked for it. The session
+          // The interpreter's safe point between operations. The session
           // may be closed while the lock is yielded, so it is looked up
           // again after a yield (its OwnerId is only guaranteed while the
           // lock is held).
@@ -699,8 +698,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
             // relaxed loads) tells clang's analysis so, which cannot see
             // into the call through FunctionRef.
             interp_.lock().AssertHeld();
-            heap.CollectIfScheduled();
-            if (!interp_.lock().SafePoint()) return false;
+            if (!interp_.SafePoint()) return false;
             absl::StatusOr<objects::OwnerId> again =
                 sessions_.Renew(heap, request->session_id(), *caller);
             if (!again.ok()) return again.status();

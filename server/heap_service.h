@@ -12,9 +12,10 @@
 //                 the heap, through sessions (session_manager.h). Each runs
 //                 under the interpreter lock, its hold labelled with the RPC
 //                 method's name as its RequestKind, renews the session it
-//                 names, and ends with ObjectHeap::CollectIfScheduled()
-//                 before releasing the lock: the request boundary is the safe
-//                 point where automatic collections run.
+//                 names, and ends with the interpreter's safe point
+//                 (Interpreter::SafePoint, kBeforeRelease) before releasing
+//                 the lock: the request boundary is where automatic
+//                 collections run.
 //   Stats         the allocator, objects, collector, lock, server and
 //                 slowlog sections, as StatsRequest.sections asks. It never
 //                 takes the interpreter lock (unless StatsRequest.fresh asks
@@ -34,11 +35,12 @@
 //
 //   Batch         many object operations for one session in one call
 //                 (batch_executor.h), under the lock as one request of kind
-//                 "Batch". Between operations it passes CPython's eval-breaker
-//                 check: CollectIfScheduled(), then InterpreterLock::SafePoint
-//                 (yields counted in lock_yields; the session is looked up
-//                 again after each, and NOT_FOUND ends the call if it went
-//                 away meanwhile); CollectIfScheduled() again at the end.
+//                 "Batch". Between operations it passes the interpreter's
+//                 safe point, CPython's eval-breaker check: a scheduled
+//                 collection, then the lock for a waiter that asked (yields
+//                 counted in lock_yields; the session is looked up again
+//                 after each, and NOT_FOUND ends the call if it went away
+//                 meanwhile); the request's last safe point at the end.
 //                 More than max_batch operations is RESOURCE_EXHAUSTED before
 //                 the lock is taken; an unknown session NOT_FOUND.
 //

@@ -8,7 +8,7 @@ objects::Handle AllocateUnderLock(Interpreter& interp, gil::RequestKind kind) {
   gil::InterpreterLockHolder holder(&interp.lock(), kind);
   interp.lock().SafePoint();
   absl::StatusOr<objects::Allocated> object = interp.heap().Allocate(1, {});
-  interp.heap().CollectIfScheduled();
+  interp.SafePoint(Interpreter::SafePointAt::kBeforeRelease);
   return object.ok() ? object->handle : 0;
 }
 

@@ -32,4 +32,12 @@ for expected in \
     exit 1
   fi
 done
+# Both safe points, the lock's and the interpreter's, require the lock.
+safe_points=$(grep -c "calling function 'SafePoint' requires holding mutex" \
+    "$errors" || true)
+if [ "$safe_points" -ne 2 ]; then
+  echo "expected 2 SafePoint diagnostics, got $safe_points" >&2
+  cat "$errors" >&2
+  exit 1
+fi
 echo "thread safety analysis: probes OK"

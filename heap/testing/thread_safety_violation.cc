@@ -17,4 +17,8 @@ void SafePointWithoutLock(Interpreter& interp) {
   interp.lock().SafePoint();  // expected: requires holding
 }
 
+void InterpreterSafePointWithoutLock(Interpreter& interp) {
+  interp.SafePoint();  // expected: requires holding
+}
+
 }  // namespace heapd::testing
