@@ -11,9 +11,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "client/heapctl/json.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::TypeName;
+using client::WithCommas;
 namespace {
 
 std::string Figure(const std::string& name, int64_t value, int64_t diff) {

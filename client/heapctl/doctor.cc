@@ -4,9 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::Bytes;
+using client::Nanos;
+using client::Percent;
+using client::WithCommas;
 namespace {
 
 void CheckFragmentation(const v1::AllocatorStats& a,

@@ -7,9 +7,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "client/heapctl/json.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::TypeName;
 
 absl::StatusOr<ObjectGraph> BuildGraph(uint64_t root, size_t max_nodes,
                                        const FetchObject& fetch) {

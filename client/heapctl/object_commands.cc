@@ -7,9 +7,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/heapctl/heap_commands.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::TypeName;
 namespace {
 
 // Runs `body` with the command's session, reporting a missing one.

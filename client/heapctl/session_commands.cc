@@ -6,9 +6,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "client/heapctl/heap_commands.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::Nanos;
 namespace {
 
 int RunSession(Context& context, const Command& self) {

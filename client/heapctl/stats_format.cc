@@ -4,9 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::Bytes;
+using client::Nanos;
+using client::TypeName;
+using client::Uptime;
+using client::WithCommas;
 namespace {
 
 constexpr char kRedacted[] = "*";

@@ -5,9 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
 namespace heapd::heapctl {
+
+using client::Bytes;
+using client::Nanos;
+using client::Percent;
+using client::Uptime;
+using client::WithCommas;
 
 std::string Bar(double fraction, int width) {
   const int inside = std::max(width - 2, 0);

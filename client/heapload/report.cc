@@ -10,18 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "client/units.h"
 
 namespace heapd::heapload {
 namespace {
 
-// --- small helpers ---------------------------------------------------------
+using client::Nanos;
 
-std::string FormatNs(double ns) {
-  if (ns < 1e3) return absl::StrFormat("%.0f ns", ns);
-  if (ns < 1e6) return absl::StrFormat("%.1f us", ns / 1e3);
-  if (ns < 1e9) return absl::StrFormat("%.3f ms", ns / 1e6);
-  return absl::StrFormat("%.3f s", ns / 1e9);
-}
+// --- small helpers ---------------------------------------------------------
 
 double PerSecond(double count, double seconds) {
   return seconds > 0 ? count / seconds : 0.0;
@@ -292,10 +288,10 @@ std::string TextReport(const RunResult& r) {
         absl::StrFormat("  throughput  %.1f req/s, %.1f heap ops/s\n",
                         PerSecond(s.succeeded, seconds),
                         PerSecond(s.operations, seconds)));
-    absl::StrAppend(
-        &out, "  latency     p50 ", FormatNs(l.p50), "  p90 ", FormatNs(l.p90),
-        "  p99 ", FormatNs(l.p99), "  p99.9 ", FormatNs(l.p999), "  max ",
-        FormatNs(l.max), "  (mean ", FormatNs(l.mean), ")\n");
+    absl::StrAppend(&out, "  latency     p50 ", Nanos(l.p50), "  p90 ",
+                    Nanos(l.p90), "  p99 ", Nanos(l.p99), "  p99.9 ",
+                    Nanos(l.p999), "  max ", Nanos(l.max), "  (mean ",
+                    Nanos(l.mean), ")\n");
     std::vector<std::string> errors;
     for (const auto& [code, count] : s.errors) {
       errors.push_back(absl::StrCat(code, " ", count));
@@ -335,7 +331,7 @@ std::string TextReport(const RunResult& r) {
       &out,
       absl::StrFormat("\nserver lock (policy %s, switch interval %s) over "
                       "%.2f s\n",
-                      sf.policy, FormatNs(sf.switch_interval_ns), sf.wall_s));
+                      sf.policy, Nanos(sf.switch_interval_ns), sf.wall_s));
   absl::StrAppend(&out,
                   absl::StrFormat("  held          %.1f%% of the time\n",
                                   sf.held_share * 100));
@@ -343,12 +339,11 @@ std::string TextReport(const RunResult& r) {
       &out, absl::StrFormat("  acquisitions  %d, contended %d (%.1f%%)\n",
                             sf.acquisitions, sf.contended,
                             sf.contended_share * 100));
-  absl::StrAppend(&out, "  wait          mean ", FormatNs(sf.wait_mean_ns),
-                  " in the window; p50 ", FormatNs(sf.wait_p50_ns), ", p99 ",
-                  FormatNs(sf.wait_p99_ns), ", max ",
-                  FormatNs(sf.wait_max_ns), " since server start\n");
-  absl::StrAppend(&out, "  hold          mean ", FormatNs(sf.hold_mean_ns),
-                  "\n");
+  absl::StrAppend(&out, "  wait          mean ", Nanos(sf.wait_mean_ns),
+                  " in the window; p50 ", Nanos(sf.wait_p50_ns), ", p99 ",
+                  Nanos(sf.wait_p99_ns), ", max ", Nanos(sf.wait_max_ns),
+                  " since server start\n");
+  absl::StrAppend(&out, "  hold          mean ", Nanos(sf.hold_mean_ns), "\n");
   absl::StrAppend(
       &out, absl::StrFormat("  hand-offs     %.1f/s (%d); forced switches "
                             "%d; drop requests %d; peak waiters %d (since "
@@ -363,11 +358,10 @@ std::string TextReport(const RunResult& r) {
                                     "wait mean", "hold mean", "wait p99*"));
     for (const KindFigures& k : sf.by_kind) {
       absl::StrAppend(
-          &out, absl::StrFormat("  %-14s %12d %12d %12s %12s %12s\n", k.kind,
-                                k.acquisitions, k.contended,
-                                FormatNs(k.wait_mean_ns),
-                                FormatNs(k.hold_mean_ns),
-                                FormatNs(k.wait_p99_ns)));
+          &out,
+          absl::StrFormat("  %-14s %12d %12d %12s %12s %12s\n", k.kind,
+                          k.acquisitions, k.contended, Nanos(k.wait_mean_ns),
+                          Nanos(k.hold_mean_ns), Nanos(k.wait_p99_ns)));
     }
     absl::StrAppend(&out, "  (* since server start)\n");
   }

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/heapload/workloads.h"
+#include "client/units.h"
 #include "proto/heap.grpc.pb.h"
 
 namespace heapd::heapload {
@@ -550,10 +551,9 @@ void Runner::PrintProgress(std::ostream* out, int64_t now_ns) {
     std::lock_guard<std::mutex> lock(shard.mu);
     merged.Merge(shard.latency);
   }
-  const std::string p99 =
-      merged.count() == 0
-          ? std::string("-")
-          : absl::StrFormat("%.3f ms", merged.Percentile(99) / 1e6);
+  const std::string p99 = merged.count() == 0
+                              ? std::string("-")
+                              : client::Nanos(merged.Percentile(99));
   *out << absl::StrFormat(
               "heapload %6.1fs %-6s %10.0f %s/s  p99 %s  errors %d  in "
               "flight %d",

@@ -1,12 +1,13 @@
-#include "client/heapctl/units.h"
+#include "client/units.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace heapd::heapctl {
+namespace heapd::client {
 
 std::string WithCommas(int64_t value) {
   const bool negative = value < 0;
@@ -24,12 +25,16 @@ std::string WithCommas(int64_t value) {
   return negative ? "-" + out : out;
 }
 
-std::string Nanos(int64_t ns) {
-  const double magnitude = std::llabs(ns);
-  if (magnitude < 1e3) return absl::StrCat(ns, " ns");
-  if (magnitude < 1e6) return absl::StrFormat("%.3g us", ns / 1e3);
-  if (magnitude < 1e9) return absl::StrFormat("%.3g ms", ns / 1e6);
-  return absl::StrFormat("%.3g s", ns / 1e9);
+std::string Nanos(double ns) {
+  // A unit serves up to where three significant digits would round to 1000
+  // of it (999,999 ns is "1 ms", never "1e+03 us"); seconds go on without
+  // an exponent.
+  const double magnitude = std::fabs(ns);
+  if (magnitude < 999.5) return absl::StrFormat("%.0f ns", ns);
+  if (magnitude < 999.5e3) return absl::StrFormat("%.3g us", ns / 1e3);
+  if (magnitude < 999.5e6) return absl::StrFormat("%.3g ms", ns / 1e6);
+  if (magnitude < 999.5e9) return absl::StrFormat("%.3g s", ns / 1e9);
+  return absl::StrFormat("%.0f s", ns / 1e9);
 }
 
 std::string Bytes(int64_t bytes) {
@@ -67,4 +72,4 @@ std::string Percent(double part, double whole) {
   return absl::StrFormat("%.1f", 100.0 * part / whole);
 }
 
-}  // namespace heapd::heapctl
+}  // namespace heapd::client
