@@ -177,6 +177,17 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
       if (target != kNoSlot && in_set(target)) --records_[target].gc_refs;
     }
   }
+  if (ignore_links_from_older_generations_) {
+    // The deliberate bug of ObjectHeapOptions: links from the older and the
+    // permanent generations are subtracted too, as if from inside the set.
+    for (int g = generation + 1; g <= kPermanentGeneration; ++g) {
+      for (uint32_t slot : generations_[g]) {
+        for (uint32_t target : links_[slot]) {
+          if (target != kNoSlot && in_set(target)) --records_[target].gc_refs;
+        }
+      }
+    }
+  }
   // move_unreachable: objects referenced from outside are reachable, and
   // so is everything they reach. gc_refs = -1 marks "known reachable".
   std::vector<uint32_t> work;

@@ -35,6 +35,8 @@ ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
     : allocator_(options.layout, options.max_bytes),
       gc_(options.gc),
       max_objects_(options.max_objects),
+      ignore_links_from_older_generations_(
+          options.testing_only_ignore_links_from_older_generations),
       events_(options.event_capacity) {}
 
 ObjectHeap::~ObjectHeap() {

@@ -218,6 +218,12 @@ struct ObjectHeapOptions {
   // fails with RESOURCE_EXHAUSTED, where CPython raises MemoryError.
   size_t max_bytes = 0;
   int64_t max_objects = 0;
+  // A deliberate collector bug, for the model-based test to show that it
+  // catches one (object_heap_model_test.cc): a collection counts the links
+  // from older generations and frozen objects as if they came from inside
+  // the collected set, so they keep nothing in it alive. Never set it
+  // anywhere else.
+  bool testing_only_ignore_links_from_older_generations = false;
 };
 
 class ObjectHeap {
@@ -483,6 +489,7 @@ class ObjectHeap {
   int64_t live_bytes_ = 0;
   std::array<TypeCount, kNumObjectTypes> type_counts_{};
   const int64_t max_objects_;
+  const bool ignore_links_from_older_generations_;
   int64_t limit_collections_ = 0;
 
   // owner -> slot -> references held.

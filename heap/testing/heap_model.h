@@ -6,12 +6,17 @@
 // every operation as object_heap.h specifies it: refcount = owner references
 // + incoming links + 1 while gc.garbage holds it; reference counting frees
 // at zero through a LIFO worklist, running a not-yet-run finalizer first
-// (PEP 442, which may resurrect); the collector's gc_refs over generations
-// 0..g, survivors one generation older, weak references to the unreachable
-// cleared with callbacks, finalizers once, resurrection of what they made
-// reachable again, then SAVEALL or clearing the garbage's links; CPython's
-// counters and thresholds deciding when automatic collections run
-// (including the 25% long-lived rule of full collections); freeze/unfreeze.
+// (PEP 442, which may resurrect); a collection of generations 0..g keeps
+// exactly the objects of those generations that a path of links reaches
+// from outside them (an owner's reference, gc.garbage's, a link from any
+// object of another generation), found by a search of the object graph,
+// not by the heap's gc_refs arithmetic, so that a mistake in that
+// arithmetic shows as a difference; survivors one generation older, weak
+// references to the unreachable cleared with callbacks, finalizers once,
+// resurrection of what they made reachable again (by the same rule), then
+// SAVEALL or clearing the garbage's links; CPython's counters and
+// thresholds deciding when automatic collections run (including the 25%
+// long-lived rule of full collections); freeze/unfreeze.
 //
 // What it leaves out, on purpose: memory (sizes, size classes, the
 // allocator) and the order of the generation lists. The order in which the
@@ -152,6 +157,10 @@ class HeapModel {
   absl::StatusOr<objects::LinkResult> LinkField(objects::Handle source, const std::string& field,
                                        objects::Handle target);
   objects::CollectResult CollectGeneration(int generation, bool automatic);
+  // The objects of `set` that a path of links reaches from a reference
+  // from outside `set`.
+  std::set<objects::Handle> ReachableFromOutside(
+      const std::set<objects::Handle>& set) const;
 
   objects::GcConfig gc_;
   std::map<objects::Handle, Object> objects_;
