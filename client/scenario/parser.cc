@@ -1,20 +1,20 @@
-// The scenario parser: one line at a time, each line tokenized and then read
-// by a small recursive-descent parser. Blocks (`repeat N {` ... `}`) are a
+// The scenario parser: one line at a time, each line tokenized (lexer.h) and
+// then read by a small recursive-descent parser, statements here and
+// expressions in expression_parser.h. Blocks (`repeat N {` ... `}`) are a
 // stack of open statements; a closing brace moves the innermost into its
 // parent. Nothing here allocates more than a constant times the input, and
 // every recursion is bounded (kMaxExpressionDepth), so arbitrary bytes
 // neither crash nor hang it.
 #include "client/scenario/parser.h"
 
-#include <cctype>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "client/scenario/expression_parser.h"
+#include "client/scenario/lexer.h"
 
 namespace heapd::scenario {
 
@@ -38,174 +38,10 @@ absl::string_view CompareOpText(CompareOp op) {
 
 namespace {
 
-enum class TokenKind { kName, kInteger, kString, kPunct, kEnd };
-
-struct Token {
-  TokenKind kind = TokenKind::kEnd;
-  std::string text;   // the name, the punctuation, or the string's value
-  int64_t value = 0;  // kInteger
-  size_t begin = 0;   // offsets into the line
-  size_t end = 0;
-};
-
-const absl::flat_hash_set<std::string>& TypeNames() {
-  static const auto* names = new absl::flat_hash_set<std::string>{
-      "int",  "float", "str", "bytes",  "tuple",
-      "list", "dict",  "set", "object", "raw"};
-  return *names;
-}
-
-// Functions of one object name: refcount(x) and friends.
-const absl::flat_hash_set<std::string>& ObjectFunctions() {
-  static const auto* names = new absl::flat_hash_set<std::string>{
-      "refcount", "alive", "freed", "generation", "weakrefs"};
-  return *names;
-}
-
-bool IsReserved(const std::string& name) {
-  static const auto* words = new absl::flat_hash_set<std::string>{
-      "del",           "collect", "gc",  "expect", "print", "repeat",
-      "stats",         "inspect", "not", "true",   "false", "collected",
-      "uncollectable", "examined"};
-  return words->contains(name) || TypeNames().contains(name) ||
-         ObjectFunctions().contains(name);
-}
-
-std::string Quote(absl::string_view text) {
-  std::string out = "'";
-  for (unsigned char c : text) {
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&out, absl::StrFormat("\\x%02x", c));
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
-
-// Splits one line (no newline) into tokens, stopping at a `#` comment.
-// `source_end` receives where the statement's text ends.
-absl::Status Tokenize(absl::string_view line, std::vector<Token>* tokens,
-                      size_t* source_end) {
-  size_t i = 0;
-  *source_end = line.size();
-  while (i < line.size()) {
-    const char c = line[i];
-    if (c == ' ' || c == '\t') {
-      ++i;
-      continue;
-    }
-    if (c == '#') {
-      *source_end = i;
-      break;
-    }
-    Token token;
-    token.begin = i;
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      size_t j = i;
-      while (j < line.size() &&
-             (std::isalnum(static_cast<unsigned char>(line[j])) ||
-              line[j] == '_')) {
-        ++j;
-      }
-      token.kind = TokenKind::kName;
-      token.text = std::string(line.substr(i, j - i));
-      i = j;
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      // Decimal, with Python's optional `_` separators (10_000).
-      size_t j = i;
-      int64_t value = 0;
-      bool too_big = false;
-      while (j < line.size() &&
-             (std::isdigit(static_cast<unsigned char>(line[j])) ||
-              (line[j] == '_' && j + 1 < line.size() &&
-               std::isdigit(static_cast<unsigned char>(line[j + 1]))))) {
-        if (line[j] != '_') {
-          value = value * 10 + (line[j] - '0');
-          if (value > kMaxLiteral) too_big = true;
-          if (too_big) value = kMaxLiteral;
-        }
-        ++j;
-      }
-      if (j < line.size() &&
-          (std::isalpha(static_cast<unsigned char>(line[j])) ||
-           line[j] == '_')) {
-        size_t word_end = j;
-        while (word_end < line.size() &&
-               (std::isalnum(static_cast<unsigned char>(line[word_end])) ||
-                line[word_end] == '_')) {
-          ++word_end;
-        }
-        return absl::InvalidArgumentError(absl::StrCat(
-            "expected a number, found ", Quote(line.substr(i, word_end - i))));
-      }
-      if (too_big) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("number ", Quote(line.substr(i, j - i)),
-                         " is larger than ", kMaxLiteral));
-      }
-      token.kind = TokenKind::kInteger;
-      token.text = std::string(line.substr(i, j - i));
-      token.value = value;
-      i = j;
-    } else if (c == '"' || c == '\'') {
-      size_t j = i + 1;
-      std::string value;
-      bool closed = false;
-      while (j < line.size()) {
-        if (line[j] == '\\' && j + 1 < line.size()) {
-          value.push_back(line[j + 1]);
-          j += 2;
-          continue;
-        }
-        if (line[j] == c) {
-          closed = true;
-          ++j;
-          break;
-        }
-        value.push_back(line[j]);
-        ++j;
-      }
-      if (!closed) {
-        return absl::InvalidArgumentError(absl::StrCat("expected a closing ",
-                                                       Quote(std::string(1, c)),
-                                                       " to end the string"));
-      }
-      token.kind = TokenKind::kString;
-      token.text = std::move(value);
-      i = j;
-    } else {
-      static constexpr absl::string_view kTwoChar[] = {"==", "!=", "<=", ">="};
-      token.kind = TokenKind::kPunct;
-      for (absl::string_view two : kTwoChar) {
-        if (line.substr(i, 2) == two) token.text = std::string(two);
-      }
-      if (token.text.empty()) {
-        if (absl::string_view("=<>().,[]{}+-|").find(c) ==
-            absl::string_view::npos) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("unexpected character ", Quote(std::string(1, c))));
-        }
-        token.text = std::string(1, c);
-      }
-      i += token.text.size();
-    }
-    token.end = i;
-    tokens->push_back(std::move(token));
-  }
-  Token end;
-  end.kind = TokenKind::kEnd;
-  end.begin = end.end = *source_end;
-  tokens->push_back(std::move(end));
-  return absl::OkStatus();
-}
-
 // Reads the tokens of one line into one statement.
-class LineParser {
+class LineParser : public TokenCursor {
  public:
-  LineParser(absl::string_view line, std::vector<Token> tokens)
-      : line_(line), tokens_(std::move(tokens)) {}
+  using TokenCursor::TokenCursor;
 
   // Parses the line into `statement`. Sets `*opens_block` for `repeat N {`
   // and `*closes_block` for `}`.
@@ -213,69 +49,6 @@ class LineParser {
                      bool* closes_block);
 
  private:
-  const Token& Peek(size_t ahead = 0) const {
-    const size_t i = pos_ + ahead;
-    return i < tokens_.size() ? tokens_[i] : tokens_.back();
-  }
-  Token Next() {
-    Token token = Peek();
-    if (pos_ < tokens_.size() - 1) ++pos_;
-    return token;
-  }
-  bool AtPunct(absl::string_view punct, size_t ahead = 0) const {
-    return Peek(ahead).kind == TokenKind::kPunct && Peek(ahead).text == punct;
-  }
-  bool AtName(absl::string_view name, size_t ahead = 0) const {
-    return Peek(ahead).kind == TokenKind::kName && Peek(ahead).text == name;
-  }
-  bool AtEnd() const { return Peek().kind == TokenKind::kEnd; }
-
-  // "'x'" or "the end of the line".
-  static std::string Describe(const Token& token) {
-    if (token.kind == TokenKind::kEnd) return "the end of the line";
-    if (token.kind == TokenKind::kString) {
-      return absl::StrCat("the string ", Quote(token.text));
-    }
-    return Quote(token.text);
-  }
-  absl::Status Expected(absl::string_view what, absl::string_view after) {
-    return absl::InvalidArgumentError(absl::StrCat("expected ", what, " after ",
-                                                   Quote(after), ", found ",
-                                                   Describe(Peek())));
-  }
-  // What came before the current token, for "after '...'".
-  std::string Before() const {
-    if (pos_ == 0) return "";
-    return std::string(line_.substr(tokens_[0].begin,
-                                    tokens_[pos_ - 1].end - tokens_[0].begin));
-  }
-  absl::Status ExpectEnd() {
-    if (AtEnd()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected the end of the line after ", Quote(Before()),
-                     ", found ", Describe(Peek())));
-  }
-  absl::Status ExpectPunct(absl::string_view punct) {
-    if (AtPunct(punct)) {
-      Next();
-      return absl::OkStatus();
-    }
-    return Expected(Quote(punct), Before());
-  }
-
-  // A name the scenario may bind (not a reserved word).
-  absl::StatusOr<std::string> ObjectName(absl::string_view what_after) {
-    if (Peek().kind != TokenKind::kName) {
-      return Expected("a name", what_after);
-    }
-    if (IsReserved(Peek().text)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("expected a name after ", Quote(what_after), ", found ",
-                       "the reserved word ", Quote(Peek().text)));
-    }
-    return Next().text;
-  }
-
   // `.field` or `[key]` after an object name; the field's name.
   absl::StatusOr<std::string> Field() {
     if (AtPunct(".")) {
@@ -314,22 +87,7 @@ class LineParser {
   absl::Status ParseAssignment(Statement* statement, std::string target);
   absl::Status ParseAllocation(Statement* statement);
   absl::Status ParseNameStatement(Statement* statement);
-
-  absl::StatusOr<Expr> ParseExpr(int depth);
-  absl::StatusOr<Expr> ParseUnary(int depth);
-  absl::StatusOr<Expr> ParsePrimary(int depth);
-  absl::Status ParsePath(std::vector<PathStep>* path);
-  void SetText(Expr* expr, size_t first_token) const {
-    expr->text = std::string(
-        line_.substr(tokens_[first_token].begin,
-                     tokens_[pos_ - 1].end - tokens_[first_token].begin));
-  }
-
-  absl::string_view line_;
-  std::vector<Token> tokens_;
-  size_t pos_ = 0;
 };
-
 absl::Status LineParser::Parse(Statement* statement, bool* opens_block,
                                bool* closes_block) {
   *opens_block = false;
@@ -544,7 +302,7 @@ absl::Status LineParser::ParseExpect(Statement* statement) {
   Next();
   statement->kind = StatementKind::kExpect;
   if (AtEnd()) return Expected("an expression", "expect");
-  absl::StatusOr<Expr> lhs = ParseExpr(0);
+  absl::StatusOr<Expr> lhs = ParseExpression(*this);
   if (!lhs.ok()) return lhs.status();
   statement->lhs = *std::move(lhs);
   static constexpr std::pair<absl::string_view, CompareOp> kOps[] = {
@@ -556,7 +314,7 @@ absl::Status LineParser::ParseExpect(Statement* statement) {
       Next();
       statement->op = op;
       if (AtEnd()) return Expected("an expression", Before());
-      absl::StatusOr<Expr> rhs = ParseExpr(0);
+      absl::StatusOr<Expr> rhs = ParseExpression(*this);
       if (!rhs.ok()) return rhs.status();
       statement->rhs = *std::move(rhs);
       break;
@@ -583,7 +341,7 @@ absl::Status LineParser::ParsePrint(Statement* statement) {
     if (Peek().kind == TokenKind::kString) {
       item.text = Next().text;
     } else {
-      absl::StatusOr<Expr> expr = ParseExpr(0);
+      absl::StatusOr<Expr> expr = ParseExpression(*this);
       if (!expr.ok()) return expr.status();
       item.expr = *std::move(expr);
     }
@@ -647,7 +405,7 @@ absl::Status LineParser::ParseNameStatement(Statement* statement) {
 absl::Status LineParser::ParseAssignment(Statement* statement,
                                          std::string target) {
   statement->target = std::move(target);
-  if (Peek().kind == TokenKind::kName && TypeNames().contains(Peek().text)) {
+  if (Peek().kind == TokenKind::kName && IsTypeName(Peek().text)) {
     statement->kind = StatementKind::kAllocate;
     return ParseAllocation(statement);
   }
@@ -655,7 +413,7 @@ absl::Status LineParser::ParseAssignment(Statement* statement,
   if (AtEnd()) {
     return Expected("an object type, a name or an expression", Before());
   }
-  absl::StatusOr<Expr> expr = ParseExpr(0);
+  absl::StatusOr<Expr> expr = ParseExpression(*this);
   if (!expr.ok()) return expr.status();
   statement->expr = *std::move(expr);
   return ExpectEnd();
@@ -700,131 +458,6 @@ absl::Status LineParser::ParseAllocation(Statement* statement) {
     }
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<Expr> LineParser::ParseExpr(int depth) {
-  const size_t first = pos_;
-  absl::StatusOr<Expr> left = ParseUnary(depth);
-  if (!left.ok()) return left.status();
-  Expr expr = *std::move(left);
-  while (AtPunct("+") || AtPunct("-")) {
-    const bool add = Next().text == "+";
-    absl::StatusOr<Expr> right = ParseUnary(depth);
-    if (!right.ok()) return right.status();
-    Expr sum;
-    sum.kind = add ? ExprKind::kAdd : ExprKind::kSubtract;
-    sum.children.push_back(std::move(expr));
-    sum.children.push_back(*std::move(right));
-    expr = std::move(sum);
-    SetText(&expr, first);
-  }
-  return expr;
-}
-
-absl::StatusOr<Expr> LineParser::ParseUnary(int depth) {
-  if (depth >= kMaxExpressionDepth) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expression nested deeper than ", kMaxExpressionDepth, " levels"));
-  }
-  const size_t first = pos_;
-  if (AtName("not") || AtPunct("-")) {
-    const bool is_not = Next().text == "not";
-    absl::StatusOr<Expr> operand = ParseUnary(depth + 1);
-    if (!operand.ok()) return operand.status();
-    Expr expr;
-    expr.kind = is_not ? ExprKind::kNot : ExprKind::kNegate;
-    expr.children.push_back(*std::move(operand));
-    SetText(&expr, first);
-    return expr;
-  }
-  return ParsePrimary(depth);
-}
-
-absl::Status LineParser::ParsePath(std::vector<PathStep>* path) {
-  while (AtPunct(".") || AtPunct("[")) {
-    PathStep step;
-    if (Next().text == ".") {
-      if (Peek().kind != TokenKind::kName) {
-        return Expected("a field name", Before());
-      }
-      step.name = Next().text;
-    } else {
-      if (Peek().kind == TokenKind::kInteger) {
-        step.index = Next().value;
-      } else if (Peek().kind == TokenKind::kString) {
-        step.name = Next().text;
-        if (step.name.empty()) {
-          return absl::InvalidArgumentError("a key must not be empty");
-        }
-      } else {
-        return Expected("an index or a key", Before());
-      }
-      if (!AtPunct("]")) return Expected("']'", Before());
-      Next();
-    }
-    path->push_back(std::move(step));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Expr> LineParser::ParsePrimary(int depth) {
-  const size_t first = pos_;
-  Expr expr;
-  const Token& token = Peek();
-  if (token.kind == TokenKind::kInteger) {
-    expr.kind = ExprKind::kInteger;
-    expr.integer = Next().value;
-  } else if (AtPunct("(")) {
-    Next();
-    absl::StatusOr<Expr> inner = ParseExpr(depth + 1);
-    if (!inner.ok()) return inner.status();
-    if (!AtPunct(")")) return Expected("')'", Before());
-    Next();
-    expr = *std::move(inner);
-  } else if (token.kind != TokenKind::kName) {
-    return Expected("an expression", Before().empty() ? "expect" : Before());
-  } else if (token.text == "true" || token.text == "false") {
-    expr.kind = ExprKind::kInteger;
-    expr.integer = Next().text == "true" ? 1 : 0;
-  } else if (token.text == "collected" || token.text == "uncollectable" ||
-             token.text == "examined") {
-    expr.kind = ExprKind::kLastCollect;
-    expr.name = Next().text;
-  } else if (ObjectFunctions().contains(token.text) ||
-             token.text == "inspect") {
-    expr.name = Next().text;
-    expr.kind =
-        expr.name == "inspect" ? ExprKind::kInspectPath : ExprKind::kObjectCall;
-    if (!AtPunct("(")) return Expected("'('", expr.name);
-    Next();
-    absl::StatusOr<std::string> object = ObjectName(Before());
-    if (!object.ok()) return object.status();
-    expr.object = *std::move(object);
-    if (!AtPunct(")")) return Expected("')'", Before());
-    Next();
-    if (expr.kind == ExprKind::kInspectPath) {
-      if (!AtPunct(".") && !AtPunct("[")) {
-        return Expected("'.' and a field of ObjectInfo", Before());
-      }
-      absl::Status status = ParsePath(&expr.path);
-      if (!status.ok()) return status;
-    }
-  } else if (token.text == "stats") {
-    Next();
-    expr.kind = ExprKind::kStatsPath;
-    if (!AtPunct(".")) return Expected("'.' and a field", "stats");
-    absl::Status status = ParsePath(&expr.path);
-    if (!status.ok()) return status;
-  } else if (IsReserved(token.text)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected an expression after ", Quote(Before()),
-                     ", found the reserved word ", Quote(token.text)));
-  } else {
-    expr.kind = ExprKind::kVariable;
-    expr.name = Next().text;
-  }
-  SetText(&expr, first);
-  return expr;
 }
 
 }  // namespace
