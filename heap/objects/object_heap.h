@@ -439,8 +439,8 @@ class ObjectHeap {
   bool Deallocate(uint32_t slot);
   // Runs the object's finalizer once (PEP 442) and records the event.
   void RunFinalizer(uint32_t slot);
-  // The object's finalizer will not run (any more): it leaves
-  // resurrectors_. Returns the owner it would have resurrected into
+  // Settles the object's finalizer (it is running, or never will): the
+  // object leaves resurrectors_. Returns the owner it would resurrect into
   // (kNoOwner if none, or released).
   OwnerId SettleResurrector(uint32_t slot);
   // The object loses all its named fields' names (it is being freed or

@@ -3,8 +3,7 @@
 #include <cstring>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "heap/obmalloc/invariant.h"
 #include "heap/objects/object_heap.h"
 
 namespace heapd::objects {
@@ -13,8 +12,7 @@ namespace {
 template <typename... Args>
 absl::Status Broken(const absl::FormatSpec<Args...>& format,
                     const Args&... args) {
-  return absl::InternalError(absl::StrCat("heap invariant broken: ",
-                                          absl::StrFormat(format, args...)));
+  return obmalloc::InvariantBroken("heap", format, args...);
 }
 
 }  // namespace

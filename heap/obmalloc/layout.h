@@ -24,7 +24,7 @@ namespace heapd::obmalloc {
 enum class ArenaRelease {
   // CPython 3.9+: at once, unless it is the last arena on the usable list
   // (the one with the most free pools), which is kept to avoid thrashing in
-  // loops that would allocate and free an arena every iteration (bpo-37257).
+  // loops that would allocate and free an arena every iteration.
   kKeepOne,
   // CPython 3.8: every wholly free arena is unmapped at once.
   kEager,

@@ -20,10 +20,10 @@
 //
 // The usable-arenas list keeps arenas that have a free pool in ascending
 // order of free pools, so new pools come from the fullest arena and the
-// emptiest ones get a chance to drain and be released. CPython 3.8 added
-// `nfp2lasta` (bpo-37029): for each count k, the last arena on the list with
-// k free pools. With it, keeping the list sorted is O(1) per pool freed
-// instead of a walk, which made freeing many objects quadratic.
+// emptiest ones get a chance to drain and be released. `nfp2lasta` (as in
+// CPython) holds, for each count k, the last arena on the list with k free
+// pools, so that keeping the list sorted costs O(1) per pool freed: a walk
+// of the list would make freeing many objects quadratic.
 //
 // Ownership: Free decides whether an address is ours with the ArenaMap, in
 // constant time, as CPython 3.10+ does, so the caller may hand it any pointer

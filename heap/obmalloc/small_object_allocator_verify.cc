@@ -3,8 +3,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "heap/obmalloc/invariant.h"
 #include "heap/obmalloc/small_object_allocator.h"
 
 namespace heapd::obmalloc {
@@ -13,8 +12,7 @@ namespace {
 template <typename... Args>
 absl::Status Broken(const absl::FormatSpec<Args...>& format,
                     const Args&... args) {
-  return absl::InternalError(absl::StrCat("allocator invariant broken: ",
-                                          absl::StrFormat(format, args...)));
+  return InvariantBroken("allocator", format, args...);
 }
 
 }  // namespace
