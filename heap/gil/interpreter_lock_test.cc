@@ -1,3 +1,11 @@
+// InterpreterLock: names and options, mutual exclusion, starvation, safe
+// points, forced switching, TryAcquire. Its statistics are tested in
+// interpreter_lock_stats_test.cc.
+//
+// The tests assert on order and counts, never on how long anything took:
+// timings belong to //bench:lock_bench. Waits for another thread to reach a
+// state are bounded and fail the test when they run out; a watchdog aborts
+// any test that hangs inside the lock itself.
 #include "heap/gil/interpreter_lock.h"
 
 #include <atomic>
@@ -14,78 +22,10 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-
-// The tests assert on order and counts, never on how long anything took:
-// timings belong to //bench:lock_bench. Waits for another thread to reach a
-// state are bounded and fail the test when they run out; a watchdog aborts
-// any test that hangs inside the lock itself.
+#include "heap/gil/lock_test_util.h"
 
 namespace heapd::gil {
 namespace {
-
-// Aborts the test binary if the current test runs for longer than `limit`,
-// so that a deadlock fails with a message instead of hanging.
-class Watchdog {
- public:
-  explicit Watchdog(absl::Duration limit = absl::Seconds(40))
-      : thread_([this, limit] {
-          std::unique_lock<std::mutex> guard(mu_);
-          if (!cv_.wait_for(
-                  guard, std::chrono::milliseconds(absl::ToInt64Milliseconds(limit)),
-                  [this] { return done_; })) {
-            const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-            std::fprintf(stderr, "watchdog: %s.%s still running after %s\n",
-                         test->test_suite_name(), test->name(),
-                         absl::FormatDuration(limit).c_str());
-            std::abort();
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> guard(mu_);
-      done_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
-
-// Polls `condition` until it holds. If it still does not after `timeout`,
-// fails the test binary at once (with `what`), rather than hang -- or return
-// early from a test that holds the lock, which the thread safety analysis
-// rightly rejects.
-void AwaitOrDie(const std::function<bool()>& condition, const char* what,
-                absl::Duration timeout = absl::Seconds(20)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) {
-      std::fprintf(stderr, "timed out after %s waiting for %s\n",
-                   absl::FormatDuration(timeout).c_str(), what);
-      std::abort();
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-}
-
-// Work the compiler cannot remove: `n` trips of an opaque loop.
-void Spin(int n) {
-  for (int i = 0; i < n; ++i) asm volatile("");
-}
-
-void AwaitWaiters(const InterpreterLock& lock, uint64_t n) {
-  AwaitOrDie([&] { return lock.Stats().waiters_current >= n; },
-             "threads to wait for the lock");
-}
-
-void AwaitDropRequest(const InterpreterLock& lock) {
-  AwaitOrDie([&] { return lock.drop_requested(); }, "a drop request");
-}
 
 class PolicyTest : public testing::TestWithParam<LockPolicy> {};
 
@@ -498,146 +438,6 @@ TEST(ForcedSwitchTest, FifoAnyReleaseGoesToTheFirstWaiter) {
   EXPECT_EQ(lock.Stats().handoffs, 5u);
 }
 
-// ---------------------------------------------------------------------------
-// Statistics.
-
-TEST(LockStatsTest, UncontendedHoldsCountedExactly) {
-  InterpreterLock lock({.hold_sample_period = 16});
-  const RequestKind a = lock.RegisterKind("a");
-  constexpr int kHolds = 100;
-  for (int i = 0; i < kHolds; ++i) {
-    lock.Acquire(a);
-    lock.Release();
-  }
-  const LockStatsSnapshot s = lock.Stats();
-  EXPECT_EQ(s.acquisitions, static_cast<uint64_t>(kHolds));
-  EXPECT_EQ(s.contended, 0u);
-  EXPECT_EQ(s.handoffs, 1u);  // only the first: always the same thread
-  EXPECT_EQ(s.waiters_peak, 0u);
-  EXPECT_EQ(s.wait.count, static_cast<uint64_t>(kHolds));
-  EXPECT_EQ(s.wait.max, 0);
-  // Untimed holds count too (in the bucket of the last timed one).
-  EXPECT_EQ(s.hold.count, static_cast<uint64_t>(kHolds));
-  EXPECT_EQ(s.kinds[a.id()].hold.count, static_cast<uint64_t>(kHolds));
-  EXPECT_EQ(s.kinds[0].acquisitions, 0u);
-  EXPECT_EQ(s.hold_sample_period, 16u);
-  EXPECT_EQ(s.policy, "cpython");
-}
-
-TEST(LockStatsTest, ReadableFromAnotherThreadWhileHeld) {
-  Watchdog watchdog;
-  InterpreterLock lock;
-  lock.Acquire();
-  LockStatsSnapshot s;
-  std::thread reader([&] { s = lock.Stats(); });
-  reader.join();  // would hang (and trip the watchdog) if Stats() waited
-  EXPECT_EQ(s.acquisitions, 1u);
-  EXPECT_EQ(s.hold.count, 0u);  // the hold is counted when it ends
-  lock.Release();
-  EXPECT_EQ(lock.Stats().hold.count, 1u);
-}
-
-// Many threads, several kinds, safe points: the totals equal the sums over
-// kinds and the threads' own count, and every histogram counts every
-// acquisition.
-class StatsAddUpTest
-    : public testing::TestWithParam<std::tuple<LockPolicy, uint32_t>> {};
-
-TEST_P(StatsAddUpTest, TotalsEqualSumsAndHistogramsCountEverything) {
-  Watchdog watchdog;
-  const auto [policy, period] = GetParam();
-  InterpreterLock lock({.policy = policy,
-                        .switch_interval = absl::Microseconds(200),
-                        .hold_sample_period = period});
-  std::vector<RequestKind> kinds = {RequestKind(), lock.RegisterKind("Alloc"),
-                                    lock.RegisterKind("Free"),
-                                    lock.RegisterKind("Batch")};
-  constexpr int kThreads = 8;
-  constexpr int kHolds = 500;
-  std::atomic<uint64_t> mine{0};  // acquisitions the threads made
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kHolds; ++i) {
-        const RequestKind kind = kinds[(t + i) % kinds.size()];
-        InterpreterLockHolder holder(&lock, kind);
-        mine.fetch_add(1, std::memory_order_relaxed);
-        if (kind == kinds[3]) {
-          for (int j = 0; j < 4; ++j) {
-            // A yield is a release and a new acquisition.
-            if (lock.SafePoint()) mine.fetch_add(1, std::memory_order_relaxed);
-          }
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-
-  const LockStatsSnapshot s = lock.Stats();
-  EXPECT_EQ(s.acquisitions, mine.load());
-  uint64_t acquisitions = 0, contended = 0, waits = 0, holds = 0;
-  for (const RequestKindStats& k : s.kinds) {
-    EXPECT_EQ(k.wait.count, k.acquisitions) << k.name;
-    EXPECT_EQ(k.hold.count, k.acquisitions) << k.name;
-    EXPECT_LE(k.contended, k.acquisitions) << k.name;
-    acquisitions += k.acquisitions;
-    contended += k.contended;
-    waits += k.wait.count;
-    holds += k.hold.count;
-  }
-  EXPECT_EQ(s.acquisitions, acquisitions);
-  EXPECT_EQ(s.contended, contended);
-  // The other counters are broken down by kind too, and add up.
-  uint64_t handoffs = 0, drop_requests = 0, forced = 0, waiting = 0;
-  for (const RequestKindStats& k : s.kinds) {
-    handoffs += k.handoffs;
-    drop_requests += k.drop_requests;
-    forced += k.forced_switches;
-    waiting += k.waiters_current;
-    EXPECT_LE(k.waiters_peak, s.waiters_peak) << k.name;
-    EXPECT_LE(k.handoffs, k.acquisitions) << k.name;
-  }
-  EXPECT_EQ(s.handoffs, handoffs);
-  EXPECT_EQ(s.drop_requests, drop_requests);
-  EXPECT_EQ(s.forced_switches, forced);
-  EXPECT_EQ(waiting, 0u) << "nobody waits at rest";
-  EXPECT_EQ(s.waiters_current, 0u);
-  EXPECT_EQ(s.wait.count, s.acquisitions);
-  EXPECT_EQ(s.hold.count, s.acquisitions);
-  EXPECT_EQ(waits, s.acquisitions);
-  EXPECT_EQ(holds, s.acquisitions);
-  EXPECT_EQ(s.held_ns_total, s.hold.sum);
-  EXPECT_LE(s.handoffs, s.acquisitions);
-  EXPECT_LE(s.forced_switches, s.drop_requests);
-  EXPECT_LE(s.drop_response.count, s.drop_requests);
-  EXPECT_EQ(s.waiters_current, 0u);
-  EXPECT_LE(s.waiters_peak, static_cast<uint64_t>(kThreads - 1));
-  if (policy == LockPolicy::kBarging) {
-    EXPECT_EQ(s.drop_requests, 0u);
-  }
-  if (s.contended > 0) {
-    EXPECT_GE(s.waiters_peak, 1u);
-  }
-  EXPECT_LE(s.wait.p50, s.wait.max);
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    PoliciesAndSampling, StatsAddUpTest,
-    testing::Combine(testing::Values(LockPolicy::kCpython, LockPolicy::kFifo,
-                                     LockPolicy::kBarging),
-                     testing::Values(1u, 16u)),
-    [](const testing::TestParamInfo<std::tuple<LockPolicy, uint32_t>>& info) {
-      return std::string(LockPolicyName(std::get<0>(info.param))) + "_every" +
-             std::to_string(std::get<1>(info.param));
-    });
-
-}  // namespace
-}  // namespace heapd::gil
-
-namespace heapd::gil {
-namespace {
 
 // TryAcquire takes a free lock nobody waits for, and nothing else: it never
 // waits, and never passes a waiter.
@@ -647,7 +447,8 @@ void TryAcquireScenario(LockPolicy policy) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   InterpreterLock lock({.policy = policy});
   const RequestKind kind = lock.RegisterKind("Try");
   ASSERT_TRUE(lock.TryAcquire(kind));
-  EXPECT_FALSE(lock.TryAcquire(kind)) << "held";
+  // Held: another thread's TryAcquire refuses (a holder must not try).
+  std::thread([&] { EXPECT_FALSE(lock.TryAcquire(kind)) << "held"; }).join();
   // A waiter arrives while we hold it.
   std::thread waiter([&] {
     InterpreterLockHolder holder(&lock);
