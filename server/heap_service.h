@@ -29,9 +29,11 @@
 //                 histogram's, the RPC counters' and the slow log's figures
 //                 are read live, each without the lock.
 //
-// Every RPC is counted by method and status code (rpc_counters.h). Every
-// locked request's wait for the lock and hold of it are measured here and
-// offered to the slow log (slow_log.h) after the lock is released.
+// Every RPC is counted by method and status code (rpc_counters.h), under
+// its name in the method table (methods.h). Every locked request runs
+// through the RequestDispatcher (request_dispatcher.h), which measures its
+// wait for the lock and its hold and offers them to the slow log
+// (slow_log.h) after the lock is released.
 //
 //   Batch         many object operations for one session in one call
 //                 (batch_executor.h), under the lock as one request of kind
@@ -60,8 +62,7 @@
 //
 // Limits: max_heap_bytes and max_objects are the heap's (object_heap.h); a
 // locked request that finds max_lock_waiters requests already waiting for
-// the lock is refused at once with RESOURCE_EXHAUSTED, so that overload
-// pushes back on clients instead of queueing without bound.
+// the lock is refused at once with RESOURCE_EXHAUSTED (request_dispatcher.h).
 //
 // Errors: the heap's absl::Status becomes a grpc::Status with the same
 // canonical code and message (grpc_status.h). Allocate refuses a count over
@@ -69,13 +70,14 @@
 // fails, those already made are dropped again, so a failed Allocate leaves
 // the session holding nothing new.
 //
-// Threads: handlers run on gRPC's callback threads. A heap request runs
-// there only if the interpreter lock is free and nobody waits for it
-// (TryAcquire); otherwise an interpreter thread (interpreter_threads.h)
-// waits for the lock and finishes the call, so gRPC's threads never wait
-// and Ping, Stats and WatchStats answer while heap requests queue. The
-// session reaper and the stats watcher run on threads of their own, from
-// construction to destruction.
+// Threads: handlers run on gRPC's callback threads, and a heap request
+// there only if the interpreter lock is free and nobody waits for it;
+// otherwise on an interpreter thread (request_dispatcher.h), so gRPC's
+// threads never wait. The session reaper and the stats watcher run on
+// threads of their own, from construction to destruction.
+//
+// Files: heap_service.cc has the handlers, heap_service_stats.cc the Stats
+// sections' assembly.
 //
 // Uses the callback API, chosen by measurement (docs/architecture.md,
 // bench/grpc_api_bench.cc): with 10 us more under the lock the synchronous
@@ -90,11 +92,10 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -107,11 +108,13 @@
 #include "server/arena_message_allocator.h"
 #include "server/caller.h"
 #include "server/connection_counter.h"
-#include "server/interpreter_threads.h"
+#include "server/methods.h"
+#include "server/request_dispatcher.h"
 #include "server/rpc_counters.h"
 #include "server/session_manager.h"
 #include "server/slow_log.h"
 #include "server/stats_publisher.h"
+#include "server/stats_translation.h"
 #include "server/stats_watchers.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
@@ -239,89 +242,27 @@ class HeapService final : public v1::Heap::CallbackService {
   Interpreter& interpreter_for_testing() { return interp_; }
 
  private:
-  // The lock's request kinds, one per RPC method name.
-  struct Kinds {
-    gil::RequestKind open_session, close_session, allocate, incref, decref, link,
-        unlink, collect, inspect, get_gc_config, set_gc_config, freeze,
-        unfreeze, stats, stats_publish, session_reaper, ping, batch, verify;
-  };
-  static Kinds RegisterKinds(gil::InterpreterLock& lock);
-
-  // The RPC methods, as rows of rpc_counters_ (kMethodNames in the .cc).
-  enum Method {
-    kPing, kStats, kOpenSession, kCloseSession, kAllocate, kIncRef, kDecRef,
-    kLink, kUnlink, kCollect, kInspect, kGetGcConfig, kSetGcConfig, kFreeze,
-    kUnfreeze, kBatch, kWatchStats, kVerify, kNumMethods
-  };
-
-  // Counts the call of `method` with `status` and finishes it.
-  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                   Method method, const grpc::Status& status);
-  void Complete(grpc::ServerUnaryReactor* reactor, Method method,
-                const grpc::Status& status);
-
-  using Clock = std::chrono::steady_clock;
-
-  // Runs body(heap) under the interpreter lock as one request of `kind`
-  // and finishes the call with its status: at once on this (gRPC) thread
-  // if the lock is free and nobody waits for it, else on an interpreter
-  // thread (interpreter_threads.h) that waits for it; RESOURCE_EXHAUSTED
-  // without queueing when max_lock_waiters requests already wait. `body`
-  // runs after the handler has returned, so it must capture by value.
-  // `after_release`, if given, runs once the lock is released and before
-  // the call finishes, when `body` succeeded: work that needs what the body
-  // did but not the lock (a fresh Stats fills its answer there). Returns
-  // the call's reactor.
-  template <typename Body>
-  grpc::ServerUnaryReactor* Dispatch(
-      grpc::CallbackServerContext* context, Method method, gil::RequestKind kind,
-      std::string session_id, bool safe_point, int64_t operations, Body body,
-      std::function<void()> after_release = nullptr)
-      // A successful TryAcquire's hold passes, through a lambda the analysis
-      // cannot follow, to RunLocked's adopting holder, which releases it.
-      ABSL_NO_THREAD_SAFETY_ANALYSIS;
-
-  // Dispatch's work: acquires the lock (or adopts it if `held`), runs
-  // RunHeld, releases, then offers the wait (from `arrived`) and hold, as a
-  // request of `operations` heap operations, to the slow log.
-  template <typename Body>
-  absl::Status RunLocked(Method method, gil::RequestKind kind,
-                         const std::string& session_id, bool safe_point,
-                         int64_t operations, bool held, Clock::time_point arrived,
-                         Body& body);
-
-  struct HeldResult {
-    absl::Status status;
-    bool events = false;  // the heap recorded an event (a collection...)
-    Clock::time_point acquired, releasing;
-  };
-  // Under the lock: body(heap); then, if `safe_point`, the automatic
-  // collection a threshold scheduled; then the Stats snapshot.
-  template <typename Body>
-  HeldResult RunHeld(bool safe_point, Body& body)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(interp_.lock());
+  // Who may call a method: anyone authenticated, or admins only.
+  enum class Role { kClient, kAdmin };
 
   // The caller of `context`'s request (the anonymous admin without access
   // control): UNAUTHENTICATED without a known token, PERMISSION_DENIED if
-  // `admin_only` and the caller is no admin.
+  // the method needs `role` and the caller has it not.
   absl::StatusOr<Caller> Authorize(grpc::CallbackServerContext* context,
-                                   Method method, bool admin_only) const;
+                                   Method method, Role role) const;
 
-  // Authorizes the call, then runs body(heap, owner) through Locked as one
-  // request of `kind` for the session `session_id` (renewing its lease,
-  // which must be the caller's), with the safe point's automatic
-  // collection, and finishes the call with its status.
+  // Authorizes the call, then dispatches body(heap, owner) for the session
+  // call.session_id names (renewing its lease, which must be the caller's),
+  // and finishes the call with its status.
   template <typename Body>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                  Method method, gil::RequestKind kind,
-                                  const std::string& session_id, Body&& body,
-                                  int64_t operations = 1,
-                                  bool admin_only = false);
+                                  LockedCall call, Body body,
+                                  Role role = Role::kClient);
 
   // Every section `sections` asks for (empty: all), without the lock.
   void FillStats(const google::protobuf::RepeatedField<int>& sections,
                  v1::StatsResponse* out);
-  void FillServerStats(v1::ServerStats* out);
+  ServerFigures ServerStatsNow();
 
   // Wall-clock start for started_unix_ns; the steady clock for uptime, so a
   // clock step never makes uptime jump or go negative.
@@ -332,11 +273,13 @@ class HeapService final : public v1::Heap::CallbackService {
   const int64_t max_allocate_count_;
   const int64_t max_batch_;
   const int64_t max_objects_;
-  const int64_t max_lock_waiters_;
   const std::shared_ptr<const AccessControl> access_control_;
 
   Interpreter interp_;
-  const Kinds kinds_;
+  const MethodKinds kinds_;
+  // The lock's request kinds of the work no RPC asks for.
+  const gil::RequestKind stats_publish_kind_;
+  const gil::RequestKind session_reaper_kind_;
   // Declared after interp_: destroyed (and its reaper stopped) first.
   SessionManager sessions_;
   // Batch requests and answers live on an arena per call (the header says
@@ -348,18 +291,11 @@ class HeapService final : public v1::Heap::CallbackService {
   SlowLog slowlog_;
   RpcCounters rpc_counters_;
   ConnectionCounter connections_;
-  // Requests waiting for the lock now (only counted under a cap), and those
-  // the cap refused.
-  std::atomic<int64_t> lock_waiting_{0};
-  std::atomic<int64_t> lock_waiters_rejected_{0};
   // Its thread reads the members above until it is stopped.
   StatsWatchers watchers_;
-  // Last: destroyed first, running what is queued (which may use every
-  // member above) before the rest goes.
-  InterpreterThreads threads_;
-  // Whether the last locked request left its figures unpublished (the
-  // interval had not passed); the reaper's wake-up publishes them.
-  std::atomic<bool> unpublished_{false};
+  // Last: destroyed first, running the calls queued for the lock (which
+  // may use every member above) before the rest goes.
+  RequestDispatcher dispatcher_;
 };
 
 }  // namespace heapd

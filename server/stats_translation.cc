@@ -87,10 +87,6 @@ void ToProto(const obmalloc::AllocatorLayout& layout, const obmalloc::AllocatorS
   out->set_heap_limit_refusals(static_cast<int64_t>(stats.memory_refused));
 }
 
-}  // namespace heapd
-
-namespace heapd {
-
 void ToProto(const gil::LatencySummary& summary, v1::Histogram* out) {
   out->set_count(static_cast<int64_t>(summary.count));
   out->set_sum_ns(static_cast<int64_t>(summary.sum));
@@ -101,7 +97,8 @@ void ToProto(const gil::LatencySummary& summary, v1::Histogram* out) {
   out->set_max_ns(static_cast<int64_t>(summary.max));
 }
 
-void ToProto(const objects::ObjectHeapStats& stats, v1::ObjectStats* out) {
+void ToProto(const objects::ObjectHeapStats& stats, int64_t max_objects,
+             v1::ObjectStats* out) {
   out->set_objects(stats.objects);
   out->set_bytes(stats.bytes);
   out->clear_by_type();
@@ -115,6 +112,7 @@ void ToProto(const objects::ObjectHeapStats& stats, v1::ObjectStats* out) {
     row->set_bytes(count.bytes);
   }
   out->set_weakrefs(stats.weakrefs);
+  out->set_max_objects(max_objects);
 }
 
 void ToProto(const objects::ObjectHeapStats& stats,
@@ -178,6 +176,48 @@ void ToProto(const gil::LockStatsSnapshot& stats, v1::LockStats* out) {
     ToProto(kind.wait, row->mutable_wait());
     ToProto(kind.hold, row->mutable_hold());
   }
+}
+
+void ToProto(const ServerFigures& figures, v1::ServerStats* out) {
+  out->set_version(figures.version);
+  out->set_started_unix_ns(figures.started_unix_ns);
+  out->set_uptime_ns(figures.uptime_ns);
+  out->set_sessions_open(figures.sessions.open);
+  out->set_sessions_opened_total(figures.sessions.opened_total);
+  out->set_sessions_closed_total(figures.sessions.closed_total);
+  out->set_sessions_expired_total(figures.sessions.expired_total);
+  int64_t rpcs = 0;
+  int64_t errors = 0;
+  out->clear_methods();
+  for (const MethodCounts& counts : figures.methods) {
+    v1::MethodStats* method = out->add_methods();
+    method->set_method(counts.method);
+    method->set_calls(counts.calls);
+    rpcs += counts.calls;
+    for (const CodeCount& code : counts.errors) {
+      v1::StatusCount* error = method->add_errors();
+      error->set_code(code.code);
+      error->set_code_name(code.code_name);
+      error->set_count(code.count);
+      errors += code.count;
+    }
+  }
+  out->set_rpcs_total(rpcs);
+  out->set_errors_total(errors);
+  out->set_connections_open(figures.connections_open);
+  out->set_watch_streams_open(figures.watch_streams_open);
+  out->set_lock_waiters_rejected(figures.lock_waiters_rejected);
+  out->set_max_lock_waiters(figures.max_lock_waiters);
+}
+
+void ToProto(const SlowLogRecord& record, v1::SlowLogEntry* out) {
+  out->set_id(record.id);
+  out->set_timestamp_unix_ns(record.timestamp_unix_ns);
+  out->set_method(record.method);
+  out->set_session_id(record.session_id);
+  out->set_wait_ns(record.wait_ns);
+  out->set_hold_ns(record.hold_ns);
+  out->set_operations(record.operations);
 }
 
 }  // namespace heapd

@@ -1,10 +1,11 @@
-// Translation of the heap's statistics (heap/ structs: the allocator, the
-// objects and collector, the interpreter lock) into heapd.v1 messages
-// (proto/heap.proto).
+// Translation of the figures Stats serves into heapd.v1 messages
+// (proto/heap.proto): the heap's (heap/ structs: the allocator, the objects
+// and collector, the interpreter lock) and the server's own (the server
+// section's figures, the slow log's records).
 //
 // The heap knows nothing of protobuf and the RPC handlers know nothing of the
-// heap's structs: this file is the only place the two meet, so a field added
-// on either side has one obvious place to be wired up.
+// figures' structs: this file is the only place the two meet, so a field
+// added on either side has one obvious place to be wired up.
 //
 // Example:
 //   heapd::obmalloc::AllocatorStats stats = allocator.Stats();  // under the lock
@@ -17,6 +18,8 @@
 #ifndef HEAPD_SERVER_STATS_TRANSLATION_H_
 #define HEAPD_SERVER_STATS_TRANSLATION_H_
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "heap/obmalloc/allocator.h"
@@ -25,6 +28,9 @@
 #include "heap/gil/lock_stats.h"
 #include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
+#include "server/rpc_counters.h"
+#include "server/session_manager.h"
+#include "server/slow_log.h"
 
 namespace heapd {
 
@@ -48,8 +54,10 @@ void ToProto(const obmalloc::AllocatorLayout& layout, const obmalloc::AllocatorS
 void ToProto(const gil::LatencySummary& summary, v1::Histogram* out);
 
 // The objects section: live objects, their bytes, one row per type that has
-// objects, weak references.
-void ToProto(const objects::ObjectHeapStats& stats, v1::ObjectStats* out);
+// objects, weak references, and the server's limit on live objects (0:
+// none).
+void ToProto(const objects::ObjectHeapStats& stats, int64_t max_objects,
+             v1::ObjectStats* out);
 
 // The collector section: configuration, the three generations, the
 // permanent generation, the long-lived counters, gc.garbage, and the
@@ -65,6 +73,27 @@ void ToProto(const objects::HeapEvent& event, v1::CollectionEvent* out);
 // The lock section, with one by_kind row per registered kind that has been
 // used.
 void ToProto(const gil::LockStatsSnapshot& stats, v1::LockStats* out);
+
+// The server section's figures, each read without the interpreter lock.
+struct ServerFigures {
+  std::string version;
+  int64_t started_unix_ns = 0;
+  int64_t uptime_ns = 0;
+  SessionCounters sessions;
+  // One row per RPC method (RpcCounters::Read).
+  std::vector<MethodCounts> methods;
+  int64_t connections_open = 0;
+  int64_t watch_streams_open = 0;
+  int64_t lock_waiters_rejected = 0;
+  int64_t max_lock_waiters = 0;
+};
+
+// The server section: every figure, one methods row per row of `methods`
+// with its errors, and rpcs_total and errors_total, their sums.
+void ToProto(const ServerFigures& figures, v1::ServerStats* out);
+
+// One slow-log entry.
+void ToProto(const SlowLogRecord& record, v1::SlowLogEntry* out);
 
 }  // namespace heapd
 

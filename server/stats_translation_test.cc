@@ -10,6 +10,9 @@
 #include "heap/objects/object_heap.h"
 #include "heap/obmalloc/size_class.h"
 #include "proto/heap.pb.h"
+#include "server/rpc_counters.h"
+#include "server/session_manager.h"
+#include "server/slow_log.h"
 
 namespace heapd {
 namespace {
@@ -165,8 +168,9 @@ TEST(HeapStatsTranslationTest, ObjectsSectionListsTypesThatHaveObjects) {
   stats.by_type[static_cast<int>(objects::ObjectType::kFloat)] = {1, 24};
   stats.weakrefs = 1;
   v1::ObjectStats out;
-  ToProto(stats, &out);
+  ToProto(stats, /*max_objects=*/1000, &out);
   EXPECT_EQ(out.objects(), 3);
+  EXPECT_EQ(out.max_objects(), 1000);
   EXPECT_EQ(out.bytes(), 120);
   EXPECT_EQ(out.weakrefs(), 1);
   ASSERT_EQ(out.by_type_size(), 2);
@@ -220,6 +224,79 @@ TEST(HeapStatsTranslationTest, LockSectionListsUsedKinds) {
   EXPECT_EQ(out.by_kind(0).kind(), "Allocate");
   EXPECT_EQ(out.by_kind(0).hold().count(), 3);
   EXPECT_EQ(out.by_kind(0).hold().p50_ns(), 1500);
+}
+
+TEST(ServerStatsTranslationTest, CarriesEveryFigureAndSumsTheMethods) {
+  ServerFigures figures;
+  figures.version = "1.2.3";
+  figures.started_unix_ns = 1700000000000000000;
+  figures.uptime_ns = 42;
+  figures.sessions = {.open = 2, .opened_total = 5, .closed_total = 2,
+                      .expired_total = 1};
+  figures.methods.push_back({.method = "Ping", .calls = 7, .errors = {}});
+  figures.methods.push_back(
+      {.method = "Inspect",
+       .calls = 4,
+       .errors = {{.code = 5, .code_name = "NOT_FOUND", .count = 2},
+                  {.code = 7, .code_name = "PERMISSION_DENIED", .count = 1}}});
+  figures.connections_open = 3;
+  figures.watch_streams_open = 1;
+  figures.lock_waiters_rejected = 9;
+  figures.max_lock_waiters = 64;
+  v1::ServerStats out;
+  ToProto(figures, &out);
+  EXPECT_EQ(out.version(), "1.2.3");
+  EXPECT_EQ(out.started_unix_ns(), 1700000000000000000);
+  EXPECT_EQ(out.uptime_ns(), 42);
+  EXPECT_EQ(out.sessions_open(), 2);
+  EXPECT_EQ(out.sessions_opened_total(), 5);
+  EXPECT_EQ(out.sessions_closed_total(), 2);
+  EXPECT_EQ(out.sessions_expired_total(), 1);
+  ASSERT_EQ(out.methods_size(), 2);
+  EXPECT_EQ(out.methods(0).method(), "Ping");
+  EXPECT_EQ(out.methods(0).calls(), 7);
+  EXPECT_EQ(out.methods(0).errors_size(), 0);
+  ASSERT_EQ(out.methods(1).errors_size(), 2);
+  EXPECT_EQ(out.methods(1).errors(0).code(), 5);
+  EXPECT_EQ(out.methods(1).errors(0).code_name(), "NOT_FOUND");
+  EXPECT_EQ(out.methods(1).errors(0).count(), 2);
+  EXPECT_EQ(out.methods(1).errors(1).code_name(), "PERMISSION_DENIED");
+  EXPECT_EQ(out.rpcs_total(), 11);
+  EXPECT_EQ(out.errors_total(), 3);
+  EXPECT_EQ(out.connections_open(), 3);
+  EXPECT_EQ(out.watch_streams_open(), 1);
+  EXPECT_EQ(out.lock_waiters_rejected(), 9);
+  EXPECT_EQ(out.max_lock_waiters(), 64);
+}
+
+TEST(ServerStatsTranslationTest, RetranslatingReplacesMethodRows) {
+  ServerFigures figures;
+  figures.methods.push_back({.method = "Ping", .calls = 1, .errors = {}});
+  v1::ServerStats out;
+  ToProto(figures, &out);
+  ToProto(figures, &out);
+  EXPECT_EQ(out.methods_size(), 1);
+  EXPECT_EQ(out.rpcs_total(), 1);
+}
+
+TEST(SlowLogTranslationTest, CarriesEveryField) {
+  SlowLogRecord record;
+  record.id = 12;
+  record.timestamp_unix_ns = 1700000000000000001;
+  record.method = "Batch";
+  record.session_id = "0123abcd";
+  record.wait_ns = 15000000;
+  record.hold_ns = 250000;
+  record.operations = 500;
+  v1::SlowLogEntry out;
+  ToProto(record, &out);
+  EXPECT_EQ(out.id(), 12u);
+  EXPECT_EQ(out.timestamp_unix_ns(), 1700000000000000001);
+  EXPECT_EQ(out.method(), "Batch");
+  EXPECT_EQ(out.session_id(), "0123abcd");
+  EXPECT_EQ(out.wait_ns(), 15000000);
+  EXPECT_EQ(out.hold_ns(), 250000);
+  EXPECT_EQ(out.operations(), 500);
 }
 
 }  // namespace
