@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -117,11 +118,15 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::StartProgram(
     return absl::InternalError(
         absl::StrCat("posix_spawn ", path, ": ", std::strerror(spawned)));
   }
-  return std::unique_ptr<HeapdProcess>(new HeapdProcess(pid, out[0], err[0]));
+  const size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return std::unique_ptr<HeapdProcess>(
+      new HeapdProcess(std::move(name), pid, out[0], err[0]));
 }
 
-HeapdProcess::HeapdProcess(pid_t pid, int stdout_fd, int stderr_fd)
-    : pid_(pid) {
+HeapdProcess::HeapdProcess(std::string name, pid_t pid, int stdout_fd,
+                           int stderr_fd)
+    : name_(std::move(name)), pid_(pid) {
   stdout_.fd = stdout_fd;
   stderr_.fd = stderr_fd;
 }
@@ -179,8 +184,9 @@ absl::StatusOr<std::string> HeapdProcess::WaitForLine(absl::string_view prefix,
       }
     }
     if (stdout_.fd < 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "heapd closed stdout before printing '", prefix, "'. ", Describe()));
+      return absl::FailedPreconditionError(
+          absl::StrCat(name_, " closed stdout before printing '", prefix, "'. ",
+                       Describe()));
     }
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
@@ -208,7 +214,7 @@ absl::StatusOr<int> HeapdProcess::WaitForExit(absl::Duration timeout) {
     if (reaped < 0 && errno != EINTR) return Errno("waitpid");
     if (absl::Now() >= deadline) {
       return absl::DeadlineExceededError(
-          absl::StrCat("heapd still running after ",
+          absl::StrCat(name_, " still running after ",
                        absl::FormatDuration(timeout), ". ", Describe()));
     }
     // Drain output while waiting, so a child blocked on a full pipe can
@@ -230,8 +236,8 @@ absl::StatusOr<int> HeapdProcess::WaitForExit(absl::Duration timeout) {
 }
 
 std::string HeapdProcess::Describe() const {
-  return absl::StrCat("heapd stdout:\n", stdout_.text, "\nheapd stderr:\n",
-                      stderr_.text);
+  return absl::StrCat(name_, " stdout:\n", stdout_.text, "\n", name_,
+                      " stderr:\n", stderr_.text);
 }
 
 }  // namespace heapd

@@ -79,13 +79,15 @@ class HeapdProcess {
     std::string text;
   };
 
-  HeapdProcess(pid_t pid, int stdout_fd, int stderr_fd);
+  HeapdProcess(std::string name, pid_t pid, int stdout_fd, int stderr_fd);
 
   // Waits up to `timeout` for output, then reads what is available into the
   // streams. Returns at once when both pipes are closed.
   void Pump(absl::Duration timeout);
   std::string Describe() const;
 
+  // The program's file name ("heapd", "heapctl"), for messages.
+  std::string name_;
   pid_t pid_;
   // Set once the child was reaped; its wait status.
   std::optional<int> wait_status_;

@@ -2,6 +2,7 @@
 // real gRPC: every RPC, the statuses errors come back with, lease renewal
 // and closing on destruction. Every wait is bounded (RPC deadlines, start
 // and exit timeouts, polling deadlines).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,7 +16,7 @@
 #include "client/heapd_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/client/heapd_server.h"
+#include "tests/heapd_test_fixture.h"
 
 namespace heapd::client {
 namespace {
@@ -23,28 +24,27 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public HeapdTest {
  protected:
+  ClientTest() : HeapdTest(std::chrono::seconds(30)) {}
+
   void SetUp() override {
     // Every request publishes the figures Stats serves, so a Stats after it
     // sees its effect.
-    absl::StatusOr<std::unique_ptr<HeapdServer>> server =
-        HeapdServer::Start({"--stats_publish_interval_ms=0"});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
+    Start({"--stats_publish_interval_ms=0"});
+    if (HasFatalFailure()) return;
     ClientOptions options;
-    options.address = server_->address();
+    options.address = address_;
     options.client_name = "client_integration_test";
     absl::StatusOr<HeapClient> client = HeapClient::Connect(options);
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = std::make_unique<HeapClient>(*client);
   }
 
+  // The client goes first: heapd then stops with no channel open to it.
   void TearDown() override {
     client_.reset();
-    if (server_ != nullptr) {
-      EXPECT_TRUE(server_->Stop().ok());
-    }
+    HeapdTest::TearDown();
   }
 
   Session Open(absl::Duration ttl = absl::ZeroDuration()) {
@@ -67,7 +67,6 @@ class ClientTest : public ::testing::Test {
     return stats.ok() ? stats->server().sessions_open() : -1;
   }
 
-  std::unique_ptr<HeapdServer> server_;
   std::unique_ptr<HeapClient> client_;
 };
 

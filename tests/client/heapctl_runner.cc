@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/heapd_process.h"
 
 namespace heapd {
 namespace {
@@ -35,78 +36,30 @@ std::vector<char*> Argv(const std::string& path,
   return argv;
 }
 
-// Appends what `fd` has to `out`; false at end of file or error.
-bool ReadSome(int fd, std::string* out) {
-  char buffer[4096];
-  const ssize_t n = read(fd, buffer, sizeof(buffer));
-  if (n > 0) {
-    out->append(buffer, static_cast<size_t>(n));
-    return true;
-  }
-  return n < 0 && (errno == EINTR || errno == EAGAIN);
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> HeapctlPath() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr || workspace == nullptr) {
-    return absl::NotFoundError("TEST_SRCDIR/TEST_WORKSPACE are not set");
-  }
-  return absl::StrCat(srcdir, "/", workspace, "/client/heapctl/heapctl");
+  return HeapdProcess::RunfilePath("client/heapctl/heapctl");
 }
 
 absl::StatusOr<CommandResult> RunHeapctl(const std::vector<std::string>& args,
                                          absl::Duration timeout) {
   absl::StatusOr<std::string> path = HeapctlPath();
   if (!path.ok()) return path.status();
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError("pipe failed");
+  absl::StatusOr<std::unique_ptr<HeapdProcess>> heapctl =
+      HeapdProcess::StartProgram(*path, args);
+  if (!heapctl.ok()) return heapctl.status();
+  // On a timeout the process's destructor kills heapctl.
+  const absl::StatusOr<int> status = (*heapctl)->WaitForExit(timeout);
+  if (!status.ok()) {
+    return absl::Status(
+        status.status().code(),
+        absl::StrCat("heapctl did not finish: ", status.status().message()));
   }
-  std::vector<char*> argv = Argv(*path, args);
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    const int null = open("/dev/null", O_RDONLY);
-    dup2(null, STDIN_FILENO);
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
   CommandResult result;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  const absl::Time deadline = absl::Now() + timeout;
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (left <= 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-      close(out_pipe[0]);
-      close(err_pipe[0]);
-      return absl::DeadlineExceededError(
-          absl::StrCat("heapctl did not finish; stdout so far:\n", result.out,
-                       "\nstderr:\n", result.err));
-    }
-    if (poll(fds, 2, static_cast<int>(left)) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      if (!ReadSome(fds[i].fd, sinks[i])) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = ExitCode(status);
+  result.exit_code = ExitCode(*status);
+  result.out = (*heapctl)->stdout_text();
+  result.err = (*heapctl)->stderr_text();
   return result;
 }
 

@@ -1,10 +1,13 @@
-// Runs the heapctl binary as a test's child process: with pipes (Run) or on
-// a pseudo-terminal (PtyChild), every wait bounded.
+// Runs the heapctl binary (//client/heapctl:heapctl, in the test's data) as
+// a test's child process: with pipes (RunHeapctl, a HeapdProcess like any
+// other program a test starts) or on a pseudo-terminal (PtyChild), every
+// wait bounded.
 //
 // Example:
-//   absl::StatusOr<CommandResult> result = RunHeapctl({"ping", "--server=" +
-//   a}); ASSERT_TRUE(result.ok()); EXPECT_EQ(result->exit_code, 0) <<
-//   result->err;
+//   absl::StatusOr<CommandResult> result =
+//       RunHeapctl({"ping", "--server=" + address});
+//   ASSERT_TRUE(result.ok()) << result.status();
+//   EXPECT_EQ(result->exit_code, 0) << result->err;
 #ifndef HEAPD_TESTS_CLIENT_HEAPCTL_RUNNER_H_
 #define HEAPD_TESTS_CLIENT_HEAPCTL_RUNNER_H_
 

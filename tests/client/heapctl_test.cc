@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <termios.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -31,7 +32,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/heapctl_runner.h"
-#include "tests/client/heapd_server.h"
+#include "tests/heapd_test_fixture.h"
 
 namespace heapd {
 namespace {
@@ -39,22 +40,15 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class HeapctlTest : public ::testing::Test {
+class HeapctlTest : public HeapdTest {
  protected:
+  HeapctlTest() : HeapdTest(std::chrono::seconds(30)) {}
+
   void SetUp() override {
     // Every request publishes the figures Stats serves: output depends on
     // the requests alone, not on when the publisher last ran.
-    absl::StatusOr<std::unique_ptr<HeapdServer>> server =
-        HeapdServer::Start({"--stats_publish_interval_ms=0"});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    server_flag_ = "--server=" + server_->address();
-  }
-
-  void TearDown() override {
-    if (server_ != nullptr) {
-      EXPECT_TRUE(server_->Stop().ok());
-    }
+    Start({"--stats_publish_interval_ms=0"});
+    server_flag_ = "--server=" + address_;
   }
 
   // Runs heapctl against the test's heapd (--server last).
@@ -73,7 +67,7 @@ class HeapctlTest : public ::testing::Test {
     return result.out;
   }
 
-  std::string OpenSession() {
+  std::string OpenSessionThroughHeapctl() {
     return std::string(absl::StripTrailingAsciiWhitespace(
         Ok({"session", "open", "--ttl=60s"})));
   }
@@ -83,7 +77,6 @@ class HeapctlTest : public ::testing::Test {
     return std::string(alloc_output.substr(0, alloc_output.find(' ')));
   }
 
-  std::unique_ptr<HeapdServer> server_;
   std::string server_flag_;
 };
 
@@ -113,7 +106,7 @@ void CompareWithGolden(const std::string& name, const std::string& actual) {
 }
 
 TEST_F(HeapctlTest, StatsMatchTheGoldenFiles) {
-  const std::string session = OpenSession();
+  const std::string session = OpenSessionThroughHeapctl();
   const std::string a =
       FirstHandle(Ok({"alloc", "object", "--session", session}));
   const std::string b =
@@ -149,16 +142,15 @@ TEST_F(HeapctlTest, StatsSectionsAndPlainJson) {
 
 TEST_F(HeapctlTest, ServerFlagBeforeOrAfterTheCommand) {
   for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{
-           {server_flag_, "ping"},
-           {"ping", server_flag_},
-           {"--server", server_->address(), "ping"},
-           {"ping", "--server", server_->address()}}) {
+       std::vector<std::vector<std::string>>{{server_flag_, "ping"},
+                                             {"ping", server_flag_},
+                                             {"--server", address_, "ping"},
+                                             {"ping", "--server", address_}}) {
     absl::StatusOr<CommandResult> result = RunHeapctl(args);
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->exit_code, 0) << absl::StrJoin(args, " ") << result->err;
     EXPECT_THAT(result->out, HasSubstr("pong from heapd"));
-    EXPECT_THAT(result->out, HasSubstr(server_->address()));
+    EXPECT_THAT(result->out, HasSubstr(address_));
   }
   // Nothing listens on port 1: an RPC error, exit code 1.
   absl::StatusOr<CommandResult> down =
@@ -200,7 +192,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
 }
 
 TEST_F(HeapctlTest, SessionsOutliveEachCommand) {
-  const std::string session = OpenSession();
+  const std::string session = OpenSessionThroughHeapctl();
   EXPECT_EQ(session.size(), 32u);
   const std::string alloc =
       Ok({"alloc", "list", "--count=2", "--session=" + session});
@@ -239,7 +231,7 @@ TEST_F(HeapctlTest, GcConfigFreezeAndJson) {
 // --------------------------------------------------------
 
 TEST_F(HeapctlTest, DotDrawsASmallGraph) {
-  const std::string session = OpenSession();
+  const std::string session = OpenSessionThroughHeapctl();
   const std::string s = "--session=" + session;
   const std::string list = FirstHandle(Ok({"alloc", "list", s}));
   const std::string a = FirstHandle(Ok({"alloc", "object", s}));
@@ -278,7 +270,7 @@ TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
   const std::string before = dir + "/before.json";
   const std::string after = dir + "/after.json";
   std::ofstream(before) << Ok({"stats", "--fresh", "--json"});
-  const std::string session = OpenSession();
+  const std::string session = OpenSessionThroughHeapctl();
   Ok({"alloc", "float", "--count=50", "--session=" + session});
   std::ofstream(after) << Ok({"stats", "--fresh", "--json"});
 
