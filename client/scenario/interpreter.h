@@ -28,21 +28,20 @@
 // the runner that shares its helpers: nearly all of a statement's meaning
 // sits between its RPCs (what `del a, b` sends in which order, when a
 // resurrected object gets its name back, which errors stop the scenario),
-// and a copy would have to repeat all of it. The runner's log is unchanged
-// by the move: tests/scenario_test.cc checks it, and every file of
-// tests/scenarios/ printed the same bytes before and after.
+// and a copy would have to repeat all of it.
 //
 // Within a statement, the reads an expression needs (an Inspect per object
 // it mentions, one Stats) are requested first, in the order the expression
 // reads them, and the expression is then evaluated on their answers: so
-// every mention of `a` in one statement sees the same Inspect, as before.
+// every mention of `a` in one statement sees the same Inspect
+// (evaluation.h).
 //
 // The names are kept the way Python keeps a frame's locals: each name bound
 // to an object holds one of the session's references, rebinding a name
 // drops the reference it held after the new value is bound, and `del` drops
 // it. A deleted name is remembered with its last object ("ghosts"), so
 // `freed(a)`, `alive(a)` and `refcount(a)` still read the object after
-// `del a`, as a weak reference would in Python.
+// `del a`, as a weak reference would in Python (Locals, evaluation.h).
 //
 // Running the same scenario over and over (heapload) needs one thing the
 // one-shot runner gets from closing its session: giving the session's
@@ -62,45 +61,19 @@
 #define HEAPD_CLIENT_SCENARIO_INTERPRETER_H_
 
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
+#include "client/scenario/evaluation.h"
+#include "client/scenario/heap_request.h"
 #include "client/scenario/parser.h"
+#include "client/scenario/steps.h"
 #include "proto/heap.pb.h"
 
 namespace heapd::scenario {
-
-// The RPCs a scenario sends. Requests come without a session id: the driver
-// names its session (NameSession). Stats goes without one.
-using HeapRequest =
-    std::variant<v1::AllocateRequest, v1::IncRefRequest, v1::DecRefRequest,
-                 v1::LinkRequest, v1::UnlinkRequest, v1::InspectRequest,
-                 v1::CollectRequest, v1::SetGcConfigRequest,
-                 v1::FreezeRequest, v1::UnfreezeRequest, v1::StatsRequest>;
-
-// The response of each request above, at the same index.
-using HeapResponse =
-    std::variant<v1::AllocateResponse, v1::IncRefResponse,
-                 v1::DecRefResponse, v1::LinkResponse, v1::UnlinkResponse,
-                 v1::InspectResponse, v1::CollectResponse, v1::GcConfig,
-                 v1::FreezeResponse, v1::UnfreezeResponse, v1::StatsResponse>;
-
-// What the driver hands back: the response, or the call's status.
-using HeapReply = absl::StatusOr<HeapResponse>;
-
-// Sets `session_id` on every request that names a session.
-void NameSession(const std::string& session_id, HeapRequest* request);
-
-// The RPC's name ("Allocate", ...), for messages and tests.
-const char* RpcName(const HeapRequest& request);
 
 // What the interpreter tells its driver as the scenario runs. Every method
 // has an empty default; `depth` is 0 for top-level statements and one more
@@ -169,21 +142,6 @@ class Interpreter {
   void Restart();
 
  private:
-  // One step of a statement: a request and what to do with its reply, or
-  // a local step (no request; `then` gets a null reply).
-  struct Task {
-    std::optional<HeapRequest> request;
-    std::function<absl::Status(HeapReply*)> then;
-  };
-  // What a name is bound to.
-  struct Binding {
-    bool is_object = false;
-    uint64_t handle = 0;  // is_object
-    int64_t value = 0;    // a number otherwise
-    // Allocated with `finalizer resurrect`: after a collection (or the last
-    // del) the object may come back to the session, and to this name.
-    bool resurrects = false;
-  };
   // A `repeat` body (or the scenario itself) being run.
   struct Frame {
     const std::vector<Statement>* body = nullptr;
@@ -192,16 +150,8 @@ class Interpreter {
     int64_t iteration = 0;
     int64_t statements_before = 0;
   };
-  // Per-statement reads: one Stats and one Inspect per object serve every
-  // mention in the statement (`expect stats.a == stats.b`).
-  struct Reads {
-    std::optional<absl::StatusOr<v1::StatsResponse>> stats;
-    bool stats_requested = false;
-    absl::flat_hash_map<uint64_t, absl::StatusOr<v1::ObjectInfo>> objects;
-    absl::flat_hash_set<uint64_t> requested;
-  };
 
-  // --- Control ------------------------------------------------------------
+  // --- Control (interpreter.cc) -------------------------------------------
   // Moves to the next statement (entering and leaving repeats).
   void Advance(Listener& listener);
   void BeginStatement(const Statement& statement, int depth,
@@ -209,20 +159,8 @@ class Interpreter {
   void FinishStatement(Listener& listener);
   void Stop(Listener& listener, const absl::Status& status);
   std::string Where(const Statement& statement) const;
-  // Queues the next cleanup round; false when nothing is left to give back.
-  bool QueueCleanupRound();
 
-  // --- Tasks: steps run in order; those a step adds run right after it ----
-  void Then(std::function<absl::Status()> step);
-  template <typename Response>
-  void Send(HeapRequest request,
-            std::function<absl::Status(absl::StatusOr<Response>)> then);
-  // Send, with a failed call stopping the statement ("Allocate: ...").
-  template <typename Response>
-  void SendOrFail(HeapRequest request, const char* doing,
-                  std::function<absl::Status(const Response&)> then);
-
-  // --- Statements ---------------------------------------------------------
+  // --- Statements (statements.cc): each queues its steps in steps_ ---------
   absl::Status Start(const Statement& s);
   absl::Status Allocate(const Statement& s);
   absl::Status Bind(const Statement& s);
@@ -231,16 +169,10 @@ class Interpreter {
   void QueueResurrectionChecks();
   absl::Status Expect(const Statement& s);
   absl::Status Print(const Statement& s);
-
-  // --- Names and expressions ----------------------------------------------
-  absl::StatusOr<uint64_t> ObjectOf(const std::string& name);
-  absl::Status Unbound(const std::string& name) const;
-  absl::StatusOr<uint64_t> ObservedObject(const std::string& name);
   // Requests the reads `expr` needs that this statement has not asked for.
   void RequestReads(const Expr& expr);
-  absl::StatusOr<int64_t> Evaluate(const Expr& expr);
-  // This statement's Inspect of `handle` (INTERNAL if it asked for none).
-  const absl::StatusOr<v1::ObjectInfo>& InspectResult(uint64_t handle);
+  // Queues the next cleanup round; false when nothing is left to give back.
+  bool QueueCleanupRound();
 
   const Scenario& scenario_;
   const int64_t max_statements_;
@@ -251,8 +183,7 @@ class Interpreter {
   bool done_ = false;
   bool cleaning_ = false;
   int cleanup_rounds_ = 0;
-  absl::flat_hash_map<std::string, Binding> names_;
-  absl::flat_hash_map<std::string, Binding> ghosts_;
+  Locals locals_;
   std::optional<v1::CollectResponse> last_collect_;
   // Objects allocated with `finalizer resurrect` this pass: the cleanup
   // checks each for references a resurrection gave the session.
@@ -263,15 +194,12 @@ class Interpreter {
   int depth_ = 0;
   std::string text_;
   std::vector<std::string> parts_;  // del: one per name
-  Reads reads_;
+  StatementReads reads_;
   std::optional<std::string> pending_failure_;
   bool pending_pass_ = false;
 
-  // Steps to run, the first perhaps waiting for its reply.
-  std::deque<Task> tasks_;
-  std::vector<Task> added_;  // by the step running now
-  bool awaiting_reply_ = false;
-  std::optional<HeapReply> reply_;
+  // The running statement's steps, or the cleanup round's.
+  StepQueue steps_;
 };
 
 }  // namespace heapd::scenario
