@@ -69,7 +69,7 @@ int64_t ConnectionCounter::CountNow() {
 }
 
 int64_t ConnectionCounter::Count() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const absl::Time now = absl::Now();
   if (now - counted_at_ >= refresh_) {
     count_ = CountNow();

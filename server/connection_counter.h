@@ -19,9 +19,10 @@
 #define HEAPD_SERVER_CONNECTION_COUNTER_H_
 
 #include <cstdint>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "server/mutex.h"
 
 namespace heapd {
 
@@ -30,16 +31,18 @@ class ConnectionCounter {
   explicit ConnectionCounter(absl::Duration refresh) : refresh_(refresh) {}
 
   // Open connections, at most `refresh` old.
-  int64_t Count();
+  int64_t Count() ABSL_LOCKS_EXCLUDED(mu_);
 
   // A fresh walk of channelz, uncached.
   static int64_t CountNow();
 
  private:
   const absl::Duration refresh_;
-  std::mutex mu_;
-  absl::Time counted_at_ = absl::InfinitePast();
-  int64_t count_ = 0;
+  // Held through a walk, so that concurrent callers wait for its count
+  // instead of walking again.
+  Mutex mu_;
+  absl::Time counted_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t count_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace heapd

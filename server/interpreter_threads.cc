@@ -11,39 +11,38 @@ InterpreterThreads::InterpreterThreads(int threads) {
 
 InterpreterThreads::~InterpreterThreads() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  ready_.notify_all();
+  ready_.SignalAll();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void InterpreterThreads::Submit(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     tasks_.push_back(std::move(task));
   }
-  ready_.notify_one();
+  ready_.Signal();
 }
 
 int64_t InterpreterThreads::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return static_cast<int64_t>(tasks_.size());
 }
 
 void InterpreterThreads::Run() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      // Stopping still drains the queue: every submitted task runs.
-      if (tasks_.empty()) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    task();
-  }
+  while (std::function<void()> task = Next()) task();
+}
+
+std::function<void()> InterpreterThreads::Next() {
+  MutexLock lock(&mu_);
+  while (!stopping_ && tasks_.empty()) ready_.Wait(&mu_);
+  // Stopping still drains the queue: every submitted task runs.
+  if (tasks_.empty()) return nullptr;
+  std::function<void()> task = std::move(tasks_.front());
+  tasks_.pop_front();
+  return task;
 }
 
 }  // namespace heapd

@@ -25,13 +25,14 @@
 #ifndef HEAPD_SERVER_INTERPRETER_THREADS_H_
 #define HEAPD_SERVER_INTERPRETER_THREADS_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "server/mutex.h"
 
 namespace heapd {
 
@@ -44,20 +45,22 @@ class InterpreterThreads {
   InterpreterThreads& operator=(const InterpreterThreads&) = delete;
 
   // Runs `task` on one of the threads, after every task submitted before it
-  // has started.
-  void Submit(std::function<void()> task);
+  // has started. REQUIRES: `task` is not empty.
+  void Submit(std::function<void()> task) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Tasks submitted and not yet started.
-  int64_t queued() const;
+  int64_t queued() const ABSL_LOCKS_EXCLUDED(mu_);
   int size() const { return static_cast<int>(threads_.size()); }
 
  private:
-  void Run();
+  void Run() ABSL_LOCKS_EXCLUDED(mu_);
+  // The next task, once there is one; null once stopping with none left.
+  std::function<void()> Next() ABSL_LOCKS_EXCLUDED(mu_);
 
-  mutable std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
+  mutable Mutex mu_;
+  CondVar ready_;  // a task was submitted, or stopping_ set
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -1,20 +1,19 @@
 #include "server/interpreter_threads.h"
 
 #include <atomic>
-#include <chrono>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "server/mutex.h"
 
 namespace heapd {
 namespace {
 
 TEST(InterpreterThreadsTest, RunsEveryTaskOnItsThreads) {
   std::atomic<int> ran{0};
-  std::mutex mu;
+  Mutex mu;
   std::set<std::thread::id> seen;
   {
     InterpreterThreads threads(4);
@@ -22,7 +21,7 @@ TEST(InterpreterThreadsTest, RunsEveryTaskOnItsThreads) {
     for (int i = 0; i < 1000; ++i) {
       threads.Submit([&] {
         {
-          std::lock_guard<std::mutex> lock(mu);
+          MutexLock lock(&mu);
           seen.insert(std::this_thread::get_id());
         }
         ++ran;
@@ -37,22 +36,22 @@ TEST(InterpreterThreadsTest, RunsEveryTaskOnItsThreads) {
 // With every thread busy, tasks wait in order of submission.
 TEST(InterpreterThreadsTest, QueuesFirstComeFirstServed) {
   InterpreterThreads threads(1);
-  std::mutex gate;
-  gate.lock();
-  threads.Submit([&] { std::lock_guard<std::mutex> wait(gate); });
+  Mutex gate;
+  gate.Lock();
+  threads.Submit([&] { MutexLock wait(&gate); });
   std::vector<int> order;
-  std::mutex order_mu;
+  Mutex order_mu;
   for (int i = 0; i < 5; ++i) {
     threads.Submit([&, i] {
-      std::lock_guard<std::mutex> lock(order_mu);
+      MutexLock lock(&order_mu);
       order.push_back(i);
     });
   }
   // The first task may not have been picked up yet: 5 or 6 queued.
   EXPECT_GE(threads.queued(), 5);
-  gate.unlock();
+  gate.Unlock();
   while (true) {
-    std::lock_guard<std::mutex> lock(order_mu);
+    MutexLock lock(&order_mu);
     if (order.size() == 5) break;
   }
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));

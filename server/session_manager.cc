@@ -1,5 +1,6 @@
 #include "server/session_manager.h"
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -82,7 +83,7 @@ absl::StatusOr<OpenedSession> SessionManager::Open(
   if (ttl == absl::ZeroDuration()) {
     ttl = std::min(options_.default_ttl, options_.max_ttl);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   OpenedSession opened;
   opened.id = NewIdLocked();
   opened.owner = next_owner_++;
@@ -100,7 +101,7 @@ absl::StatusOr<objects::OwnerId> SessionManager::Renew(objects::ObjectHeap& heap
                                               const Caller& caller) {
   objects::OwnerId expired_owner = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return UnknownSession(id);
     if (it->second.identity != caller.identity) {
@@ -127,7 +128,7 @@ absl::StatusOr<objects::ReleaseResult> SessionManager::Close(objects::ObjectHeap
   objects::OwnerId owner = 0;
   bool expired = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return UnknownSession(id);
     if (it->second.identity != caller.identity && !caller.admin) {
@@ -158,13 +159,13 @@ int SessionManager::ReapExpired(gil::RequestKind kind) {
   // Most wake-ups find nothing: look first without the interpreter lock, so
   // an idle reaper adds nothing to the lock's contention or statistics.
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!AnyExpiredLocked(options_.now())) return 0;
   }
   gil::InterpreterLockHolder holder(&interpreter_->lock(), kind);
   std::vector<objects::OwnerId> expired;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const absl::Time now = options_.now();
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (it->second.expires_at <= now) {
@@ -184,36 +185,40 @@ void SessionManager::StartReaper(gil::RequestKind kind,
                                  std::function<void(int)> after_reap) {
   if (reaper_.joinable()) return;
   {
-    std::lock_guard<std::mutex> lock(reaper_mu_);
+    MutexLock lock(&reaper_mu_);
     stop_ = false;
   }
   reaper_ = std::thread([this, kind, after_reap = std::move(after_reap)] {
-    std::unique_lock<std::mutex> lock(reaper_mu_);
-    while (!stop_) {
-      reaper_wake_.wait_for(lock,
-                            absl::ToChronoNanoseconds(options_.reap_interval),
-                            [this] { return stop_; });
-      if (stop_) break;
-      lock.unlock();
+    while (AwaitNextReap()) {
       const int reaped = ReapExpired(kind);
       if (after_reap) after_reap(reaped);
-      lock.lock();
     }
   });
+}
+
+bool SessionManager::AwaitNextReap() {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        absl::ToChronoNanoseconds(options_.reap_interval);
+  MutexLock lock(&reaper_mu_);
+  bool timed_out = false;
+  while (!stop_ && !timed_out) {
+    timed_out = reaper_wake_.WaitUntil(&reaper_mu_, deadline);
+  }
+  return !stop_;
 }
 
 void SessionManager::StopReaper() {
   if (!reaper_.joinable()) return;
   {
-    std::lock_guard<std::mutex> lock(reaper_mu_);
+    MutexLock lock(&reaper_mu_);
     stop_ = true;
   }
-  reaper_wake_.notify_all();
+  reaper_wake_.SignalAll();
   reaper_.join();
 }
 
 SessionCounters SessionManager::Counters() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   SessionCounters counters;
   counters.open = static_cast<int64_t>(sessions_.size());
   counters.opened_total = opened_total_;

@@ -22,8 +22,8 @@
 //     any call; it takes the interpreter lock only when something expired.
 //     StopReaper (and the destructor) stop it within one wake-up.
 //
-// Locking: the manager's own std::mutex guards the session table and is
-// always taken after the interpreter lock, never before, so the two cannot
+// Locking: the manager's own mutex guards the session table and is always
+// taken after the interpreter lock, never before, so the two cannot
 // deadlock. Because sessions only disappear under the interpreter lock, an
 // OwnerId returned by Renew stays valid until the caller releases the
 // interpreter lock.
@@ -43,14 +43,13 @@
 #ifndef HEAPD_SERVER_SESSION_MANAGER_H_
 #define HEAPD_SERVER_SESSION_MANAGER_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -58,6 +57,7 @@
 #include "heap/interpreter.h"
 #include "heap/objects/object_heap.h"
 #include "server/caller.h"
+#include "server/mutex.h"
 
 namespace heapd {
 
@@ -105,38 +105,44 @@ class SessionManager {
   // identity.
   absl::StatusOr<OpenedSession> Open(absl::string_view client_name,
                                      absl::Duration ttl,
-                                     const Caller& caller = Caller());
+                                     const Caller& caller = Caller())
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // The session's owner, its lease renewed. NOT_FOUND if unknown or
   // expired (an expired one is released here); PERMISSION_DENIED if it
   // belongs to another identity. REQUIRES: the caller holds the interpreter
   // lock; `heap` is the interpreter's heap.
-  absl::StatusOr<objects::OwnerId> Renew(objects::ObjectHeap& heap, absl::string_view id,
-                                const Caller& caller = Caller());
+  absl::StatusOr<objects::OwnerId> Renew(objects::ObjectHeap& heap,
+                                         absl::string_view id,
+                                         const Caller& caller = Caller())
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Ends the session and releases its references. NOT_FOUND if unknown or
   // already expired; PERMISSION_DENIED if it belongs to another identity
   // and `caller` is no admin. REQUIRES: the caller holds the interpreter
   // lock.
-  absl::StatusOr<objects::ReleaseResult> Close(objects::ObjectHeap& heap, absl::string_view id,
-                                      const Caller& caller = Caller());
+  absl::StatusOr<objects::ReleaseResult> Close(
+      objects::ObjectHeap& heap, absl::string_view id,
+      const Caller& caller = Caller()) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Releases every session whose lease has run out; returns how many.
   // Takes the interpreter lock (as `kind`) only if one has.
   // REQUIRES: the caller does not hold the interpreter lock.
-  int ReapExpired(gil::RequestKind kind = gil::RequestKind());
+  int ReapExpired(gil::RequestKind kind = gil::RequestKind())
+      ABSL_LOCKS_EXCLUDED(mu_, interpreter_->lock());
 
   // Starts the reaper thread (once); its lock holds count as `kind`. After
   // each wake-up's ReapExpired, the reaper calls after_reap(sessions reaped),
   // if set, without the interpreter lock: the service uses it to publish
   // figures no request has published (stats_publisher.h).
   void StartReaper(gil::RequestKind kind = gil::RequestKind(),
-                   std::function<void(int)> after_reap = nullptr);
+                   std::function<void(int)> after_reap = nullptr)
+      ABSL_LOCKS_EXCLUDED(reaper_mu_);
   // Stops and joins the reaper, if running. Idempotent.
-  void StopReaper();
+  void StopReaper() ABSL_LOCKS_EXCLUDED(reaper_mu_);
 
   // Readable at any time, without the interpreter lock.
-  SessionCounters Counters() const;
+  SessionCounters Counters() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Session {
@@ -147,28 +153,27 @@ class SessionManager {
     absl::Time expires_at;
   };
 
-  // REQUIRES: mu_ held.
-  std::string NewIdLocked();
-  bool AnyExpiredLocked(absl::Time now) const;
+  std::string NewIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AnyExpiredLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits one reap interval; returns false once StopReaper has asked the
+  // reaper to stop.
+  bool AwaitNextReap() ABSL_LOCKS_EXCLUDED(reaper_mu_);
 
   Interpreter* const interpreter_;
   const SessionManagerOptions options_;
 
-  // Guards the fields below it. (libstdc++'s std::mutex carries no
-  // capability annotation, so clang's analysis cannot check these; the
-  // interpreter lock's own fields are commented the same way.)
-  mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, Session> sessions_;
-  objects::OwnerId next_owner_ = 1;
-  std::random_device random_;
-  int64_t opened_total_ = 0;
-  int64_t closed_total_ = 0;
-  int64_t expired_total_ = 0;
+  mutable Mutex mu_;
+  absl::flat_hash_map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);
+  objects::OwnerId next_owner_ ABSL_GUARDED_BY(mu_) = 1;
+  std::random_device random_ ABSL_GUARDED_BY(mu_);
+  int64_t opened_total_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t closed_total_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t expired_total_ ABSL_GUARDED_BY(mu_) = 0;
 
   // The reaper: a thread woken by reap_interval or by stop_.
-  std::mutex reaper_mu_;
-  std::condition_variable reaper_wake_;
-  bool stop_ = false;  // guarded by reaper_mu_
+  Mutex reaper_mu_;
+  CondVar reaper_wake_;
+  bool stop_ ABSL_GUARDED_BY(reaper_mu_) = false;
   std::thread reaper_;
 };
 

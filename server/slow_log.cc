@@ -12,7 +12,7 @@ bool SlowLog::MaybeRecord(SlowLogRecord record) {
   if (record.wait_ns <= threshold_ns_ && record.hold_ns <= threshold_ns_) {
     return false;
   }
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   record.id = next_id_++;
   entries_.push_back(std::move(record));
   while (entries_.size() > capacity_) entries_.pop_front();
@@ -20,7 +20,7 @@ bool SlowLog::MaybeRecord(SlowLogRecord record) {
 }
 
 std::vector<SlowLogRecord> SlowLog::Entries() const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   return std::vector<SlowLogRecord>(entries_.rbegin(), entries_.rend());
 }
 

@@ -19,11 +19,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "server/mutex.h"
 
 namespace heapd {
 
@@ -48,10 +49,10 @@ class SlowLog {
 
   // Keeps `record` (its id assigned here) if its wait or hold is over the
   // threshold. Returns whether it was kept.
-  bool MaybeRecord(SlowLogRecord record);
+  bool MaybeRecord(SlowLogRecord record) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The kept entries, most recent first.
-  std::vector<SlowLogRecord> Entries() const;
+  std::vector<SlowLogRecord> Entries() const ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t threshold_ns() const { return threshold_ns_; }
 
@@ -59,9 +60,10 @@ class SlowLog {
   const size_t capacity_;
   const int64_t threshold_ns_;
 
-  mutable std::mutex mu_;
-  uint64_t next_id_ = 1;             // guarded by mu_
-  std::deque<SlowLogRecord> entries_;  // guarded by mu_; oldest first
+  mutable Mutex mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Oldest first.
+  std::deque<SlowLogRecord> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace heapd

@@ -33,7 +33,7 @@ bool StatsPublisher::Update(const objects::ObjectHeap& heap, bool force,
   snapshot->recent_collections.assign(recent_.begin(), recent_.end());
   std::shared_ptr<const StatsSnapshot> published = std::move(snapshot);
   {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock lock(&mu_);
     latest_.swap(published);
   }
   // The previous snapshot, if no reader holds it, is freed here: outside mu_.
@@ -41,7 +41,7 @@ bool StatsPublisher::Update(const objects::ObjectHeap& heap, bool force,
 }
 
 std::shared_ptr<const StatsSnapshot> StatsPublisher::Latest() const {
-  std::lock_guard<std::mutex> guard(mu_);
+  MutexLock lock(&mu_);
   return latest_;
 }
 

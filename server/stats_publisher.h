@@ -18,8 +18,8 @@
 //
 // Threads: Update is called only under the interpreter lock (one writer at a
 // time, which LatencyHistogram requires). Latest and pause() may be called
-// by any thread at any time. The mutex guards only the pointer and is never
-// held while the snapshot is computed.
+// by any thread at any time. The publisher's mutex is held only to swap or
+// copy the pointer, never while a snapshot is built.
 //
 // Example:
 //   StatsPublisher publisher(absl::Milliseconds(50));
@@ -32,13 +32,14 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "heap/obmalloc/allocator.h"
 #include "heap/gil/latency_histogram.h"
 #include "heap/objects/object_heap.h"
+#include "server/mutex.h"
 
 namespace heapd {
 
@@ -69,10 +70,10 @@ class StatsPublisher {
   // REQUIRES: the caller holds the lock guarding `heap` (the interpreter
   // lock); calls are therefore serialized.
   bool Update(const objects::ObjectHeap& heap, bool force,
-              absl::Time now = absl::Now());
+              absl::Time now = absl::Now()) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The latest snapshot, or null before the first Update. Any thread.
-  std::shared_ptr<const StatsSnapshot> Latest() const;
+  std::shared_ptr<const StatsSnapshot> Latest() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Every collection seen so far, in nanoseconds. Any thread may Summarize.
   const gil::LatencyHistogram& pause() const { return pause_; }
@@ -91,9 +92,8 @@ class StatsPublisher {
   std::deque<objects::HeapEvent> recent_;
   gil::LatencyHistogram pause_;
 
-  // Guards latest_ only; never held while a snapshot is built.
-  mutable std::mutex mu_;
-  std::shared_ptr<const StatsSnapshot> latest_;
+  mutable Mutex mu_;
+  std::shared_ptr<const StatsSnapshot> latest_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace heapd

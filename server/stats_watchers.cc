@@ -66,13 +66,13 @@ class StatsWatchers::Stream final
   // finishing; returns whether it did. Watcher thread only.
   bool TrySend(v1::StatsResponse message) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (finished_ || pending_finish_.has_value() || writing_) return false;
       writing_ = true;
       message_ = std::move(message);
     }
-    // Outside mu_: OnWriteDone may run on another thread at any time now,
-    // and writing_ keeps everyone else off message_ until it does.
+    // Outside mu_: from here on OnWriteDone may run on another thread at
+    // any time, and writing_ keeps everyone else off message_ until it does.
     StartWrite(&message_);
     return true;
   }
@@ -81,7 +81,7 @@ class StatsWatchers::Stream final
   // in flight, if there is one.
   void FinishWith(const grpc::Status& status) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (finished_ || pending_finish_.has_value()) return;
       if (writing_) {
         pending_finish_ = status;
@@ -96,7 +96,7 @@ class StatsWatchers::Stream final
   void OnWriteDone(bool ok) override {
     std::optional<grpc::Status> finish;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       writing_ = false;
       if (!ok && !pending_finish_.has_value() && !finished_) {
         pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED,
@@ -125,7 +125,7 @@ class StatsWatchers::Stream final
     // Taking mu_ orders this after the watcher's and the handler's use of
     // the stream in a way ThreadSanitizer can see (gRPC's own ordering
     // happens in code it does not instrument).
-    { std::lock_guard<std::mutex> lock(mu_); }
+    { MutexLock lock(&mu_); }
     done_.store(true, std::memory_order_release);
     owner_->Notify();
   }
@@ -142,10 +142,12 @@ class StatsWatchers::Stream final
 
  private:
   StatsWatchers* const owner_;
-  std::mutex mu_;
-  bool writing_ = false;
-  bool finished_ = false;
-  std::optional<grpc::Status> pending_finish_;
+  Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
+  // Written under mu_ before a write starts, then read by gRPC until
+  // OnWriteDone: writing_ keeps everyone else off it meanwhile.
   v1::StatsResponse message_;
   std::atomic<bool> done_{false};
 };
@@ -158,10 +160,10 @@ StatsWatchers::StatsWatchers(Fill fill, Latest latest, OnFinish on_finish)
 
 StatsWatchers::~StatsWatchers() {
   {
-    std::lock_guard<std::mutex> lock(wake_mu_);
+    MutexLock lock(&wake_mu_);
     stop_ = true;
   }
-  wake_cv_.notify_one();
+  wake_cv_.Signal();
   thread_.join();
   for (Stream* stream : streams_) delete stream;
 }
@@ -191,7 +193,7 @@ grpc::ServerWriteReactor<v1::StatsResponse>* StatsWatchers::Start(
   bool finishing;
   grpc::Status status;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     streams_.push_back(stream);
     finishing = finishing_;
     status = finish_status_;
@@ -203,14 +205,14 @@ grpc::ServerWriteReactor<v1::StatsResponse>* StatsWatchers::Start(
 
 void StatsWatchers::Notify() {
   {
-    std::lock_guard<std::mutex> lock(wake_mu_);
+    MutexLock lock(&wake_mu_);
     wake_ = true;
   }
-  wake_cv_.notify_one();
+  wake_cv_.Signal();
 }
 
 void StatsWatchers::FinishAll(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   finishing_ = true;
   finish_status_ = status;
   // Streams are deleted only under mu_, so each stays valid here; Finish
@@ -222,19 +224,21 @@ void StatsWatchers::FinishAll(const grpc::Status& status) {
 
 void StatsWatchers::Run() {
   Clock::time_point next = Clock::time_point::max();
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(wake_mu_);
-      wake_cv_.wait_until(lock, next, [this] { return wake_ || stop_; });
-      if (stop_) return;
-      wake_ = false;
-    }
-    next = Pump(Clock::now());
+  while (AwaitWork(next)) next = Pump(Clock::now());
+}
+
+bool StatsWatchers::AwaitWork(Clock::time_point next) {
+  MutexLock lock(&wake_mu_);
+  bool timed_out = false;
+  while (!wake_ && !stop_ && !timed_out) {
+    timed_out = wake_cv_.WaitUntil(&wake_mu_, next);
   }
+  wake_ = false;
+  return !stop_;
 }
 
 Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const std::shared_ptr<const StatsSnapshot> snapshot = latest_();
   const uint64_t newest_event =
       snapshot == nullptr ? 0 : LastCollectionSequence(*snapshot);

@@ -39,14 +39,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "proto/heap.pb.h"
+#include "server/mutex.h"
 #include "server/stats_publisher.h"
 
 namespace heapd {
@@ -92,16 +92,16 @@ class StatsWatchers {
 
   // A new stream for a validated request; the handler returns it.
   grpc::ServerWriteReactor<v1::StatsResponse>* Start(
-      const v1::WatchStatsRequest& request);
+      const v1::WatchStatsRequest& request) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Something changed (a collection was published): streams with new
   // events may get a message before their interval is up.
-  void Notify();
+  void Notify() ABSL_LOCKS_EXCLUDED(wake_mu_);
 
   // Finishes every open stream with `status` (at shutdown, so that they do
   // not hold the server's drain until its deadline). Later Starts finish
   // at once with the same status.
-  void FinishAll(const grpc::Status& status);
+  void FinishAll(const grpc::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Streams not yet done.
   int64_t open() const { return open_.load(std::memory_order_relaxed); }
@@ -110,25 +110,29 @@ class StatsWatchers {
   class Stream;
 
   void Run();
+  // Waits until Notify, the destructor, or `next`; returns false once the
+  // thread is to stop.
+  bool AwaitWork(std::chrono::steady_clock::time_point next)
+      ABSL_LOCKS_EXCLUDED(wake_mu_);
   // Sends what is due; returns when to look again.
   std::chrono::steady_clock::time_point Pump(
-      std::chrono::steady_clock::time_point now);
+      std::chrono::steady_clock::time_point now) ABSL_LOCKS_EXCLUDED(mu_);
 
   const Fill fill_;
   const Latest latest_;
   const OnFinish on_finish_;
 
-  // Guards streams_ and finishing_. Never held by gRPC callbacks.
-  std::mutex mu_;
-  std::vector<Stream*> streams_;
-  bool finishing_ = false;
-  grpc::Status finish_status_;
+  // Never taken by gRPC callbacks.
+  Mutex mu_;
+  std::vector<Stream*> streams_ ABSL_GUARDED_BY(mu_);
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status finish_status_ ABSL_GUARDED_BY(mu_);
 
   // Wakes the thread; separate from mu_ so that callbacks may Notify.
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
-  bool wake_ = false;
-  bool stop_ = false;
+  Mutex wake_mu_;
+  CondVar wake_cv_;
+  bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(wake_mu_) = false;
 
   std::atomic<int64_t> open_{0};
   std::thread thread_;
