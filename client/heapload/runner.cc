@@ -1,7 +1,6 @@
 #include "client/heapload/runner.h"
 
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/heapload/connections.h"
 #include "client/heapload/workloads.h"
 #include "client/units.h"
 #include "proto/heap.grpc.pb.h"
@@ -43,59 +43,6 @@ constexpr int64_t kNever = INT64_MAX;
 int64_t ToNs(absl::Duration d) {
   return d == absl::InfiniteDuration() ? kNever : absl::ToInt64Nanoseconds(d);
 }
-
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN_CODE";
-  }
-}
-
-// Raises the soft open-file limit towards the hard one when `connections`
-// need more descriptors than it allows; returns the soft limit after.
-absl::StatusOr<int64_t> RaiseFileLimit(int connections) {
-  // A socket per connection, plus gRPC's own descriptors and some slack.
-  const rlim_t needed = static_cast<rlim_t>(connections) * 2 + 128;
-  rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    return absl::InternalError("getrlimit(RLIMIT_NOFILE) failed");
-  }
-  if (limit.rlim_cur >= needed) return static_cast<int64_t>(limit.rlim_cur);
-  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        connections, " connections need about ", needed,
-        " open files but the hard limit (ulimit -Hn) is ", limit.rlim_max));
-  }
-  limit.rlim_cur = needed;
-  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    return absl::InternalError("setrlimit(RLIMIT_NOFILE) failed");
-  }
-  return static_cast<int64_t>(needed);
-}
-
-struct Connection {
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::Heap::Stub> stub;
-  std::string session_id;
-  // Measured successful workload calls on this connection.
-  std::atomic<int64_t> succeeded{0};
-};
 
 struct Stream;
 
@@ -160,10 +107,6 @@ class Runner {
   bool Quiet() const { return in_flight_.load() == 0; }
 
  private:
-  absl::Status Connect();
-  // The bearer token, if any, on a call about to start.
-  void Prepare(grpc::ClientContext* context) const;
-  absl::Status OpenSessions();
   void BuildStreams();
   void Start();
   void Dispatch(Stream* stream);
@@ -175,14 +118,11 @@ class Runner {
   // Waits until every call finished or `until`; true if they all did.
   bool WaitQuiet(int64_t until_ns);
   void CancelAll();
-  absl::StatusOr<v1::StatsResponse> ServerStats();
-  void CloseSessions(RunResult* result);
   void PrintProgress(std::ostream* out, int64_t now_ns);
   RunResult Collect();
 
   const Options options_;
-  std::string token_;
-  std::vector<std::unique_ptr<Connection>> connections_;
+  Connections connections_;
   // The convoy's own connection, after the workload's.
   Connection* convoy_connection_ = nullptr;
   std::vector<std::unique_ptr<Stream>> streams_;
@@ -209,83 +149,6 @@ class Runner {
   int64_t progress_last_completed_ = 0;
 };
 
-void Runner::Prepare(grpc::ClientContext* context) const {
-  if (!token_.empty()) {
-    context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
-  }
-}
-
-absl::Status Runner::Connect() {
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      client::ChannelCredentialsFor(options_.security);
-  if (!credentials.ok()) return credentials.status();
-  absl::StatusOr<std::string> token =
-      client::BearerTokenFor(options_.security);
-  if (!token.ok()) return token.status();
-  token_ = *token;
-  const int total = options_.connections + (options_.convoy_batch > 0 ? 1 : 0);
-  for (int i = 0; i < total; ++i) {
-    grpc::ChannelArguments args;
-    // Each channel keeps its own subchannels, and the differing argument
-    // makes their keys differ too: gRPC would otherwise share one TCP
-    // connection among channels to the same address.
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetInt("heapload.connection_id", i);
-    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-    if (!options_.security.tls_server_name.empty()) {
-      args.SetSslTargetNameOverride(options_.security.tls_server_name);
-    }
-    auto connection = std::make_unique<Connection>();
-    connection->channel =
-        grpc::CreateCustomChannel(options_.server, *credentials, args);
-    connection->stub = v1::Heap::NewStub(connection->channel);
-    connection->channel->GetState(/*try_to_connect=*/true);
-    connections_.push_back(std::move(connection));
-  }
-  // Connecting happens in the background, all at once; wait for each.
-  // --timeout bounds connecting too, with time for the handshakes of many
-  // connections on top.
-  const auto deadline = std::chrono::system_clock::now() +
-                        absl::ToChronoNanoseconds(options_.timeout) +
-                        std::chrono::milliseconds(5 * total);
-  for (int i = 0; i < total; ++i) {
-    if (!connections_[i]->channel->WaitForConnected(deadline)) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot connect to ", options_.server, " (connection ", i + 1,
-          " of ", total, " not ready after ",
-          absl::FormatDuration(options_.timeout), ")"));
-    }
-  }
-  if (options_.convoy_batch > 0) convoy_connection_ = connections_.back().get();
-  return absl::OkStatus();
-}
-
-absl::Status Runner::OpenSessions() {
-  const bool workload_needs = NeedsSession(options_.workload);
-  for (size_t i = 0; i < connections_.size(); ++i) {
-    Connection* c = connections_[i].get();
-    if (!workload_needs && c != convoy_connection_) continue;
-    v1::OpenSessionRequest request;
-    request.set_client_name(absl::StrCat(options_.client_name, "-", i));
-    // Every call renews the lease; this only covers pauses between calls.
-    request.set_ttl_ms(120000);
-    v1::OpenSessionResponse response;
-    grpc::ClientContext context;
-    Prepare(&context);
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-    grpc::Status status = c->stub->OpenSession(&context, request, &response);
-    if (!status.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("OpenSession on connection ", i, ": ",
-                       CodeName(status.error_code()), " ",
-                       status.error_message()));
-    }
-    c->session_id = response.session_id();
-  }
-  return absl::OkStatus();
-}
-
 void Runner::BuildStreams() {
   const int n = options_.connections;
   if (options_.scenario != nullptr) {
@@ -300,7 +163,7 @@ void Runner::BuildStreams() {
     for (int j = 0; j < options_.concurrency; ++j) {
       auto slot = std::make_unique<Slot>();
       slot->stream = stream.get();
-      slot->connection = connections_[j % n].get();
+      slot->connection = connections_.at(j % n);
       slot->index = j;
       ProgramSettings settings;
       settings.session_id = slot->connection->session_id;
@@ -324,7 +187,7 @@ void Runner::BuildStreams() {
     for (int p = 0; p < options_.stats_pollers; ++p) {
       auto slot = std::make_unique<Slot>();
       slot->stream = stream.get();
-      slot->connection = connections_[p % n].get();
+      slot->connection = connections_.at(p % n);
       slot->index = p;
       slot->program = NewCallProgram(WorkloadKind::kStatsPoll, {});
       stream->slots.push_back(std::move(slot));
@@ -362,12 +225,12 @@ bool Runner::Issue(Slot* slot, int64_t intended_ns) {
     std::lock_guard<std::mutex> lock(slot->mu);
     slot->previous = std::move(slot->context);
     slot->context = std::make_unique<grpc::ClientContext>();
-    Prepare(slot->context.get());
+    connections_.Prepare(slot->context.get());
     slot->context->set_deadline(std::chrono::system_clock::now() +
                                 absl::ToChronoNanoseconds(options_.timeout));
     context = slot->context.get();
   }
-  CallStartGuard start_guard;  // see load_workloads.h: TSan builds only
+  CallStartGuard start_guard;  // see workloads.h: TSan builds only
   slot->program->StartNext(
       slot->connection->stub.get(), context,
       [this, slot, intended_ns, measured](const grpc::Status& status,
@@ -499,43 +362,6 @@ void Runner::Start() {
   }
 }
 
-absl::StatusOr<v1::StatsResponse> Runner::ServerStats() {
-  v1::StatsRequest request;
-  request.add_sections(v1::LOCK);
-  request.add_sections(v1::SERVER);
-  // Includes every call that finished before this one.
-  request.set_fresh(true);
-  v1::StatsResponse response;
-  grpc::ClientContext context;
-  Prepare(&context);
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  grpc::Status status =
-      connections_.front()->stub->Stats(&context, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "Stats: ", CodeName(status.error_code()), " ", status.error_message()));
-  }
-  return response;
-}
-
-void Runner::CloseSessions(RunResult* result) {
-  for (auto& c : connections_) {
-    if (c->session_id.empty()) continue;
-    ++result->sessions_opened;
-    v1::CloseSessionRequest request;
-    request.set_session_id(c->session_id);
-    v1::CloseSessionResponse response;
-    grpc::ClientContext context;
-    Prepare(&context);
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-    if (c->stub->CloseSession(&context, request, &response).ok()) {
-      ++result->sessions_closed;
-    }
-  }
-}
-
 void Runner::PrintProgress(std::ostream* out, int64_t now_ns) {
   if (out == nullptr || streams_.empty()) return;
   Stream* stream = streams_.front().get();
@@ -588,7 +414,7 @@ RunResult Runner::Collect() {
   if (!streams_.empty() && streams_.front()->per_connection) {
     for (int i = 0; i < options_.connections; ++i) {
       result.per_connection_succeeded.push_back(
-          connections_[i]->succeeded.load());
+          connections_.at(i)->succeeded.load());
     }
   }
   result.connections_opened = static_cast<int>(connections_.size());
@@ -599,18 +425,25 @@ RunResult Runner::Collect() {
 }
 
 absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
-  absl::StatusOr<int64_t> file_limit = RaiseFileLimit(
-      options_.connections + (options_.convoy_batch > 0 ? 1 : 0));
+  // The workload's connections, then the convoy's.
+  const int total = options_.connections + (options_.convoy_batch > 0 ? 1 : 0);
+  absl::StatusOr<int64_t> file_limit = RaiseFileLimit(total);
   if (!file_limit.ok()) return file_limit.status();
-  if (absl::Status s = Connect(); !s.ok()) return s;
-  if (absl::Status s = OpenSessions(); !s.ok()) return s;
+  if (absl::Status s = connections_.Open(options_, total); !s.ok()) return s;
+  if (options_.convoy_batch > 0) convoy_connection_ = connections_.back();
+  // The convoy's connection, after the workload's, always has a session.
+  const size_t first_session =
+      NeedsSession(options_.workload) ? 0 : options_.connections;
+  if (absl::Status s = connections_.OpenSessions(first_session); !s.ok()) {
+    return s;
+  }
   BuildStreams();
 
   const int64_t hard_deadline_ns = NowNs() + ToNs(EffectiveDeadline(options_));
   std::optional<v1::StatsResponse> before;
   std::string stats_error;
   auto snapshot_before = [&] {
-    absl::StatusOr<v1::StatsResponse> stats = ServerStats();
+    absl::StatusOr<v1::StatsResponse> stats = connections_.ServerStats();
     if (stats.ok()) {
       before = *std::move(stats);
     } else {
@@ -663,7 +496,7 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   result.deadline_hit = deadline_hit;
   result.stats_before = std::move(before);
   if (result.stats_before.has_value()) {
-    absl::StatusOr<v1::StatsResponse> after = ServerStats();
+    absl::StatusOr<v1::StatsResponse> after = connections_.ServerStats();
     if (after.ok()) {
       result.stats_after = *std::move(after);
     } else {
@@ -671,7 +504,7 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
     }
   }
   result.stats_error = stats_error;
-  CloseSessions(&result);
+  connections_.CloseSessions(&result.sessions_opened, &result.sessions_closed);
   return result;
 }
 

@@ -1,0 +1,186 @@
+#include "client/heapload/connections.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/client_security.h"
+
+namespace heapd::heapload {
+
+absl::Status Connections::Open(const Options& options, int count) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      client::ChannelCredentialsFor(options.security);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::string> token = client::BearerTokenFor(options.security);
+  if (!token.ok()) return token.status();
+  token_ = *token;
+  client_name_ = options.client_name;
+  for (int i = 0; i < count; ++i) {
+    grpc::ChannelArguments args;
+    // Each channel keeps its own subchannels, and the differing argument
+    // makes their keys differ too: gRPC would otherwise share one TCP
+    // connection among channels to the same address.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("heapload.connection_id", i);
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+    if (!options.security.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.security.tls_server_name);
+    }
+    auto connection = std::make_unique<Connection>();
+    connection->channel =
+        grpc::CreateCustomChannel(options.server, *credentials, args);
+    connection->stub = v1::Heap::NewStub(connection->channel);
+    connection->channel->GetState(/*try_to_connect=*/true);
+    connections_.push_back(std::move(connection));
+  }
+  // Connecting happens in the background, all at once; wait for each.
+  // --timeout bounds connecting too, with time for the handshakes of many
+  // connections on top.
+  const auto deadline = std::chrono::system_clock::now() +
+                        absl::ToChronoNanoseconds(options.timeout) +
+                        std::chrono::milliseconds(5 * count);
+  for (int i = 0; i < count; ++i) {
+    if (!connections_[i]->channel->WaitForConnected(deadline)) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to ", options.server, " (connection ",
+                       i + 1, " of ", count, " not ready after ",
+                       absl::FormatDuration(options.timeout), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Connections::Prepare(grpc::ClientContext* context) const {
+  if (!token_.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  }
+}
+
+void Connections::PrepareSetupCall(grpc::ClientContext* context) const {
+  Prepare(context);
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(10));
+}
+
+absl::Status Connections::OpenSessions(size_t first) {
+  for (size_t i = first; i < connections_.size(); ++i) {
+    Connection* c = connections_[i].get();
+    v1::OpenSessionRequest request;
+    request.set_client_name(absl::StrCat(client_name_, "-", i));
+    // Every call renews the lease; this only covers pauses between calls.
+    request.set_ttl_ms(120000);
+    v1::OpenSessionResponse response;
+    grpc::ClientContext context;
+    PrepareSetupCall(&context);
+    grpc::Status status = c->stub->OpenSession(&context, request, &response);
+    if (!status.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "OpenSession on connection ", i, ": ", CodeName(status.error_code()),
+          " ", status.error_message()));
+    }
+    c->session_id = response.session_id();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StatsResponse> Connections::ServerStats() const {
+  v1::StatsRequest request;
+  request.add_sections(v1::LOCK);
+  request.add_sections(v1::SERVER);
+  // Includes every call that finished before this one.
+  request.set_fresh(true);
+  v1::StatsResponse response;
+  grpc::ClientContext context;
+  PrepareSetupCall(&context);
+  grpc::Status status =
+      connections_.front()->stub->Stats(&context, request, &response);
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "Stats: ", CodeName(status.error_code()), " ", status.error_message()));
+  }
+  return response;
+}
+
+void Connections::CloseSessions(int* opened, int* closed) const {
+  for (auto& c : connections_) {
+    if (c->session_id.empty()) continue;
+    ++*opened;
+    v1::CloseSessionRequest request;
+    request.set_session_id(c->session_id);
+    v1::CloseSessionResponse response;
+    grpc::ClientContext context;
+    PrepareSetupCall(&context);
+    if (c->stub->CloseSession(&context, request, &response).ok()) {
+      ++*closed;
+    }
+  }
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN_CODE";
+  }
+}
+
+// Raises the soft open-file limit towards the hard one when `connections`
+// need more descriptors than it allows; returns the soft limit after.
+absl::StatusOr<int64_t> RaiseFileLimit(int connections) {
+  // A socket per connection, plus gRPC's own descriptors and some slack.
+  const rlim_t needed = static_cast<rlim_t>(connections) * 2 + 128;
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return absl::InternalError("getrlimit(RLIMIT_NOFILE) failed");
+  }
+  if (limit.rlim_cur >= needed) return static_cast<int64_t>(limit.rlim_cur);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        connections, " connections need about ", needed,
+        " open files but the hard limit (ulimit -Hn) is ", limit.rlim_max));
+  }
+  limit.rlim_cur = needed;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return absl::InternalError("setrlimit(RLIMIT_NOFILE) failed");
+  }
+  return static_cast<int64_t>(needed);
+}
+
+}  // namespace heapd::heapload
