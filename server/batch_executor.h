@@ -30,7 +30,7 @@
 //   v1::BatchResponse response;
 //   absl::Status status = heapd::ExecuteBatch(
 //       heap, owner, request, max_allocate_count,
-//       [&]() -> absl::StatusOr<bool> { return lock.SafePoint(); },
+//       [&]() -> absl::StatusOr<bool> { return interp.SafePoint(); },
 //       &response);
 #ifndef HEAPD_SERVER_BATCH_EXECUTOR_H_
 #define HEAPD_SERVER_BATCH_EXECUTOR_H_

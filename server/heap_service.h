@@ -28,13 +28,6 @@
 //                 wake-up (reap_interval, 100 ms); the lock's, the pause
 //                 histogram's, the RPC counters' and the slow log's figures
 //                 are read live, each without the lock.
-//
-// Every RPC is counted by method and status code (rpc_counters.h), under
-// its name in the method table (methods.h). Every locked request runs
-// through the RequestDispatcher (request_dispatcher.h), which measures its
-// wait for the lock and its hold and offers them to the slow log
-// (slow_log.h) after the lock is released.
-//
 //   Batch         many object operations for one session in one call
 //                 (batch_executor.h), under the lock as one request of kind
 //                 "Batch". Between operations it passes the interpreter's
@@ -45,7 +38,6 @@
 //                 meanwhile); the request's last safe point at the end.
 //                 More than max_batch operations is RESOURCE_EXHAUSTED before
 //                 the lock is taken; an unknown session NOT_FOUND.
-//
 //   WatchStats    the Stats sections as a stream (stats_watchers.h): one
 //                 message at once, then every interval_ms (>= 50, default
 //                 1000), and one within 50 ms of any collection with its
@@ -53,6 +45,12 @@
 //                 with UNAVAILABLE.
 //   Verify        ObjectHeap::Verify under the lock (kind "Verify"): OK with
 //                 what it walked, or INTERNAL naming the broken invariant.
+//
+// Every RPC is counted by method and status code (rpc_counters.h), under
+// its name in the method table (methods.h). Every locked request runs
+// through the RequestDispatcher (request_dispatcher.h), which measures its
+// wait for the lock and its hold and offers them to the slow log
+// (slow_log.h) after the lock is released.
 //
 // Access: with access_control set, every Heap method needs a bearer token
 // (UNAUTHENTICATED without one); SetGcConfig, Freeze, Unfreeze, Verify and

@@ -318,7 +318,7 @@ int main(int argc, char** argv) {
   std::cout << "heapd received " << SignalName(signal) << ", shutting down"
             << std::endl;
   // Health watchers hear NOT_SERVING before the listener closes, and
-  // WatchStats streams end now rather than at the drain deadline.
+  // WatchStats streams end at once rather than at the drain deadline.
   health->Shutdown();
   service.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);

@@ -8,17 +8,22 @@
 namespace heapd {
 namespace {
 
+// A thread that sets *ready under *mu, then wakes one waiter of *changed.
+std::thread SetAndSignal(Mutex* mu, CondVar* changed, bool* ready) {
+  return std::thread([=] {
+    {
+      MutexLock lock(mu);
+      *ready = true;
+    }
+    changed->Signal();
+  });
+}
+
 TEST(MutexTest, WaitReturnsOnceSignalledWithTheMutexHeld) {
   Mutex mu;
   CondVar changed;
   bool ready = false;
-  std::thread signaller([&] {
-    {
-      MutexLock lock(&mu);
-      ready = true;
-    }
-    changed.SignalAll();
-  });
+  std::thread signaller = SetAndSignal(&mu, &changed, &ready);
   {
     MutexLock lock(&mu);
     while (!ready) changed.Wait(&mu);
@@ -30,8 +35,8 @@ TEST(MutexTest, WaitReturnsOnceSignalledWithTheMutexHeld) {
 TEST(MutexTest, WaitUntilTimesOutAtItsDeadline) {
   Mutex mu;
   CondVar never_signalled;
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::milliseconds(20);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
   MutexLock lock(&mu);
   bool timed_out = false;
   while (!timed_out) timed_out = never_signalled.WaitUntil(&mu, deadline);
@@ -42,13 +47,7 @@ TEST(MutexTest, WaitUntilReportsAWakeBeforeTheDeadline) {
   Mutex mu;
   CondVar changed;
   bool ready = false;
-  std::thread signaller([&] {
-    {
-      MutexLock lock(&mu);
-      ready = true;
-    }
-    changed.Signal();
-  });
+  std::thread signaller = SetAndSignal(&mu, &changed, &ready);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
   {

@@ -112,7 +112,7 @@ absl::StatusOr<objects::OwnerId> SessionManager::Renew(objects::ObjectHeap& heap
       it->second.expires_at = now + it->second.ttl;
       return it->second.owner;
     }
-    // Its lease ran out before the reaper got to it: it is released now,
+    // Its lease ran out before the reaper got to it: it is released here,
     // exactly as the reaper would have.
     expired_owner = it->second.owner;
     sessions_.erase(it);

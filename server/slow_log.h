@@ -36,7 +36,7 @@ struct SlowLogRecord {
   std::string session_id;
   int64_t wait_ns = 0;
   int64_t hold_ns = 0;
-  // Heap operations the request carried (1 but for a Batch).
+  // Heap operations the request carried (LockedCall::operations).
   int64_t operations = 1;
 };
 

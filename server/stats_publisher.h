@@ -12,9 +12,9 @@
 // Update also catches up on the heap's event ring (ObjectHeap::EventsSince)
 // whenever it looks at the heap: each new collection's duration goes into
 // the pause histogram, and the last `recent_capacity` collections are kept
-// for the collector section. A collection run outside a request (none today)
-// is seen at the next Update that looks; if more events than the heap's
-// ring holds happen in between, the oldest are missed.
+// for the collector section. A collection run outside a request (the
+// service runs none) is seen at the next Update that looks; if more events
+// than the heap's ring holds happen in between, the oldest are missed.
 //
 // Threads: Update is called only under the interpreter lock (one writer at a
 // time, which LatencyHistogram requires). Latest and pause() may be called
