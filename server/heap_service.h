@@ -260,6 +260,7 @@ class HeapService final : public v1::Heap::CallbackService {
   // Every section `sections` asks for (empty: all), without the lock.
   void FillStats(const google::protobuf::RepeatedField<int>& sections,
                  v1::StatsResponse* out);
+  // The server section's figures as they are now, without the lock.
   ServerFigures ServerStatsNow();
 
   // Wall-clock start for started_unix_ns; the steady clock for uptime, so a
