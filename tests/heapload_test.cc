@@ -214,10 +214,11 @@ TEST_F(HeapLoadTest, RateIsKeptWithinFivePercent) {
 }
 
 // The run's clock keeper waits between its deadlines rather than spinning:
-// a run that sends almost nothing uses almost no CPU. (It once spun a whole
-// core under --progress=false, which every scripted run passes, and so
-// halved the figures it measured on two cores.) Not a speed test: a busy
-// loop uses about the whole wall time, an idle one a few percent.
+// a run that sends almost nothing uses almost no CPU. A spinning keeper
+// would take a whole core under --progress=false, which every scripted run
+// passes, and so halve the figures it measures on two cores. Not a speed
+// test: a busy loop uses about the whole wall time, an idle one a few
+// percent.
 TEST_F(HeapLoadTest, AnIdleRunDoesNotSpin) {
   const auto cpu_seconds = [] {
     rusage usage;

@@ -1,6 +1,5 @@
 // heapctl as a function: the whole command line in, text out, an exit code
-// back. heapctl_main.cc calls it with the process's argv and streams; tests
-// call it directly.
+// back. main.cc calls it with the process's argv and streams.
 //
 // Exit codes: 0 success, 1 an RPC failed (heapd's status is printed as
 // `heapctl: CODE: message`), 2 a command line heapctl cannot run (usage).

@@ -21,7 +21,7 @@ std::string ToJson(const google::protobuf::Message& message);
 absl::StatusOr<v1::StatsResponse> StatsFromJson(const std::string& json);
 
 // Zeroes what `heapctl stats --redact` hides in text (see
-// heapctl_stats_format.h): durations, the lock's contention figures, times,
+// stats_format.h): durations, the lock's contention figures, times,
 // uptime and the snapshot sequence; the version becomes "*"; the slow log is
 // cleared.
 void RedactStats(v1::StatsResponse* stats);

@@ -1,5 +1,5 @@
 // heapctl: the command-line client of heapd. Everything is in
-// heapctl_cli.h; this only hands over the process's arguments and streams.
+// cli.h; this only hands over the process's arguments and streams.
 #include <iostream>
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// The `heapctl top` loop: poll, render (heapctl_top.cc), redraw in place.
+// The `heapctl top` loop: poll, render (top.cc), redraw in place.
 #include <unistd.h>
 
 #include <iostream>

@@ -13,7 +13,7 @@
 // built with ThreadSanitizer, and its Map code, inlined instrumented into a
 // test, crashes against the uninstrumented library under --config=tsan.
 //
-// Header-only; for tests (the //client:json_paths target is testonly).
+// Header-only; for tests (the //client/heapload:json_paths target is testonly).
 #ifndef HEAPD_CLIENT_HEAPLOAD_JSON_PATHS_H_
 #define HEAPD_CLIENT_HEAPLOAD_JSON_PATHS_H_
 

@@ -24,7 +24,7 @@ void ExpectError(std::vector<std::string> args, const std::string& part) {
   EXPECT_THAT(options.status().message(), HasSubstr(part));
 }
 
-TEST(LoadOptionsTest, Defaults) {
+TEST(OptionsTest, Defaults) {
   absl::StatusOr<Options> o = Parse({});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->server, "127.0.0.1:50051");
@@ -37,7 +37,7 @@ TEST(LoadOptionsTest, Defaults) {
   EXPECT_TRUE(o->progress);
 }
 
-TEST(LoadOptionsTest, ReadsEveryForm) {
+TEST(OptionsTest, ReadsEveryForm) {
   absl::StatusOr<Options> o =
       Parse({"--server=10.0.0.1:1", "--connections", "64", "--concurrency=128",
              "--duration=2s", "--warmup", "500ms", "--rate=1000", "--batch=16",
@@ -63,13 +63,13 @@ TEST(LoadOptionsTest, ReadsEveryForm) {
   EXPECT_EQ(EffectiveDeadline(*o), absl::Minutes(1));
 }
 
-TEST(LoadOptionsTest, ConcurrencyDefaultsToConnections) {
+TEST(OptionsTest, ConcurrencyDefaultsToConnections) {
   absl::StatusOr<Options> o = Parse({"--connections=8"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->concurrency, 8);
 }
 
-TEST(LoadOptionsTest, MixImpliesMixedAndKeepsWeights) {
+TEST(OptionsTest, MixImpliesMixedAndKeepsWeights) {
   absl::StatusOr<Options> o =
       Parse({"--mix=alloc-free:5,cycles:1,link-churn:2"});
   ASSERT_TRUE(o.ok()) << o.status();
@@ -81,7 +81,7 @@ TEST(LoadOptionsTest, MixImpliesMixedAndKeepsWeights) {
   EXPECT_EQ(o->mix[2].weight, 2);
 }
 
-TEST(LoadOptionsTest, RequestsAloneRunUntilDone) {
+TEST(OptionsTest, RequestsAloneRunUntilDone) {
   absl::StatusOr<Options> o = Parse({"--requests=100"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->requests, 100);
@@ -89,13 +89,13 @@ TEST(LoadOptionsTest, RequestsAloneRunUntilDone) {
   EXPECT_EQ(EffectiveDeadline(*o), absl::Minutes(10));
 }
 
-TEST(LoadOptionsTest, StatsPollAloneGetsOnePoller) {
+TEST(OptionsTest, StatsPollAloneGetsOnePoller) {
   absl::StatusOr<Options> o = Parse({"--workload=stats-poll"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->stats_pollers, 1);
 }
 
-TEST(LoadOptionsTest, RejectsBadInput) {
+TEST(OptionsTest, RejectsBadInput) {
   ExpectError({"--connections=0"}, "--connections=0");
   ExpectError({"--connections=many"}, "not an integer");
   ExpectError({"--duration=soon"}, "not a duration");
@@ -128,7 +128,7 @@ std::string WriteFile(const std::string& name, const std::string& text) {
   return path;
 }
 
-TEST(LoadOptionsTest, ScenarioIsReadAndParsedAndIsTheWorkload) {
+TEST(OptionsTest, ScenarioIsReadAndParsedAndIsTheWorkload) {
   const std::string path =
       WriteFile("ok.heap", "a = object\nb = object\na.ref = b\n");
   absl::StatusOr<Options> o =
@@ -141,7 +141,7 @@ TEST(LoadOptionsTest, ScenarioIsReadAndParsedAndIsTheWorkload) {
   EXPECT_EQ(o->scenario->filename, path);
 }
 
-TEST(LoadOptionsTest, ScenarioRefusals) {
+TEST(OptionsTest, ScenarioRefusals) {
   const std::string ok = WriteFile("fine.heap", "a = object\n");
   ExpectError({"--scenario=/nonexistent/x.heap"},
               "/nonexistent/x.heap: cannot open the file");

@@ -51,7 +51,7 @@
 //   std::unique_ptr<CallProgram> program = NewScenarioProgram(settings);
 //
 // Thread safety: a ScenarioProgram is a CallProgram (one slot, calls one
-// after the other; see load_workloads.h). ScenarioTally is thread-safe.
+// after the other; see workloads.h). ScenarioTally is thread-safe.
 #ifndef HEAPD_CLIENT_HEAPLOAD_SCENARIO_PROGRAM_H_
 #define HEAPD_CLIENT_HEAPLOAD_SCENARIO_PROGRAM_H_
 

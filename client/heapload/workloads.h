@@ -1,11 +1,12 @@
 // Workloads of heapload: what each call in flight sends next.
 //
-// The runner (load_runner.h) owns connections, timing and accounting; a
-// workload only decides the next RPC. It does so through a CallProgram, one
-// per call slot (a slot is one call in flight, always on the same
-// connection and session): a small state machine that starts its next call
-// through the generated stub's callback API and reports, once the reply is
-// in, whether the call succeeded and how many heap operations it carried.
+// The runner (runner.h, connections.h) owns connections, timing and
+// accounting; a workload only decides the next RPC. It does so through a
+// CallProgram, one per call slot (a slot is one call in flight, always on
+// the same connection and session): a small state machine that starts its
+// next call through the generated stub's callback API and reports, once the
+// reply is in, whether the call succeeded and how many heap operations it
+// carried.
 //
 //   ping        Ping with an empty payload: the round trip without the lock.
 //   alloc-free  Allocate one OBJECT, then DecRef it (two calls), or, with
@@ -25,7 +26,8 @@
 //               --stats_rate) beside any workload, or alone.
 //
 //   scenario    --scenario FILE: the scenario language's statements, one
-//               RPC per call, restarting at the end (client/heapload/scenario_program.h).
+//               RPC per call, restarting at the end
+//               (client/heapload/scenario_program.h).
 //
 // Adding a workload means one CallProgram subclass and a line in
 // NewCallProgram.

@@ -126,7 +126,7 @@ Scenario Parse(const std::string& text) {
   return scenario.ok() ? *scenario : Scenario();
 }
 
-TEST(ScenarioInterpreterTest, OneRequestPerStepInOrder) {
+TEST(InterpreterTest, OneRequestPerStepInOrder) {
   const Scenario scenario = Parse(
       "a = object\n"
       "b = object\n"
@@ -148,7 +148,7 @@ TEST(ScenarioInterpreterTest, OneRequestPerStepInOrder) {
   EXPECT_TRUE(interpreter.result().error.ok());
 }
 
-TEST(ScenarioInterpreterTest, RequestsNameTheDriversSession) {
+TEST(InterpreterTest, RequestsNameTheDriversSession) {
   const Scenario scenario = Parse("a = object\nexpect stats.objects.objects\n");
   Interpreter interpreter(scenario);
   Recorder listener;
@@ -164,7 +164,7 @@ TEST(ScenarioInterpreterTest, RequestsNameTheDriversSession) {
   NameSession("s1", &*stats);  // Stats names no session: nothing to set
 }
 
-TEST(ScenarioInterpreterTest, StatementsWithoutRpcsNeedNoRequest) {
+TEST(InterpreterTest, StatementsWithoutRpcsNeedNoRequest) {
   const Scenario scenario = Parse(
       "x = 1 + 2\n"
       "expect x == 3\n"
@@ -177,7 +177,7 @@ TEST(ScenarioInterpreterTest, StatementsWithoutRpcsNeedNoRequest) {
               ElementsAre("1: 3", "2: ok (x is 3)", "3: x is 3"));
 }
 
-TEST(ScenarioInterpreterTest, OneReadServesEveryMentionInAStatement) {
+TEST(InterpreterTest, OneReadServesEveryMentionInAStatement) {
   const Scenario scenario = Parse(
       "a = object\n"
       "expect refcount(a) + stats.objects.objects == refcount(a) + "
@@ -190,7 +190,7 @@ TEST(ScenarioInterpreterTest, OneReadServesEveryMentionInAStatement) {
   EXPECT_EQ(listener.passed, 1);
 }
 
-TEST(ScenarioInterpreterTest, NotFoundReadsAsFreed) {
+TEST(InterpreterTest, NotFoundReadsAsFreed) {
   const Scenario scenario = Parse(
       "a = object\n"
       "del a\n"
@@ -210,7 +210,7 @@ TEST(ScenarioInterpreterTest, NotFoundReadsAsFreed) {
   EXPECT_TRUE(interpreter.result().failures.empty());
 }
 
-TEST(ScenarioInterpreterTest, AFailedExpectationIsCountedAndThePassGoesOn) {
+TEST(InterpreterTest, AFailedExpectationIsCountedAndThePassGoesOn) {
   const Scenario scenario = Parse(
       "a = object\n"
       "expect refcount(a) == 3\n"
@@ -230,7 +230,7 @@ TEST(ScenarioInterpreterTest, AFailedExpectationIsCountedAndThePassGoesOn) {
               ElementsAre(HasSubstr("t.heap:2: expect refcount(a) == 3")));
 }
 
-TEST(ScenarioInterpreterTest, AnRpcErrorStopsThePass) {
+TEST(InterpreterTest, AnRpcErrorStopsThePass) {
   const Scenario scenario = Parse(
       "a = object\n"
       "b = object\n"
@@ -256,7 +256,7 @@ TEST(ScenarioInterpreterTest, AnRpcErrorStopsThePass) {
   EXPECT_FALSE(interpreter.Next(listener).has_value());
 }
 
-TEST(ScenarioInterpreterTest, UnboundNameStopsWithItsLine) {
+TEST(InterpreterTest, UnboundNameStopsWithItsLine) {
   const Scenario scenario = Parse("x = 1\ndel x, y\n");
   Interpreter interpreter(scenario);
   Recorder listener;
@@ -266,7 +266,7 @@ TEST(ScenarioInterpreterTest, UnboundNameStopsWithItsLine) {
             "t.heap:2: 'y' is not defined");
 }
 
-TEST(ScenarioInterpreterTest, RepeatsRunTheirBodyAndCountStatements) {
+TEST(InterpreterTest, RepeatsRunTheirBodyAndCountStatements) {
   const Scenario scenario = Parse(
       "repeat 2 {\n"
       "  x = int 1\n"
@@ -287,7 +287,7 @@ TEST(ScenarioInterpreterTest, RepeatsRunTheirBodyAndCountStatements) {
   EXPECT_EQ(interpreter.result().statements, 4);
 }
 
-TEST(ScenarioInterpreterTest, RunawayRepeatStops) {
+TEST(InterpreterTest, RunawayRepeatStops) {
   const Scenario scenario = Parse("repeat 100 {\n  x = 1\n}\n");
   Interpreter interpreter(scenario, /*max_statements=*/10);
   Recorder listener;
@@ -301,7 +301,7 @@ TEST(ScenarioInterpreterTest, RunawayRepeatStops) {
 
 // Cleanup gives back one reference per name bound to an object (an alias
 // holds one too), and nothing for numbers; Restart starts over.
-TEST(ScenarioInterpreterTest, CleanupDropsWhatTheNamesHold) {
+TEST(InterpreterTest, CleanupDropsWhatTheNamesHold) {
   const Scenario scenario = Parse(
       "a = object\n"
       "b = a\n"
@@ -325,7 +325,7 @@ TEST(ScenarioInterpreterTest, CleanupDropsWhatTheNamesHold) {
 }
 
 // A pass that stopped early is cleaned up the same way.
-TEST(ScenarioInterpreterTest, CleanupAfterAnErrorDropsWhatWasBound) {
+TEST(InterpreterTest, CleanupAfterAnErrorDropsWhatWasBound) {
   const Scenario scenario = Parse(
       "a = object\n"
       "b = object\n"
@@ -344,7 +344,7 @@ TEST(ScenarioInterpreterTest, CleanupAfterAnErrorDropsWhatWasBound) {
 // A `finalizer resurrect` hands the session a reference no name holds;
 // the cleanup finds it with Inspect and gives it back, then sees the object
 // gone.
-TEST(ScenarioInterpreterTest, CleanupGivesBackResurrectedReferences) {
+TEST(InterpreterTest, CleanupGivesBackResurrectedReferences) {
   const Scenario scenario = Parse("z = object finalizer resurrect\n");
   Interpreter interpreter(scenario);
   Recorder listener;
@@ -364,7 +364,7 @@ TEST(ScenarioInterpreterTest, CleanupGivesBackResurrectedReferences) {
                           "Inspect #1"));
 }
 
-TEST(ScenarioInterpreterTest, RpcNamesFollowTheVariant) {
+TEST(InterpreterTest, RpcNamesFollowTheVariant) {
   EXPECT_STREQ(RpcName(HeapRequest(v1::AllocateRequest())), "Allocate");
   EXPECT_STREQ(RpcName(HeapRequest(v1::SetGcConfigRequest())), "SetGcConfig");
   EXPECT_STREQ(RpcName(HeapRequest(v1::StatsRequest())), "Stats");

@@ -19,8 +19,9 @@
 // INVALID_ARGUMENT status whose message reads `FILE:LINE: what was
 // expected`, e.g. `scen.heap:4: expected a name after 'del'`. Its work is
 // linear in the input and bounded by the limits below, so a fuzzer may feed
-// it anything. The scenario runner (client/scenario/runner.h) executes the
-// tree against a heapd.
+// it anything. What the tree does is the interpreter's (interpreter.h);
+// `heapctl run` (runner.h) and heapload's --scenario drive it against a
+// heapd.
 //
 // Thread safety: ParseScenario shares no state; call it from any thread.
 #ifndef HEAPD_CLIENT_SCENARIO_PARSER_H_

@@ -10,10 +10,11 @@
 //        .quiet = context.args.Has("quiet"), .json = context.json},
 //       context.out, context.err);
 //
-// RunScenarioCommand, for a bare argument list (the heap_scenario binary):
+// RunScenarioCommand, for a bare argument list that names heapd itself
+// (tests/scenario_test.cc checks the exit codes through it):
 //
-//   return heapd::scenario::RunScenarioCommand(args_after_run, std::cout,
-//                                              std::cerr);
+//   return heapd::scenario::RunScenarioCommand(
+//       {"scen.heap", "--server=127.0.0.1:50051"}, std::cout, std::cerr);
 //
 // RunScenarioCommand's arguments:
 //   FILE               the scenario (docs/scenarios.md)
