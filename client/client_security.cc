@@ -30,6 +30,15 @@ const char kSecurityFlagsHelp[] =
     "  --tls_server_name=NAME  the name heapd's certificate carries\n"
     "  --token_file=F  bearer token to send (or the HEAPD_TOKEN variable)\n";
 
+std::string* SecurityFlagField(SecurityFlags* flags, absl::string_view name) {
+  if (name == "tls_ca") return &flags->tls_ca;
+  if (name == "tls_cert") return &flags->tls_cert;
+  if (name == "tls_key") return &flags->tls_key;
+  if (name == "tls_server_name") return &flags->tls_server_name;
+  if (name == "token_file") return &flags->token_file;
+  return nullptr;
+}
+
 bool WantsTls(const SecurityFlags& flags) {
   return !flags.tls_ca.empty() || !flags.tls_cert.empty() ||
          !flags.tls_key.empty() || !flags.tls_server_name.empty();

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "client/client_options.h"
 
 namespace heapd::client {
@@ -42,6 +43,11 @@ struct SecurityFlags {
 // The flag names above, for argument parsers ("tls_ca", ...).
 inline constexpr const char* kSecurityFlagNames[] = {
     "tls_ca", "tls_cert", "tls_key", "tls_server_name", "token_file"};
+
+// The field of `flags` that the flag `name` sets ("tls_ca" ->
+// &flags->tls_ca), so a parser stores every flag of kSecurityFlagNames the
+// same way; null for any other name.
+std::string* SecurityFlagField(SecurityFlags* flags, absl::string_view name);
 
 // Usage text for the flags, one line each, indented by two spaces.
 extern const char kSecurityFlagsHelp[];

@@ -144,11 +144,9 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
   }
   options.deadline = *deadline;
   client::SecurityFlags security;
-  security.tls_ca = args->Flag("tls_ca", "");
-  security.tls_cert = args->Flag("tls_cert", "");
-  security.tls_key = args->Flag("tls_key", "");
-  security.tls_server_name = args->Flag("tls_server_name", "");
-  security.token_file = args->Flag("token_file", "");
+  for (const char* flag : client::kSecurityFlagNames) {
+    *client::SecurityFlagField(&security, flag) = args->Flag(flag, "");
+  }
   const absl::Status secured = client::ApplySecurity(security, &options);
   if (!secured.ok()) {
     err << "heapctl: " << secured.message() << "\n";

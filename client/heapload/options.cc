@@ -124,36 +124,11 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
 
   using Setter = std::function<absl::Status(absl::string_view name,
                                             absl::string_view value)>;
-  const std::map<std::string, Setter> value_flags = {
+  std::map<std::string, Setter> value_flags = {
       {"server",
        [&](auto, absl::string_view v) {
          if (v.empty()) return Invalid("server", v, "empty address");
          o.server = std::string(v);
-         return absl::OkStatus();
-       }},
-      {"tls_ca",
-       [&](auto, absl::string_view v) {
-         o.security.tls_ca = std::string(v);
-         return absl::OkStatus();
-       }},
-      {"tls_cert",
-       [&](auto, absl::string_view v) {
-         o.security.tls_cert = std::string(v);
-         return absl::OkStatus();
-       }},
-      {"tls_key",
-       [&](auto, absl::string_view v) {
-         o.security.tls_key = std::string(v);
-         return absl::OkStatus();
-       }},
-      {"tls_server_name",
-       [&](auto, absl::string_view v) {
-         o.security.tls_server_name = std::string(v);
-         return absl::OkStatus();
-       }},
-      {"token_file",
-       [&](auto, absl::string_view v) {
-         o.security.token_file = std::string(v);
          return absl::OkStatus();
        }},
       {"connections",
@@ -178,7 +153,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       {"warmup",
        [&](auto n, auto v) { return ParseDurationFlag(n, v, &o.warmup); }},
       {"batch",
-       [&](auto n, auto v) { return ParseIntFlag(n, v, 0, 1000000, &o.batch); }},
+       [&](auto n, auto v) {
+         return ParseIntFlag(n, v, 0, 1000000, &o.batch);
+       }},
       {"workload",
        [&](auto n, absl::string_view v) {
          std::optional<WorkloadKind> kind = WorkloadFromName(v);
@@ -232,6 +209,12 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
          return absl::OkStatus();
        }},
   };
+  for (const char* flag : client::kSecurityFlagNames) {
+    value_flags[flag] = [&o, flag](absl::string_view, absl::string_view v) {
+      *client::SecurityFlagField(&o.security, flag) = std::string(v);
+      return absl::OkStatus();
+    };
+  }
   const std::map<std::string, bool*> bool_flags = {
       {"json", &o.json},
       {"progress", &o.progress},
