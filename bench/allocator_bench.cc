@@ -43,7 +43,13 @@ void BM_HeapAllocFree(benchmark::State& state) {
   allocator.Free(keep);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_HeapAllocFree)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Arg(512);
+BENCHMARK(BM_HeapAllocFree)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(512);
 
 void BM_MallocFree(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
@@ -56,7 +62,13 @@ void BM_MallocFree(benchmark::State& state) {
   std::free(keep);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_MallocFree)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Arg(512);
+BENCHMARK(BM_MallocFree)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(512);
 
 // The same pseudo-random script for both allocators: which slot to replace
 // and what size to put there. Precomputed, so the RNG is not measured.

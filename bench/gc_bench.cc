@@ -54,7 +54,10 @@ void BM_CollectCycles(benchmark::State& state) {
   }
   state.SetItemsProcessed(examined);
 }
-BENCHMARK(BM_CollectCycles)->Arg(10000)->Arg(100000)->Arg(1000000)
+BENCHMARK(BM_CollectCycles)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Arg(1000000)
     ->Unit(benchmark::kMillisecond);
 
 void BM_CollectLive(benchmark::State& state) {
@@ -75,7 +78,10 @@ void BM_CollectLive(benchmark::State& state) {
   }
   state.SetItemsProcessed(examined);
 }
-BENCHMARK(BM_CollectLive)->Arg(10000)->Arg(100000)->Arg(1000000)
+BENCHMARK(BM_CollectLive)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Arg(1000000)
     ->Unit(benchmark::kMillisecond);
 
 void BM_Gen0Collection(benchmark::State& state) {
@@ -86,7 +92,8 @@ void BM_Gen0Collection(benchmark::State& state) {
     state.PauseTiming();
     for (objects::Handle h : fresh) (void)heap.DecRef(kOwner, h);
     fresh.clear();
-    for (int i = 0; i < 700; ++i) fresh.push_back(NewOf(heap, objects::ObjectType::kList));
+    for (int i = 0; i < 700; ++i)
+      fresh.push_back(NewOf(heap, objects::ObjectType::kList));
     state.ResumeTiming();
     examined += heap.Collect(0)->examined;
   }

@@ -34,8 +34,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "heap/interpreter.h"
 #include "heap/gil/interpreter_lock.h"
+#include "heap/interpreter.h"
 #include "heap/objects/object_heap.h"
 #include "proto/heap.grpc.pb.h"
 
@@ -320,17 +320,15 @@ void Measure(const char* api) {
   const RunResult alloc_free = Drive(address, /*alloc_free=*/true);
   Report(api, "alloc-free", alloc_free);
   const gil::LockStatsSnapshot lock = backend.LockStats();
-  std::printf("%-9s alloc-free/ping %.3f, p99 ratio %.2f; lock: %llu "
-              "acquisitions, %.1f%% contended, wait p99 %.0f us\n",
-              api, alloc_free.calls_per_second / ping.calls_per_second,
-              ping.p99_us > 0
-                  ? static_cast<double>(alloc_free.p99_us) / ping.p99_us
-                  : 0.0,
-              static_cast<unsigned long long>(lock.acquisitions),
-              lock.acquisitions == 0
-                  ? 0.0
-                  : 100.0 * lock.contended / lock.acquisitions,
-              lock.wait.p99 / 1000.0);
+  std::printf(
+      "%-9s alloc-free/ping %.3f, p99 ratio %.2f; lock: %llu "
+      "acquisitions, %.1f%% contended, wait p99 %.0f us\n",
+      api, alloc_free.calls_per_second / ping.calls_per_second,
+      ping.p99_us > 0 ? static_cast<double>(alloc_free.p99_us) / ping.p99_us
+                      : 0.0,
+      static_cast<unsigned long long>(lock.acquisitions),
+      lock.acquisitions == 0 ? 0.0 : 100.0 * lock.contended / lock.acquisitions,
+      lock.wait.p99 / 1000.0);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 

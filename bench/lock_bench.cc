@@ -18,6 +18,8 @@
 //
 //   bazel run --config=opt //bench:lock_bench
 //   bazel run --config=opt //bench:lock_bench -- --trial_seconds=1
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -29,7 +31,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <time.h>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -117,9 +118,12 @@ BENCHMARK_TEMPLATE(BM_Uncontended, AbslMutexLock);
 BENCHMARK_TEMPLATE(BM_Uncontended, Cpython);
 BENCHMARK_TEMPLATE(BM_Uncontended, Fifo);
 BENCHMARK_TEMPLATE(BM_Uncontended, Barging);
-BENCHMARK_TEMPLATE(BM_Uncontended, CpythonEveryHold)->Name("BM_Uncontended<Cpython>/every_hold_timed");
-BENCHMARK_TEMPLATE(BM_Uncontended, FifoEveryHold)->Name("BM_Uncontended<Fifo>/every_hold_timed");
-BENCHMARK_TEMPLATE(BM_Uncontended, BargingEveryHold)->Name("BM_Uncontended<Barging>/every_hold_timed");
+BENCHMARK_TEMPLATE(BM_Uncontended, CpythonEveryHold)
+    ->Name("BM_Uncontended<Cpython>/every_hold_timed");
+BENCHMARK_TEMPLATE(BM_Uncontended, FifoEveryHold)
+    ->Name("BM_Uncontended<Fifo>/every_hold_timed");
+BENCHMARK_TEMPLATE(BM_Uncontended, BargingEveryHold)
+    ->Name("BM_Uncontended<Barging>/every_hold_timed");
 
 // A safe point with no drop request pending: what a long batch pays per
 // operation for being interruptible.
@@ -141,9 +145,12 @@ void BM_UncontendedMtProcess(benchmark::State& state) {
   BM_Uncontended<Lock>(state);
 }
 
-BENCHMARK_TEMPLATE(BM_UncontendedMtProcess, StdMutexLock)->Name("BM_Uncontended<StdMutexLock>/mt_process");
-BENCHMARK_TEMPLATE(BM_UncontendedMtProcess, AbslMutexLock)->Name("BM_Uncontended<AbslMutexLock>/mt_process");
-BENCHMARK_TEMPLATE(BM_UncontendedMtProcess, Cpython)->Name("BM_Uncontended<Cpython>/mt_process");
+BENCHMARK_TEMPLATE(BM_UncontendedMtProcess, StdMutexLock)
+    ->Name("BM_Uncontended<StdMutexLock>/mt_process");
+BENCHMARK_TEMPLATE(BM_UncontendedMtProcess, AbslMutexLock)
+    ->Name("BM_Uncontended<AbslMutexLock>/mt_process");
+BENCHMARK_TEMPLATE(BM_UncontendedMtProcess, Cpython)
+    ->Name("BM_Uncontended<Cpython>/mt_process");
 
 // ---------------------------------------------------------------------------
 // Contended.
@@ -226,7 +233,8 @@ struct LockCounters<HeapdLock<kPolicy, kPeriod>> {
   // Counters over the measured window; distributions over the whole run.
   void Report(const LockCounters& before, double elapsed,
               benchmark::State& state) const {
-    const double n = static_cast<double>(s.acquisitions - before.s.acquisitions);
+    const double n =
+        static_cast<double>(s.acquisitions - before.s.acquisitions);
     state.counters["contended_pct"] =
         n == 0 ? 0 : 100.0 * (s.contended - before.s.contended) / n;
     state.counters["handoffs_per_s"] =
@@ -275,9 +283,9 @@ void BM_Contended(benchmark::State& state) {
     const auto begin = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(trial_seconds));
     const std::vector<uint64_t> last = Read(counts);
-    const double elapsed = std::chrono::duration<double>(
-                               std::chrono::steady_clock::now() - begin)
-                               .count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count();
     const auto lock_last = LockCounters<Lock>::Read(*lock);
     stop.store(true, std::memory_order_relaxed);
     for (std::thread& t : threads) t.join();
@@ -303,14 +311,14 @@ void BM_Contended(benchmark::State& state) {
   state.counters["work_steps"] = steps;
 }
 
-#define CONTENDED(Lock)                     \
-  BENCHMARK_TEMPLATE(BM_Contended, Lock)    \
-      ->ArgName("threads")                  \
-      ->Arg(2)                              \
-      ->Arg(8)                              \
-      ->Arg(64)                             \
-      ->Iterations(1)                       \
-      ->UseManualTime()                     \
+#define CONTENDED(Lock)                  \
+  BENCHMARK_TEMPLATE(BM_Contended, Lock) \
+      ->ArgName("threads")               \
+      ->Arg(2)                           \
+      ->Arg(8)                           \
+      ->Arg(64)                          \
+      ->Iterations(1)                    \
+      ->UseManualTime()                  \
       ->Unit(benchmark::kMillisecond)
 
 CONTENDED(Cpython);

@@ -79,8 +79,7 @@ absl::StatusOr<std::string> BearerTokenFor(const SecurityFlags& flags) {
   return env == nullptr ? std::string() : std::string(env);
 }
 
-absl::Status ApplySecurity(const SecurityFlags& flags,
-                           ClientOptions* options) {
+absl::Status ApplySecurity(const SecurityFlags& flags, ClientOptions* options) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       ChannelCredentialsFor(flags);
   if (!credentials.ok()) return credentials.status();

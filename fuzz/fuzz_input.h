@@ -29,7 +29,9 @@ class FuzzInput {
 
   uint8_t Byte() { return pos_ < size_ ? data_[pos_++] : 0; }
   uint16_t U16() { return static_cast<uint16_t>(Byte() | Byte() << 8); }
-  uint32_t U32() { return static_cast<uint32_t>(U16() | uint32_t{U16()} << 16); }
+  uint32_t U32() {
+    return static_cast<uint32_t>(U16() | uint32_t{U16()} << 16);
+  }
   uint64_t U64() { return U32() | uint64_t{U32()} << 32; }
   bool Bool() { return Byte() & 1; }
   // 0 .. n-1 (0 when n is 0).

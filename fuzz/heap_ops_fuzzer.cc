@@ -1,5 +1,5 @@
-// Fuzzes heapd::objects::ObjectHeap directly: the input decodes into a program of at
-// most kMaxOps heap operations (every allocation type and length range,
+// Fuzzes heapd::objects::ObjectHeap directly: the input decodes into a program
+// of at most kMaxOps heap operations (every allocation type and length range,
 // links and unlinks, owner references, collections of every generation,
 // freeze/unfreeze, collector configuration including SAVEALL, weak
 // references, finalizers of every action), run on a fresh heap.
@@ -24,9 +24,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "fuzz/fuzz_input.h"
-#include "heap/obmalloc/layout.h"
 #include "heap/objects/object_heap.h"
 #include "heap/objects/object_type.h"
+#include "heap/obmalloc/layout.h"
 
 namespace heapd {
 namespace {
@@ -41,9 +41,12 @@ obmalloc::AllocatorLayout LayoutFor(uint8_t choice) {
     case 2: {
       // The smallest arenas, released eagerly: arenas come and go all the
       // time.
-      absl::StatusOr<obmalloc::AllocatorLayout> small = obmalloc::AllocatorLayout::Create(
-          obmalloc::AllocatorLayout::kMinPoolSize * obmalloc::AllocatorLayout::kMinPoolsPerArena,
-          obmalloc::AllocatorLayout::kMinPoolSize, obmalloc::ArenaRelease::kEager);
+      absl::StatusOr<obmalloc::AllocatorLayout> small =
+          obmalloc::AllocatorLayout::Create(
+              obmalloc::AllocatorLayout::kMinPoolSize *
+                  obmalloc::AllocatorLayout::kMinPoolsPerArena,
+              obmalloc::AllocatorLayout::kMinPoolSize,
+              obmalloc::ArenaRelease::kEager);
       if (small.ok()) return *small;
       return obmalloc::AllocatorLayout::Classic();
     }
@@ -152,7 +155,8 @@ class Program {
 
   const char* Allocate() {
     objects::AllocateSpec spec;
-    spec.type = static_cast<objects::ObjectType>(in_.Pick(objects::kNumObjectTypes));
+    spec.type =
+        static_cast<objects::ObjectType>(in_.Pick(objects::kNumObjectTypes));
     spec.length = Length(spec.type);
     const uint8_t finalizer = in_.Byte();
     switch (finalizer % 8) {
@@ -173,7 +177,8 @@ class Program {
     const uint8_t weak = in_.Byte();
     spec.weakref = weak & 1;
     spec.weakref_callback = weak & 2;
-    absl::StatusOr<objects::Allocated> allocated = heap_->Allocate(Owner(), spec);
+    absl::StatusOr<objects::Allocated> allocated =
+        heap_->Allocate(Owner(), spec);
     if (allocated.ok()) {
       handles_.push_back(allocated->handle);
       if (allocated->weakref != 0) weakrefs_.push_back(allocated->weakref);
@@ -238,10 +243,11 @@ class Program {
         config.thresholds[g] = (what & 0x80) ? -1 : in_.Byte() % 12;
         config.enabled = !(what & 0x40);
         if (what & 0x20) {
-          static const uint32_t kFlags[] = {0, objects::kDebugSaveAll,
-                                            objects::kDebugStats | objects::kDebugCollectable,
-                                            objects::kDebugSaveAll | objects::kDebugUncollectable,
-                                            8 /* unknown */};
+          static const uint32_t kFlags[] = {
+              0, objects::kDebugSaveAll,
+              objects::kDebugStats | objects::kDebugCollectable,
+              objects::kDebugSaveAll | objects::kDebugUncollectable,
+              8 /* unknown */};
           config.debug_flags = kFlags[in_.Pick(5)];
         }
         (void)heap_->SetGcConfig(config);
@@ -249,14 +255,16 @@ class Program {
       }
       case 13: {
         const objects::Handle target = PickHandle();
-        absl::StatusOr<objects::WeakRefId> id = heap_->CreateWeakRef(target, in_.Bool());
+        absl::StatusOr<objects::WeakRefId> id =
+            heap_->CreateWeakRef(target, in_.Bool());
         if (id.ok()) weakrefs_.push_back(*id);
         return "CreateWeakRef";
       }
       case 14: {
-        const objects::WeakRefId id = weakrefs_.empty() || in_.Byte() > 240
-                                 ? in_.U16()
-                                 : weakrefs_[in_.Pick(weakrefs_.size())];
+        const objects::WeakRefId id =
+            weakrefs_.empty() || in_.Byte() > 240
+                ? in_.U16()
+                : weakrefs_[in_.Pick(weakrefs_.size())];
         (void)heap_->WeakRefTarget(id);
         return "WeakRefTarget";
       }
@@ -281,8 +289,10 @@ class Program {
         const int n = 1 + in_.Pick(16);
         for (int i = 0; i < n; ++i) {
           objects::AllocateSpec spec;
-          spec.type = i % 2 ? objects::ObjectType::kList : objects::ObjectType::kObject;
-          absl::StatusOr<objects::Allocated> allocated = heap_->Allocate(Owner(), spec);
+          spec.type =
+              i % 2 ? objects::ObjectType::kList : objects::ObjectType::kObject;
+          absl::StatusOr<objects::Allocated> allocated =
+              heap_->Allocate(Owner(), spec);
           if (allocated.ok()) handles_.push_back(allocated->handle);
         }
         return "Allocate burst";

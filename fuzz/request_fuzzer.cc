@@ -40,10 +40,10 @@
 #include "absl/status/status.h"
 #include "fuzz/fuzz_input.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/message.h"
-#include "heap/interpreter.h"
+#include "google/protobuf/stubs/logging.h"
 #include "heap/gil/interpreter_lock.h"
+#include "heap/interpreter.h"
 #include "heap/objects/object_heap.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
@@ -75,8 +75,8 @@ struct Harness {
       std::fprintf(stderr, "request_fuzzer: the server did not start\n");
       std::abort();
     }
-    stub = v1::Heap::NewStub(
-        server->InProcessChannel(grpc::ChannelArguments()));
+    stub =
+        v1::Heap::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
     kind = service->lock_for_testing().RegisterKind("Fuzz");
   }
 
@@ -126,8 +126,8 @@ class Input {
 
   void Run() {
     v1::OpenSessionResponse opened;
-    CheckStatus(h_.stub->OpenSession(Context().get(),
-                                     v1::OpenSessionRequest(), &opened),
+    CheckStatus(h_.stub->OpenSession(Context().get(), v1::OpenSessionRequest(),
+                                     &opened),
                 "OpenSession");
     session_ = opened.session_id();
     sessions_.push_back(session_);
@@ -170,8 +170,8 @@ class Input {
     const absl::Status status = heap.Verify();
     lock.Release();
     if (!reset.ok() || !collected.ok()) Fail("the clean-up failed");
-    if (!status.ok()) Fail("Verify failed after the clean-up: " +
-                           status.ToString());
+    if (!status.ok())
+      Fail("Verify failed after the clean-up: " + status.ToString());
     if (++h_.inputs % 64 == 0) CheckStats();
   }
 

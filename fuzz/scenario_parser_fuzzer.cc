@@ -9,10 +9,10 @@
 //   - parsing is a function of the text: a second parse gives the same
 //     statements (kinds, lines, sources).
 // The seed corpus is the scenarios of tests/scenarios.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -94,16 +94,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         !absl::SimpleAtoi(message.substr(prefix.size(), colon - prefix.size()),
                           &line) ||
         line < 1 || line > lines + 1) {
-      Fail("an error that names no line of the input: " +
-           std::string(message));
+      Fail("an error that names no line of the input: " + std::string(message));
     }
     return 0;
   }
   if (scenario->filename != "fuzz.heap") Fail("the filename changed");
   CheckStatements(scenario->statements, 0, lines, 0);
   absl::StatusOr<Scenario> again = ParseScenario(text, "fuzz.heap");
-  if (!again.ok() ||
-      !SameStatements(scenario->statements, again->statements)) {
+  if (!again.ok() || !SameStatements(scenario->statements, again->statements)) {
     Fail("a second parse of the same text differs");
   }
   return 0;

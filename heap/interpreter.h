@@ -14,7 +14,8 @@
 //
 // Example:
 //   heapd::Interpreter interp(heapd::objects::ObjectHeapOptions{}, {});
-//   const heapd::gil::RequestKind kind = interp.lock().RegisterKind("Allocate");
+//   const heapd::gil::RequestKind kind =
+//   interp.lock().RegisterKind("Allocate");
 //   {
 //     heapd::gil::InterpreterLockHolder holder(&interp.lock(), kind);
 //     auto object = interp.heap().Allocate(owner, {.type = ObjectType::kList});
@@ -50,7 +51,9 @@ class Interpreter {
 
   // The heap: objects, references, the collector and their memory.
   // REQUIRES: the caller holds lock().
-  objects::ObjectHeap& heap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) { return heap_; }
+  objects::ObjectHeap& heap() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    return heap_;
+  }
   const objects::ObjectHeap& heap() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     return heap_;
   }
@@ -85,7 +88,8 @@ class Interpreter {
   // state another request may change across a safe point.
   // REQUIRES: the caller does not hold lock().
   template <typename Op>
-  int RunBatch(gil::RequestKind kind, size_t n, Op&& op) ABSL_LOCKS_EXCLUDED(lock_) {
+  int RunBatch(gil::RequestKind kind, size_t n, Op&& op)
+      ABSL_LOCKS_EXCLUDED(lock_) {
     gil::InterpreterLockHolder holder(&lock_, kind);
     int yields = 0;
     for (size_t i = 0; i < n; ++i) {

@@ -44,13 +44,15 @@ TEST(InterpreterTest, ThreadsShareTheHeapThroughTheLock) {
       const objects::OwnerId owner = t + 1;
       std::vector<objects::Handle> mine;
       for (int i = 0; i < kRequests; ++i) {
-        interp.RunBatch(gil::RequestKind(), 8, [&](objects::ObjectHeap& heap, size_t j) {
-          objects::AllocateSpec spec;
-          spec.type = objects::ObjectType::kBytes;
-          spec.length = static_cast<int64_t>((t * 37 + i * 11 + j) % 600);
-          absl::StatusOr<objects::Allocated> object = heap.Allocate(owner, spec);
-          if (object.ok()) mine.push_back(object->handle);
-        });
+        interp.RunBatch(
+            gil::RequestKind(), 8, [&](objects::ObjectHeap& heap, size_t j) {
+              objects::AllocateSpec spec;
+              spec.type = objects::ObjectType::kBytes;
+              spec.length = static_cast<int64_t>((t * 37 + i * 11 + j) % 600);
+              absl::StatusOr<objects::Allocated> object =
+                  heap.Allocate(owner, spec);
+              if (object.ok()) mine.push_back(object->handle);
+            });
         interp.RunBatch(gil::RequestKind(), mine.size(),
                         [&](objects::ObjectHeap& heap, size_t j) {
                           (void)heap.DecRef(owner, mine[j]);
@@ -101,23 +103,24 @@ TEST(InterpreterTest, BatchYieldsAtSafePointToAWaiter) {
   bool waiter_ran = false;  // guarded by interp.lock()
   std::thread waiter;
   std::vector<bool> waiter_ran_before_op;
-  const int yields = interp.RunBatch(batch, 3, [&](objects::ObjectHeap& heap, size_t i) {
-    waiter_ran_before_op.push_back(waiter_ran);
-    absl::StatusOr<objects::Allocated> object = heap.Allocate(1, {});
-    if (object.ok()) (void)heap.DecRef(1, object->handle);
-    if (i == 0) {
-      waiter = std::thread([&] {
-        gil::InterpreterLockHolder holder(&interp.lock());
-        waiter_ran = true;
+  const int yields =
+      interp.RunBatch(batch, 3, [&](objects::ObjectHeap& heap, size_t i) {
+        waiter_ran_before_op.push_back(waiter_ran);
+        absl::StatusOr<objects::Allocated> object = heap.Allocate(1, {});
+        if (object.ok()) (void)heap.DecRef(1, object->handle);
+        if (i == 0) {
+          waiter = std::thread([&] {
+            gil::InterpreterLockHolder holder(&interp.lock());
+            waiter_ran = true;
+          });
+          // Hold on until the waiter asks (bounded: fails rather than hangs).
+          const absl::Time deadline = absl::Now() + absl::Seconds(20);
+          while (!interp.lock().drop_requested() && absl::Now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+          }
+          EXPECT_TRUE(interp.lock().drop_requested());
+        }
       });
-      // Hold on until the waiter asks (bounded: fails rather than hangs).
-      const absl::Time deadline = absl::Now() + absl::Seconds(20);
-      while (!interp.lock().drop_requested() && absl::Now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-      }
-      EXPECT_TRUE(interp.lock().drop_requested());
-    }
-  });
   waiter.join();
   // The safe point before operation 1 answered the request; the one before
   // operation 2 had nothing to answer (a new holder clears old requests).

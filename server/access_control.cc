@@ -36,8 +36,7 @@ bool Printable(absl::string_view token) {
 
 }  // namespace
 
-absl::StatusOr<AccessControl> AccessControl::FromFile(
-    const std::string& path) {
+absl::StatusOr<AccessControl> AccessControl::FromFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(
@@ -48,8 +47,8 @@ absl::StatusOr<AccessControl> AccessControl::FromFile(
   return Parse(text.str(), path);
 }
 
-absl::StatusOr<AccessControl> AccessControl::Parse(
-    absl::string_view text, absl::string_view filename) {
+absl::StatusOr<AccessControl> AccessControl::Parse(absl::string_view text,
+                                                   absl::string_view filename) {
   AccessControl access;
   absl::flat_hash_set<std::string> identities;
   int line_number = 0;
@@ -95,8 +94,8 @@ absl::StatusOr<AccessControl> AccessControl::Parse(
     access.entries_.push_back(std::move(entry));
   }
   if (access.entries_.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        filename, ": no tokens (every request would be refused)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(filename, ": no tokens (every request would be refused)"));
   }
   return access;
 }

@@ -47,8 +47,7 @@ TEST(AccessControlTest, MissingMalformedAndUnknownTokensAreUnauthenticated) {
     EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated)
         << header;
     // The token itself never appears in a message.
-    EXPECT_THAT(caller.status().message(),
-                testing::Not(HasSubstr("aaaaaaaa")));
+    EXPECT_THAT(caller.status().message(), testing::Not(HasSubstr("aaaaaaaa")));
   }
 }
 

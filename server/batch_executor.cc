@@ -1,7 +1,6 @@
 #include "server/batch_executor.h"
 
 #include <algorithm>
-
 #include <optional>
 #include <string>
 
@@ -14,8 +13,8 @@ namespace {
 // The handle an ObjectRef names, given the results of the operations before
 // operation `current`.
 absl::StatusOr<objects::Handle> Resolve(const v1::ObjectRef& ref, int current,
-                               const v1::BatchResponse& done,
-                               const char* what) {
+                                        const v1::BatchResponse& done,
+                                        const char* what) {
   switch (ref.ref_case()) {
     case v1::ObjectRef::kHandle:
       return ref.handle();
@@ -28,8 +27,8 @@ absl::StatusOr<objects::Handle> Resolve(const v1::ObjectRef& ref, int current,
   const v1::ResultRef& result = ref.result();
   if (static_cast<int64_t>(result.op()) >= current) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, " refers to operation ", result.op(), " from operation ",
-        current, ": a result reference must name an earlier operation"));
+        what, " refers to operation ", result.op(), " from operation ", current,
+        ": a result reference must name an earlier operation"));
   }
   if (result.op() >= static_cast<uint32_t>(done.results_size())) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -55,9 +54,10 @@ absl::StatusOr<objects::Handle> Resolve(const v1::ObjectRef& ref, int current,
 }
 
 // Runs operation `index`, filling `out`'s result message.
-absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner, const v1::Operation& op,
-                    int index, const v1::BatchResponse& done,
-                    int64_t max_allocate_count, v1::OperationResult* out) {
+absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner,
+                    const v1::Operation& op, int index,
+                    const v1::BatchResponse& done, int64_t max_allocate_count,
+                    v1::OperationResult* out) {
   switch (op.op_case()) {
     case v1::Operation::kAllocate: {
       const v1::BatchAllocate& a = op.allocate();
@@ -86,11 +86,10 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner, const v1:
           Resolve(link.target(), index, done, "link.target");
       if (!target.ok()) return target.status();
       const bool has_field = link.slot_case() == v1::BatchLink::kField;
-      return LinkObjects(heap, *source, *target,
-                         has_field ? &link.field() : nullptr,
-                         link.slot_case() == v1::BatchLink::kAppend &&
-                             link.append(),
-                         out->mutable_link());
+      return LinkObjects(
+          heap, *source, *target, has_field ? &link.field() : nullptr,
+          link.slot_case() == v1::BatchLink::kAppend && link.append(),
+          out->mutable_link());
     }
     case v1::Operation::kUnlink: {
       const v1::BatchUnlink& unlink = op.unlink();
@@ -105,17 +104,16 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner, const v1:
         item = *resolved;
       }
       const bool has_field = unlink.slot_case() == v1::BatchUnlink::kField;
-      return UnlinkObjects(heap, *source,
-                           has_field ? &unlink.field() : nullptr, item,
-                           out->mutable_unlink());
+      return UnlinkObjects(heap, *source, has_field ? &unlink.field() : nullptr,
+                           item, out->mutable_unlink());
     }
     case v1::Operation::kCollect: {
       const v1::BatchCollect& collect = op.collect();
       return CollectGeneration(
           heap,
-          collect.has_generation() ? std::optional<int32_t>(
-                                         collect.generation())
-                                   : std::nullopt,
+          collect.has_generation()
+              ? std::optional<int32_t>(collect.generation())
+              : std::nullopt,
           out->mutable_collect());
     }
     default:
@@ -131,19 +129,19 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner, const v1:
 absl::Status CheckBatchSize(const v1::BatchRequest& request,
                             int64_t max_batch) {
   if (request.operations_size() > max_batch) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "batch of ", request.operations_size(),
-        " operations is over this server's limit of ", max_batch,
-        " (--max_batch); split it"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("batch of ", request.operations_size(),
+                     " operations is over this server's limit of ", max_batch,
+                     " (--max_batch); split it"));
   }
   return absl::OkStatus();
 }
 
-absl::Status ExecuteBatch(
-    objects::ObjectHeap& heap, objects::OwnerId owner, const v1::BatchRequest& request,
-    int64_t max_allocate_count,
-    absl::FunctionRef<absl::StatusOr<bool>()> safe_point,
-    v1::BatchResponse* out) {
+absl::Status ExecuteBatch(objects::ObjectHeap& heap, objects::OwnerId owner,
+                          const v1::BatchRequest& request,
+                          int64_t max_allocate_count,
+                          absl::FunctionRef<absl::StatusOr<bool>()> safe_point,
+                          v1::BatchResponse* out) {
   const int n = request.operations_size();
   for (int i = 0; i < n; ++i) {
     if (i > 0) {
@@ -153,9 +151,8 @@ absl::Status ExecuteBatch(
     }
     v1::OperationResult* result = out->add_results();
     result->set_index(static_cast<uint32_t>(i));
-    const absl::Status status =
-        RunOne(heap, owner, request.operations(i), i, *out,
-               max_allocate_count, result);
+    const absl::Status status = RunOne(heap, owner, request.operations(i), i,
+                                       *out, max_allocate_count, result);
     if (status.ok()) {
       out->set_succeeded(out->succeeded() + 1);
       continue;

@@ -47,8 +47,7 @@ namespace heapd {
 
 // RESOURCE_EXHAUSTED when the request has more than max_batch operations
 // (--max_batch); checked before anything runs.
-absl::Status CheckBatchSize(const v1::BatchRequest& request,
-                            int64_t max_batch);
+absl::Status CheckBatchSize(const v1::BatchRequest& request, int64_t max_batch);
 
 absl::Status ExecuteBatch(objects::ObjectHeap& heap, objects::OwnerId owner,
                           const v1::BatchRequest& request,

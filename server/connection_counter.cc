@@ -49,7 +49,8 @@ int64_t ConnectionCounter::CountNow() {
   int64_t open = 0;
   int64_t next_server = 0;
   for (;;) {
-    const std::string servers = TakeJson(grpc_channelz_get_servers(next_server));
+    const std::string servers =
+        TakeJson(grpc_channelz_get_servers(next_server));
     const std::vector<int64_t> server_ids = IdsOf(servers, "serverId");
     for (int64_t server : server_ids) {
       int64_t next_socket = 0;

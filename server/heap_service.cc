@@ -51,19 +51,17 @@ HeapService::HeapService(const HeapServiceOptions& options)
       session_reaper_kind_(interp_.lock().RegisterKind("SessionReaper")),
       sessions_(&interp_, SessionOptions(options)),
       // Enough history for WatchStats' events between two messages.
-      publisher_(options.stats_publish_interval,
-                 StatsWatchers::kEventCapacity),
+      publisher_(options.stats_publish_interval, StatsWatchers::kEventCapacity),
       slowlog_(options.slowlog_capacity, options.slowlog_threshold),
       rpc_counters_(MethodNames()),
       connections_(kConnectionsRefresh),
-      watchers_(
-          [this](const google::protobuf::RepeatedField<int>& sections,
-                 v1::StatsResponse* out) { FillStats(sections, out); },
-          [this] { return publisher_.Latest(); },
-          [this](grpc::StatusCode code) {
-            rpc_counters_.Count(static_cast<int>(Method::kWatchStats),
-                                static_cast<int>(code));
-          }),
+      watchers_([this](const google::protobuf::RepeatedField<int>& sections,
+                       v1::StatsResponse* out) { FillStats(sections, out); },
+                [this] { return publisher_.Latest(); },
+                [this](grpc::StatusCode code) {
+                  rpc_counters_.Count(static_cast<int>(Method::kWatchStats),
+                                      static_cast<int>(code));
+                }),
       dispatcher_({.interpreter = &interp_,
                    .kinds = &kinds_,
                    .publisher = &publisher_,
@@ -91,8 +89,8 @@ HeapService::HeapService(const HeapServiceOptions& options)
 HeapService::~HeapService() { sessions_.StopReaper(); }
 
 void HeapService::Shutdown() {
-  watchers_.FinishAll(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   "heapd is shutting down"));
+  watchers_.FinishAll(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "heapd is shutting down"));
 }
 
 template <typename Body>
@@ -108,8 +106,8 @@ grpc::ServerUnaryReactor* HeapService::Serve(
   return dispatcher_.Dispatch(
       context, std::move(call),
       [this, session_id = std::move(session_id), caller = *std::move(caller),
-       body = std::move(body)](
-          objects::ObjectHeap& heap) mutable -> absl::Status {
+       body =
+           std::move(body)](objects::ObjectHeap& heap) mutable -> absl::Status {
         absl::StatusOr<objects::OwnerId> owner =
             sessions_.Renew(heap, session_id, caller);
         return owner.ok() ? body(heap, *owner) : owner.status();
@@ -150,10 +148,10 @@ grpc::ServerUnaryReactor* HeapService::Ping(
   if (request->payload().size() > kMaxPingPayload) {
     return dispatcher_.Finish(
         context, Method::kPing,
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                     absl::StrCat("Ping payload is ", request->payload().size(),
-                                  " bytes; at most ", kMaxPingPayload,
-                                  " (64 KiB)")));
+        grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("Ping payload is ", request->payload().size(),
+                         " bytes; at most ", kMaxPingPayload, " (64 KiB)")));
   }
   // A keep-alive: renews the lease of the session it names. Without one,
   // Ping stays the empty round trip and never touches the lock.
@@ -200,7 +198,8 @@ grpc::ServerUnaryReactor* HeapService::Stats(
         {.method = Method::kStats,
          .operations = 0,
          .end_with_safe_point = false,
-         .after_release = [=, this] { FillStats(request->sections(), response); }},
+         .after_release = [=,
+                           this] { FillStats(request->sections(), response); }},
         [this](objects::ObjectHeap& heap) -> absl::Status {
           publisher_.Update(heap, /*force=*/true);
           return absl::OkStatus();
@@ -221,8 +220,7 @@ grpc::ServerUnaryReactor* HeapService::Stats(
 // Sessions.
 
 grpc::ServerUnaryReactor* HeapService::OpenSession(
-    grpc::CallbackServerContext* context,
-    const v1::OpenSessionRequest* request,
+    grpc::CallbackServerContext* context, const v1::OpenSessionRequest* request,
     v1::OpenSessionResponse* response) {
   const absl::StatusOr<Caller> caller =
       Authorize(context, Method::kOpenSession, Role::kClient);
@@ -235,14 +233,13 @@ grpc::ServerUnaryReactor* HeapService::OpenSession(
   return dispatcher_.Dispatch(
       context, {.method = Method::kOpenSession, .operations = 0},
       [=, this](objects::ObjectHeap&) -> absl::Status {
-        absl::StatusOr<OpenedSession> opened = sessions_.Open(
-            request->client_name(), absl::Milliseconds(request->ttl_ms()),
-            *caller);
+        absl::StatusOr<OpenedSession> opened =
+            sessions_.Open(request->client_name(),
+                           absl::Milliseconds(request->ttl_ms()), *caller);
         if (!opened.ok()) return opened.status();
         response->set_session_id(opened->id);
         response->set_ttl_ms(absl::ToInt64Milliseconds(opened->ttl));
-        response->set_expires_at_unix_ns(
-            absl::ToUnixNanos(opened->expires_at));
+        response->set_expires_at_unix_ns(absl::ToUnixNanos(opened->expires_at));
         return absl::OkStatus();
       });
 }
@@ -278,26 +275,24 @@ grpc::ServerUnaryReactor* HeapService::CloseSession(
 grpc::ServerUnaryReactor* HeapService::Allocate(
     grpc::CallbackServerContext* context, const v1::AllocateRequest* request,
     v1::AllocateResponse* response) {
-  return Serve(
-      context,
-      {.method = Method::kAllocate,
-       .session_id = request->session_id(),
-       .operations = std::max<int64_t>(request->count(), 1)},
-      [=, this](objects::ObjectHeap& heap,
-                objects::OwnerId owner) -> absl::Status {
-        return AllocateObjects(heap, owner, request->type(), request->length(),
-                               request->count(), request->finalizer(),
-                               request->weakref(), max_allocate_count_,
-                               response);
-      });
+  return Serve(context,
+               {.method = Method::kAllocate,
+                .session_id = request->session_id(),
+                .operations = std::max<int64_t>(request->count(), 1)},
+               [=, this](objects::ObjectHeap& heap,
+                         objects::OwnerId owner) -> absl::Status {
+                 return AllocateObjects(
+                     heap, owner, request->type(), request->length(),
+                     request->count(), request->finalizer(), request->weakref(),
+                     max_allocate_count_, response);
+               });
 }
 
 grpc::ServerUnaryReactor* HeapService::IncRef(
     grpc::CallbackServerContext* context, const v1::IncRefRequest* request,
     v1::IncRefResponse* response) {
   return Serve(
-      context,
-      {.method = Method::kIncRef, .session_id = request->session_id()},
+      context, {.method = Method::kIncRef, .session_id = request->session_id()},
       [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
         return IncRefObject(heap, owner, request->handle(), response);
       });
@@ -307,8 +302,7 @@ grpc::ServerUnaryReactor* HeapService::DecRef(
     grpc::CallbackServerContext* context, const v1::DecRefRequest* request,
     v1::DecRefResponse* response) {
   return Serve(
-      context,
-      {.method = Method::kDecRef, .session_id = request->session_id()},
+      context, {.method = Method::kDecRef, .session_id = request->session_id()},
       [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
         return DecRefObject(heap, owner, request->handle(), response);
       });
@@ -321,12 +315,11 @@ grpc::ServerUnaryReactor* HeapService::Link(
       context, {.method = Method::kLink, .session_id = request->session_id()},
       [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
-        return LinkObjects(
-            heap, request->source(), request->target(),
-            has_field ? &request->field() : nullptr,
-            request->slot_case() == v1::LinkRequest::kAppend &&
-                request->append(),
-            response);
+        return LinkObjects(heap, request->source(), request->target(),
+                           has_field ? &request->field() : nullptr,
+                           request->slot_case() == v1::LinkRequest::kAppend &&
+                               request->append(),
+                           response);
       });
 }
 
@@ -334,8 +327,7 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
     grpc::CallbackServerContext* context, const v1::UnlinkRequest* request,
     v1::UnlinkResponse* response) {
   return Serve(
-      context,
-      {.method = Method::kUnlink, .session_id = request->session_id()},
+      context, {.method = Method::kUnlink, .session_id = request->session_id()},
       [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
         const bool has_field =
             request->slot_case() == v1::UnlinkRequest::kField;
@@ -387,8 +379,8 @@ grpc::ServerUnaryReactor* HeapService::Collect(
 }
 
 grpc::ServerUnaryReactor* HeapService::GetGcConfig(
-    grpc::CallbackServerContext* context,
-    const v1::GetGcConfigRequest* request, v1::GcConfig* response) {
+    grpc::CallbackServerContext* context, const v1::GetGcConfigRequest* request,
+    v1::GcConfig* response) {
   return Serve(
       context,
       {.method = Method::kGetGcConfig, .session_id = request->session_id()},
@@ -399,8 +391,8 @@ grpc::ServerUnaryReactor* HeapService::GetGcConfig(
 }
 
 grpc::ServerUnaryReactor* HeapService::SetGcConfig(
-    grpc::CallbackServerContext* context,
-    const v1::SetGcConfigRequest* request, v1::GcConfig* response) {
+    grpc::CallbackServerContext* context, const v1::SetGcConfigRequest* request,
+    v1::GcConfig* response) {
   return Serve(
       context,
       {.method = Method::kSetGcConfig, .session_id = request->session_id()},
@@ -418,8 +410,7 @@ grpc::ServerUnaryReactor* HeapService::Freeze(
     grpc::CallbackServerContext* context, const v1::FreezeRequest* request,
     v1::FreezeResponse* response) {
   return Serve(
-      context,
-      {.method = Method::kFreeze, .session_id = request->session_id()},
+      context, {.method = Method::kFreeze, .session_id = request->session_id()},
       [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
         response->set_frozen(heap.Freeze());
         return absl::OkStatus();
@@ -449,10 +440,10 @@ grpc::ServerUnaryReactor* HeapService::Batch(
   // A full collection among the operations needs the admin role.
   bool full_collection = false;
   for (const v1::Operation& operation : request->operations()) {
-    full_collection |= operation.has_collect() &&
-                       (!operation.collect().has_generation() ||
-                        operation.collect().generation() ==
-                            objects::kNumGenerations - 1);
+    full_collection |=
+        operation.has_collect() &&
+        (!operation.collect().has_generation() ||
+         operation.collect().generation() == objects::kNumGenerations - 1);
   }
   const absl::StatusOr<Caller> caller = Authorize(
       context, Method::kBatch, full_collection ? Role::kAdmin : Role::kClient);
@@ -502,9 +493,8 @@ grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
     const v1::WatchStatsRequest* request) {
   const absl::StatusOr<Caller> caller =
       Authorize(context, Method::kWatchStats, Role::kClient);
-  const grpc::Status valid = caller.ok()
-                                 ? StatsWatchers::Validate(*request)
-                                 : ToGrpcStatus(caller.status());
+  const grpc::Status valid = caller.ok() ? StatsWatchers::Validate(*request)
+                                         : ToGrpcStatus(caller.status());
   if (!valid.ok()) {
     rpc_counters_.Count(static_cast<int>(Method::kWatchStats),
                         static_cast<int>(valid.error_code()));
@@ -525,7 +515,9 @@ grpc::ServerUnaryReactor* HeapService::Verify(
   }
   return dispatcher_.Dispatch(
       context,
-      {.method = Method::kVerify, .operations = 0, .end_with_safe_point = false},
+      {.method = Method::kVerify,
+       .operations = 0,
+       .end_with_safe_point = false},
       [response](objects::ObjectHeap& heap) -> absl::Status {
         const auto start = std::chrono::steady_clock::now();
         absl::Status verified = heap.Verify();

@@ -98,10 +98,12 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "heap/interpreter.h"
 #include "heap/gil/interpreter_lock.h"
-#include "heap/obmalloc/layout.h"
+#include "heap/interpreter.h"
 #include "heap/objects/object_heap.h"
+#include "heap/obmalloc/layout.h"
+#include "proto/heap.grpc.pb.h"
+#include "proto/heap.pb.h"
 #include "server/access_control.h"
 #include "server/arena_message_allocator.h"
 #include "server/caller.h"
@@ -114,8 +116,6 @@
 #include "server/stats_publisher.h"
 #include "server/stats_translation.h"
 #include "server/stats_watchers.h"
-#include "proto/heap.grpc.pb.h"
-#include "proto/heap.pb.h"
 
 namespace heapd {
 
@@ -283,8 +283,7 @@ class HeapService final : public v1::Heap::CallbackService {
   SessionManager sessions_;
   // Batch requests and answers live on an arena per call (the header says
   // why); gRPC uses it while serving, so it lives as long as the service.
-  ArenaMessageAllocator<v1::BatchRequest, v1::BatchResponse>
-      batch_allocator_;
+  ArenaMessageAllocator<v1::BatchRequest, v1::BatchResponse> batch_allocator_;
   // Each read by Stats without the interpreter lock; see their headers.
   StatsPublisher publisher_;
   SlowLog slowlog_;

@@ -2,13 +2,12 @@
 // the latest published snapshot (stats_publisher.h) and the figures that are
 // read live, and translated by stats_translation.h. Stats and every
 // WatchStats message are filled here.
-#include "server/heap_service.h"
-
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <vector>
 
+#include "server/heap_service.h"
 #include "server/stats_translation.h"
 #include "server/version.h"
 

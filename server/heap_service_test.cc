@@ -44,8 +44,9 @@ class HeapServiceTest : public ::testing::Test {
   ~HeapServiceTest() override { server_->Shutdown(); }
 
   template <typename Request, typename Response>
-  grpc::Status Call(grpc::Status (v1::Heap::Stub::*method)(
-                        grpc::ClientContext*, const Request&, Response*),
+  grpc::Status Call(grpc::Status (v1::Heap::Stub::*method)(grpc::ClientContext*,
+                                                           const Request&,
+                                                           Response*),
                     const Request& request, Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -63,8 +64,8 @@ class HeapServiceTest : public ::testing::Test {
 
   std::string OpenSession() {
     v1::OpenSessionResponse response;
-    grpc::Status status = Call(&v1::Heap::Stub::OpenSession,
-                               v1::OpenSessionRequest(), &response);
+    grpc::Status status =
+        Call(&v1::Heap::Stub::OpenSession, v1::OpenSessionRequest(), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.session_id();
   }

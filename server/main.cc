@@ -153,9 +153,10 @@ void RaiseOpenFileLimit() {
 // the first invalid one's message, for the usage error.
 absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
   heapd::HeapServiceOptions options;
-  absl::StatusOr<heapd::obmalloc::AllocatorLayout> layout = heapd::LayoutFromFlags(
-      absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
-      absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
+  absl::StatusOr<heapd::obmalloc::AllocatorLayout> layout =
+      heapd::LayoutFromFlags(
+          absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
+          absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
   if (!layout.ok()) return layout.status();
   options.layout = *layout;
   absl::StatusOr<heapd::gil::InterpreterLockOptions> lock =
@@ -199,7 +200,8 @@ absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
   options.interpreter_threads = static_cast<int>(interpreter_threads);
 
   absl::StatusOr<absl::Duration> slowlog_threshold =
-      heapd::SlowlogThresholdFromFlag(absl::GetFlag(FLAGS_slowlog_threshold_us));
+      heapd::SlowlogThresholdFromFlag(
+          absl::GetFlag(FLAGS_slowlog_threshold_us));
   if (!slowlog_threshold.ok()) return slowlog_threshold.status();
   options.slowlog_threshold = *slowlog_threshold;
   absl::StatusOr<absl::Duration> publish_interval =
@@ -234,7 +236,8 @@ int main(int argc, char** argv) {
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
       "[--max_session_ttl_ms=MS] [--max_allocate_count=N] [--max_batch=N] "
       "[--max_heap_bytes=BYTES] [--max_objects=N] [--max_lock_waiters=N] "
-      "[--max_message_bytes=BYTES] [--interpreter_threads=N] [--tls_cert=PEM --tls_key=PEM "
+      "[--max_message_bytes=BYTES] [--interpreter_threads=N] [--tls_cert=PEM "
+      "--tls_key=PEM "
       "[--tls_client_ca=PEM]] [--auth_tokens=FILE] "
       "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
   // --help lists the flags of files that look like the program's main

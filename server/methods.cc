@@ -16,8 +16,7 @@ MethodKinds MethodKinds::Register(gil::InterpreterLock& lock) {
   for (const MethodRow& row : kMethods) {
     if (row.lock == LockUse::kNever) continue;
     kinds.kinds_[static_cast<size_t>(row.method)] = lock.RegisterKind(
-        row.name,
-        {.time_every_hold = row.lock == LockUse::kEveryHoldTimed});
+        row.name, {.time_every_hold = row.lock == LockUse::kEveryHoldTimed});
   }
   return kinds;
 }

@@ -14,8 +14,8 @@
 //
 // Example:
 //   const MethodKinds kinds = MethodKinds::Register(interp.lock());
-//   gil::InterpreterLockHolder holder(&interp.lock(), kinds.of(Method::kVerify));
-//   RpcCounters counters(MethodNames());
+//   gil::InterpreterLockHolder holder(&interp.lock(),
+//   kinds.of(Method::kVerify)); RpcCounters counters(MethodNames());
 //   counters.Count(static_cast<int>(Method::kVerify), /*code=*/0);
 #ifndef HEAPD_SERVER_METHODS_H_
 #define HEAPD_SERVER_METHODS_H_

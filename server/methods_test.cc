@@ -48,7 +48,8 @@ TEST(MethodsTest, StreamsNeverTakeTheLock) {
     const google::protobuf::MethodDescriptor* method =
         service.FindMethodByName(std::string(row.name));
     if (method == nullptr) continue;  // EveryRowIsAProtoMethod says so
-    const bool streams = method->client_streaming() || method->server_streaming();
+    const bool streams =
+        method->client_streaming() || method->server_streaming();
     EXPECT_EQ(streams, row.lock == LockUse::kNever) << row.name;
   }
 }

@@ -6,8 +6,8 @@
 
 namespace heapd {
 
-absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner, int type,
-                             int64_t length, uint32_t count,
+absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner,
+                             int type, int64_t length, uint32_t count,
                              const v1::Finalizer& finalizer,
                              const v1::WeakRefOptions& weakref,
                              int64_t max_count, v1::AllocateResponse* out) {
@@ -37,8 +37,8 @@ absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner, 
   return absl::OkStatus();
 }
 
-absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, objects::Handle handle,
-                          v1::IncRefResponse* out) {
+absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner,
+                          objects::Handle handle, v1::IncRefResponse* out) {
   absl::StatusOr<objects::RefCountResult> result = heap.IncRef(owner, handle);
   if (!result.ok()) return result.status();
   out->set_refcount(result->refcount);
@@ -46,8 +46,8 @@ absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, obj
   return absl::OkStatus();
 }
 
-absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, objects::Handle handle,
-                          v1::DecRefResponse* out) {
+absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner,
+                          objects::Handle handle, v1::DecRefResponse* out) {
   absl::StatusOr<objects::RefCountResult> result = heap.DecRef(owner, handle);
   if (!result.ok()) return result.status();
   out->set_refcount(result->refcount);
@@ -56,9 +56,9 @@ absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, obj
   return absl::OkStatus();
 }
 
-absl::Status LinkObjects(objects::ObjectHeap& heap, objects::Handle source, objects::Handle target,
-                         const std::string* field, bool append,
-                         v1::LinkResponse* out) {
+absl::Status LinkObjects(objects::ObjectHeap& heap, objects::Handle source,
+                         objects::Handle target, const std::string* field,
+                         bool append, v1::LinkResponse* out) {
   absl::StatusOr<objects::LinkResult> result;
   if (field != nullptr) {
     result = heap.SetField(source, *field, target);
@@ -100,7 +100,8 @@ absl::Status UnlinkObjects(objects::ObjectHeap& heap, objects::Handle source,
 absl::Status CollectGeneration(objects::ObjectHeap& heap,
                                std::optional<int32_t> generation,
                                v1::CollectResponse* out) {
-  absl::StatusOr<objects::CollectResult> result = heap.Collect(generation.value_or(2));
+  absl::StatusOr<objects::CollectResult> result =
+      heap.Collect(generation.value_or(2));
   if (!result.ok()) return result.status();
   ToProto(*result, out);
   return absl::OkStatus();

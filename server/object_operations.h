@@ -27,28 +27,29 @@ namespace heapd {
 
 // `count` objects (0 means 1) of one spec. RESOURCE_EXHAUSTED when count
 // is over max_count (--max_allocate_count).
-absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner, int type,
-                             int64_t length, uint32_t count,
+absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner,
+                             int type, int64_t length, uint32_t count,
                              const v1::Finalizer& finalizer,
                              const v1::WeakRefOptions& weakref,
                              int64_t max_count, v1::AllocateResponse* out);
 
-absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, objects::Handle handle,
-                          v1::IncRefResponse* out);
-absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner, objects::Handle handle,
-                          v1::DecRefResponse* out);
+absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner,
+                          objects::Handle handle, v1::IncRefResponse* out);
+absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner,
+                          objects::Handle handle, v1::DecRefResponse* out);
 
 // `source.field = target` when `field` is set, else `source.append(target)`
 // when `append`; INVALID_ARGUMENT when neither slot is given.
-absl::Status LinkObjects(objects::ObjectHeap& heap, objects::Handle source, objects::Handle target,
-                         const std::string* field, bool append,
-                         v1::LinkResponse* out);
+absl::Status LinkObjects(objects::ObjectHeap& heap, objects::Handle source,
+                         objects::Handle target, const std::string* field,
+                         bool append, v1::LinkResponse* out);
 
 // `del source.field` when `field` is set, else `source.remove(item)`;
 // INVALID_ARGUMENT when neither slot is given.
 absl::Status UnlinkObjects(objects::ObjectHeap& heap, objects::Handle source,
                            const std::string* field,
-                           std::optional<objects::Handle> item, v1::UnlinkResponse* out);
+                           std::optional<objects::Handle> item,
+                           v1::UnlinkResponse* out);
 
 // gc.collect(generation); no generation means 2, a full collection.
 absl::Status CollectGeneration(objects::ObjectHeap& heap,

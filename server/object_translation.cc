@@ -152,7 +152,7 @@ void ToProto(const objects::GcConfig& config, v1::GcConfig* out) {
 }
 
 objects::GcConfig MergeGcConfig(const objects::GcConfig& current,
-                       const v1::SetGcConfigRequest& request) {
+                                const v1::SetGcConfigRequest& request) {
   objects::GcConfig config = current;
   if (request.has_threshold0()) config.thresholds[0] = request.threshold0();
   if (request.has_threshold1()) config.thresholds[1] = request.threshold1();

@@ -1,6 +1,7 @@
-// Translation between the heap's object-level structs (heap/objects/object_heap.h)
-// and heapd.v1 messages: object types, finalizers, allocation results,
-// Inspect's ObjectInfo, collection results and the collector's config.
+// Translation between the heap's object-level structs
+// (heap/objects/object_heap.h) and heapd.v1 messages: object types, finalizers,
+// allocation results, Inspect's ObjectInfo, collection results and the
+// collector's config.
 //
 // Requests arrive as protobuf and may carry enum values this build does not
 // know (proto3 keeps them): every From* function validates and answers
@@ -8,7 +9,8 @@
 // functions are pure and overwrite every field they own.
 //
 // Example:
-//   absl::StatusOr<heapd::objects::AllocateSpec> spec = heapd::AllocateSpecFromProto(
+//   absl::StatusOr<heapd::objects::AllocateSpec> spec =
+//   heapd::AllocateSpecFromProto(
 //       request.type(), request.length(), request.finalizer(),
 //       request.weakref());
 #ifndef HEAPD_SERVER_OBJECT_TRANSLATION_H_
@@ -39,7 +41,7 @@ void ToProto(const objects::GcConfig& config, v1::GcConfig* out);
 
 // `current` with the fields the request sets replaced.
 objects::GcConfig MergeGcConfig(const objects::GcConfig& current,
-                       const v1::SetGcConfigRequest& request);
+                                const v1::SetGcConfigRequest& request);
 
 }  // namespace heapd
 

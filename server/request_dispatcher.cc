@@ -7,14 +7,12 @@ namespace heapd {
 namespace {
 
 int64_t Nanoseconds(std::chrono::steady_clock::duration duration) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(duration)
-      .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
 }
 
 }  // namespace
 
-RequestDispatcher::RequestDispatcher(const Parts& parts,
-                                     const Options& options)
+RequestDispatcher::RequestDispatcher(const Parts& parts, const Options& options)
     : interp_(*parts.interpreter),
       kinds_(*parts.kinds),
       publisher_(*parts.publisher),
@@ -24,8 +22,8 @@ RequestDispatcher::RequestDispatcher(const Parts& parts,
       max_lock_waiters_(options.max_lock_waiters),
       threads_(options.interpreter_threads) {}
 
-void RequestDispatcher::Finish(grpc::ServerUnaryReactor* reactor,
-                               Method method, const grpc::Status& status) {
+void RequestDispatcher::Finish(grpc::ServerUnaryReactor* reactor, Method method,
+                               const grpc::Status& status) {
   rpc_counters_.Count(static_cast<int>(method),
                       static_cast<int>(status.error_code()));
   reactor->Finish(status);
@@ -50,12 +48,12 @@ bool RequestDispatcher::AdmitWaiter(grpc::ServerUnaryReactor* reactor,
   lock_waiting_.fetch_sub(1, std::memory_order_relaxed);
   lock_waiters_rejected_.fetch_add(1, std::memory_order_relaxed);
   Finish(reactor, method,
-         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      absl::StrCat(MethodName(method), " refused: ",
-                                   max_lock_waiters_,
-                                   " requests already wait for the "
-                                   "interpreter lock (--max_lock_waiters); "
-                                   "retry with backoff")));
+         grpc::Status(
+             grpc::StatusCode::RESOURCE_EXHAUSTED,
+             absl::StrCat(MethodName(method), " refused: ", max_lock_waiters_,
+                          " requests already wait for the "
+                          "interpreter lock (--max_lock_waiters); "
+                          "retry with backoff")));
   return false;
 }
 
@@ -65,8 +63,8 @@ void RequestDispatcher::StopWaiting() {
   }
 }
 
-void RequestDispatcher::EndHold(const LockedCall& call,
-                                uint64_t events_before, Hold* hold) {
+void RequestDispatcher::EndHold(const LockedCall& call, uint64_t events_before,
+                                Hold* hold) {
   if (call.end_with_safe_point) {
     interp_.SafePoint(Interpreter::SafePointAt::kBeforeRelease);
   }

@@ -35,12 +35,14 @@ bool IsLoopbackHost(absl::string_view host) {
 absl::StatusOr<obmalloc::AllocatorLayout> LayoutFromFlags(
     absl::string_view preset, uint64_t arena_size, uint64_t pool_size,
     absl::string_view arena_release) {
-  absl::StatusOr<obmalloc::AllocatorLayout> base = obmalloc::AllocatorLayout::FromPreset(preset);
+  absl::StatusOr<obmalloc::AllocatorLayout> base =
+      obmalloc::AllocatorLayout::FromPreset(preset);
   if (!base.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--layout: ", base.status().message()));
   }
-  absl::StatusOr<obmalloc::ArenaRelease> release = obmalloc::ParseArenaRelease(arena_release);
+  absl::StatusOr<obmalloc::ArenaRelease> release =
+      obmalloc::ParseArenaRelease(arena_release);
   if (!release.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--arena_release: ", release.status().message()));
@@ -71,9 +73,8 @@ absl::StatusOr<gil::InterpreterLockOptions> LockOptionsFromFlags(
   gil::InterpreterLockOptions options;
   absl::StatusOr<gil::LockPolicy> parsed = gil::ParseLockPolicy(policy);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--lock_policy=", policy,
-                     ": expected cpython, fifo or barging"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--lock_policy=", policy, ": expected cpython, fifo or barging"));
   }
   options.policy = *parsed;
   if (switch_interval_ms <= 0) {
@@ -87,8 +88,8 @@ absl::StatusOr<gil::InterpreterLockOptions> LockOptionsFromFlags(
 }
 
 absl::StatusOr<objects::GcConfig> GcConfigFromFlags(int64_t threshold0,
-                                           int64_t threshold1,
-                                           int64_t threshold2) {
+                                                    int64_t threshold1,
+                                                    int64_t threshold2) {
   objects::GcConfig config;
   const int64_t thresholds[] = {threshold0, threshold1, threshold2};
   for (int g = 0; g < objects::kNumGenerations; ++g) {
@@ -112,43 +113,42 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
                      ": must be a positive number of milliseconds"));
   }
   if (max_allocate_count < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max_allocate_count=", max_allocate_count,
-                     ": must be at least 1"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_allocate_count=", max_allocate_count, ": must be at least 1"));
   }
   if (max_batch < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max_batch=", max_batch, ": must be at least 1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_batch=", max_batch, ": must be at least 1"));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateResourceLimits(const obmalloc::AllocatorLayout& layout,
-                                    int64_t max_heap_bytes,
-                                    int64_t max_objects,
+                                    int64_t max_heap_bytes, int64_t max_objects,
                                     int64_t max_lock_waiters,
                                     int64_t max_message_bytes) {
   const int64_t arena = static_cast<int64_t>(layout.arena_size());
   if (max_heap_bytes < 0 || (max_heap_bytes > 0 && max_heap_bytes < arena)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max_heap_bytes=", max_heap_bytes, ": must be 0 (no cap) or at "
-        "least one arena (", arena, " bytes with this layout)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_heap_bytes=", max_heap_bytes,
+                     ": must be 0 (no cap) or at "
+                     "least one arena (",
+                     arena, " bytes with this layout)"));
   }
   if (max_objects < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--max_objects=", max_objects, ": must be >= 0 (0: no cap)"));
   }
   if (max_lock_waiters < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max_lock_waiters=", max_lock_waiters,
-                     ": must be >= 0 (0: no cap)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_lock_waiters=", max_lock_waiters, ": must be >= 0 (0: no cap)"));
   }
   constexpr int64_t kMinMessage = 1024;
   constexpr int64_t kMaxMessage = 2147483647;
   if (max_message_bytes < kMinMessage || max_message_bytes > kMaxMessage) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max_message_bytes=", max_message_bytes, ": must be between ",
-        kMinMessage, " and ", kMaxMessage));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_message_bytes=", max_message_bytes,
+                     ": must be between ", kMinMessage, " and ", kMaxMessage));
   }
   return absl::OkStatus();
 }

@@ -19,8 +19,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "heap/gil/interpreter_lock.h"
-#include "heap/obmalloc/layout.h"
 #include "heap/objects/object_heap.h"
+#include "heap/obmalloc/layout.h"
 
 namespace heapd {
 
@@ -50,8 +50,8 @@ absl::StatusOr<gil::InterpreterLockOptions> LockOptionsFromFlags(
 // The collector's starting configuration from --gc_threshold0/1/2 (each
 // >= 0; threshold0 = 0 turns automatic collection off, as in CPython).
 absl::StatusOr<objects::GcConfig> GcConfigFromFlags(int64_t threshold0,
-                                           int64_t threshold1,
-                                           int64_t threshold2);
+                                                    int64_t threshold1,
+                                                    int64_t threshold2);
 
 // The service's limits: --max_session_ttl_ms (> 0), --max_allocate_count
 // (>= 1) and --max_batch (>= 1).
@@ -64,8 +64,7 @@ absl::Status ValidateServiceLimits(int64_t max_session_ttl_ms,
 // --max_objects and --max_lock_waiters (>= 0; 0 means no cap), and
 // --max_message_bytes (1 KiB .. 2 GiB - 1, gRPC's int).
 absl::Status ValidateResourceLimits(const obmalloc::AllocatorLayout& layout,
-                                    int64_t max_heap_bytes,
-                                    int64_t max_objects,
+                                    int64_t max_heap_bytes, int64_t max_objects,
                                     int64_t max_lock_waiters,
                                     int64_t max_message_bytes);
 

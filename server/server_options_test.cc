@@ -32,12 +32,14 @@ TEST(LayoutFromFlagsTest, PresetsByDefault) {
   absl::StatusOr<obmalloc::AllocatorLayout> classic =
       LayoutFromFlags("classic", 0, 0, "keep_one");
   ASSERT_TRUE(classic.ok()) << classic.status();
-  EXPECT_EQ(classic->ToString(), obmalloc::AllocatorLayout::Classic().ToString());
+  EXPECT_EQ(classic->ToString(),
+            obmalloc::AllocatorLayout::Classic().ToString());
 
   absl::StatusOr<obmalloc::AllocatorLayout> modern =
       LayoutFromFlags("cpython312", 0, 0, "keep_one");
   ASSERT_TRUE(modern.ok()) << modern.status();
-  EXPECT_EQ(modern->ToString(), obmalloc::AllocatorLayout::Cpython312().ToString());
+  EXPECT_EQ(modern->ToString(),
+            obmalloc::AllocatorLayout::Cpython312().ToString());
 }
 
 TEST(LayoutFromFlagsTest, EagerReleaseKeepsThePresetsName) {
@@ -145,7 +147,8 @@ TEST(IsLoopbackHostTest, OnlyThisMachine) {
 }
 
 TEST(ValidateResourceLimitsTest, ZeroMeansNoCapAndTheHeapHoldsAnArena) {
-  const obmalloc::AllocatorLayout classic = obmalloc::AllocatorLayout::Classic();
+  const obmalloc::AllocatorLayout classic =
+      obmalloc::AllocatorLayout::Classic();
   EXPECT_TRUE(ValidateResourceLimits(classic, 0, 0, 0, 4 << 20).ok());
   EXPECT_TRUE(ValidateResourceLimits(classic, 256 * 1024, 1, 1, 1024).ok());
   EXPECT_THAT(ValidateResourceLimits(classic, 1000, 0, 0, 4 << 20).message(),

@@ -33,11 +33,11 @@ absl::Status UnknownSession(absl::string_view id) {
 // admin: a client learns nothing about other identities.
 absl::Status NotYours(absl::string_view id, absl::string_view owner,
                       const Caller& caller) {
-  return absl::PermissionDeniedError(absl::StrCat(
-      "session ", QuoteId(id), " belongs to ",
-      caller.admin ? absl::StrCat("identity '", owner, "'")
-                   : std::string("another identity"),
-      ", not to '", caller.identity, "'"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("session ", QuoteId(id), " belongs to ",
+                   caller.admin ? absl::StrCat("identity '", owner, "'")
+                                : std::string("another identity"),
+                   ", not to '", caller.identity, "'"));
 }
 
 }  // namespace
@@ -96,9 +96,8 @@ absl::StatusOr<OpenedSession> SessionManager::Open(
   return opened;
 }
 
-absl::StatusOr<objects::OwnerId> SessionManager::Renew(objects::ObjectHeap& heap,
-                                              absl::string_view id,
-                                              const Caller& caller) {
+absl::StatusOr<objects::OwnerId> SessionManager::Renew(
+    objects::ObjectHeap& heap, absl::string_view id, const Caller& caller) {
   objects::OwnerId expired_owner = 0;
   {
     MutexLock lock(&mu_);
@@ -122,9 +121,8 @@ absl::StatusOr<objects::OwnerId> SessionManager::Renew(objects::ObjectHeap& heap
   return UnknownSession(id);
 }
 
-absl::StatusOr<objects::ReleaseResult> SessionManager::Close(objects::ObjectHeap& heap,
-                                                    absl::string_view id,
-                                                    const Caller& caller) {
+absl::StatusOr<objects::ReleaseResult> SessionManager::Close(
+    objects::ObjectHeap& heap, absl::string_view id, const Caller& caller) {
   objects::OwnerId owner = 0;
   bool expired = false;
   {
@@ -177,7 +175,8 @@ int SessionManager::ReapExpired(gil::RequestKind kind) {
     }
     expired_total_ += static_cast<int64_t>(expired.size());
   }
-  for (objects::OwnerId owner : expired) interpreter_->heap().ReleaseOwner(owner);
+  for (objects::OwnerId owner : expired)
+    interpreter_->heap().ReleaseOwner(owner);
   return static_cast<int>(expired.size());
 }
 

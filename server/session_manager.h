@@ -121,9 +121,10 @@ class SessionManager {
   // already expired; PERMISSION_DENIED if it belongs to another identity
   // and `caller` is no admin. REQUIRES: the caller holds the interpreter
   // lock.
-  absl::StatusOr<objects::ReleaseResult> Close(
-      objects::ObjectHeap& heap, absl::string_view id,
-      const Caller& caller = Caller()) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<objects::ReleaseResult> Close(objects::ObjectHeap& heap,
+                                               absl::string_view id,
+                                               const Caller& caller = Caller())
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Releases every session whose lease has run out; returns how many.
   // Takes the interpreter lock (as `kind`) only if one has.
@@ -154,7 +155,8 @@ class SessionManager {
   };
 
   std::string NewIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool AnyExpiredLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AnyExpiredLocked(absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits one reap interval; returns false once StopReaper has asked the
   // reaper to stop.
   bool AwaitNextReap() ABSL_LOCKS_EXCLUDED(reaper_mu_);

@@ -44,7 +44,8 @@ class SessionManagerTest : public ::testing::Test {
     gil::InterpreterLockHolder holder(&interp_.lock());
     objects::AllocateSpec spec;
     spec.type = objects::ObjectType::kObject;
-    absl::StatusOr<objects::Allocated> object = interp_.heap().Allocate(owner, spec);
+    absl::StatusOr<objects::Allocated> object =
+        interp_.heap().Allocate(owner, spec);
     EXPECT_TRUE(object.ok()) << object.status();
     return object.ok() ? object->handle : 0;
   }
@@ -55,7 +56,7 @@ class SessionManagerTest : public ::testing::Test {
   }
 
   absl::StatusOr<objects::OwnerId> Renew(SessionManager& sessions,
-                                absl::string_view id) {
+                                         absl::string_view id) {
     gil::InterpreterLockHolder holder(&interp_.lock());
     return sessions.Renew(interp_.heap(), id);
   }

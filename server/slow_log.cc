@@ -5,8 +5,7 @@
 namespace heapd {
 
 SlowLog::SlowLog(size_t capacity, absl::Duration threshold)
-    : capacity_(capacity),
-      threshold_ns_(absl::ToInt64Nanoseconds(threshold)) {}
+    : capacity_(capacity), threshold_ns_(absl::ToInt64Nanoseconds(threshold)) {}
 
 bool SlowLog::MaybeRecord(SlowLogRecord record) {
   if (record.wait_ns <= threshold_ns_ && record.hold_ns <= threshold_ns_) {

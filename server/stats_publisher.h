@@ -36,9 +36,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
-#include "heap/obmalloc/allocator.h"
 #include "heap/gil/latency_histogram.h"
 #include "heap/objects/object_heap.h"
+#include "heap/obmalloc/allocator.h"
 #include "server/mutex.h"
 
 namespace heapd {
@@ -59,8 +59,7 @@ class StatsPublisher {
  public:
   // Publishes at most once per `interval` unless forced; keeps the last
   // `recent_capacity` collections. Latest() is null until the first Update.
-  explicit StatsPublisher(absl::Duration interval,
-                          size_t recent_capacity = 16);
+  explicit StatsPublisher(absl::Duration interval, size_t recent_capacity = 16);
   StatsPublisher(const StatsPublisher&) = delete;
   StatsPublisher& operator=(const StatsPublisher&) = delete;
 

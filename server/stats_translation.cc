@@ -15,7 +15,8 @@ int64_t Wire(size_t value) { return static_cast<int64_t>(value); }
 
 }  // namespace
 
-void ToProto(const obmalloc::AllocatorLayout& layout, v1::AllocatorLayout* out) {
+void ToProto(const obmalloc::AllocatorLayout& layout,
+             v1::AllocatorLayout* out) {
   out->set_preset(std::string(layout.preset()));
   out->set_arena_size(Wire(layout.arena_size()));
   out->set_pool_size(Wire(layout.pool_size()));
@@ -25,7 +26,8 @@ void ToProto(const obmalloc::AllocatorLayout& layout, v1::AllocatorLayout* out) 
   out->set_small_request_threshold(Wire(obmalloc::kSmallRequestThreshold));
   out->set_size_classes(obmalloc::kNumSizeClasses);
   out->set_pool_header_size(Wire(obmalloc::kPoolHeaderSize));
-  out->set_arena_release(std::string(obmalloc::ArenaReleaseName(layout.release())));
+  out->set_arena_release(
+      std::string(obmalloc::ArenaReleaseName(layout.release())));
 }
 
 void ToProto(const obmalloc::SizeClassStats& row, v1::SizeClassStats* out) {
@@ -45,8 +47,8 @@ void ToProto(const obmalloc::RawDomainStats& raw, v1::RawDomainStats* out) {
   out->set_frees_total(Wire(raw.frees_total));
 }
 
-void ToProto(const obmalloc::AllocatorLayout& layout, const obmalloc::AllocatorStats& stats,
-             v1::AllocatorStats* out) {
+void ToProto(const obmalloc::AllocatorLayout& layout,
+             const obmalloc::AllocatorStats& stats, v1::AllocatorStats* out) {
   ToProto(layout, out->mutable_layout());
 
   const obmalloc::SmallObjectStats& small = stats.small;
@@ -116,7 +118,8 @@ void ToProto(const objects::ObjectHeapStats& stats, int64_t max_objects,
 }
 
 void ToProto(const objects::ObjectHeapStats& stats,
-             const std::vector<objects::HeapEvent>& events, v1::CollectorStats* out) {
+             const std::vector<objects::HeapEvent>& events,
+             v1::CollectorStats* out) {
   out->set_enabled(stats.enabled);
   out->set_debug_flags(stats.debug_flags);
   out->clear_generations();

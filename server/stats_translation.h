@@ -8,9 +8,9 @@
 // added on either side has one obvious place to be wired up.
 //
 // Example:
-//   heapd::obmalloc::AllocatorStats stats = allocator.Stats();  // under the lock
-//   heapd::v1::AllocatorStats message;
-//   heapd::ToProto(allocator.layout(), stats, &message);  // lock not needed
+//   heapd::obmalloc::AllocatorStats stats = allocator.Stats();  // under the
+//   lock heapd::v1::AllocatorStats message; heapd::ToProto(allocator.layout(),
+//   stats, &message);  // lock not needed
 //
 // Pure functions: they read only their arguments, so they may run after the
 // lock that guarded the snapshot has been released. Each overwrites every
@@ -22,11 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "heap/obmalloc/allocator.h"
 #include "heap/gil/latency_histogram.h"
-#include "heap/obmalloc/layout.h"
 #include "heap/gil/lock_stats.h"
 #include "heap/objects/object_heap.h"
+#include "heap/obmalloc/allocator.h"
+#include "heap/obmalloc/layout.h"
 #include "proto/heap.pb.h"
 #include "server/rpc_counters.h"
 #include "server/session_manager.h"
@@ -47,8 +47,8 @@ void ToProto(const obmalloc::RawDomainStats& raw, v1::RawDomainStats* out);
 // The whole allocator section: `layout` must be the layout of the allocator
 // `stats` was taken from. All kNumSizeClasses rows are emitted, in size-class
 // order, including classes with no pools.
-void ToProto(const obmalloc::AllocatorLayout& layout, const obmalloc::AllocatorStats& stats,
-             v1::AllocatorStats* out);
+void ToProto(const obmalloc::AllocatorLayout& layout,
+             const obmalloc::AllocatorStats& stats, v1::AllocatorStats* out);
 
 // A latency summary in nanoseconds, rounded to whole nanoseconds.
 void ToProto(const gil::LatencySummary& summary, v1::Histogram* out);
@@ -65,7 +65,8 @@ void ToProto(const objects::ObjectHeapStats& stats, int64_t max_objects,
 // empty: the heap keeps none; the service fills it from its own
 // (stats_publisher.h) with the LatencySummary overload.
 void ToProto(const objects::ObjectHeapStats& stats,
-             const std::vector<objects::HeapEvent>& events, v1::CollectorStats* out);
+             const std::vector<objects::HeapEvent>& events,
+             v1::CollectorStats* out);
 
 // One collection. REQUIRES: event.kind is kCollection.
 void ToProto(const objects::HeapEvent& event, v1::CollectionEvent* out);

@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "heap/obmalloc/allocator.h"
-#include "heap/obmalloc/layout.h"
 #include "heap/gil/lock_stats.h"
 #include "heap/objects/object_heap.h"
+#include "heap/obmalloc/allocator.h"
+#include "heap/obmalloc/layout.h"
 #include "heap/obmalloc/size_class.h"
 #include "proto/heap.pb.h"
 #include "server/rpc_counters.h"
@@ -71,7 +71,8 @@ TEST(LayoutTranslationTest, CarriesPresetSizesAndModelConstants) {
 
 TEST(LayoutTranslationTest, NamesCustomSizesAndEagerRelease) {
   absl::StatusOr<obmalloc::AllocatorLayout> layout =
-      obmalloc::AllocatorLayout::Create(64 * 1024, 8 * 1024, obmalloc::ArenaRelease::kEager);
+      obmalloc::AllocatorLayout::Create(64 * 1024, 8 * 1024,
+                                        obmalloc::ArenaRelease::kEager);
   ASSERT_TRUE(layout.ok()) << layout.status();
   v1::AllocatorLayout out;
   ToProto(*layout, &out);
@@ -100,7 +101,8 @@ TEST_F(StatsTranslationTest, EveryFieldMatchesTheStruct) {
     const v1::SizeClassStats& wire = out.size_classes(c);
     SCOPED_TRACE(c);
     EXPECT_EQ(wire.size_class(), c);
-    EXPECT_EQ(wire.block_size(), static_cast<int64_t>(obmalloc::BlockSizeOf(c)));
+    EXPECT_EQ(wire.block_size(),
+              static_cast<int64_t>(obmalloc::BlockSizeOf(c)));
     EXPECT_EQ(wire.blocks_per_pool(),
               static_cast<int64_t>(row.blocks_per_pool));
     EXPECT_EQ(wire.pools(), static_cast<int64_t>(row.pools));
@@ -231,8 +233,8 @@ TEST(ServerStatsTranslationTest, CarriesEveryFigureAndSumsTheMethods) {
   figures.version = "1.2.3";
   figures.started_unix_ns = 1700000000000000000;
   figures.uptime_ns = 42;
-  figures.sessions = {.open = 2, .opened_total = 5, .closed_total = 2,
-                      .expired_total = 1};
+  figures.sessions = {
+      .open = 2, .opened_total = 5, .closed_total = 2, .expired_total = 1};
   figures.methods.push_back({.method = "Ping", .calls = 7, .errors = {}});
   figures.methods.push_back(
       {.method = "Inspect",

@@ -27,8 +27,7 @@ uint64_t LastCollectionSequence(const StatsSnapshot& snapshot) {
 }
 
 // A stream refused before it began.
-class RefusedStream final
-    : public grpc::ServerWriteReactor<v1::StatsResponse> {
+class RefusedStream final : public grpc::ServerWriteReactor<v1::StatsResponse> {
  public:
   explicit RefusedStream(const grpc::Status& status) {
     // The callback API allows finishing from the constructor; the status
@@ -254,8 +253,8 @@ Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
     live.push_back(stream);
     const bool has_events = newest_event > stream->last_event_sequence_;
     const Clock::time_point event_due = stream->last_sent_ + kEventLatency;
-    const bool due = now >= stream->next_due_ ||
-                     (has_events && now >= event_due);
+    const bool due =
+        now >= stream->next_due_ || (has_events && now >= event_due);
     if (due && !finishing_) {
       v1::StatsResponse message;
       fill_(stream->sections_, &message);
@@ -264,8 +263,7 @@ Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
         int64_t carried = 0;
         for (const objects::HeapEvent& event : snapshot->recent_collections) {
           if (event.sequence <= stream->last_event_sequence_) continue;
-          if (message.events_size() ==
-              static_cast<int>(kEventCapacity)) {
+          if (message.events_size() == static_cast<int>(kEventCapacity)) {
             message.mutable_events()->DeleteSubrange(0, 1);
             --carried;
           }
@@ -273,9 +271,8 @@ Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
           ++carried;
         }
         collections = CollectionsTotal(*snapshot);
-        message.set_events_missed(
-            std::max<int64_t>(0, collections - stream->collections_seen_ -
-                                     carried));
+        message.set_events_missed(std::max<int64_t>(
+            0, collections - stream->collections_seen_ - carried));
       }
       if (stream->TrySend(std::move(message))) {
         stream->last_sent_ = now;

@@ -54,9 +54,9 @@ namespace heapd {
 class StatsWatchers {
  public:
   // Fills every section `sections` asks for (empty: all), without the lock.
-  using Fill = std::function<void(
-      const google::protobuf::RepeatedField<int>& sections,
-      v1::StatsResponse* out)>;
+  using Fill =
+      std::function<void(const google::protobuf::RepeatedField<int>& sections,
+                         v1::StatsResponse* out)>;
   using Latest = std::function<std::shared_ptr<const StatsSnapshot>()>;
   // Told each stream's final status code, once.
   using OnFinish = std::function<void(grpc::StatusCode code)>;

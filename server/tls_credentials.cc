@@ -48,7 +48,8 @@ ServerCredentialsFromFlags(const std::string& cert_file,
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   if (!client_ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadPemFile("tls_client_ca", client_ca_file);
+    absl::StatusOr<std::string> ca =
+        ReadPemFile("tls_client_ca", client_ca_file);
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
     options.client_certificate_request =

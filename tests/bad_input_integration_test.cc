@@ -88,16 +88,14 @@ void ExpectRejected(const grpc::Status& status, grpc::StatusCode code,
 }
 
 // The same for one operation of a batch.
-void ExpectOpRejected(const v1::OperationResult& result,
-                      grpc::StatusCode code, const std::string& names,
-                      const std::string& what) {
+void ExpectOpRejected(const v1::OperationResult& result, grpc::StatusCode code,
+                      const std::string& names, const std::string& what) {
   ++bad_inputs_sent;
   EXPECT_EQ(result.code(), static_cast<int>(code))
       << what << ": " << result.message().substr(0, 500);
   EXPECT_THAT(result.message(), HasSubstr(names)) << what;
   EXPECT_LE(result.message().size(), kMaxMessage) << what;
-  EXPECT_EQ(result.result_case(), v1::OperationResult::RESULT_NOT_SET)
-      << what;
+  EXPECT_EQ(result.result_case(), v1::OperationResult::RESULT_NOT_SET) << what;
 }
 
 class BadInputTest : public HeapdTest {
@@ -238,10 +236,10 @@ class BadInputTest : public HeapdTest {
                       const std::vector<uint64_t>& handles,
                       bool collector = true) {
     const v1::StatsResponse stats = FreshStats();
-    std::string picture = absl::StrCat(
-        "objects ", stats.objects().objects(), " bytes ",
-        stats.objects().bytes(), " weakrefs ", stats.objects().weakrefs(),
-        "\n");
+    std::string picture =
+        absl::StrCat("objects ", stats.objects().objects(), " bytes ",
+                     stats.objects().bytes(), " weakrefs ",
+                     stats.objects().weakrefs(), "\n");
     for (const v1::TypeStats& type : stats.objects().by_type()) {
       absl::StrAppend(&picture, "  type ", v1::ObjectType_Name(type.type()),
                       " count ", type.count(), " bytes ", type.bytes(), "\n");
@@ -262,19 +260,19 @@ class BadInputTest : public HeapdTest {
       absl::StrAppend(&picture, "limit_collections ",
                       stats.collector().limit_collections(), "\n");
     }
-    absl::StrAppend(
-        &picture, "allocated block bytes ",
-        stats.allocator().bytes_in_allocated_blocks(), " raw blocks ",
-        stats.allocator().raw().blocks_in_use(), "\n");
-    absl::StrAppend(&picture, "sessions open ",
-                    stats.server().sessions_open(), "\n");
+    absl::StrAppend(&picture, "allocated block bytes ",
+                    stats.allocator().bytes_in_allocated_blocks(),
+                    " raw blocks ", stats.allocator().raw().blocks_in_use(),
+                    "\n");
+    absl::StrAppend(&picture, "sessions open ", stats.server().sessions_open(),
+                    "\n");
     for (uint64_t handle : handles) {
       v1::InspectResponse response;
       const grpc::Status status = Inspect(session, handle, &response);
-      absl::StrAppend(&picture, "object ", handle, ": ",
-                      status.ok() ? response.object().DebugString()
-                                  : Describe(status),
-                      "\n");
+      absl::StrAppend(
+          &picture, "object ", handle, ": ",
+          status.ok() ? response.object().DebugString() : Describe(status),
+          "\n");
     }
     return picture;
   }
@@ -297,9 +295,8 @@ class BadInputTest : public HeapdTest {
     });
     calls.emplace_back("IncRef", [=, this] { return IncRef(session, handle); });
     calls.emplace_back("DecRef", [=, this] { return DecRef(session, handle); });
-    calls.emplace_back("Link", [=, this] {
-      return SetField(session, handle, "f", handle);
-    });
+    calls.emplace_back(
+        "Link", [=, this] { return SetField(session, handle, "f", handle); });
     calls.emplace_back("Unlink",
                        [=, this] { return ClearField(session, handle, "f"); });
     calls.emplace_back("Inspect", [=, this] {
@@ -408,16 +405,19 @@ TEST_F(BadInputTest, UnknownSessionsOnEveryRpc) {
   const std::string session = OpenSession();
   const uint64_t object = NewOne(session, v1::OBJECT);
   const std::string before = Picture(session, {object});
-  const std::vector<std::string> unknown = {
-      "", "0", "ffffffffffffffffffffffffffffffff", "no such session",
-      std::string("\0\0", 2), kMegabyte};
+  const std::vector<std::string> unknown = {"",
+                                            "0",
+                                            "ffffffffffffffffffffffffffffffff",
+                                            "no such session",
+                                            std::string("\0\0", 2),
+                                            kMegabyte};
   for (const std::string& id : unknown) {
     for (const auto& [method, call] : EveryCallNaming(id, object)) {
       // A Ping without a session is the plain round trip.
       if (id.empty() && method == "Ping") continue;
-      ExpectRejected(call(), grpc::StatusCode::NOT_FOUND, "no session",
-                     absl::StrCat(method, " with session id of ", id.size(),
-                                  " bytes"));
+      ExpectRejected(
+          call(), grpc::StatusCode::NOT_FOUND, "no session",
+          absl::StrCat(method, " with session id of ", id.size(), " bytes"));
     }
   }
   EXPECT_EQ(Picture(session, {object}), before);
@@ -531,9 +531,8 @@ TEST_F(BadInputTest, AccessControlRefusals) {
     incref.set_session_id(alices);
     incref.set_handle(object);
     v1::IncRefResponse increfed;
-    ExpectRejected(CallWithAuthorization(authorization,
-                                         &v1::Heap::Stub::IncRef, incref,
-                                         &increfed),
+    ExpectRejected(CallWithAuthorization(authorization, &v1::Heap::Stub::IncRef,
+                                         incref, &increfed),
                    grpc::StatusCode::UNAUTHENTICATED, "",
                    absl::StrCat("IncRef with authorization of ",
                                 authorization.size(), " bytes"));
@@ -541,8 +540,8 @@ TEST_F(BadInputTest, AccessControlRefusals) {
 
   // Admin-only calls from a client.
   for (const auto& [method, call] : EveryCallNaming(alices, object)) {
-    if (method != "SetGcConfig" && method != "Freeze" &&
-        method != "Unfreeze" && method != "Collect") {
+    if (method != "SetGcConfig" && method != "Freeze" && method != "Unfreeze" &&
+        method != "Collect") {
       continue;
     }
     ExpectRejected(call(), grpc::StatusCode::PERMISSION_DENIED,
@@ -569,8 +568,8 @@ TEST_F(BadInputTest, AccessControlRefusals) {
   // may close another identity's session).
   bearer_token_ = kBob;
   for (const auto& [method, call] : EveryCallNaming(alices, object)) {
-    if (method == "SetGcConfig" || method == "Freeze" ||
-        method == "Unfreeze" || method == "Collect") {
+    if (method == "SetGcConfig" || method == "Freeze" || method == "Unfreeze" ||
+        method == "Collect") {
       continue;  // refused for the role first
     }
     ExpectRejected(call(), grpc::StatusCode::PERMISSION_DENIED,
@@ -619,8 +618,8 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
        "is negative"},
       {v1::STR, kInt64Max, 1, grpc::StatusCode::INVALID_ARGUMENT,
        "out of range for str"},
-      {v1::STR, (int64_t{64} << 20) + 1, 1,
-       grpc::StatusCode::INVALID_ARGUMENT, "out of range for str"},
+      {v1::STR, (int64_t{64} << 20) + 1, 1, grpc::StatusCode::INVALID_ARGUMENT,
+       "out of range for str"},
       {v1::BYTES, kInt64Max, 1, grpc::StatusCode::INVALID_ARGUMENT,
        "out of range for bytes"},
       {v1::RAW, kInt64Max, 1, grpc::StatusCode::INVALID_ARGUMENT,
@@ -629,17 +628,15 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
        "out of range for int"},
       {v1::TUPLE, kInt64Max, 1, grpc::StatusCode::INVALID_ARGUMENT,
        "out of range for tuple"},
-      {v1::TUPLE, (int64_t{1} << 24) + 1, 1,
-       grpc::StatusCode::INVALID_ARGUMENT, "out of range for tuple"},
+      {v1::TUPLE, (int64_t{1} << 24) + 1, 1, grpc::StatusCode::INVALID_ARGUMENT,
+       "out of range for tuple"},
       {v1::LIST, kInt64Max, 1, grpc::StatusCode::INVALID_ARGUMENT,
        "out of range for list"},
-      {v1::OBJECT, 1, 1, grpc::StatusCode::INVALID_ARGUMENT,
-       "takes no length"},
+      {v1::OBJECT, 1, 1, grpc::StatusCode::INVALID_ARGUMENT, "takes no length"},
       {v1::DICT, kInt64Max, 1, grpc::StatusCode::INVALID_ARGUMENT,
        "takes no length"},
       {v1::SET, 1, 1, grpc::StatusCode::INVALID_ARGUMENT, "takes no length"},
-      {v1::FLOAT, 8, 1, grpc::StatusCode::INVALID_ARGUMENT,
-       "takes no length"},
+      {v1::FLOAT, 8, 1, grpc::StatusCode::INVALID_ARGUMENT, "takes no length"},
       // Counts: over the limit, whatever else is wrong.
       {v1::OBJECT, 0, kMaxAllocateCount + 1,
        grpc::StatusCode::RESOURCE_EXHAUSTED, "--max_allocate_count"},
@@ -657,8 +654,8 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
     request.set_length(c.length);
     request.set_count(c.count);
     ExpectRejected(Allocate(request), c.code, c.names,
-                   absl::StrCat("Allocate type ", c.type, " length ",
-                                c.length, " count ", c.count));
+                   absl::StrCat("Allocate type ", c.type, " length ", c.length,
+                                " count ", c.count));
   }
 
   // Finalizers.
@@ -692,11 +689,10 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
         static_cast<v1::Finalizer::Action>(c.action));
     request.mutable_finalizer()->set_resurrect_into(c.into);
     request.mutable_finalizer()->set_resurrect_field(c.field);
-    ExpectRejected(Allocate(request), grpc::StatusCode::INVALID_ARGUMENT,
-                   c.names,
-                   absl::StrCat("Allocate with finalizer action ", c.action,
-                                " into ", c.into, " field of ",
-                                c.field.size(), " bytes"));
+    ExpectRejected(
+        Allocate(request), grpc::StatusCode::INVALID_ARGUMENT, c.names,
+        absl::StrCat("Allocate with finalizer action ", c.action, " into ",
+                     c.into, " field of ", c.field.size(), " bytes"));
   }
   EXPECT_EQ(Picture(session, watched), before);
   ExpectHeapValid();
@@ -753,10 +749,10 @@ TEST_F(BadInputTest, AFailedAllocateKeepsNothingEvenWithFinalizers) {
     v1::BatchResponse response;
     ASSERT_TRUE(Batch(session, batch, &response).ok());
     ASSERT_EQ(response.results_size(), 1);
-    ExpectOpRejected(response.results(0),
-                     grpc::StatusCode::RESOURCE_EXHAUSTED, "max_objects 10",
-                     absl::StrCat("Batch allocate of 15 with finalizer ",
-                                  action));
+    ExpectOpRejected(
+        response.results(0), grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "max_objects 10",
+        absl::StrCat("Batch allocate of 15 with finalizer ", action));
     EXPECT_EQ(Picture(session, {holder}, false), before)
         << "finalizer " << action;
   }
@@ -785,8 +781,8 @@ TEST_F(BadInputTest, AMalformedAllocateAtALimitIsInvalidArgument) {
     request.set_session_id(session);
     request.set_type(static_cast<v1::ObjectType>(spec.first));
     request.set_length(spec.second);
-    ExpectRejected(Allocate(request), grpc::StatusCode::INVALID_ARGUMENT,
-                   names, absl::StrCat("Allocate at the limit, ", names));
+    ExpectRejected(Allocate(request), grpc::StatusCode::INVALID_ARGUMENT, names,
+                   absl::StrCat("Allocate at the limit, ", names));
   }
   v1::AllocateRequest request;
   request.set_session_id(session);
@@ -813,8 +809,7 @@ TEST_F(BadInputTest, HandlesAtTheirExtremesAreNotFoundEverywhere) {
   ASSERT_TRUE(DecRef(session, freed).ok());
   ASSERT_TRUE(DecRef(session, reused).ok());
   const uint64_t newer = NewOne(session, v1::DICT);
-  ASSERT_EQ(newer & 0xffffffffu, reused & 0xffffffffu)
-      << "the slot is reused";
+  ASSERT_EQ(newer & 0xffffffffu, reused & 0xffffffffu) << "the slot is reused";
   ASSERT_NE(newer, reused);
   const std::vector<uint64_t> watched = {list, object, newer};
   const std::string before = Picture(session, watched);
@@ -904,7 +899,7 @@ TEST_F(BadInputTest, LinksTheHeapRefuses) {
                                                        {v1::RAW, 100}}) {
     atomic.push_back(NewOne(session, type, length));
   }
-  std::vector<uint64_t> watched = {object, dict,       list,       set,
+  std::vector<uint64_t> watched = {object, dict,        list,       set,
                                    tuple,  empty_tuple, full_tuple, target};
   watched.insert(watched.end(), atomic.begin(), atomic.end());
   const std::string before = Picture(session, watched);
@@ -912,17 +907,17 @@ TEST_F(BadInputTest, LinksTheHeapRefuses) {
   // Links from atomic objects.
   for (uint64_t from : atomic) {
     ExpectRejected(SetField(session, from, "f", target),
-                   grpc::StatusCode::FAILED_PRECONDITION,
-                   "holds no references", "field of an atomic object");
+                   grpc::StatusCode::FAILED_PRECONDITION, "holds no references",
+                   "field of an atomic object");
     ExpectRejected(Append(session, from, target),
-                   grpc::StatusCode::FAILED_PRECONDITION,
-                   "holds no references", "append to an atomic object");
+                   grpc::StatusCode::FAILED_PRECONDITION, "holds no references",
+                   "append to an atomic object");
     ExpectRejected(ClearField(session, from, "f"),
-                   grpc::StatusCode::FAILED_PRECONDITION,
-                   "holds no references", "clear a field of an atomic object");
+                   grpc::StatusCode::FAILED_PRECONDITION, "holds no references",
+                   "clear a field of an atomic object");
     ExpectRejected(RemoveItem(session, from, target),
-                   grpc::StatusCode::FAILED_PRECONDITION,
-                   "holds no references", "remove from an atomic object");
+                   grpc::StatusCode::FAILED_PRECONDITION, "holds no references",
+                   "remove from an atomic object");
   }
   // Wrong kind of slot for the container.
   for (uint64_t from : {list, set}) {
@@ -985,9 +980,8 @@ TEST_F(BadInputTest, LinksTheHeapRefuses) {
     ExpectRejected(ClearField(session, from, "absent"),
                    grpc::StatusCode::NOT_FOUND, "has no field \"absent\"",
                    "clear an absent field");
-    ExpectRejected(ClearField(session, from, ""),
-                   grpc::StatusCode::NOT_FOUND, "has no field",
-                   "clear the empty field");
+    ExpectRejected(ClearField(session, from, ""), grpc::StatusCode::NOT_FOUND,
+                   "has no field", "clear the empty field");
     ExpectRejected(ClearField(session, from, kMegabyte),
                    grpc::StatusCode::NOT_FOUND, "has no field",
                    "clear a 1 MiB field name");
@@ -999,11 +993,12 @@ TEST_F(BadInputTest, LinksTheHeapRefuses) {
         std::string("x"), std::string(" 1"), std::string("1 "),
         std::string("+1"), std::string("01"), std::string("0x1"),
         std::string(kMegabyte)}) {
-    ExpectRejected(SetField(session, tuple, slot, target),
-                   grpc::StatusCode::INVALID_ARGUMENT,
-                   slot.empty() ? "must not be empty" : "has slots \"0\"..\"1\"",
-                   absl::StrCat("tuple slot of ", slot.size(), " bytes: ",
-                                slot.substr(0, 30)));
+    ExpectRejected(
+        SetField(session, tuple, slot, target),
+        grpc::StatusCode::INVALID_ARGUMENT,
+        slot.empty() ? "must not be empty" : "has slots \"0\"..\"1\"",
+        absl::StrCat("tuple slot of ", slot.size(),
+                     " bytes: ", slot.substr(0, 30)));
     ExpectRejected(ClearField(session, tuple, slot),
                    grpc::StatusCode::NOT_FOUND, "has no field",
                    absl::StrCat("clear tuple slot of ", slot.size(),
@@ -1105,7 +1100,8 @@ TEST_F(BadInputTest, SelfLinksAreCollected) {
   const uint64_t set = NewOne(session, v1::SET);
   const uint64_t tuple = NewOne(session, v1::TUPLE, 1);
   ASSERT_TRUE(SetField(session, object, "ref", object).ok());
-  ASSERT_TRUE(SetField(session, object, "ref", object).ok()) << "replaced by itself";
+  ASSERT_TRUE(SetField(session, object, "ref", object).ok())
+      << "replaced by itself";
   ASSERT_TRUE(SetField(session, dict, "me", dict).ok());
   ASSERT_TRUE(Append(session, list, list).ok());
   ASSERT_TRUE(Append(session, list, list).ok());
@@ -1175,8 +1171,8 @@ TEST_F(BadInputTest, ADeepChainIsFreedByOneDecRef) {
     v1::BatchResponse response;
     const grpc::Status status = Batch(session, batch, &response);
     ASSERT_TRUE(status.ok()) << Describe(status);
-    ASSERT_EQ(response.failed(), 0) << response.results(
-        response.results_size() - 1).message();
+    ASSERT_EQ(response.failed(), 0)
+        << response.results(response.results_size() - 1).message();
     const auto& objects = response.results(0).allocate().objects();
     if (built == 0) head = objects[0].handle();
     tail = objects[k - 1].handle();
@@ -1252,8 +1248,8 @@ TEST_F(BadInputTest, CollectAndGcConfigAtTheirExtremes) {
        "unknown gc debug flags", "debug_flags max uint32"},
       {[](auto* r) { r->set_debug_flags(8); }, "unknown gc debug flags 8",
        "debug_flags 8"},
-      {[](auto* r) { r->set_debug_flags(64 | 1); },
-       "unknown gc debug flags 64", "debug_flags 65"},
+      {[](auto* r) { r->set_debug_flags(64 | 1); }, "unknown gc debug flags 64",
+       "debug_flags 65"},
       // One bad field fails the whole request: the good ones are not
       // applied either.
       {[](auto* r) {
@@ -1306,11 +1302,13 @@ TEST_F(BadInputTest, UnknownStatsSectionsAreIgnored) {
   // Today's behaviour, kept on purpose: an unknown section (a newer
   // client's) fills nothing rather than failing the call, and a list of
   // only unknown sections fills no section at all.
-  for (int section : {999, -1, static_cast<int>(v1::STATS_SECTION_UNSPECIFIED)}) {
+  for (int section :
+       {999, -1, static_cast<int>(v1::STATS_SECTION_UNSPECIFIED)}) {
     v1::StatsRequest request;
     request.add_sections(static_cast<v1::StatsSection>(section));
     v1::StatsResponse response;
-    const grpc::Status status = Call(&v1::Heap::Stub::Stats, request, &response);
+    const grpc::Status status =
+        Call(&v1::Heap::Stub::Stats, request, &response);
     ++bad_inputs_sent;
     ASSERT_TRUE(status.ok()) << Describe(status);
     EXPECT_FALSE(response.has_allocator()) << section;
@@ -1329,11 +1327,14 @@ TEST_F(BadInputTest, UnknownStatsSectionsAreIgnored) {
 
 TEST_F(BadInputTest, WatchStatsIntervalAtItsExtremes) {
   const std::vector<std::pair<int64_t, std::string>> cases = {
-      {-1, "at least 50"},       {1, "at least 50"},
-      {49, "at least 50"},       {kInt64Min, "at least 50"},
+      {-1, "at least 50"},
+      {1, "at least 50"},
+      {49, "at least 50"},
+      {kInt64Min, "at least 50"},
       // Beyond a day is refused: the interval is added to the clock in
       // nanoseconds, which overflows past about 290 years.
-      {86400001, "at most 86400000"}, {kInt64Max, "at most 86400000"},
+      {86400001, "at most 86400000"},
+      {kInt64Max, "at most 86400000"},
   };
   for (const auto& [interval_ms, names] : cases) {
     v1::WatchStatsRequest request;
@@ -1349,8 +1350,8 @@ TEST_F(BadInputTest, WatchStatsIntervalAtItsExtremes) {
       while (reader->Read(&message)) {
       }
     }
-    ExpectRejected(reader->Finish(), grpc::StatusCode::INVALID_ARGUMENT,
-                   names, absl::StrCat("WatchStats interval ", interval_ms));
+    ExpectRejected(reader->Finish(), grpc::StatusCode::INVALID_ARGUMENT, names,
+                   absl::StrCat("WatchStats interval ", interval_ms));
   }
   // An unknown section streams nothing but the sequence, like Stats; the
   // longest interval allowed sends the first message and then waits.
@@ -1444,10 +1445,10 @@ TEST_F(BadInputTest, EmptyAndOversizedBatches) {
   ASSERT_TRUE(Batch(session, unset, &response).ok());
   ASSERT_EQ(response.results_size(), 8);
   const std::vector<std::string> names = {
-      "operation 0 is unset", "incref.object is unset",
+      "operation 0 is unset",   "incref.object is unset",
       "decref.object is unset", "link.source is unset",
-      "link.target is unset", "unlink.source is unset",
-      "needs a slot", "unlink.item is unset"};
+      "link.target is unset",   "unlink.source is unset",
+      "needs a slot",           "unlink.item is unset"};
   for (int i = 0; i < 8; ++i) {
     ExpectOpRejected(response.results(i), grpc::StatusCode::INVALID_ARGUMENT,
                      names[i], absl::StrCat("unset, case ", i));
@@ -1465,9 +1466,9 @@ TEST_F(BadInputTest, ResultReferencesOutOfRange) {
   const std::string before = Picture(session, {object});
   v1::BatchRequest batch;
   batch.set_continue_on_error(true);
-  AddAllocate(&batch, v1::OBJECT, 2);         // 0: two objects
+  AddAllocate(&batch, v1::OBJECT, 2);                        // 0: two objects
   AddAllocate(&batch, static_cast<v1::ObjectType>(999), 1);  // 1: fails
-  AddIncRef(&batch, Handle(object));          // 2: no objects produced
+  AddIncRef(&batch, Handle(object));  // 2: no objects produced
   struct RefCase {
     uint32_t op;  // ignored when `itself`
     uint32_t object;
@@ -1499,8 +1500,8 @@ TEST_F(BadInputTest, ResultReferencesOutOfRange) {
   }
   // A reference to an earlier operation that failed, from a later batch
   // position, after a success in between.
-  AddDecRef(&batch, Result(0, 1));            // succeeds: frees object 1
-  AddIncRef(&batch, Result(0, 1));            // the handle is now stale
+  AddDecRef(&batch, Result(0, 1));  // succeeds: frees object 1
+  AddIncRef(&batch, Result(0, 1));  // the handle is now stale
   v1::BatchResponse response;
   ASSERT_TRUE(Batch(session, batch, &response).ok());
   const int n = batch.operations_size();
@@ -1513,11 +1514,11 @@ TEST_F(BadInputTest, ResultReferencesOutOfRange) {
                      grpc::StatusCode::INVALID_ARGUMENT, cases[i].names,
                      absl::StrCat("incref of reference case ", i));
     for (int j = 0; j < 4; ++j) {
-      const int op = first + static_cast<int>(cases.size()) +
-                     4 * static_cast<int>(i) + j;
+      const int op =
+          first + static_cast<int>(cases.size()) + 4 * static_cast<int>(i) + j;
       // The unlink resolves its source (a handle) first, then the item.
-      ExpectOpRejected(response.results(op),
-                       grpc::StatusCode::INVALID_ARGUMENT, cases[i].names,
+      ExpectOpRejected(response.results(op), grpc::StatusCode::INVALID_ARGUMENT,
+                       cases[i].names,
                        absl::StrCat("operation ", op, ", reference case ", i));
     }
   }
@@ -1555,8 +1556,7 @@ TEST_F(BadInputTest, AFailingMiddleOperation) {
     v1::BatchResponse response;
     ASSERT_TRUE(Batch(session, batch, &response).ok());
     ASSERT_GE(response.results_size(), 3);
-    ExpectOpRejected(response.results(2),
-                     grpc::StatusCode::FAILED_PRECONDITION,
+    ExpectOpRejected(response.results(2), grpc::StatusCode::FAILED_PRECONDITION,
                      "holds no reference", "the failing middle operation");
     EXPECT_EQ(response.results(0).code(), 0);
     EXPECT_EQ(response.results(1).code(), 0);
@@ -1565,14 +1565,12 @@ TEST_F(BadInputTest, AFailingMiddleOperation) {
       EXPECT_EQ(response.results_size(), 3);
       EXPECT_EQ(response.succeeded(), 2);
       EXPECT_EQ(response.skipped(), 2);
-      EXPECT_EQ(InspectOk(session, object).object().refcount(),
-                refcount + 2);
+      EXPECT_EQ(InspectOk(session, object).object().refcount(), refcount + 2);
     } else {
       EXPECT_EQ(response.results_size(), 5);
       EXPECT_EQ(response.succeeded(), 4);
       EXPECT_EQ(response.skipped(), 0);
-      EXPECT_EQ(InspectOk(session, object).object().refcount(),
-                refcount + 3);
+      EXPECT_EQ(InspectOk(session, object).object().refcount(), refcount + 3);
       EXPECT_EQ(response.results(4).allocate().objects_size(), 3);
     }
     EXPECT_EQ(InspectOk(other_session, not_mine).object().refcount(), 1);
@@ -1590,14 +1588,14 @@ TEST_F(BadInputTest, DuplicatedHandlesInOneBatch) {
   const uint64_t target = NewOne(session, v1::STR, 4);
   v1::BatchRequest batch;
   batch.set_continue_on_error(true);
-  AddIncRef(&batch, Handle(target));                   // 0
-  AddIncRef(&batch, Handle(target));                   // 1
+  AddIncRef(&batch, Handle(target));                          // 0
+  AddIncRef(&batch, Handle(target));                          // 1
   AddLinkField(&batch, Handle(source), Handle(target), "f");  // 2
   AddLinkField(&batch, Handle(source), Handle(target), "f");  // 3: replaces
-  AddAppend(&batch, Handle(list), Handle(target));     // 4
-  AddAppend(&batch, Handle(list), Handle(target));     // 5
-  AddAppend(&batch, Handle(set), Handle(target));      // 6
-  AddAppend(&batch, Handle(set), Handle(target));      // 7: already there
+  AddAppend(&batch, Handle(list), Handle(target));            // 4
+  AddAppend(&batch, Handle(list), Handle(target));            // 5
+  AddAppend(&batch, Handle(set), Handle(target));             // 6
+  AddAppend(&batch, Handle(set), Handle(target));  // 7: already there
   v1::BatchResponse response;
   ASSERT_TRUE(Batch(session, batch, &response).ok());
   ASSERT_EQ(response.failed(), 0);

@@ -24,8 +24,8 @@
 #include "gtest/gtest.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
-#include "tests/heapd_process.h"
 #include "tests/batch_request_builders.h"
+#include "tests/heapd_process.h"
 #include "tests/heapd_test_fixture.h"
 
 namespace heapd {
@@ -56,12 +56,12 @@ class BatchTest : public HeapdTest {
 TEST_F(BatchTest, BuildsTheClassicCycleAndCollectsIt) {
   const std::string session = OpenSession();
   v1::BatchRequest batch;
-  AddAllocate(&batch, v1::OBJECT, 2);                        // 0: a, b
+  AddAllocate(&batch, v1::OBJECT, 2);                       // 0: a, b
   AddLinkField(&batch, Result(0, 0), Result(0, 1), "ref");  // 1: a.ref = b
   AddLinkField(&batch, Result(0, 1), Result(0, 0), "ref");  // 2: b.ref = a
-  AddDecRef(&batch, Result(0, 0));                           // 3: del a
-  AddDecRef(&batch, Result(0, 1));                           // 4: del b
-  AddCollect(&batch);                                        // 5
+  AddDecRef(&batch, Result(0, 0));                          // 3: del a
+  AddDecRef(&batch, Result(0, 1));                          // 4: del b
+  AddCollect(&batch);                                       // 5
   v1::BatchResponse response;
   const grpc::Status status = Batch(session, batch, &response);
   ASSERT_TRUE(status.ok()) << Describe(status);
@@ -110,11 +110,11 @@ TEST_F(BatchTest, ErrorsOnlyAnswersWithTheFailuresAlone) {
   v1::BatchRequest batch;
   batch.set_errors_only(true);
   batch.set_continue_on_error(true);
-  AddAllocate(&batch, v1::OBJECT, 2);                        // 0
+  AddAllocate(&batch, v1::OBJECT, 2);                       // 0
   AddLinkField(&batch, Result(0, 0), Result(0, 1), "ref");  // 1
-  AddDecRef(&batch, Result(0, 0));                           // 2
-  AddDecRef(&batch, Result(0, 0));                           // 3: freed
-  AddDecRef(&batch, Result(0, 1));                           // 4
+  AddDecRef(&batch, Result(0, 0));                          // 2
+  AddDecRef(&batch, Result(0, 0));                          // 3: freed
+  AddDecRef(&batch, Result(0, 1));                          // 4
   v1::BatchResponse response;
   ASSERT_TRUE(Batch(session, batch, &response).ok());
   EXPECT_EQ(response.succeeded(), 4);
@@ -127,13 +127,13 @@ TEST_F(BatchTest, ErrorsOnlyAnswersWithTheFailuresAlone) {
 TEST_F(BatchTest, LaterOperationsNameEarlierResultsAndTheSessionOwnsThem) {
   const std::string session = OpenSession();
   v1::BatchRequest batch;
-  AddAllocate(&batch, v1::LIST, 1);      // 0: l
-  AddAllocate(&batch, v1::INT, 2, 10);   // 1: x, y
+  AddAllocate(&batch, v1::LIST, 1);                                // 0: l
+  AddAllocate(&batch, v1::INT, 2, 10);                             // 1: x, y
   v1::BatchLink* append = batch.add_operations()->mutable_link();  // 2
   *append->mutable_source() = Result(0, 0);
   *append->mutable_target() = Result(1, 1);
   append->set_append(true);
-  AddIncRef(&batch, Result(1, 1));       // 3: y, again
+  AddIncRef(&batch, Result(1, 1));  // 3: y, again
   v1::BatchResponse response;
   grpc::Status status = Batch(session, batch, &response);
   ASSERT_TRUE(status.ok()) << Describe(status);
@@ -167,10 +167,10 @@ TEST_F(BatchTest, LaterOperationsNameEarlierResultsAndTheSessionOwnsThem) {
 TEST_F(BatchTest, AFailedOperationStopsTheBatchUnlessContinueOnError) {
   const std::string session = OpenSession();
   v1::BatchRequest batch;
-  AddAllocate(&batch, v1::OBJECT, 1);   // 0
-  AddDecRef(&batch, Handle(987654321)); // 1: no such object
-  AddIncRef(&batch, Result(0, 0));      // 2
-  AddIncRef(&batch, Result(0, 0));      // 3
+  AddAllocate(&batch, v1::OBJECT, 1);    // 0
+  AddDecRef(&batch, Handle(987654321));  // 1: no such object
+  AddIncRef(&batch, Result(0, 0));       // 2
+  AddIncRef(&batch, Result(0, 0));       // 3
 
   v1::BatchResponse stopped;
   grpc::Status status = Batch(session, batch, &stopped);
@@ -203,17 +203,17 @@ TEST_F(BatchTest, BadResultReferencesAreInvalidArgumentPerOperation) {
   const std::string session = OpenSession();
   v1::BatchRequest batch;
   batch.set_continue_on_error(true);
-  AddAllocate(&batch, v1::INT, 2, 5);    // 0: ok
-  AddIncRef(&batch, Result(1, 0));       // 1: itself
-  AddIncRef(&batch, Result(7, 0));       // 2: a later operation
-  AddIncRef(&batch, Result(0, 2));       // 3: past op 0's two objects
-  AddDecRef(&batch, Handle(987654321));  // 4: fails (NOT_FOUND)
-  AddIncRef(&batch, Result(4, 0));       // 5: an operation that failed
-  AddCollect(&batch);                    // 6: ok, allocates nothing
-  AddIncRef(&batch, Result(6, 0));       // 7: an operation with no objects
+  AddAllocate(&batch, v1::INT, 2, 5);        // 0: ok
+  AddIncRef(&batch, Result(1, 0));           // 1: itself
+  AddIncRef(&batch, Result(7, 0));           // 2: a later operation
+  AddIncRef(&batch, Result(0, 2));           // 3: past op 0's two objects
+  AddDecRef(&batch, Handle(987654321));      // 4: fails (NOT_FOUND)
+  AddIncRef(&batch, Result(4, 0));           // 5: an operation that failed
+  AddCollect(&batch);                        // 6: ok, allocates nothing
+  AddIncRef(&batch, Result(6, 0));           // 7: an operation with no objects
   batch.add_operations()->mutable_incref();  // 8: no reference at all
   batch.add_operations();                    // 9: no operation at all
-  AddIncRef(&batch, Result(0, 1));       // 10: ok
+  AddIncRef(&batch, Result(0, 1));           // 10: ok
   v1::BatchResponse response;
   const grpc::Status status = Batch(session, batch, &response);
   ASSERT_TRUE(status.ok()) << Describe(status);
@@ -264,8 +264,7 @@ TEST_F(BatchTest, LimitsOnTheBatchAndOnEachAllocate) {
   ASSERT_EQ(response.results_size(), 2);
   EXPECT_EQ(response.results(0).allocate().objects_size(), 5);
   EXPECT_EQ(response.results(1).code(), kResourceExhausted);
-  EXPECT_THAT(response.results(1).message(),
-              HasSubstr("--max_allocate_count"));
+  EXPECT_THAT(response.results(1).message(), HasSubstr("--max_allocate_count"));
   EXPECT_EQ(response.skipped(), 2);
 }
 
@@ -306,8 +305,7 @@ TEST_F(BatchTest, ALongBatchYieldsTheLockToConcurrentRequests) {
   allocate.set_session_id(other);
   allocate.set_type(v1::OBJECT);
   v1::AllocateResponse allocated;
-  grpc::Status status =
-      Call(&v1::Heap::Stub::Allocate, allocate, &allocated);
+  grpc::Status status = Call(&v1::Heap::Stub::Allocate, allocate, &allocated);
   ASSERT_TRUE(status.ok()) << Describe(status);
   const uint64_t object = allocated.objects(0).handle();
 
@@ -357,8 +355,7 @@ TEST_F(BatchTest, ALongBatchYieldsTheLockToConcurrentRequests) {
   stop.store(true);
   helper.join();
   RecordProperty("lock_yields", static_cast<int>(lock_yields));
-  RecordProperty("concurrent_calls",
-                 static_cast<int>(concurrent_calls.load()));
+  RecordProperty("concurrent_calls", static_cast<int>(concurrent_calls.load()));
   EXPECT_EQ(helper_errors.load(), 0);
   EXPECT_GT(concurrent_calls.load(), 0);
   EXPECT_GT(lock_yields, 0);

@@ -60,8 +60,7 @@ class FaultsTest : public HeapdTest {
         (*client)->WaitForExit(absl::Seconds(60));
     ASSERT_TRUE(status.ok()) << status.status();
     EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
-        << mode << ": " << (*client)->stdout_text()
-        << (*client)->stderr_text();
+        << mode << ": " << (*client)->stdout_text() << (*client)->stderr_text();
     EXPECT_NE((*client)->stdout_text().find("dying"), std::string::npos);
   }
 };
@@ -176,8 +175,8 @@ TEST_F(FaultsTest, SigtermUnderLoadDrainsAndExitsZero) {
         grpc::Status status;
         if (session.empty()) {
           v1::OpenSessionResponse opened;
-          status = stub->OpenSession(&context, v1::OpenSessionRequest(),
-                                     &opened);
+          status =
+              stub->OpenSession(&context, v1::OpenSessionRequest(), &opened);
           session = opened.session_id();
         } else {
           v1::BatchRequest batch;
@@ -249,7 +248,8 @@ TEST_F(FaultsTest, MemoryPressureRefusesWhileTheServerKeepsAnswering) {
         allocate.set_length(300);
         allocate.set_count(50);
         v1::AllocateResponse response;
-        const grpc::Status status = stub->Allocate(&context, allocate, &response);
+        const grpc::Status status =
+            stub->Allocate(&context, allocate, &response);
         if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
           ++exhausted;
         } else if (!status.ok()) {
@@ -265,8 +265,7 @@ TEST_F(FaultsTest, MemoryPressureRefusesWhileTheServerKeepsAnswering) {
     v1::PingResponse pong;
     EXPECT_TRUE(Call(&v1::Heap::Stub::Ping, v1::PingRequest(), &pong).ok());
     v1::StatsResponse stats;
-    EXPECT_TRUE(
-        Call(&v1::Heap::Stub::Stats, v1::StatsRequest(), &stats).ok());
+    EXPECT_TRUE(Call(&v1::Heap::Stub::Stats, v1::StatsRequest(), &stats).ok());
     ++answered;
     absl::SleepFor(absl::Milliseconds(5));
   }

@@ -47,9 +47,8 @@ absl::StatusOr<std::string> HeapdProcess::RunfilePath(
   }
   std::string path = absl::StrCat(srcdir, "/", workspace, "/", relative);
   if (access(path.c_str(), X_OK) != 0) {
-    return absl::NotFoundError(absl::StrCat(
-        path, " is not executable; is //", relative,
-        " in the test's data?"));
+    return absl::NotFoundError(absl::StrCat(path, " is not executable; is //",
+                                            relative, " in the test's data?"));
   }
   return path;
 }
@@ -63,7 +62,6 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::Start(
 
 absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::StartProgram(
     std::string path, const std::vector<std::string>& flags) {
-
   // O_CLOEXEC keeps these pipes out of any other child spawned meanwhile;
   // dup2 onto 1 and 2 clears the flag for heapd's own copies.
   int out[2];

@@ -14,7 +14,8 @@
 //   };
 //   TEST_F(MyTest, Pings) {
 //     v1::PingResponse response;
-//     EXPECT_TRUE(Call(&v1::Heap::Stub::Ping, v1::PingRequest(), &response).ok());
+//     EXPECT_TRUE(Call(&v1::Heap::Stub::Ping, v1::PingRequest(),
+//     &response).ok());
 //   }
 #ifndef HEAPD_TESTS_HEAPD_TEST_FIXTURE_H_
 #define HEAPD_TESTS_HEAPD_TEST_FIXTURE_H_
@@ -100,8 +101,7 @@ class HeapdTest : public ::testing::Test {
   // &response). Carries `authorization: Bearer <bearer_token_>` when a
   // token is set (a heapd started with --auth_tokens).
   template <typename Method, typename Request, typename Response>
-  grpc::Status Call(Method method, const Request& request,
-                    Response* response) {
+  grpc::Status Call(Method method, const Request& request, Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + rpc_timeout_);
     if (!bearer_token_.empty()) {
@@ -135,7 +135,8 @@ class HeapdTest : public ::testing::Test {
     v1::StatsRequest request;
     request.set_fresh(true);
     v1::StatsResponse response;
-    const grpc::Status status = Call(&v1::Heap::Stub::Stats, request, &response);
+    const grpc::Status status =
+        Call(&v1::Heap::Stub::Stats, request, &response);
     EXPECT_TRUE(status.ok()) << Describe(status);
     return response;
   }

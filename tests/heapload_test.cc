@@ -4,7 +4,6 @@
 // connections are N TCP connections.
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
-
 #include <sys/wait.h>
 
 #include <chrono>
@@ -298,34 +297,66 @@ TEST_F(HeapLoadTest, JsonReportHoldsEveryField) {
       FlattenJson(JsonReport(r));
   ASSERT_TRUE(json.ok()) << json.status();
   std::vector<std::string> required = {
-      "label", "measured_s", "deadline_hit", "connections_opened",
-      "sessions_opened", "sessions_closed", "open_file_limit",
-      "options.server", "options.workload", "options.scenario",
+      "label",
+      "measured_s",
+      "deadline_hit",
+      "connections_opened",
+      "sessions_opened",
+      "sessions_closed",
+      "open_file_limit",
+      "options.server",
+      "options.workload",
+      "options.scenario",
       "options.connections",
-      "options.concurrency", "options.duration_s", "options.requests",
-      "options.rate", "options.open_loop", "options.warmup_s",
-      "options.batch", "options.mix", "options.stats_pollers",
-      "options.stats_rate", "options.convoy_batch", "options.live_objects",
-      "options.timeout_s", "options.deadline_s",
-      "per_connection.connections", "per_connection.min_requests_per_s",
-      "per_connection.max_requests_per_s", "per_connection.jain_index",
-      "server.available", "server.error", "server.wall_s",
-      "server.lock.policy", "server.lock.switch_interval_ns",
-      "server.lock.held_share", "server.lock.acquisitions",
-      "server.lock.contended", "server.lock.contended_share",
-      "server.lock.wait_mean_ns", "server.lock.hold_mean_ns",
-      "server.lock.wait_p50_ns", "server.lock.wait_p90_ns",
-      "server.lock.wait_p99_ns", "server.lock.wait_p999_ns",
-      "server.lock.wait_max_ns", "server.lock.wait_percentiles_scope",
-      "server.lock.handoffs", "server.lock.handoffs_per_s",
-      "server.lock.waiters_peak", "server.lock.forced_switches",
-      "server.lock.drop_requests", "server.lock.by_kind",
+      "options.concurrency",
+      "options.duration_s",
+      "options.requests",
+      "options.rate",
+      "options.open_loop",
+      "options.warmup_s",
+      "options.batch",
+      "options.mix",
+      "options.stats_pollers",
+      "options.stats_rate",
+      "options.convoy_batch",
+      "options.live_objects",
+      "options.timeout_s",
+      "options.deadline_s",
+      "per_connection.connections",
+      "per_connection.min_requests_per_s",
+      "per_connection.max_requests_per_s",
+      "per_connection.jain_index",
+      "server.available",
+      "server.error",
+      "server.wall_s",
+      "server.lock.policy",
+      "server.lock.switch_interval_ns",
+      "server.lock.held_share",
+      "server.lock.acquisitions",
+      "server.lock.contended",
+      "server.lock.contended_share",
+      "server.lock.wait_mean_ns",
+      "server.lock.hold_mean_ns",
+      "server.lock.wait_p50_ns",
+      "server.lock.wait_p90_ns",
+      "server.lock.wait_p99_ns",
+      "server.lock.wait_p999_ns",
+      "server.lock.wait_max_ns",
+      "server.lock.wait_percentiles_scope",
+      "server.lock.handoffs",
+      "server.lock.handoffs_per_s",
+      "server.lock.waiters_peak",
+      "server.lock.forced_switches",
+      "server.lock.drop_requests",
+      "server.lock.by_kind",
       "server.lock.by_kind.Batch.acquisitions",
       "server.lock.by_kind.Batch.contended",
       "server.lock.by_kind.Batch.wait_mean_ns",
       "server.lock.by_kind.Batch.hold_mean_ns",
       "server.lock.by_kind.Batch.wait_p99_ns_since_start",
-      "server.rpcs.total", "server.rpcs.errors", "server.rpcs.by_method",
+      "server.rpcs.total",
+      "server.rpcs.errors",
+      "server.rpcs.by_method",
       "server.sessions_open",
   };
   for (const std::string stream : {"workload", "stats_poll", "convoy"}) {
@@ -498,8 +529,9 @@ TEST_F(HeapLoadScenarioTest, FailedExpectationsAreCountedNotCalls) {
   EXPECT_EQ(r.scenario->expectations_passed, 7);
   ASSERT_EQ(r.scenario->first_failures.size(), 5u);
   EXPECT_EQ(r.scenario->first_failures[0],
-            absl::StrCat(file, ":2: expect refcount(a) == 5 failed: "
-                               "refcount(a) is 1"));
+            absl::StrCat(file,
+                         ":2: expect refcount(a) == 5 failed: "
+                         "refcount(a) is 1"));
 
   absl::StatusOr<std::map<std::string, std::string>> json =
       FlattenJson(JsonReport(r));
@@ -557,8 +589,8 @@ TEST_F(HeapLoadScenarioTest, ParseErrorExitsWithCodeTwo) {
   std::map<std::string, int64_t> before = ServerCalls();
   absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
       HeapdProcess::StartProgram(
-          *heapload, {absl::StrCat("--server=", address_),
-                      "--scenario=" + file, "--requests=10"});
+          *heapload, {absl::StrCat("--server=", address_), "--scenario=" + file,
+                      "--requests=10"});
   ASSERT_TRUE(process.ok()) << process.status();
   absl::StatusOr<int> status = (*process)->WaitForExit(absl::Seconds(60));
   ASSERT_TRUE(status.ok()) << status.status();

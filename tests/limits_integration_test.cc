@@ -155,8 +155,7 @@ TEST_F(LimitsTest, MaxLockWaitersPushesBack) {
     // counts an acquisition of kind Collect when it is acquired (Stats
     // reads that without the lock).
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline &&
-           CollectAcquisitions() < attempt + 1) {
+    while (absl::Now() < deadline && CollectAcquisitions() < attempt + 1) {
       absl::SleepFor(absl::Microseconds(200));
     }
     std::vector<std::thread> callers;
@@ -197,8 +196,7 @@ TEST_F(LimitsTest, MaxMessageBytes) {
   v1::PingRequest request;
   request.set_payload(std::string(8000, 'x'));
   v1::PingResponse response;
-  const grpc::Status status =
-      Call(&v1::Heap::Stub::Ping, request, &response);
+  const grpc::Status status = Call(&v1::Heap::Stub::Ping, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << status.error_message();
   request.set_payload(std::string(1000, 'x'));
@@ -206,9 +204,8 @@ TEST_F(LimitsTest, MaxMessageBytes) {
 }
 
 TEST_F(LimitsTest, BadLimitFlagsAreRefused) {
-  for (const char* flag :
-       {"--max_heap_bytes=1000", "--max_objects=-1", "--max_lock_waiters=-2",
-        "--max_message_bytes=5"}) {
+  for (const char* flag : {"--max_heap_bytes=1000", "--max_objects=-1",
+                           "--max_lock_waiters=-2", "--max_message_bytes=5"}) {
     absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
         HeapdProcess::Start({"--listen=127.0.0.1:0", flag});
     ASSERT_TRUE(process.ok()) << process.status();

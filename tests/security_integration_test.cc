@@ -161,8 +161,8 @@ class SecurityTest : public ::testing::Test {
 TEST_F(SecurityTest, TlsServesTlsClientsOnly) {
   ASSERT_TRUE(Certificates::Get().made) << "openssl failed";
   const std::string dir = Certificates::Get().dir;
-  const std::string address = Start(
-      {"--tls_cert=" + dir + "/server.pem", "--tls_key=" + dir + "/server.key"});
+  const std::string address = Start({"--tls_cert=" + dir + "/server.pem",
+                                     "--tls_key=" + dir + "/server.key"});
   EXPECT_NE(heapd_->stdout_text().find("heapd security: TLS"),
             std::string::npos)
       << heapd_->stdout_text();
@@ -213,10 +213,10 @@ TEST_F(SecurityTest, TokensAuthenticateAndRolesAuthorize) {
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Ping(*stub, kClientToken).ok());
   v1::StatsResponse stats;
-  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::Stats, nullptr, v1::StatsRequest(),
-                 &stats)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Call(*stub, &v1::Heap::Stub::Stats, nullptr, v1::StatsRequest(), &stats)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Call(*stub, &v1::Heap::Stub::Stats, kClientToken,
                    v1::StatsRequest(), &stats)
                   .ok());
@@ -230,49 +230,47 @@ TEST_F(SecurityTest, TokensAuthenticateAndRolesAuthorize) {
   allocate.set_session_id(opened.session_id());
   allocate.set_type(v1::OBJECT);
   v1::AllocateResponse allocated;
-  ASSERT_TRUE(Call(*stub, &v1::Heap::Stub::Allocate, kClientToken, allocate,
-                   &allocated)
-                  .ok());
+  ASSERT_TRUE(
+      Call(*stub, &v1::Heap::Stub::Allocate, kClientToken, allocate, &allocated)
+          .ok());
 
   // bob cannot use it, nor close it.
-  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::Allocate, kOtherToken, allocate,
-                 &allocated)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Call(*stub, &v1::Heap::Stub::Allocate, kOtherToken, allocate, &allocated)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::CloseSessionRequest close;
   close.set_session_id(opened.session_id());
   v1::CloseSessionResponse closed;
-  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::CloseSession, kOtherToken, close,
-                 &closed)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Call(*stub, &v1::Heap::Stub::CloseSession, kOtherToken, close, &closed)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // A client may collect the young generations, not run a full collection,
   // and may not change the collector or verify the heap.
   v1::CollectRequest collect;
   collect.set_session_id(opened.session_id());
   v1::CollectResponse collected;
-  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::Collect, kClientToken, collect,
-                 &collected)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Call(*stub, &v1::Heap::Stub::Collect, kClientToken, collect, &collected)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   collect.set_generation(0);
-  EXPECT_TRUE(Call(*stub, &v1::Heap::Stub::Collect, kClientToken, collect,
-                   &collected)
-                  .ok());
+  EXPECT_TRUE(
+      Call(*stub, &v1::Heap::Stub::Collect, kClientToken, collect, &collected)
+          .ok());
   v1::SetGcConfigRequest config;
   config.set_session_id(opened.session_id());
   config.set_enabled(false);
   v1::GcConfig gc;
-  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::SetGcConfig, kClientToken, config,
-                 &gc)
+  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::SetGcConfig, kClientToken, config, &gc)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::FreezeRequest freeze;
   freeze.set_session_id(opened.session_id());
   v1::FreezeResponse frozen;
-  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::Freeze, kClientToken, freeze,
-                 &frozen)
+  EXPECT_EQ(Call(*stub, &v1::Heap::Stub::Freeze, kClientToken, freeze, &frozen)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::VerifyResponse verified;
@@ -292,9 +290,9 @@ TEST_F(SecurityTest, TokensAuthenticateAndRolesAuthorize) {
   EXPECT_TRUE(Call(*stub, &v1::Heap::Stub::Verify, kAdminToken,
                    v1::VerifyRequest(), &verified)
                   .ok());
-  ASSERT_TRUE(Call(*stub, &v1::Heap::Stub::CloseSession, kAdminToken, close,
-                   &closed)
-                  .ok());
+  ASSERT_TRUE(
+      Call(*stub, &v1::Heap::Stub::CloseSession, kAdminToken, close, &closed)
+          .ok());
   EXPECT_EQ(closed.references_released(), 1);
 }
 
@@ -311,26 +309,28 @@ TEST_F(SecurityTest, HeapctlAndHeaploadSpeakTlsAndTokens) {
     std::ofstream out(token_file);
     out << kClientToken << "\n";
   }
-  const std::vector<std::string> secure = {
-      "--server=" + address, "--tls_ca=" + dir + "/ca.pem",
-      "--tls_cert=" + dir + "/client.pem", "--tls_key=" + dir + "/client.key",
-      "--tls_server_name=localhost", "--token_file=" + token_file};
+  const std::vector<std::string> secure = {"--server=" + address,
+                                           "--tls_ca=" + dir + "/ca.pem",
+                                           "--tls_cert=" + dir + "/client.pem",
+                                           "--tls_key=" + dir + "/client.key",
+                                           "--tls_server_name=localhost",
+                                           "--token_file=" + token_file};
 
   absl::StatusOr<std::string> heapctl =
       HeapdProcess::RunfilePath("client/heapctl/heapctl");
   ASSERT_TRUE(heapctl.ok()) << heapctl.status();
   std::vector<std::string> args = {"ping"};
   args.insert(args.end(), secure.begin(), secure.end());
-  auto run = [](const std::string& path, const std::vector<std::string>& args)
-      -> std::pair<int, std::string> {
+  auto run =
+      [](const std::string& path,
+         const std::vector<std::string>& args) -> std::pair<int, std::string> {
     absl::StatusOr<std::unique_ptr<HeapdProcess>> process =
         HeapdProcess::StartProgram(path, args);
     if (!process.ok()) return {-1, process.status().ToString()};
     const absl::StatusOr<int> status =
         (*process)->WaitForExit(absl::Seconds(60));
-    const int code = status.ok() && WIFEXITED(*status)
-                         ? WEXITSTATUS(*status)
-                         : -1;
+    const int code =
+        status.ok() && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
     return {code, (*process)->stdout_text() + (*process)->stderr_text()};
   };
   auto [code, output] = run(*heapctl, args);
@@ -344,9 +344,8 @@ TEST_F(SecurityTest, HeapctlAndHeaploadSpeakTlsAndTokens) {
   absl::StatusOr<std::string> heapload =
       HeapdProcess::RunfilePath("client/heapload/heapload");
   ASSERT_TRUE(heapload.ok()) << heapload.status();
-  std::vector<std::string> load = {"--workload=alloc-free",
-                                   "--connections=2", "--requests=200",
-                                   "--warmup=0s", "--json"};
+  std::vector<std::string> load = {"--workload=alloc-free", "--connections=2",
+                                   "--requests=200", "--warmup=0s", "--json"};
   load.insert(load.end(), secure.begin(), secure.end());
   std::tie(code, output) = run(*heapload, load);
   EXPECT_EQ(code, 0) << output;

@@ -39,8 +39,7 @@ class ServiceTest : public HeapdTest {
 
   // Every request publishes Stats' figures before it answers, so a Stats
   // after it sees its effect (the default refreshes at most every 50 ms).
-  ServiceTest()
-      : HeapdTest(kRpcTimeout, {"--stats_publish_interval_ms=0"}) {}
+  ServiceTest() : HeapdTest(kRpcTimeout, {"--stats_publish_interval_ms=0"}) {}
 
   grpc::Status Allocate(const std::string& session, v1::ObjectType type,
                         uint32_t count, v1::AllocateResponse* response,
@@ -167,9 +166,9 @@ TEST_F(ServiceTest, CloseSessionReleasesItsReferences) {
   EXPECT_EQ(response.references_released(), 3);
   EXPECT_EQ(response.objects_freed(), 3);
   // The session is gone.
-  EXPECT_EQ(Call(&v1::Heap::Stub::CloseSession, request, &response)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      Call(&v1::Heap::Stub::CloseSession, request, &response).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   const v1::StatsResponse stats = Stats();
   EXPECT_EQ(stats.objects().objects(), 0);
   EXPECT_EQ(stats.server().sessions_closed_total(), 1);
@@ -265,7 +264,8 @@ TEST_F(ServiceTest, MaxAllocateCountFlagSetsTheLimit) {
             grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
-// --- IncRef / DecRef ----------------------------------------------------------
+// --- IncRef / DecRef
+// ----------------------------------------------------------
 
 TEST_F(ServiceTest, IncRefAndDecRefCountTheSessionsReferences) {
   const std::string session = OpenSession();
@@ -306,7 +306,8 @@ TEST_F(ServiceTest, DecRefOfAReferenceNotHeldIsFailedPrecondition) {
       << Describe(status);
 }
 
-// --- Link / Unlink ------------------------------------------------------------
+// --- Link / Unlink
+// ------------------------------------------------------------
 
 TEST_F(ServiceTest, LinkAndUnlinkFieldsAndItems) {
   const std::string session = OpenSession();
@@ -380,7 +381,8 @@ TEST_F(ServiceTest, LinkErrors) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-// --- the classic example ------------------------------------------------------
+// --- the classic example
+// ------------------------------------------------------
 
 // a = object(); b = object(); a.ref = b; b.ref = a; del a; del b;
 // gc.collect() == 2, and their two 48-byte blocks go back to their pool.
@@ -415,9 +417,9 @@ TEST_F(ServiceTest, TwoObjectsInACycleAreFreedOnlyByTheCollector) {
   EXPECT_EQ(stats.collector().generations(2).collections(), 1);
   EXPECT_EQ(stats.collector().generations(2).collected(), 2);
   ASSERT_GE(stats.collector().recent_size(), 1);
-  EXPECT_EQ(stats.collector().recent(stats.collector().recent_size() - 1)
-                .collected(),
-            2);
+  EXPECT_EQ(
+      stats.collector().recent(stats.collector().recent_size() - 1).collected(),
+      2);
 }
 
 TEST_F(ServiceTest, CollectGenerationIsValidated) {
@@ -432,7 +434,8 @@ TEST_F(ServiceTest, CollectGenerationIsValidated) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// --- two sessions ---------------------------------------------------------------
+// --- two sessions
+// ---------------------------------------------------------------
 
 TEST_F(ServiceTest, SessionsOwnTheirReferencesOnly) {
   const std::string alice = OpenSession();
@@ -464,7 +467,8 @@ TEST_F(ServiceTest, SessionsOwnTheirReferencesOnly) {
   EXPECT_EQ(Stats().objects().objects(), 1);
 }
 
-// --- leases -----------------------------------------------------------------------
+// --- leases
+// -----------------------------------------------------------------------
 
 TEST_F(ServiceTest, AnExpiredLeaseReleasesReferencesWithoutAnyCall) {
   Start({"--max_session_ttl_ms=1000"});
@@ -484,8 +488,7 @@ TEST_F(ServiceTest, AnExpiredLeaseReleasesReferencesWithoutAnyCall) {
   EXPECT_EQ(stats.objects().objects(), 0);
   EXPECT_GE(stats.server().sessions_expired_total(), 1);
   v1::IncRefResponse inc;
-  EXPECT_EQ(IncRef(session, 1, &inc).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(IncRef(session, 1, &inc).error_code(), grpc::StatusCode::NOT_FOUND);
   (void)watcher;
 }
 
@@ -520,7 +523,8 @@ TEST_F(ServiceTest, PingWithASessionRenewsItsLease) {
   EXPECT_EQ(Stats().server().sessions_expired_total(), 0);
 }
 
-// --- the collector's configuration ----------------------------------------------
+// --- the collector's configuration
+// ----------------------------------------------
 
 TEST_F(ServiceTest, GcConfigFreezeAndUnfreeze) {
   Start({"--gc_threshold0=500"});
@@ -574,7 +578,8 @@ TEST_F(ServiceTest, AutomaticCollectionsRunAtTheRequestBoundary) {
   EXPECT_TRUE(stats.collector().recent(0).automatic());
 }
 
-// --- Stats ----------------------------------------------------------------------------
+// --- Stats
+// ----------------------------------------------------------------------------
 
 TEST_F(ServiceTest, StatsReportObjectsAndTheLockPerMethod) {
   Start({"--lock_policy=fifo", "--switch_interval_ms=7"});

@@ -46,7 +46,8 @@ struct ClientModel {
 
   // Drops the links of objects the server says are gone: freed objects
   // release what they referred to.
-  int64_t LinksTo(uint64_t target, const std::map<uint64_t, bool>& alive) const {
+  int64_t LinksTo(uint64_t target,
+                  const std::map<uint64_t, bool>& alive) const {
     int64_t links = 0;
     for (const auto& [handle, object] : objects) {
       auto it = alive.find(handle);
@@ -146,8 +147,8 @@ class Client {
   }
 
   grpc::Status AllocateOne() {
-    static constexpr v1::ObjectType kTypes[] = {v1::OBJECT, v1::LIST,
-                                                v1::DICT, v1::STR};
+    static constexpr v1::ObjectType kTypes[] = {v1::OBJECT, v1::LIST, v1::DICT,
+                                                v1::STR};
     std::uniform_int_distribution<int> pick(0, 3);
     const v1::ObjectType type = kTypes[pick(rng_)];
     v1::AllocateRequest request;
@@ -270,9 +271,9 @@ class Client {
     if (!status.ok()) return status;
     for (const v1::OperationResult& result : response.results()) {
       if (result.code() != 0) {
-        return grpc::Status(grpc::StatusCode::INTERNAL,
-                            absl::StrCat("batch operation failed: ",
-                                         result.message()));
+        return grpc::Status(
+            grpc::StatusCode::INTERNAL,
+            absl::StrCat("batch operation failed: ", result.message()));
       }
     }
     operations_ += 3;
@@ -360,11 +361,11 @@ TEST_F(ServiceLoadTest, SixtyFourClientsBalanceAndTheHeapStaysValid) {
   ASSERT_FALSE(poll_us.empty());
   std::sort(poll_us.begin(), poll_us.end());
   // Reported, not asserted: the benchmark owns latency figures.
-  std::printf("Stats poller: %zu calls, p50 %lld us, p99 %lld us, max %lld us\n",
-              poll_us.size(),
-              static_cast<long long>(poll_us[poll_us.size() / 2]),
-              static_cast<long long>(poll_us[poll_us.size() * 99 / 100]),
-              static_cast<long long>(poll_us.back()));
+  std::printf(
+      "Stats poller: %zu calls, p50 %lld us, p99 %lld us, max %lld us\n",
+      poll_us.size(), static_cast<long long>(poll_us[poll_us.size() / 2]),
+      static_cast<long long>(poll_us[poll_us.size() * 99 / 100]),
+      static_cast<long long>(poll_us.back()));
 
   for (int i = 0; i < kClients; ++i) clients[i]->CheckBalance();
   ExpectHeapValid();
@@ -373,9 +374,9 @@ TEST_F(ServiceLoadTest, SixtyFourClientsBalanceAndTheHeapStaysValid) {
   v1::CollectRequest collect;
   v1::CollectResponse collected;
   v1::OpenSessionResponse opened;
-  ASSERT_TRUE(Call(&v1::Heap::Stub::OpenSession, v1::OpenSessionRequest(),
-                   &opened)
-                  .ok());
+  ASSERT_TRUE(
+      Call(&v1::Heap::Stub::OpenSession, v1::OpenSessionRequest(), &opened)
+          .ok());
   collect.set_session_id(opened.session_id());
   ASSERT_TRUE(Call(&v1::Heap::Stub::Collect, collect, &collected).ok());
   const v1::StatsResponse stats = FreshStats();

@@ -1,10 +1,10 @@
 #include "client/heapctl/args.h"
-#include "client/client_security.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "client/client_security.h"
 
 namespace heapd::heapctl {
 
@@ -116,7 +116,8 @@ absl::Status Args::CheckFlags(const std::set<std::string>& allowed) const {
       continue;
     }
     bool security = false;
-    for (const char* flag : client::kSecurityFlagNames) security |= name == flag;
+    for (const char* flag : client::kSecurityFlagNames)
+      security |= name == flag;
     if (security) continue;
     if (allowed.count(name) == 0) {
       return absl::InvalidArgumentError(

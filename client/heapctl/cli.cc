@@ -1,9 +1,8 @@
 #include "client/heapctl/cli.h"
-#include "client/client_security.h"
-#include "client/scenario/run_command.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/client_security.h"
 #include "client/heapctl/args.h"
 #include "client/heapctl/diff.h"
 #include "client/heapctl/doctor.h"
@@ -11,6 +10,7 @@
 #include "client/heapctl/heap_commands.h"
 #include "client/heapctl/stats_command.h"
 #include "client/heapctl/top.h"
+#include "client/scenario/run_command.h"
 
 namespace heapd::heapctl {
 namespace {

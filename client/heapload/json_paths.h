@@ -135,12 +135,26 @@ class Reader {
       if (pos_ >= text_.size()) break;
       c = text_[pos_++];
       switch (c) {
-        case '"': case '\\': case '/': out->push_back(c); break;
-        case 'n': out->push_back('\n'); break;
-        case 't': out->push_back('\t'); break;
-        case 'r': out->push_back('\r'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(c);
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
         case 'u': {
           if (pos_ + 4 > text_.size()) return Error("short \\u escape");
           const std::string hex(text_.substr(pos_, 4));

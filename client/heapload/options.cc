@@ -25,7 +25,8 @@ absl::Status Invalid(absl::string_view flag, absl::string_view value,
 absl::Status ParseInt(absl::string_view flag, absl::string_view value,
                       int64_t min, int64_t max, int64_t* out) {
   int64_t v;
-  if (!absl::SimpleAtoi(value, &v)) return Invalid(flag, value, "not an integer");
+  if (!absl::SimpleAtoi(value, &v))
+    return Invalid(flag, value, "not an integer");
   if (v < min || v > max) {
     return Invalid(flag, value,
                    absl::StrCat("must be between ", min, " and ", max));
@@ -224,9 +225,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
     if (!absl::ConsumePrefix(&arg, "--")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unexpected argument '", arg,
-                       "': flags look like --name=value"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unexpected argument '", arg, "': flags look like --name=value"));
     }
     std::pair<absl::string_view, absl::string_view> parts =
         absl::StrSplit(arg, absl::MaxSplits('=', 1));
@@ -262,9 +262,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   // Relations between flags.
   if (!o.scenario_file.empty()) {
     if (workload_set) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--scenario is the workload: leave out --workload=",
-          WorkloadName(o.workload)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--scenario is the workload: leave out --workload=",
+                       WorkloadName(o.workload)));
     }
     if (mix_set) {
       return absl::InvalidArgumentError(
@@ -291,8 +291,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
   }
   if (!concurrency_set) o.concurrency = o.connections;
-  if (o.workload != WorkloadKind::kStatsPoll &&
-      o.concurrency < o.connections) {
+  if (o.workload != WorkloadKind::kStatsPoll && o.concurrency < o.connections) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--concurrency=", o.concurrency, " is below --connections=",
         o.connections, ": every connection needs at least one call in flight"));

@@ -122,8 +122,8 @@ TEST(OptionsTest, RejectsBadInput) {
 // A file in the test's temporary directory.
 std::string WriteFile(const std::string& name, const std::string& text) {
   const char* dir = std::getenv("TEST_TMPDIR");
-  const std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" +
-                           name;
+  const std::string path =
+      std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
   std::ofstream(path) << text;
   return path;
 }

@@ -88,10 +88,18 @@ class JsonWriter {
     out_ += '"';
     for (char c : v) {
       switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\t': out_ += "\\t"; break;
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             out_ += absl::StrFormat("\\u%04x", static_cast<int>(c));
@@ -116,9 +124,9 @@ struct LatencyFigures {
 };
 
 LatencyFigures LatencyOf(const ResponseTimeHistogram& h) {
-  return {h.count(),          h.min(),          h.Percentile(50),
-          h.Percentile(90),   h.Percentile(99), h.Percentile(99.9),
-          h.max(),            h.mean()};
+  return {h.count(),        h.min(),          h.Percentile(50),
+          h.Percentile(90), h.Percentile(99), h.Percentile(99.9),
+          h.max(),          h.mean()};
 }
 
 struct KindFigures {
@@ -168,8 +176,9 @@ ServerFigures ServerFiguresOf(const RunResult& r) {
   const int64_t wall_ns =
       r.stats_after->timestamp_unix_ns() - r.stats_before->timestamp_unix_ns();
   f.wall_s = wall_ns > 0 ? wall_ns / 1e9 : absl::ToDoubleSeconds(r.measured);
-  f.held_share = Ratio(static_cast<double>(a.held_ns_total() - b.held_ns_total()),
-                       f.wall_s * 1e9);
+  f.held_share =
+      Ratio(static_cast<double>(a.held_ns_total() - b.held_ns_total()),
+            f.wall_s * 1e9);
   f.acquisitions = a.acquisitions() - b.acquisitions();
   f.contended = a.contended() - b.contended();
   f.contended_share = Ratio(f.contended, f.acquisitions);
@@ -263,15 +272,14 @@ std::string TextReport(const RunResult& r) {
       o.rate > 0 ? absl::StrFormat("open loop at %.0f req/s", o.rate)
                  : std::string("closed loop"),
       "\n");
-  absl::StrAppend(&out,
-                  absl::StrFormat("measured %.2f s", seconds),
-                  o.warmup > absl::ZeroDuration()
-                      ? absl::StrCat(" after a warm-up of ",
-                                     absl::FormatDuration(o.warmup),
-                                     " (excluded)")
-                      : "",
-                  o.label.empty() ? "" : absl::StrCat("  [", o.label, "]"),
-                  r.deadline_hit ? "  ** hard deadline hit **" : "", "\n");
+  absl::StrAppend(
+      &out, absl::StrFormat("measured %.2f s", seconds),
+      o.warmup > absl::ZeroDuration()
+          ? absl::StrCat(" after a warm-up of ", absl::FormatDuration(o.warmup),
+                         " (excluded)")
+          : "",
+      o.label.empty() ? "" : absl::StrCat("  [", o.label, "]"),
+      r.deadline_hit ? "  ** hard deadline hit **" : "", "\n");
   for (const StreamResult& s : r.streams) {
     const LatencyFigures l = LatencyOf(s.latency);
     absl::StrAppend(
@@ -284,10 +292,9 @@ std::string TextReport(const RunResult& r) {
             : "",
         "\n");
     absl::StrAppend(
-        &out,
-        absl::StrFormat("  throughput  %.1f req/s, %.1f heap ops/s\n",
-                        PerSecond(s.succeeded, seconds),
-                        PerSecond(s.operations, seconds)));
+        &out, absl::StrFormat("  throughput  %.1f req/s, %.1f heap ops/s\n",
+                              PerSecond(s.succeeded, seconds),
+                              PerSecond(s.operations, seconds)));
     absl::StrAppend(&out, "  latency     p50 ", Nanos(l.p50), "  p90 ",
                     Nanos(l.p90), "  p99 ", Nanos(l.p99), "  p99.9 ",
                     Nanos(l.p999), "  max ", Nanos(l.max), "  (mean ",
@@ -302,11 +309,11 @@ std::string TextReport(const RunResult& r) {
   }
   if (r.scenario.has_value()) {
     const ScenarioSummary& sc = *r.scenario;
-    absl::StrAppend(
-        &out, "\nscenario ", sc.file, ": iterations completed ",
-        sc.iterations_completed, ", abandoned ", sc.iterations_abandoned,
-        "; expectations passed ", sc.expectations_passed, ", failed ",
-        sc.expectations_failed, " (whole run, warm-up included)\n");
+    absl::StrAppend(&out, "\nscenario ", sc.file, ": iterations completed ",
+                    sc.iterations_completed, ", abandoned ",
+                    sc.iterations_abandoned, "; expectations passed ",
+                    sc.expectations_passed, ", failed ", sc.expectations_failed,
+                    " (whole run, warm-up included)\n");
     for (const std::string& failure : sc.first_failures) {
       absl::StrAppend(&out, "  failed   ", failure, "\n");
     }
@@ -317,10 +324,9 @@ std::string TextReport(const RunResult& r) {
   if (!r.per_connection_succeeded.empty()) {
     const FairnessFigures f = FairnessOf(r);
     absl::StrAppend(
-        &out,
-        absl::StrFormat("\nper connection (%d): min %.1f req/s, max %.1f "
-                        "req/s, Jain's fairness index %.4f\n",
-                        f.connections, f.min_rps, f.max_rps, f.jain));
+        &out, absl::StrFormat("\nper connection (%d): min %.1f req/s, max %.1f "
+                              "req/s, Jain's fairness index %.4f\n",
+                              f.connections, f.min_rps, f.max_rps, f.jain));
   }
   const ServerFigures sf = ServerFiguresOf(r);
   if (!sf.available) {
@@ -332,13 +338,12 @@ std::string TextReport(const RunResult& r) {
       absl::StrFormat("\nserver lock (policy %s, switch interval %s) over "
                       "%.2f s\n",
                       sf.policy, Nanos(sf.switch_interval_ns), sf.wall_s));
-  absl::StrAppend(&out,
-                  absl::StrFormat("  held          %.1f%% of the time\n",
-                                  sf.held_share * 100));
+  absl::StrAppend(&out, absl::StrFormat("  held          %.1f%% of the time\n",
+                                        sf.held_share * 100));
   absl::StrAppend(
-      &out, absl::StrFormat("  acquisitions  %d, contended %d (%.1f%%)\n",
-                            sf.acquisitions, sf.contended,
-                            sf.contended_share * 100));
+      &out,
+      absl::StrFormat("  acquisitions  %d, contended %d (%.1f%%)\n",
+                      sf.acquisitions, sf.contended, sf.contended_share * 100));
   absl::StrAppend(&out, "  wait          mean ", Nanos(sf.wait_mean_ns),
                   " in the window; p50 ", Nanos(sf.wait_p50_ns), ", p99 ",
                   Nanos(sf.wait_p99_ns), ", max ", Nanos(sf.wait_max_ns),
@@ -348,14 +353,13 @@ std::string TextReport(const RunResult& r) {
       &out, absl::StrFormat("  hand-offs     %.1f/s (%d); forced switches "
                             "%d; drop requests %d; peak waiters %d (since "
                             "start)\n",
-                            sf.handoffs_per_s, sf.handoffs,
-                            sf.forced_switches, sf.drop_requests,
-                            sf.waiters_peak));
+                            sf.handoffs_per_s, sf.handoffs, sf.forced_switches,
+                            sf.drop_requests, sf.waiters_peak));
   if (!sf.by_kind.empty()) {
-    absl::StrAppend(&out,
-                    absl::StrFormat("  %-14s %12s %12s %12s %12s %12s\n",
-                                    "by method", "acquisitions", "contended",
-                                    "wait mean", "hold mean", "wait p99*"));
+    absl::StrAppend(
+        &out, absl::StrFormat("  %-14s %12s %12s %12s %12s %12s\n", "by method",
+                              "acquisitions", "contended", "wait mean",
+                              "hold mean", "wait p99*"));
     for (const KindFigures& k : sf.by_kind) {
       absl::StrAppend(
           &out,

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "client/heapload/json_paths.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -118,9 +117,10 @@ RunResult ScenarioResult() {
   summary.iterations_abandoned = 1;
   summary.expectations_passed = 20;
   summary.expectations_failed = 2;
-  summary.first_failures = {"cycle.heap:9: expect collected == 2 failed: "
-                            "collected is 4",
-                            "cycle.heap:9: expect \"x\""};
+  summary.first_failures = {
+      "cycle.heap:9: expect collected == 2 failed: "
+      "collected is 4",
+      "cycle.heap:9: expect \"x\""};
   summary.first_errors = {"cycle.heap:3: Link: deadline exceeded"};
   r.scenario = summary;
   return r;
@@ -172,9 +172,9 @@ TEST(LoadReportTest, JsonEscapesStrings) {
 
 // The reader the JSON tests rely on refuses what is not JSON.
 TEST(JsonPathsTest, RejectsWhatIsNotJson) {
-  for (const char* bad : {"", "{", "{\"a\": 1,}", "{\"a\" 1}", "[1 2]",
-                          "{\"a\": tru}", "{\"a\": \"x}", "{} {}",
-                          "{\"a\": 1.}", "{\"a\": \"\\q\"}"}) {
+  for (const char* bad :
+       {"", "{", "{\"a\": 1,}", "{\"a\" 1}", "[1 2]", "{\"a\": tru}",
+        "{\"a\": \"x}", "{} {}", "{\"a\": 1.}", "{\"a\": \"\\q\"}"}) {
     EXPECT_FALSE(FlattenJson(bad).ok()) << bad;
   }
   absl::StatusOr<std::map<std::string, std::string>> ok =

@@ -231,12 +231,12 @@ bool Runner::Issue(Slot* slot, int64_t intended_ns) {
     context = slot->context.get();
   }
   CallStartGuard start_guard;  // see workloads.h: TSan builds only
-  slot->program->StartNext(
-      slot->connection->stub.get(), context,
-      [this, slot, intended_ns, measured](const grpc::Status& status,
-                                          int64_t operations) {
-        OnDone(slot, intended_ns, measured, status, operations);
-      });
+  slot->program->StartNext(slot->connection->stub.get(), context,
+                           [this, slot, intended_ns, measured](
+                               const grpc::Status& status, int64_t operations) {
+                             OnDone(slot, intended_ns, measured, status,
+                                    operations);
+                           });
   return true;
 }
 
@@ -261,7 +261,8 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
       stream->failed.fetch_add(1);
     }
     int64_t last = last_completion_ns_.load();
-    while (last < now && !last_completion_ns_.compare_exchange_weak(last, now)) {
+    while (last < now &&
+           !last_completion_ns_.compare_exchange_weak(last, now)) {
     }
   }
   if (stream->rate == 0) {
@@ -357,7 +358,8 @@ void Runner::Start() {
       for (auto& slot : stream->slots) Issue(slot.get(), start_ns_);
     } else {
       for (auto& slot : stream->slots) stream->free.push_back(slot.get());
-      stream->dispatcher = std::thread([this, s = stream.get()] { Dispatch(s); });
+      stream->dispatcher =
+          std::thread([this, s = stream.get()] { Dispatch(s); });
     }
   }
 }

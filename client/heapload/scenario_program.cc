@@ -124,8 +124,7 @@ struct AsyncStarter {
     calls->Freeze(context, &r, Into<v1::FreezeResponse>(), std::move(done));
   }
   void operator()(const v1::UnfreezeRequest& r) {
-    calls->Unfreeze(context, &r, Into<v1::UnfreezeResponse>(),
-                    std::move(done));
+    calls->Unfreeze(context, &r, Into<v1::UnfreezeResponse>(), std::move(done));
   }
   void operator()(const v1::StatsRequest& r) {
     calls->Stats(context, &r, Into<v1::StatsResponse>(), std::move(done));
@@ -194,8 +193,7 @@ class ScenarioProgram final : public CallProgram {
                              ? HeapReply(std::move(response_))
                              : HeapReply(client::FromGrpcStatus(status)));
     Advance();
-    done(answered ? grpc::Status::OK : status,
-         answered && !is_stats ? 1 : 0);
+    done(answered ? grpc::Status::OK : status, answered && !is_stats ? 1 : 0);
   }
 
   // Runs the interpreter to its next request, through the end of a pass,

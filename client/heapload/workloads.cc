@@ -254,18 +254,17 @@ class LinkChurnProgram final : public CallProgram {
       allocate_.set_session_id(session_id_);
       allocate_.set_type(v1::OBJECT);
       allocate_.set_count(static_cast<uint32_t>(live_objects_));
-      stub->async()->Allocate(
-          context, &allocate_, &allocate_response_,
-          [this, done = std::move(done)](grpc::Status s) {
-            AwaitCallStart();
-            if (s.ok()) {
-              for (const v1::AllocatedObject& o :
-                   allocate_response_.objects()) {
-                objects_.push_back(o.handle());
-              }
-            }
-            done(s, s.ok() ? 1 : 0);
-          });
+      stub->async()->Allocate(context, &allocate_, &allocate_response_,
+                              [this, done = std::move(done)](grpc::Status s) {
+                                AwaitCallStart();
+                                if (s.ok()) {
+                                  for (const v1::AllocatedObject& o :
+                                       allocate_response_.objects()) {
+                                    objects_.push_back(o.handle());
+                                  }
+                                }
+                                done(s, s.ok() ? 1 : 0);
+                              });
       return;
     }
     if (batch_ > 0) {
@@ -313,8 +312,7 @@ class LinkChurnProgram final : public CallProgram {
 // keeps its own state (link-churn's live objects survive a switch).
 class MixedProgram final : public CallProgram {
  public:
-  explicit MixedProgram(const ProgramSettings& settings)
-      : rng_(settings.seed) {
+  explicit MixedProgram(const ProgramSettings& settings) : rng_(settings.seed) {
     for (const MixWeight& entry : settings.mix) {
       if (entry.weight <= 0 || entry.kind == WorkloadKind::kMixed) continue;
       ProgramSettings sub = settings;
@@ -410,10 +408,9 @@ const char* WorkloadName(WorkloadKind kind) {
 }
 
 std::optional<WorkloadKind> WorkloadFromName(absl::string_view name) {
-  for (WorkloadKind kind :
-       {WorkloadKind::kPing, WorkloadKind::kAllocFree, WorkloadKind::kCycles,
-        WorkloadKind::kLinkChurn, WorkloadKind::kMixed,
-        WorkloadKind::kStatsPoll}) {
+  for (WorkloadKind kind : {WorkloadKind::kPing, WorkloadKind::kAllocFree,
+                            WorkloadKind::kCycles, WorkloadKind::kLinkChurn,
+                            WorkloadKind::kMixed, WorkloadKind::kStatsPoll}) {
     if (name == WorkloadName(kind)) return kind;
   }
   return std::nullopt;

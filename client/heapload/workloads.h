@@ -85,8 +85,8 @@ struct MixWeight {
 // Called once per call with the call's status (a Batch whose operations
 // failed reports the first failed operation's code) and the number of heap
 // operations that succeeded in it (0 for Ping and Stats).
-using CallDone = std::function<void(const grpc::Status& status,
-                                    int64_t operations)>;
+using CallDone =
+    std::function<void(const grpc::Status& status, int64_t operations)>;
 
 class CallProgram {
  public:

@@ -28,8 +28,8 @@ class Recorder final : public Listener {
   }
   void RepeatFinished(const Statement& repeat, int depth,
                       int64_t statements) override {
-    events.push_back(absl::StrCat("end repeat ", repeat.line, " depth ",
-                                  depth, ": ", statements));
+    events.push_back(absl::StrCat("end repeat ", repeat.line, " depth ", depth,
+                                  ": ", statements));
   }
   void StatementDone(const Statement& statement, int depth,
                      const std::string& text) override {
@@ -112,9 +112,9 @@ std::vector<std::string> Drive(Interpreter& interpreter, Listener& listener,
   while (std::optional<HeapRequest> request = interpreter.Next(listener)) {
     NameSession("s1", &*request);
     const uint64_t handle = HandleOf(*request);
-    calls.push_back(handle == 0 ? std::string(RpcName(*request))
-                                : absl::StrCat(RpcName(*request), " #",
-                                               handle));
+    calls.push_back(handle == 0
+                        ? std::string(RpcName(*request))
+                        : absl::StrCat(RpcName(*request), " #", handle));
     interpreter.OnReply(heap.Reply(*request));
   }
   return calls;
@@ -221,8 +221,7 @@ TEST(InterpreterTest, AFailedExpectationIsCountedAndThePassGoesOn) {
   EXPECT_THAT(Drive(interpreter, listener, heap),
               ElementsAre("Allocate", "Inspect #1", "Allocate"));
   EXPECT_THAT(listener.events,
-              ElementsAre(HasSubstr("1: "),
-                          "2: FAILED: refcount(a) is 1",
+              ElementsAre(HasSubstr("1: "), "2: FAILED: refcount(a) is 1",
                           "FAILED t.heap:2: expect refcount(a) == 3 failed: "
                           "refcount(a) is 1",
                           HasSubstr("3: ")));
@@ -359,9 +358,9 @@ TEST(InterpreterTest, CleanupGivesBackResurrectedReferences) {
   };
   EXPECT_THAT(Drive(interpreter, listener, heap), ElementsAre("Allocate"));
   interpreter.BeginCleanup();
-  EXPECT_THAT(Drive(interpreter, listener, heap),
-              ElementsAre("DecRef #1", "Inspect #1", "DecRef #1",
-                          "Inspect #1"));
+  EXPECT_THAT(
+      Drive(interpreter, listener, heap),
+      ElementsAre("DecRef #1", "Inspect #1", "DecRef #1", "Inspect #1"));
 }
 
 TEST(InterpreterTest, RpcNamesFollowTheVariant) {

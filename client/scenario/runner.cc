@@ -82,8 +82,8 @@ class Printer final : public Listener {
     if (statement.kind == StatementKind::kPrint) {
       Print(text);
     } else if (Echo(depth)) {
-      Print(absl::StrFormat("%5d | %s -> %s", statement.line,
-                            statement.source, text));
+      Print(absl::StrFormat("%5d | %s -> %s", statement.line, statement.source,
+                            text));
     }
   }
   // A failed expectation shows even inside a silent block or when quiet.

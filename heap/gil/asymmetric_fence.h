@@ -44,9 +44,7 @@ class AsymmetricFence {
   static void Init();
 
   // Whether Heavy() is a membarrier (else both halves are full fences).
-  static bool expedited() {
-    return expedited_.load(std::memory_order_relaxed);
-  }
+  static bool expedited() { return expedited_.load(std::memory_order_relaxed); }
 
   static void Light() {
     if (ABSL_PREDICT_TRUE(expedited_.load(std::memory_order_relaxed))) {

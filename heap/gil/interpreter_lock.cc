@@ -85,12 +85,11 @@ InterpreterLock::InterpreterLock(const InterpreterLockOptions& options)
     : policy_(options.policy),
       // Out-of-range options are clamped rather than trusted: CPython too
       // treats an interval below 1 us as 1 us.
-      sample_mask_(std::bit_ceil(std::max<uint32_t>(
-                       options.hold_sample_period, 1)) -
-                   1),
-      interval_ns_(absl::ToInt64Nanoseconds(
-          std::clamp(options.switch_interval, absl::Microseconds(1),
-                     kMaxSwitchInterval))) {
+      sample_mask_(
+          std::bit_ceil(std::max<uint32_t>(options.hold_sample_period, 1)) - 1),
+      interval_ns_(absl::ToInt64Nanoseconds(std::clamp(options.switch_interval,
+                                                       absl::Microseconds(1),
+                                                       kMaxSwitchInterval))) {
   // Calibrate now, so Stats() never waits for it.
   TickClock::Calibrate();
   AsymmetricFence::Init();
@@ -203,13 +202,13 @@ void InterpreterLock::WaitForRelease(std::unique_lock<std::mutex>& guard,
     const uint64_t saved_switch_number =
         switch_number_.load(std::memory_order_relaxed);
     const bool timed_out =
-        cond_.wait_until(guard, DeadlineAfter(interval_ns_.load(
-                                    std::memory_order_relaxed))) ==
+        cond_.wait_until(
+            guard,
+            DeadlineAfter(interval_ns_.load(std::memory_order_relaxed))) ==
         std::cv_status::timeout;
     wake_pending_ = false;
     if (timed_out && word_.load(std::memory_order_relaxed) != 0 &&
-        switch_number_.load(std::memory_order_relaxed) ==
-            saved_switch_number) {
+        switch_number_.load(std::memory_order_relaxed) == saved_switch_number) {
       RequestDrop(kind_id);
     }
   }
@@ -232,12 +231,12 @@ void InterpreterLock::WaitInQueue(std::unique_lock<std::mutex>& guard,
     const uint64_t saved_switch_number =
         switch_number_.load(std::memory_order_relaxed);
     const bool timed_out =
-        self->cv.wait_until(guard, DeadlineAfter(interval_ns_.load(
-                                       std::memory_order_relaxed))) ==
+        self->cv.wait_until(
+            guard,
+            DeadlineAfter(interval_ns_.load(std::memory_order_relaxed))) ==
         std::cv_status::timeout;
     if (!self->granted && timed_out &&
-        switch_number_.load(std::memory_order_relaxed) ==
-            saved_switch_number) {
+        switch_number_.load(std::memory_order_relaxed) == saved_switch_number) {
       RequestDrop(kind_id);
     }
   }
@@ -361,7 +360,8 @@ void InterpreterLock::AddWaiter(uint32_t kind_id) {
     stats_.waiters_peak.store(n, std::memory_order_relaxed);
   }
   RequestKindCounters& k = stats_.kind(kind_id);
-  const uint64_t of_kind = k.waiters_current.load(std::memory_order_relaxed) + 1;
+  const uint64_t of_kind =
+      k.waiters_current.load(std::memory_order_relaxed) + 1;
   k.waiters_current.store(of_kind, std::memory_order_relaxed);
   if (of_kind > k.waiters_peak.load(std::memory_order_relaxed)) {
     k.waiters_peak.store(of_kind, std::memory_order_relaxed);

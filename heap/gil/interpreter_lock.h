@@ -57,8 +57,9 @@
 // the hold. Register kinds before use (kind 0, RequestKind(), is "other").
 //
 // Example:
-//   heapd::gil::InterpreterLock lock({.policy = heapd::gil::LockPolicy::kCpython});
-//   const heapd::gil::RequestKind alloc = lock.RegisterKind("Allocate");
+//   heapd::gil::InterpreterLock lock({.policy =
+//   heapd::gil::LockPolicy::kCpython}); const heapd::gil::RequestKind alloc =
+//   lock.RegisterKind("Allocate");
 //   {
 //     heapd::gil::InterpreterLockHolder holder(&lock, alloc);
 //     for (const Op& op : batch) {
@@ -147,7 +148,8 @@ class ABSL_LOCKABLE InterpreterLock {
 
   // Blocks until the calling thread holds the lock; the hold counts for
   // `kind`. REQUIRES: the caller does not hold it.
-  void Acquire(RequestKind kind = RequestKind()) ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+  void Acquire(RequestKind kind = RequestKind())
+      ABSL_EXCLUSIVE_LOCK_FUNCTION() {
     uint32_t expected = 0;
     if (ABSL_PREDICT_TRUE(slow_.load(std::memory_order_relaxed) == 0 &&
                           word_.compare_exchange_strong(
@@ -192,8 +194,7 @@ class ABSL_LOCKABLE InterpreterLock {
   // anything it read under the lock across a true return.
   // REQUIRES: the caller holds the lock.
   bool SafePoint() ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
-    if (ABSL_PREDICT_TRUE(drop_request_.load(std::memory_order_relaxed) ==
-                          0)) {
+    if (ABSL_PREDICT_TRUE(drop_request_.load(std::memory_order_relaxed) == 0)) {
       return false;
     }
     YieldToWaiter();
@@ -245,9 +246,8 @@ class ABSL_LOCKABLE InterpreterLock {
     k.acquisitions.store(n + 1, std::memory_order_relaxed);
     k.wait.RecordZero();
     holder_kind_ = kind_id;
-    acquired_at_ = ((n & sample_mask_) == 0 || k.time_every_hold)
-                       ? TickClock::Now()
-                       : 0;
+    acquired_at_ =
+        ((n & sample_mask_) == 0 || k.time_every_hold) ? TickClock::Now() : 0;
   }
 
   // Counts the hold that is ending. Runs as the holder, before the release.
@@ -281,8 +281,7 @@ class ABSL_LOCKABLE InterpreterLock {
   // The one way a slow path takes the lock word: 0 -> 1.
   bool TryTake() {
     uint32_t expected = 0;
-    return word_.compare_exchange_strong(expected, 1,
-                                         std::memory_order_acquire,
+    return word_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
                                          std::memory_order_relaxed);
   }
   // fifo: hands the held lock to the first waiter.
@@ -335,7 +334,7 @@ class ABSL_LOCKABLE InterpreterLock {
   bool handoff_pending_ = false;
   // cpython, barging: cond_ was signalled and no waiter has woken since.
   bool wake_pending_ = false;
-  Waiter* queue_head_ = nullptr;         // fifo, in arrival order
+  Waiter* queue_head_ = nullptr;  // fifo, in arrival order
   Waiter* queue_tail_ = nullptr;
 };
 

@@ -75,11 +75,13 @@ TEST(InterpreterLockTest, DefaultsAreCpythonsAndIntervalIsValidated) {
 
 TEST(InterpreterLockTest, ValidateOptions) {
   EXPECT_TRUE(InterpreterLock::ValidateOptions({}).ok());
+  EXPECT_FALSE(InterpreterLock::ValidateOptions(
+                   {.switch_interval = absl::ZeroDuration()})
+                   .ok());
   EXPECT_FALSE(
-      InterpreterLock::ValidateOptions({.switch_interval = absl::ZeroDuration()})
-          .ok());
-  EXPECT_FALSE(InterpreterLock::ValidateOptions({.hold_sample_period = 0}).ok());
-  EXPECT_FALSE(InterpreterLock::ValidateOptions({.hold_sample_period = 12}).ok());
+      InterpreterLock::ValidateOptions({.hold_sample_period = 0}).ok());
+  EXPECT_FALSE(
+      InterpreterLock::ValidateOptions({.hold_sample_period = 12}).ok());
   EXPECT_TRUE(InterpreterLock::ValidateOptions({.hold_sample_period = 1}).ok());
 }
 
@@ -438,7 +440,6 @@ TEST(ForcedSwitchTest, FifoAnyReleaseGoesToTheFirstWaiter) {
   EXPECT_EQ(lock.Stats().handoffs, 5u);
 }
 
-
 // TryAcquire takes a free lock nobody waits for, and nothing else: it never
 // waits, and never passes a waiter.
 // Takes and drops the lock across statements in ways clang's analysis
@@ -450,18 +451,14 @@ void TryAcquireScenario(LockPolicy policy) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   // Held: another thread's TryAcquire refuses (a holder must not try).
   std::thread([&] { EXPECT_FALSE(lock.TryAcquire(kind)) << "held"; }).join();
   // A waiter arrives while we hold it.
-  std::thread waiter([&] {
-    InterpreterLockHolder holder(&lock);
-  });
+  std::thread waiter([&] { InterpreterLockHolder holder(&lock); });
   AwaitWaiters(lock, 1);
   lock.Release();
   // The waiter gets it, then releases; until nobody waits, TryAcquire
   // refuses even in the instant the lock is free.
   waiter.join();
   ASSERT_TRUE(lock.TryAcquire(kind));
-  {
-    InterpreterLockHolder adopted(&lock, std::adopt_lock);
-  }
+  { InterpreterLockHolder adopted(&lock, std::adopt_lock); }
   const LockStatsSnapshot stats = lock.Stats();
   uint64_t tried = 0;
   for (const RequestKindStats& row : stats.kinds) {

@@ -91,7 +91,8 @@ LatencySummary LatencyHistogram::Summarize(double scale) const {
       if (seen < rank) break;
       // The overflow bucket has no midpoint; a midpoint above the exact
       // maximum would report a value no record had.
-      const double v = b == kOverflowBucket ? max : std::min(BucketValue(b), max);
+      const double v =
+          b == kOverflowBucket ? max : std::min(BucketValue(b), max);
       *outputs[next++] = v * scale;
     }
   }

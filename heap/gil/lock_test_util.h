@@ -27,9 +27,11 @@ class Watchdog {
       : thread_([this, limit] {
           std::unique_lock<std::mutex> guard(mu_);
           if (!cv_.wait_for(
-                  guard, std::chrono::milliseconds(absl::ToInt64Milliseconds(limit)),
+                  guard,
+                  std::chrono::milliseconds(absl::ToInt64Milliseconds(limit)),
                   [this] { return done_; })) {
-            const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+            const auto* test =
+                testing::UnitTest::GetInstance()->current_test_info();
             std::fprintf(stderr, "watchdog: %s.%s still running after %s\n",
                          test->test_suite_name(), test->name(),
                          absl::FormatDuration(limit).c_str());
@@ -57,7 +59,7 @@ class Watchdog {
 // early from a test that holds the lock, which the thread safety analysis
 // rightly rejects.
 inline void AwaitOrDie(const std::function<bool()>& condition, const char* what,
-                absl::Duration timeout = absl::Seconds(20)) {
+                       absl::Duration timeout = absl::Seconds(20)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!condition()) {
     if (absl::Now() > deadline) {

@@ -158,8 +158,8 @@ CollectResult ObjectHeap::CollectGeneration(int generation, bool automatic) {
   for (int g = 0; g < generation; ++g) MoveAll(g, generation);
   std::vector<uint32_t> young = std::move(generations_[generation]);
   generations_[generation].clear();
-  const int old = generation + 1 < kNumGenerations ? generation + 1
-                                                   : generation;
+  const int old =
+      generation + 1 < kNumGenerations ? generation + 1 : generation;
   result.examined = static_cast<int64_t>(young.size());
   // The collected set is exactly the objects whose generation is
   // `generation` now (the younger ones were just moved into it), so links

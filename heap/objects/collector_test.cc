@@ -276,7 +276,8 @@ TEST(CollectorTest, WeakReferencesToGarbageAreClearedWithCallbacks) {
   const WeakRefId to_live = *heap.CreateWeakRef(live, true);
   ASSERT_TRUE(heap.SetField(a.handle, "self", a.handle).ok());
   ASSERT_TRUE(heap.DecRef(kAlice, a.handle).ok());
-  EXPECT_EQ(*heap.WeakRefTarget(a.weakref), a.handle) << "weak: not a reference";
+  EXPECT_EQ(*heap.WeakRefTarget(a.weakref), a.handle)
+      << "weak: not a reference";
   EXPECT_EQ(*heap.RefCount(a.handle), 1);
   EXPECT_EQ(heap.Collect(2)->collected, 1);
   EXPECT_EQ(*heap.WeakRefTarget(a.weakref), 0u);
@@ -292,7 +293,8 @@ TEST(CollectorTest, WeakReferencesToGarbageAreClearedWithCallbacks) {
   // Refcounting death clears them too.
   ASSERT_TRUE(heap.DecRef(kAlice, live).ok());
   EXPECT_EQ(*heap.WeakRefTarget(to_live), 0u);
-  EXPECT_EQ(heap.WeakRefTarget(999).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(heap.WeakRefTarget(999).status().code(),
+            absl::StatusCode::kNotFound);
   ExpectValid(heap);
 }
 
@@ -312,7 +314,8 @@ TEST(CollectorTest, EventsSinceAnySequence) {
   // The ring holds 3..6.
   for (uint64_t after = 0; after <= 7; ++after) {
     std::vector<uint64_t> got;
-    for (const HeapEvent& e : heap.EventsSince(after)) got.push_back(e.sequence);
+    for (const HeapEvent& e : heap.EventsSince(after))
+      got.push_back(e.sequence);
     std::vector<uint64_t> want;
     for (uint64_t s = std::max<uint64_t>(after + 1, 3); s <= 6; ++s) {
       want.push_back(s);
@@ -364,12 +367,16 @@ TEST(CollectorTest, ConfigIsValidated) {
   ObjectHeap heap(Options());
   GcConfig config = heap.gc_config();
   config.thresholds[1] = -1;
-  EXPECT_EQ(heap.SetGcConfig(config).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(heap.SetGcConfig(config).code(),
+            absl::StatusCode::kInvalidArgument);
   config.thresholds[1] = 10;
   config.debug_flags = 64;
-  EXPECT_EQ(heap.SetGcConfig(config).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(heap.Collect(3).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(heap.Collect(-1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(heap.SetGcConfig(config).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(heap.Collect(3).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(heap.Collect(-1).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(heap.gc_config().thresholds[1], 10);
 }
 

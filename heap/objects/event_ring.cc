@@ -23,8 +23,9 @@ std::vector<HeapEvent> EventRing::Since(uint64_t after_sequence) const {
   // arithmetic: a watcher asking for the few events since its last message
   // does not walk the whole ring.
   const uint64_t first = events_.front().sequence;
-  const size_t skip =
-      after_sequence < first ? 0 : static_cast<size_t>(after_sequence + 1 - first);
+  const size_t skip = after_sequence < first
+                          ? 0
+                          : static_cast<size_t>(after_sequence + 1 - first);
   return std::vector<HeapEvent>(events_.begin() + static_cast<ptrdiff_t>(skip),
                                 events_.end());
 }

@@ -36,9 +36,9 @@ void FieldNameInterner::Release(uint32_t id) {
 
 absl::Status FieldNameInterner::Verify(absl::Span<const int64_t> uses) const {
   if (uses.size() != names_.size()) {
-    return absl::InternalError(absl::StrFormat(
-        "uses counted for %d field name ids, the table has %d", uses.size(),
-        names_.size()));
+    return absl::InternalError(
+        absl::StrFormat("uses counted for %d field name ids, the table has %d",
+                        uses.size(), names_.size()));
   }
   for (uint32_t id = 0; id < names_.size(); ++id) {
     if (names_[id].uses != uses[id]) {

@@ -5,7 +5,9 @@
 namespace heapd::objects {
 namespace {
 
-constexpr uint64_t Rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+constexpr uint64_t Rotl(uint64_t x, int b) {
+  return (x << b) | (x >> (64 - b));
+}
 
 struct SipState {
   uint64_t v0, v1, v2, v3;

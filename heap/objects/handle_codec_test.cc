@@ -36,7 +36,8 @@ TEST(HandleCodecTest, ConsecutivePairsGiveUnrelatedHandles) {
   uint64_t previous = codec.Encode(0);
   for (uint64_t slot = 1; slot <= kSlots; ++slot) {
     const uint64_t handle = codec.Encode(slot);
-    for (int bit = 0; bit < 64; ++bit) flips[bit] += ((handle ^ previous) >> bit) & 1;
+    for (int bit = 0; bit < 64; ++bit)
+      flips[bit] += ((handle ^ previous) >> bit) & 1;
     previous = handle;
   }
   for (int bit = 0; bit < 64; ++bit) {
@@ -49,7 +50,8 @@ TEST(HandleCodecTest, KeysGiveDifferentPermutations) {
   const HandleCodec a(HandleKey{1, 2});
   const HandleCodec b(HandleKey{1, 3});
   int same = 0;
-  for (uint64_t slot = 0; slot < 1000; ++slot) same += a.Encode(slot) == b.Encode(slot);
+  for (uint64_t slot = 0; slot < 1000; ++slot)
+    same += a.Encode(slot) == b.Encode(slot);
   EXPECT_EQ(same, 0);
 }
 

@@ -21,8 +21,8 @@ inline constexpr int kNumGenerations = 3;
 
 struct CollectResult {
   int generation = 0;
-  int64_t examined = 0;       // tracked objects in the collected set
-  int64_t collected = 0;      // unreachable objects found (gc.collect())
+  int64_t examined = 0;   // tracked objects in the collected set
+  int64_t collected = 0;  // unreachable objects found (gc.collect())
   int64_t uncollectable = 0;
   absl::Duration duration;
   bool automatic = false;

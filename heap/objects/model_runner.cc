@@ -13,7 +13,6 @@
 namespace heapd::objects::model_test {
 namespace {
 
-
 template <typename T>
 std::string StatusText(const absl::StatusOr<T>& s) {
   return s.ok() ? "OK" : absl::StatusCodeToString(s.status().code());
@@ -27,10 +26,11 @@ class Runner {
   // EmptyHeap() emptied); its next weak reference id is `next_weakref`.
   // `verify_every_step`: ObjectHeap::Verify() after every step, not only
   // after collections and at the end.
-  Runner(const SequenceConfig& config, ObjectHeap& heap,
-         WeakRefId next_weakref, bool verify_every_step,
-         std::vector<std::string>* trace)
-      : config_(config), trace_(trace), heap_(heap),
+  Runner(const SequenceConfig& config, ObjectHeap& heap, WeakRefId next_weakref,
+         bool verify_every_step, std::vector<std::string>* trace)
+      : config_(config),
+        trace_(trace),
+        heap_(heap),
         verify_every_step_(verify_every_step),
         model_(config.gc, next_weakref) {
     for (const HeapEvent& event : heap_.EventsSince(0)) {
@@ -56,8 +56,9 @@ class Runner {
     for (size_t i = 0; i < config_.steps.size(); ++i) {
       const Step& step = config_.steps[i];
       std::string e = Execute(step);
-      if (e.empty()) e = AfterStep(step.op == Step::kCollect ||
-                                   i + 1 == config_.steps.size());
+      if (e.empty())
+        e = AfterStep(step.op == Step::kCollect ||
+                      i + 1 == config_.steps.size());
       if (!e.empty()) return absl::StrCat("after step ", i, ": ", e);
     }
     if (absl::Status s = model_.SelfCheck(); !s.ok()) return s.ToString();
@@ -147,12 +148,11 @@ class Runner {
           default:
             break;
         }
-        Trace(absl::StrCat("allocate #", handles_.size(), ": owner ",
-                           s.owner, " ", ObjectTypeName(s.type), " length ",
-                           s.length, " finalizer ", s.finalizer,
-                           s.weakref ? (s.callback ? " weakref+callback"
-                                                   : " weakref")
-                                     : ""));
+        Trace(absl::StrCat(
+            "allocate #", handles_.size(), ": owner ", s.owner, " ",
+            ObjectTypeName(s.type), " length ", s.length, " finalizer ",
+            s.finalizer,
+            s.weakref ? (s.callback ? " weakref+callback" : " weakref") : ""));
         const absl::Status expected = model_.CheckAllocate(spec);
         absl::StatusOr<Allocated> got = heap_.Allocate(s.owner, spec);
         if (got.ok() != expected.ok() ||
@@ -163,8 +163,7 @@ class Runner {
         }
         if (!got.ok()) return "";
         handles_.push_back(got->handle);
-        const WeakRefId weakref =
-            model_.Allocated(s.owner, spec, got->handle);
+        const WeakRefId weakref = model_.Allocated(s.owner, spec, got->handle);
         if (weakref != 0) weakrefs_.push_back(weakref);
         return Differ("Allocate's weak reference id", got->weakref, weakref);
       }
@@ -178,8 +177,8 @@ class Runner {
             inc ? heap_.IncRef(s.owner, h) : heap_.DecRef(s.owner, h);
         absl::StatusOr<RefCountResult> model =
             inc ? model_.IncRef(s.owner, h) : model_.DecRef(s.owner, h);
-        if (std::string e = CompareStatus(inc ? "IncRef" : "DecRef", heap,
-                                          model);
+        if (std::string e =
+                CompareStatus(inc ? "IncRef" : "DecRef", heap, model);
             !e.empty() || !heap.ok()) {
           return e;
         }
@@ -195,16 +194,15 @@ class Runner {
         const ReleaseResult model = model_.ReleaseOwner(s.owner);
         return Differ("references released", heap.references_released,
                       model.references_released) +
-               Differ("objects freed", heap.objects_freed,
-                      model.objects_freed);
+               Differ("objects freed", heap.objects_freed, model.objects_freed);
       }
       case Step::kSetField:
       case Step::kAppend: {
         const Handle from = Pick(s.a), to = Pick(s.b);
         const bool append = s.op == Step::kAppend;
         Trace(append ? absl::StrCat("append ", Name(to), " to ", Name(from))
-                     : absl::StrCat("set ", Name(from), ".\"",
-                                    kFields[s.field], "\" = ", Name(to)));
+                     : absl::StrCat("set ", Name(from), ".\"", kFields[s.field],
+                                    "\" = ", Name(to)));
         absl::StatusOr<LinkResult> heap =
             append ? heap_.Append(from, to)
                    : heap_.SetField(from, kFields[s.field], to);
@@ -226,18 +224,18 @@ class Runner {
       case Step::kRemoveItem: {
         const Handle from = Pick(s.a), item = Pick(s.b);
         const bool clear = s.op == Step::kClearField;
-        Trace(clear ? absl::StrCat("del ", Name(from), ".\"",
-                                   kFields[s.field], "\"")
-                    : absl::StrCat("remove ", Name(item), " from ",
-                                   Name(from)));
+        Trace(clear
+                  ? absl::StrCat("del ", Name(from), ".\"", kFields[s.field],
+                                 "\"")
+                  : absl::StrCat("remove ", Name(item), " from ", Name(from)));
         absl::StatusOr<UnlinkResult> heap =
             clear ? heap_.ClearField(from, kFields[s.field])
                   : heap_.RemoveItem(from, item);
         absl::StatusOr<UnlinkResult> model =
             clear ? model_.ClearField(from, kFields[s.field])
                   : model_.RemoveItem(from, item);
-        if (std::string e = CompareStatus(clear ? "ClearField" : "RemoveItem",
-                                          heap, model);
+        if (std::string e =
+                CompareStatus(clear ? "ClearField" : "RemoveItem", heap, model);
             !e.empty() || !heap.ok()) {
           return e;
         }
@@ -255,9 +253,8 @@ class Runner {
             !e.empty() || !heap.ok()) {
           return e;
         }
-        std::string e =
-            Differ("examined", heap->examined, model->examined) +
-            Differ("collected", heap->collected, model->collected);
+        std::string e = Differ("examined", heap->examined, model->examined) +
+                        Differ("collected", heap->collected, model->collected);
         if (e.empty() && s.generation == 2) e = CheckReachability();
         return e;
       }
@@ -270,8 +267,8 @@ class Runner {
       case Step::kSetGcConfig: {
         Trace(absl::StrCat("gc config thresholds ",
                            absl::StrJoin(s.gc.thresholds, "/"),
-                           s.gc.enabled ? " enabled" : " disabled",
-                           " flags ", s.gc.debug_flags));
+                           s.gc.enabled ? " enabled" : " disabled", " flags ",
+                           s.gc.debug_flags));
         const absl::Status heap = heap_.SetGcConfig(s.gc);
         const absl::Status model = model_.SetGcConfig(s.gc);
         return Differ("SetGcConfig code", static_cast<int>(heap.code()),
@@ -304,8 +301,8 @@ class Runner {
     const bool model_collected = model_.CollectIfScheduled();
     if (heap_collected != model_collected) {
       return absl::StrCat("automatic collection: heap ",
-                          heap_collected ? "ran one" : "did not",
-                          ", model ", model_collected ? "did" : "did not");
+                          heap_collected ? "ran one" : "did not", ", model ",
+                          model_collected ? "did" : "did not");
     }
     if (verify_every_step_ || deep) {
       if (absl::Status s = heap_.Verify(); !s.ok()) return s.ToString();
@@ -322,34 +319,36 @@ class Runner {
     if (heap_events != model_events) {
       auto text = [](const std::vector<testing::ModelEvent>& events) {
         std::vector<std::string> lines;
-        for (const testing::ModelEvent& e : events) lines.push_back(e.ToString());
+        for (const testing::ModelEvent& e : events)
+          lines.push_back(e.ToString());
         return absl::StrCat("[", absl::StrJoin(lines, "; "), "]");
       };
-      return absl::StrCat("events differ: heap ", text(heap_events),
-                          ", model ", text(model_events));
+      return absl::StrCat("events differ: heap ", text(heap_events), ", model ",
+                          text(model_events));
     }
     model_events.clear();
     // Every object the model holds, alive with its refcount; nothing else.
     for (const auto& [handle, object] : model_.objects()) {
       absl::StatusOr<int64_t> refcount = heap_.RefCount(handle);
       if (!refcount.ok()) {
-        return absl::StrCat(Name(handle), " is dead in the heap, alive in "
+        return absl::StrCat(Name(handle),
+                            " is dead in the heap, alive in "
                             "the model");
       }
       if (*refcount != object.refcount) {
         return absl::StrCat(Name(handle), ": refcount ", *refcount,
-                            " in the heap, ", object.refcount,
-                            " in the model");
+                            " in the heap, ", object.refcount, " in the model");
       }
     }
     for (Handle handle : handles_) {
       if (heap_.IsAlive(handle) && model_.Find(handle) == nullptr) {
-        return absl::StrCat(Name(handle), " is alive in the heap, dead in "
+        return absl::StrCat(Name(handle),
+                            " is alive in the heap, dead in "
                             "the model");
       }
     }
-    if (std::string e = Differ("gc.garbage", heap_.garbage_size(),
-                               model_.garbage_size());
+    if (std::string e =
+            Differ("gc.garbage", heap_.garbage_size(), model_.garbage_size());
         !e.empty()) {
       return e;
     }
@@ -358,9 +357,8 @@ class Runner {
 
   std::string CompareInFull() {
     // Objects the sequence did not allocate would be missed above.
-    if (std::string e =
-            Differ("objects", heap_.Stats().objects,
-                   static_cast<int64_t>(model_.objects().size()));
+    if (std::string e = Differ("objects", heap_.Stats().objects,
+                               static_cast<int64_t>(model_.objects().size()));
         !e.empty()) {
       return e;
     }
@@ -498,8 +496,7 @@ std::string RunSequence(const SequenceConfig& config,
                    trace);
 }
 
-SequenceConfig Shrink(SequenceConfig config,
-                      const ObjectHeapOptions& options) {
+SequenceConfig Shrink(SequenceConfig config, const ObjectHeapOptions& options) {
   bool progress = true;
   while (progress) {
     progress = false;
@@ -536,6 +533,5 @@ bool EmptyHeap(ObjectHeap& heap) {
          stats.generations[0].count == 0 && stats.generations[1].count == 0 &&
          stats.generations[2].count == 0 && !heap.collection_scheduled();
 }
-
 
 }  // namespace heapd::objects::model_test

@@ -6,7 +6,8 @@ namespace heapd::objects::model_test {
 namespace {
 
 int64_t DrawLength(std::mt19937_64& rng, ObjectType type) {
-  if (rng() % 16 == 0) return rng() % 2 ? -1 : (HasLength(type) ? MaxLength(type) + 1 : 1);
+  if (rng() % 16 == 0)
+    return rng() % 2 ? -1 : (HasLength(type) ? MaxLength(type) + 1 : 1);
   if (!HasLength(type)) return 0;
   switch (type) {
     case ObjectType::kTuple:

@@ -42,7 +42,8 @@ ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
 ObjectHeap::~ObjectHeap() {
   for (ObjectRecord& record : records_) {
     if (record.block != nullptr) allocator_.Free(record.block);
-    if (ExtrasOf(record).items_block != nullptr) allocator_.Free(ExtrasOf(record).items_block);
+    if (ExtrasOf(record).items_block != nullptr)
+      allocator_.Free(ExtrasOf(record).items_block);
   }
 }
 
@@ -63,9 +64,9 @@ uint32_t ObjectHeap::SlotOf(Handle handle) const {
 absl::StatusOr<uint32_t> ObjectHeap::Resolve(Handle handle) const {
   const uint32_t slot = SlotOf(handle);
   if (slot != kNoSlot) return slot;
-  return absl::NotFoundError(absl::StrCat(
-      "no object with handle ", handle,
-      ": it was never allocated or has been freed"));
+  return absl::NotFoundError(
+      absl::StrCat("no object with handle ", handle,
+                   ": it was never allocated or has been freed"));
 }
 
 absl::StatusOr<uint32_t> ObjectHeap::ResolveContainer(
@@ -75,8 +76,8 @@ absl::StatusOr<uint32_t> ObjectHeap::ResolveContainer(
   const ObjectType type = records_[*slot].type;
   if (!IsContainer(type)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "cannot ", operation, " object ", handle, ": a ",
-        ObjectTypeName(type), " holds no references (only tuple, list, dict, "
+        "cannot ", operation, " object ", handle, ": a ", ObjectTypeName(type),
+        " holds no references (only tuple, list, dict, "
         "set and object do)"));
   }
   return slot;
@@ -126,8 +127,8 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
   absl::StatusOr<Allocated> result = AllocateOnce(owner, spec);
   const bool limited =
       allocator_.memory_limit().limit() != 0 || max_objects_ != 0;
-  if (result.ok() || !absl::IsResourceExhausted(result.status()) ||
-      !limited || collecting_) {
+  if (result.ok() || !absl::IsResourceExhausted(result.status()) || !limited ||
+      collecting_) {
     return result;
   }
   // At a limit: a full collection may free enough (CPython raises
@@ -148,8 +149,7 @@ absl::StatusOr<Allocated> ObjectHeap::Allocate(OwnerId owner,
           ? std::string("unlimited")
           : absl::StrCat(allocator_.memory_limit().limit()),
       " bytes, ", live_objects_, " of ",
-      max_objects_ == 0 ? std::string("unlimited")
-                        : absl::StrCat(max_objects_),
+      max_objects_ == 0 ? std::string("unlimited") : absl::StrCat(max_objects_),
       " objects)"));
 }
 
@@ -164,9 +164,9 @@ absl::StatusOr<Allocated> ObjectHeap::AllocateOnce(OwnerId owner,
 absl::Status ObjectHeap::ValidateSpec(const AllocateSpec& spec) const {
   const ObjectType type = spec.type;
   if (!HasLength(type) && spec.length != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a ", ObjectTypeName(type), " takes no length (got ",
-                     spec.length, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("a ", ObjectTypeName(type),
+                                                   " takes no length (got ",
+                                                   spec.length, ")"));
   }
   if (spec.length < 0 || spec.length > MaxLength(type)) {
     return absl::InvalidArgumentError(
@@ -178,9 +178,9 @@ absl::Status ObjectHeap::ValidateSpec(const AllocateSpec& spec) const {
   }
   const uint32_t into = SlotOf(spec.finalizer.into);
   if (into == kNoSlot) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "finalizer resurrects into ", spec.finalizer.into,
-        ", which is not a live object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("finalizer resurrects into ", spec.finalizer.into,
+                     ", which is not a live object"));
   }
   const ObjectType into_type = records_[into].type;
   if ((into_type != ObjectType::kObject && into_type != ObjectType::kDict) ||
@@ -192,9 +192,9 @@ absl::Status ObjectHeap::ValidateSpec(const AllocateSpec& spec) const {
   // A name SetField would refuse could never be set; and every object
   // of the request keeps a copy of it.
   if (spec.finalizer.field.size() > kMaxFieldName) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a finalizer's field name is at most ", kMaxFieldName,
-        " bytes (got ", spec.finalizer.field.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a finalizer's field name is at most ", kMaxFieldName,
+                     " bytes (got ", spec.finalizer.field.size(), ")"));
   }
   return absl::OkStatus();
 }
@@ -204,8 +204,7 @@ absl::StatusOr<uint32_t> ObjectHeap::TakeSlot(const AllocateSpec& spec) {
   // INVALID_ARGUMENT whatever the heap holds, and costs no collection.
   if (max_objects_ != 0 && live_objects_ >= max_objects_) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "the heap's object limit (max_objects ", max_objects_,
-        ") is reached"));
+        "the heap's object limit (max_objects ", max_objects_, ") is reached"));
   }
   const ObjectType type = spec.type;
   const size_t basic = BasicSize(type, spec.length);
@@ -222,9 +221,9 @@ absl::StatusOr<uint32_t> ObjectHeap::TakeSlot(const AllocateSpec& spec) {
     items = allocator_.Allocate(ItemsAllocationSize(type, capacity));
     if (items == nullptr) {
       allocator_.Free(block);
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "out of memory allocating a list of capacity ", capacity,
-          MemoryLimitNote()));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("out of memory allocating a list of capacity ", capacity,
+                       MemoryLimitNote()));
     }
   }
   uint32_t slot;
@@ -338,10 +337,11 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
     const uint32_t target = LinksOf(record)[i];
     if (i < record.nfields) {
       if (target == kNoSlot) continue;
-      info.fields.push_back(FieldLink{record.type == ObjectType::kTuple
-                                          ? absl::StrCat(i)
-                                          : field_names_.Text(extras.field_names[i]),
-                                      HandleOf(target)});
+      info.fields.push_back(
+          FieldLink{record.type == ObjectType::kTuple
+                        ? absl::StrCat(i)
+                        : field_names_.Text(extras.field_names[i]),
+                    HandleOf(target)});
     } else {
       info.items.push_back(HandleOf(target));
     }

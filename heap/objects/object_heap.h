@@ -9,8 +9,9 @@
 // the type and the object's slot; the rest of the bookkeeping (links, owner
 // references, weak references) lives in an ObjectRecord beside it.
 //
-//   container block:  [ GC header 16 ][ refcount 8 | type, flags, slot 8 ][ payload ]
-//   atomic block:                     [ refcount 8 | type, flags, slot 8 ][ payload ]
+//   container block:  [ GC header 16 ][ refcount 8 | type, flags, slot 8 ][
+//   payload ] atomic block:                     [ refcount 8 | type, flags,
+//   slot 8 ][ payload ]
 //
 // Handles are 64-bit: (slot reuse count << 32) | slot. A freed slot's count
 // moves on, so a stale or made-up handle is NOT_FOUND and never reaches
@@ -63,12 +64,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "heap/obmalloc/allocator.h"
 #include "heap/objects/event_ring.h"
 #include "heap/objects/field_name_interner.h"
 #include "heap/objects/heap_event.h"
 #include "heap/objects/object_type.h"
 #include "heap/objects/weak_ref_table.h"
+#include "heap/obmalloc/allocator.h"
 
 namespace heapd::objects {
 
@@ -93,12 +94,12 @@ inline constexpr uint32_t kKnownDebugFlags =
 // its refcount reaches zero, whichever comes first.
 struct Finalizer {
   enum class Action {
-    kNone,             // no finalizer
-    kRecord,           // runs, is recorded as an event; the object dies
-    kResurrectToOwner, // gives the allocating owner a new reference; if
-                       // that owner was released meanwhile there is no one
-                       // to give it to, and the object dies
-    kResurrectInto,    // sets field `field` of object `into` to the object
+    kNone,              // no finalizer
+    kRecord,            // runs, is recorded as an event; the object dies
+    kResurrectToOwner,  // gives the allocating owner a new reference; if
+                        // that owner was released meanwhile there is no one
+                        // to give it to, and the object dies
+    kResurrectInto,     // sets field `field` of object `into` to the object
   };
   Action action = Action::kNone;
   Handle into = 0;
@@ -124,20 +125,20 @@ struct Allocated {
 };
 
 struct RefCountResult {
-  int64_t refcount = 0;            // after the call; 0: freed
-  int64_t owner_references = 0;    // the owner's references after the call
-  int64_t objects_freed = 0;       // by this call, cascade included
+  int64_t refcount = 0;          // after the call; 0: freed
+  int64_t owner_references = 0;  // the owner's references after the call
+  int64_t objects_freed = 0;     // by this call, cascade included
 };
 
 struct LinkResult {
   int64_t target_refcount = 0;
-  Handle replaced = 0;             // a field's previous referent, or 0
+  Handle replaced = 0;  // a field's previous referent, or 0
   int64_t objects_freed = 0;
 };
 
 struct UnlinkResult {
   Handle released = 0;
-  int64_t released_refcount = 0;   // 0: freed
+  int64_t released_refcount = 0;  // 0: freed
   int64_t objects_freed = 0;
 };
 
@@ -178,8 +179,8 @@ struct GcConfig {
 };
 
 struct GenerationStats {
-  int64_t count = 0;        // CPython's counter (gc.get_count())
-  int64_t objects = 0;      // tracked objects in it
+  int64_t count = 0;    // CPython's counter (gc.get_count())
+  int64_t objects = 0;  // tracked objects in it
   int64_t threshold = 0;
   int64_t collections = 0;
   int64_t collected = 0;
@@ -323,7 +324,9 @@ class ObjectHeap {
   }
 
   ObjectHeapStats Stats() const;
-  obmalloc::AllocatorStats AllocatorStatistics() const { return allocator_.Stats(); }
+  obmalloc::AllocatorStats AllocatorStatistics() const {
+    return allocator_.Stats();
+  }
 
   // Checks every invariant: each refcount equals links plus owner
   // references (plus the garbage list), each tracked object is in exactly
@@ -353,9 +356,9 @@ class ObjectHeap {
     int64_t refcount = 0;
     // Scratch for the collector: gc_refs, or -1 once found reachable.
     int64_t gc_refs = 0;
-    void* block = nullptr;           // null: the slot is free
-    uint32_t reuse = 1;              // the handle's high half
-    uint32_t gen_position = 0;       // index in its generation's vector
+    void* block = nullptr;      // null: the slot is free
+    uint32_t reuse = 1;         // the handle's high half
+    uint32_t gen_position = 0;  // index in its generation's vector
     // Fields come first in the links, then items.
     uint32_t nfields = 0;
     int8_t generation = kUntracked;  // 0..2, 3 permanent, -1 untracked
@@ -377,10 +380,10 @@ class ObjectHeap {
   using Links = absl::InlinedVector<uint32_t, 2>;
 
   struct ObjectExtras {
-    void* items_block = nullptr;     // list/dict/set items allocation
+    void* items_block = nullptr;  // list/dict/set items allocation
     int64_t length = 0;
-    int64_t capacity = 0;            // list/dict/set items capacity
-    int64_t external = 0;            // references held by owners
+    int64_t capacity = 0;  // list/dict/set items capacity
+    int64_t external = 0;  // references held by owners
     // The names of the fields, as ids of field_names_.
     absl::InlinedVector<uint32_t, 2> field_names;
     // Who a kResurrectToOwner finalizer resurrects into: the allocating
@@ -493,8 +496,7 @@ class ObjectHeap {
   int64_t limit_collections_ = 0;
 
   // owner -> slot -> references held.
-  absl::flat_hash_map<OwnerId, absl::flat_hash_map<uint32_t, int64_t>>
-      owners_;
+  absl::flat_hash_map<OwnerId, absl::flat_hash_map<uint32_t, int64_t>> owners_;
   // owner -> the live objects whose kResurrectToOwner finalizer has not run
   // and would resurrect into it: what ReleaseOwner must orphan.
   absl::flat_hash_map<OwnerId, absl::flat_hash_set<uint32_t>> resurrectors_;

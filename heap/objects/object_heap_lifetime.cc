@@ -1,9 +1,8 @@
 // ObjectHeap's object lifetimes: reference counting and the iterative
 // freeing it triggers, owners' references, finalizers (PEP 442) and weak
 // references.
-#include "heap/objects/object_heap.h"
-
 #include "absl/strings/str_cat.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd::objects {
 
@@ -152,13 +151,12 @@ absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
   absl::StatusOr<uint32_t> slot = Resolve(handle);
   if (!slot.ok()) return slot.status();
   auto owner_it = owners_.find(owner);
-  auto held_it = owner_it == owners_.end()
-                     ? decltype(owner_it->second.end()){}
-                     : owner_it->second.find(*slot);
+  auto held_it = owner_it == owners_.end() ? decltype(owner_it->second.end()){}
+                                           : owner_it->second.find(*slot);
   if (owner_it == owners_.end() || held_it == owner_it->second.end()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "this session holds no reference to object ", handle,
-        " (refcount ", records_[*slot].refcount,
+        "this session holds no reference to object ", handle, " (refcount ",
+        records_[*slot].refcount,
         "): only references it took with Allocate or IncRef can be dropped"));
   }
   const int64_t held = --held_it->second;
@@ -176,9 +174,11 @@ absl::Status ObjectHeap::Unallocate(OwnerId owner, Handle handle) {
   if (!slot.ok()) return slot.status();
   ObjectRecord& record = records_[*slot];
   if (record.refcount != 1 || OwnerReferences(owner, handle) != 1) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "object ", handle, " cannot be taken back: the session's reference "
-        "is not its only one (refcount ", record.refcount, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("object ", handle,
+                     " cannot be taken back: the session's reference "
+                     "is not its only one (refcount ",
+                     record.refcount, ")"));
   }
   // The client never saw the object: its finalizer counts as run, and its
   // weak references die without callbacks.
@@ -222,7 +222,7 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
 // Weak references
 
 absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
-                                                     bool callback) {
+                                                    bool callback) {
   absl::StatusOr<uint32_t> slot = Resolve(target);
   if (!slot.ok()) return slot.status();
   const WeakRefId id = weakrefs_.Add(*slot, target, callback);

@@ -123,8 +123,7 @@ TEST(LimitTest, MemoryLimitRefusesWhatLiveObjectsFill) {
     ASSERT_LT(live, 1000000);
   }
   EXPECT_TRUE(absl::IsResourceExhausted(failed)) << failed;
-  EXPECT_NE(failed.message().find("memory limit"), std::string::npos)
-      << failed;
+  EXPECT_NE(failed.message().find("memory limit"), std::string::npos) << failed;
   EXPECT_EQ(heap.limit_collections(), 1);
   EXPECT_EQ(heap.Stats().objects, live);
   EXPECT_GE(heap.allocator().memory_limit().refused(), 1u);
@@ -158,8 +157,7 @@ TEST(LimitTest, ObjectLimit) {
   ASSERT_TRUE(heap.Allocate(kAlice, AllocateSpec{}).ok());
   absl::StatusOr<Allocated> refused = heap.Allocate(kAlice, AllocateSpec{});
   EXPECT_TRUE(absl::IsResourceExhausted(refused.status()));
-  EXPECT_NE(refused.status().message().find("max_objects 3"),
-            std::string::npos)
+  EXPECT_NE(refused.status().message().find("max_objects 3"), std::string::npos)
       << refused.status();
   EXPECT_TRUE(heap.IsAlive(c));
   EXPECT_EQ(heap.Stats().objects, 3);
@@ -176,14 +174,14 @@ TEST(LimitTest, AMalformedAllocateAtTheLimitIsInvalidArgument) {
   AllocateSpec bad_length;
   bad_length.type = ObjectType::kStr;
   bad_length.length = -1;
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      heap.Allocate(kAlice, bad_length).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(heap.Allocate(kAlice, bad_length).status()));
   AllocateSpec bad_finalizer;
   bad_finalizer.finalizer.action = Finalizer::Action::kResurrectInto;
   bad_finalizer.finalizer.into = holder + 12345;
   bad_finalizer.finalizer.field = "f";
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      heap.Allocate(kAlice, bad_finalizer).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(heap.Allocate(kAlice, bad_finalizer).status()));
   EXPECT_EQ(heap.limit_collections(), 0);
   ExpectValid(heap);
 }

@@ -1,11 +1,10 @@
 // ObjectHeap's links: named fields and items, and the items allocation
 // that grows and shrinks with them.
-#include "heap/objects/object_heap.h"
-
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "heap/objects/object_heap.h"
 
 namespace heapd::objects {
 namespace {
@@ -17,8 +16,8 @@ namespace {
 std::string Quote(absl::string_view text) {
   constexpr size_t kMaxQuoted = 64;
   if (text.size() <= kMaxQuoted) return absl::StrCat("\"", text, "\"");
-  return absl::StrCat("\"", text.substr(0, kMaxQuoted), "\"... (",
-                      text.size(), " bytes)");
+  return absl::StrCat("\"", text.substr(0, kMaxQuoted), "\"... (", text.size(),
+                      " bytes)");
 }
 
 // A tuple slot's name: "0", "1", ... in plain decimal, the form Inspect
@@ -58,10 +57,9 @@ absl::Status ObjectHeap::ResizeItems(uint32_t slot, int64_t entries) {
   if (bytes > 0) {
     block = allocator_.Allocate(bytes);
     if (block == nullptr) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("out of memory growing the items of object ",
-                       HandleOf(slot), " to ", bytes, " bytes",
-                       MemoryLimitNote()));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "out of memory growing the items of object ", HandleOf(slot), " to ",
+          bytes, " bytes", MemoryLimitNote()));
     }
   }
   if (extras.items_block != nullptr) allocator_.Free(extras.items_block);
@@ -118,9 +116,9 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
     index = static_cast<size_t>(i);
   } else {
     if (field.size() > kMaxFieldName) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a field name is at most ", kMaxFieldName, " bytes (got ",
-          field.size(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("a field name is at most ", kMaxFieldName,
+                       " bytes (got ", field.size(), ")"));
     }
     const uint32_t known = field_names_.Find(field);
     auto it = known == FieldNameInterner::kNotInterned
@@ -167,8 +165,8 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     }
   } else {
     const uint32_t name = field_names_.Find(field);
-    auto it = std::find(extras.field_names.begin(), extras.field_names.end(),
-                        name);
+    auto it =
+        std::find(extras.field_names.begin(), extras.field_names.end(), name);
     if (name != FieldNameInterner::kNotInterned &&
         it != extras.field_names.end()) {
       index = static_cast<size_t>(it - extras.field_names.begin());
@@ -215,11 +213,12 @@ absl::StatusOr<LinkResult> ObjectHeap::Append(Handle source, Handle target) {
   }
   LinkResult result;
   if (record.type == ObjectType::kTuple) {
-    auto empty = std::find(LinksOf(record).begin(), LinksOf(record).end(), kNoSlot);
+    auto empty =
+        std::find(LinksOf(record).begin(), LinksOf(record).end(), kNoSlot);
     if (empty == LinksOf(record).end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "tuple ", source, " has all its ", extras.length,
-          " slots filled: set a slot by index to replace one"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("tuple ", source, " has all its ", extras.length,
+                       " slots filled: set a slot by index to replace one"));
     }
     *empty = *to;
   } else if (record.type == ObjectType::kSet &&
@@ -249,16 +248,16 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
   if (!target.ok()) return target.status();
   ObjectRecord& record = records_[*from];
   if (record.type != ObjectType::kList && record.type != ObjectType::kSet) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "only lists and sets remove items; object ", source, " is a ",
-        ObjectTypeName(record.type)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("only lists and sets remove items; object ", source,
+                     " is a ", ObjectTypeName(record.type)));
   }
   auto it = std::find(LinksOf(record).begin() + record.nfields,
                       LinksOf(record).end(), *target);
   if (it == LinksOf(record).end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "object ", item, " is not an item of ", source,
-        " (list.remove(x): x not in list)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("object ", item, " is not an item of ", source,
+                     " (list.remove(x): x not in list)"));
   }
   LinksOf(record).erase(it);
   LinksChanged(record);

@@ -83,8 +83,8 @@ TEST_P(ObjectHeapModelTest, RandomSequencesMatchTheModel) {
     const std::string shared_error =
         RunOnHeap(config, *heap, &next_weakref, i % 4 == 0, nullptr);
     if (shared_error.empty()) {
-      ASSERT_TRUE(EmptyHeap(*heap)) << "sequence seed " << seed
-                                   << " left objects that cannot be freed";
+      ASSERT_TRUE(EmptyHeap(*heap))
+          << "sequence seed " << seed << " left objects that cannot be freed";
       continue;
     }
     if (RunSequence(config).empty()) {
@@ -108,10 +108,9 @@ TEST_P(ObjectHeapModelTest, RandomSequencesMatchTheModel) {
     }
     const SequenceConfig minimal = Shrink(config);
     std::vector<std::string> trace;
-    const std::string error =
-        RunSequence(minimal, ModelTestOptions(), &trace);
-    FAIL() << "sequence seed " << seed << " (replay: --test_arg=--seed="
-           << seed << " --test_arg=--sequences=1), gc thresholds "
+    const std::string error = RunSequence(minimal, ModelTestOptions(), &trace);
+    FAIL() << "sequence seed " << seed << " (replay: --test_arg=--seed=" << seed
+           << " --test_arg=--sequences=1), gc thresholds "
            << absl::StrJoin(config.gc.thresholds, "/")
            << (config.gc.enabled ? " enabled" : " disabled") << "\n"
            << error << "\nminimal steps (#0 is the root dict):\n  "
@@ -176,10 +175,11 @@ TEST(CollectorBugTest, RandomSequencesShowIt) {
     if (error.empty()) continue;
     if (differ++ == 0) first = absl::StrCat("seed ", seed, ": ", error);
   }
-  std::printf("with the collector bug, %llu of %llu sequences differ from "
-              "the model; the first, %s\n",
-              static_cast<unsigned long long>(differ),
-              static_cast<unsigned long long>(kSequences), first.c_str());
+  std::printf(
+      "with the collector bug, %llu of %llu sequences differ from "
+      "the model; the first, %s\n",
+      static_cast<unsigned long long>(differ),
+      static_cast<unsigned long long>(kSequences), first.c_str());
   EXPECT_GT(differ, 0u);
 }
 

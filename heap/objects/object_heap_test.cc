@@ -18,7 +18,6 @@ class ObjectHeapTestPeer {
   }
 };
 
-
 namespace {
 
 // ---------------------------------------------------------------------------
@@ -91,8 +90,8 @@ TEST(ObjectHeapTest, ListItemsGrowInTheirOwnAllocation) {
     sizes.push_back(heap.Inspect(list, kAlice)->size);
   }
   // sys.getsizeof after each append in CPython 3.12.
-  EXPECT_EQ(sizes, (std::vector<size_t>{88, 88, 88, 88, 120, 120, 120, 120,
-                                        184, 184}));
+  EXPECT_EQ(sizes, (std::vector<size_t>{88, 88, 88, 88, 120, 120, 120, 120, 184,
+                                        184}));
   EXPECT_EQ(*heap.RefCount(item), 11);
   ExpectValid(heap);
 }
@@ -131,7 +130,8 @@ TEST(ObjectHeapTest, StaleAndMadeUpHandlesAreNotFound) {
   const Handle y = NewObject(heap);
   EXPECT_NE(x, y);
   EXPECT_EQ(x & 0xffffffffu, y & 0xffffffffu);
-  EXPECT_EQ(heap.IncRef(kAlice, x).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(heap.IncRef(kAlice, x).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(heap.Inspect(x, kAlice).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(heap.SetField(y, "f", x).status().code(),
@@ -153,10 +153,10 @@ TEST(ObjectHeapTest, FieldsReplaceAndReleaseTheirReferent) {
   LinkResult link = *heap.SetField(a, "ref", b);  // a.ref = b
   EXPECT_EQ(link.target_refcount, 2);
   EXPECT_EQ(link.replaced, 0u);
-  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());       // del b
+  ASSERT_TRUE(heap.DecRef(kAlice, b).ok());  // del b
   EXPECT_TRUE(heap.IsAlive(b)) << "a.ref keeps it";
 
-  link = *heap.SetField(a, "ref", c);             // a.ref = c
+  link = *heap.SetField(a, "ref", c);  // a.ref = c
   EXPECT_EQ(link.replaced, b);
   EXPECT_EQ(link.objects_freed, 1);
   EXPECT_FALSE(heap.IsAlive(b));
@@ -254,7 +254,8 @@ TEST(ObjectHeapTest, ReleasingAnOwnerFreesWhatOnlyItKept) {
   const Handle shared = NewObject(heap, kAlice);
   ASSERT_TRUE(heap.IncRef(kBob, shared).ok());
   const Handle mine = NewObject(heap, kAlice);
-  ASSERT_TRUE(heap.SetField(mine, "x", New(heap, ObjectType::kFloat, kAlice)).ok());
+  ASSERT_TRUE(
+      heap.SetField(mine, "x", New(heap, ObjectType::kFloat, kAlice)).ok());
   ASSERT_TRUE(heap.IncRef(kAlice, mine).ok());
   ReleaseResult released = heap.ReleaseOwner(kAlice);
   EXPECT_EQ(released.references_released, 4);
@@ -327,7 +328,8 @@ TEST(ObjectHeapTest, DeepRingIsCollected) {
   }
   ASSERT_TRUE(heap.SetField(tail, "next", head).ok());
   ASSERT_TRUE(heap.DecRef(kAlice, head).ok());
-  EXPECT_EQ(heap.Stats().objects, 1000000) << "a cycle: refcounting frees nothing";
+  EXPECT_EQ(heap.Stats().objects, 1000000)
+      << "a cycle: refcounting frees nothing";
   CollectResult collected = *heap.Collect(2);
   EXPECT_EQ(collected.collected, 1000000);
   EXPECT_EQ(heap.Stats().objects, 0);

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <vector>
 
-#include "heap/obmalloc/invariant.h"
 #include "heap/objects/object_heap.h"
+#include "heap/obmalloc/invariant.h"
 
 namespace heapd::objects {
 namespace {
@@ -60,11 +60,10 @@ absl::Status ObjectHeap::Verify() const {
   for (int t = 0; t < kNumObjectTypes; ++t) {
     if (by_type[t].objects != type_counts_[t].objects ||
         by_type[t].bytes != type_counts_[t].bytes) {
-      return Broken("%d %s objects of %d bytes, counters say %d of %d",
-                    by_type[t].objects,
-                    ObjectTypeName(static_cast<ObjectType>(t)),
-                    by_type[t].bytes, type_counts_[t].objects,
-                    type_counts_[t].bytes);
+      return Broken(
+          "%d %s objects of %d bytes, counters say %d of %d",
+          by_type[t].objects, ObjectTypeName(static_cast<ObjectType>(t)),
+          by_type[t].bytes, type_counts_[t].objects, type_counts_[t].bytes);
     }
   }
   std::vector<int64_t> owned(records_.size(), 0);
@@ -88,9 +87,10 @@ absl::Status ObjectHeap::Verify() const {
           extras_[slot].finalizer.action !=
               Finalizer::Action::kResurrectToOwner ||
           extras_[slot].finalizer_owner != owner) {
-        return Broken("slot %d is listed as resurrecting into owner %d but "
-                      "is not a live, unfinalized object of that owner's",
-                      slot, owner);
+        return Broken(
+            "slot %d is listed as resurrecting into owner %d but "
+            "is not a live, unfinalized object of that owner's",
+            slot, owner);
       }
     }
   }
@@ -118,8 +118,7 @@ absl::Status ObjectHeap::Verify() const {
       if (slot >= records_.size() || records_[slot].block == nullptr) {
         return Broken("generation %d holds freed slot %d", g, slot);
       }
-      if (records_[slot].generation != g ||
-          records_[slot].gen_position != i) {
+      if (records_[slot].generation != g || records_[slot].gen_position != i) {
         return Broken("slot %d is at %d of generation %d but says %d of %d",
                       slot, i, g, records_[slot].gen_position,
                       records_[slot].generation);

@@ -6,8 +6,8 @@ namespace heapd::objects {
 namespace {
 
 constexpr absl::string_view kNames[kNumObjectTypes] = {
-    "int", "float", "str", "bytes", "tuple", "list", "dict", "set", "object",
-    "raw"};
+    "int",  "float", "str", "bytes",  "tuple",
+    "list", "dict",  "set", "object", "raw"};
 
 // CPython: PyDict_MINSIZE and PySet_MINSIZE.
 constexpr int64_t kDictMinSize = 8;

@@ -9,10 +9,10 @@ namespace {
 
 // sys.getsizeof on 64-bit CPython 3.12.1 (measured on this machine).
 TEST(ObjectTypeTest, AtomicSizesMatchCpython312) {
-  EXPECT_EQ(BasicSize(ObjectType::kInt, 0), 28u);    // 0
-  EXPECT_EQ(BasicSize(ObjectType::kInt, 1), 28u);    // 1
-  EXPECT_EQ(BasicSize(ObjectType::kInt, 30), 28u);   // 2**30 - 1
-  EXPECT_EQ(BasicSize(ObjectType::kInt, 31), 32u);   // 2**30
+  EXPECT_EQ(BasicSize(ObjectType::kInt, 0), 28u);   // 0
+  EXPECT_EQ(BasicSize(ObjectType::kInt, 1), 28u);   // 1
+  EXPECT_EQ(BasicSize(ObjectType::kInt, 30), 28u);  // 2**30 - 1
+  EXPECT_EQ(BasicSize(ObjectType::kInt, 31), 32u);  // 2**30
   EXPECT_EQ(BasicSize(ObjectType::kInt, 60), 32u);
   EXPECT_EQ(BasicSize(ObjectType::kInt, 61), 36u);
   EXPECT_EQ(BasicSize(ObjectType::kFloat, 0), 24u);

@@ -22,9 +22,9 @@ namespace heapd::objects {
 class WeakRefTable {
  public:
   struct Entry {
-    uint32_t target = 0;     // the referent's slot
+    uint32_t target = 0;  // the referent's slot
     Handle target_handle = 0;
-    bool callback = false;   // a callback runs when it is cleared
+    bool callback = false;  // a callback runs when it is cleared
   };
 
   // A new weak reference to the object in slot `target`.

@@ -6,8 +6,9 @@
 //                                   answers "is it mine?" in O(1)
 //
 // Example:
-//   heapd::obmalloc::Allocator allocator(heapd::obmalloc::AllocatorLayout::Classic());
-//   void* p = allocator.Allocate(40);   // a 48-byte block of size class 2
+//   heapd::obmalloc::Allocator
+//   allocator(heapd::obmalloc::AllocatorLayout::Classic()); void* p =
+//   allocator.Allocate(40);   // a 48-byte block of size class 2
 //   allocator.Free(p);
 //   heapd::obmalloc::AllocatorStats stats = allocator.Stats();
 //

@@ -35,15 +35,15 @@ TEST(ArenaMapTest, AlignedArenaCoversExactlyItsRange) {
 TEST(ArenaMapTest, UnalignedArenasStraddleTwoRanges) {
   ArenaMap map(kShift);
   const uintptr_t ideal = 0x7f0000000000;
-  const uintptr_t a = ideal + 0x3000;          // starts inside range k
-  const uintptr_t b = a + kArena;              // right after a: range k+1
+  const uintptr_t a = ideal + 0x3000;  // starts inside range k
+  const uintptr_t b = a + kArena;      // right after a: range k+1
   ASSERT_TRUE(map.Insert(a, 1));
   ASSERT_TRUE(map.Insert(b, 2));
   EXPECT_EQ(map.Find(a - 1), ArenaMap::kNoArena);
   EXPECT_EQ(map.Find(a), 1u);
-  EXPECT_EQ(map.Find(ideal + kArena), 1u);      // a's spill into range k+1
+  EXPECT_EQ(map.Find(ideal + kArena), 1u);  // a's spill into range k+1
   EXPECT_EQ(map.Find(b - 1), 1u);
-  EXPECT_EQ(map.Find(b), 2u);                   // b starts in range k+1
+  EXPECT_EQ(map.Find(b), 2u);  // b starts in range k+1
   EXPECT_EQ(map.Find(b + kArena - 1), 2u);
   EXPECT_EQ(map.Find(b + kArena), ArenaMap::kNoArena);
   map.Erase(a);
@@ -55,7 +55,8 @@ TEST(ArenaMapTest, UnalignedArenasStraddleTwoRanges) {
 TEST(ArenaMapTest, ArenaAcrossALeafBoundary) {
   ArenaMap map(kShift);
   // The last ideal range of one leaf (2^16 ranges per leaf).
-  const uintptr_t ideal = ((uintptr_t{0x7f00} << 32) | ((uintptr_t{1} << 16) - 1) << kShift);
+  const uintptr_t ideal =
+      ((uintptr_t{0x7f00} << 32) | ((uintptr_t{1} << 16) - 1) << kShift);
   const uintptr_t base = ideal + 0x1000;
   ASSERT_TRUE(map.Insert(base, 3));
   EXPECT_EQ(map.leaf_count(), 2u);
@@ -66,8 +67,8 @@ TEST(ArenaMapTest, ArenaAcrossALeafBoundary) {
 TEST(ArenaMapTest, ContainsAgreesWithFind) {
   ArenaMap map(kShift);
   const uintptr_t ideal = 0x7f0000000000;
-  ASSERT_TRUE(map.Insert(ideal + 0x5000, 4));           // unaligned
-  ASSERT_TRUE(map.Insert(ideal + 3 * kArena, 5));       // aligned
+  ASSERT_TRUE(map.Insert(ideal + 0x5000, 4));      // unaligned
+  ASSERT_TRUE(map.Insert(ideal + 3 * kArena, 5));  // aligned
   for (uintptr_t a = ideal - kArena; a < ideal + 6 * kArena; a += 0x800) {
     EXPECT_EQ(map.Contains(a), map.Find(a) != ArenaMap::kNoArena) << a;
   }

@@ -15,8 +15,8 @@ template <typename... Args>
 absl::Status InvariantBroken(absl::string_view part,
                              const absl::FormatSpec<Args...>& format,
                              const Args&... args) {
-  return absl::InternalError(absl::StrCat(part, " invariant broken: ",
-                                          absl::StrFormat(format, args...)));
+  return absl::InternalError(absl::StrCat(
+      part, " invariant broken: ", absl::StrFormat(format, args...)));
 }
 
 }  // namespace heapd::obmalloc

@@ -40,9 +40,9 @@ absl::string_view ArenaReleaseName(ArenaRelease release) {
 absl::StatusOr<ArenaRelease> ParseArenaRelease(absl::string_view name) {
   if (name == "keep_one") return ArenaRelease::kKeepOne;
   if (name == "eager") return ArenaRelease::kEager;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown arena release policy '", name,
-      "': use keep_one (CPython 3.9+) or eager (CPython 3.8)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown arena release policy '", name,
+                   "': use keep_one (CPython 3.9+) or eager (CPython 3.8)"));
 }
 
 AllocatorLayout::AllocatorLayout(size_t arena_size, size_t pool_size,
@@ -83,14 +83,14 @@ absl::StatusOr<AllocatorLayout> AllocatorLayout::Create(size_t arena_size,
                                                         size_t pool_size,
                                                         ArenaRelease release) {
   if (!std::has_single_bit(pool_size)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pool size ", pool_size, " is not a power of two (try ",
-        std::bit_ceil(pool_size), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("pool size ", pool_size, " is not a power of two (try ",
+                     std::bit_ceil(pool_size), ")"));
   }
   if (!std::has_single_bit(arena_size)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "arena size ", arena_size, " is not a power of two (try ",
-        std::bit_ceil(arena_size), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("arena size ", arena_size, " is not a power of two (try ",
+                     std::bit_ceil(arena_size), ")"));
   }
   if (pool_size < kMinPoolSize || pool_size > kMaxPoolSize) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -99,9 +99,9 @@ absl::StatusOr<AllocatorLayout> AllocatorLayout::Create(size_t arena_size,
         pool_size, kMinPoolSize, kMaxPoolSize, kPoolHeaderSize));
   }
   if (arena_size > kMaxArenaSize) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "arena size %d is too large: at most %d bytes", arena_size,
-        kMaxArenaSize));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("arena size %d is too large: at most %d bytes",
+                        arena_size, kMaxArenaSize));
   }
   // Both are powers of two, so "divides" reduces to "not larger".
   if (arena_size < kMinPoolsPerArena * pool_size) {

@@ -15,14 +15,12 @@ constexpr size_t kCpythonBlocksPer4KiBPool[kNumSizeClasses] = {
     253, 126, 84, 63, 50, 42, 36, 31, 28, 25, 23, 21, 19, 18, 16, 15,
     14,  14,  13, 12, 12, 11, 11, 10, 10, 9,  9,  9,  8,  8,  8,  7};
 constexpr size_t kCpythonBlocksPer16KiBPool[kNumSizeClasses] = {
-    1021, 510, 340, 255, 204, 170, 145, 127, 113, 102, 92,
-    85,   78,  72,  68,  63,  60,  56,  53,  51,  48,  46,
-    44,   42,  40,  39,  37,  36,  35,  34,  32,  31};
+    1021, 510, 340, 255, 204, 170, 145, 127, 113, 102, 92, 85, 78, 72, 68, 63,
+    60,   56,  53,  51,  48,  46,  44,  42,  40,  39,  37, 36, 35, 34, 32, 31};
 // Bytes at the end of a pool no block fits in, per class (the same table).
 constexpr size_t kCpythonWastePer4KiBPool[kNumSizeClasses] = {
-    0,   16,  16,  16,  48,  16,  16,  80,  16,  48,  0,
-    16,  96,  16,  208, 208, 240, 16,  96,  208, 16,  176,
-    0,   208, 48,  304, 160, 16,  336, 208, 80,  464};
+    0,   16, 16, 16,  48, 16,  16, 80,  16, 48,  0,   16, 96,  16,  208, 208,
+    240, 16, 96, 208, 16, 176, 0,  208, 48, 304, 160, 16, 336, 208, 80,  464};
 constexpr size_t kCpythonWastePer16KiBPool[kNumSizeClasses] = {
     0,   16,  16,  16,  16,  16,  96,  80,  64,  16,  144,
     16,  112, 208, 16,  208, 16,  208, 224, 16,  208, 144,
@@ -66,8 +64,7 @@ TEST(SizeClassTest, BlocksPerPoolMatchCpythonInBothLayouts) {
     EXPECT_EQ(BlocksPerPool(c, 4096), kCpythonBlocksPer4KiBPool[c]);
     EXPECT_EQ(BlocksPerPool(c, 16384), kCpythonBlocksPer16KiBPool[c]);
     EXPECT_EQ(QuantizationLossPerPool(c, 4096), kCpythonWastePer4KiBPool[c]);
-    EXPECT_EQ(QuantizationLossPerPool(c, 16384),
-              kCpythonWastePer16KiBPool[c]);
+    EXPECT_EQ(QuantizationLossPerPool(c, 16384), kCpythonWastePer16KiBPool[c]);
   }
 }
 

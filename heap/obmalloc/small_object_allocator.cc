@@ -42,8 +42,8 @@ size_t SmallObjectAllocator::blocks_in_use() const {
 // every block has been carved, the pool is full and leaves the used list.
 void SmallObjectAllocator::ExtendPool(PoolHeader* pool) {
   if (pool->nextoffset <= pool->maxnextoffset) {
-    auto* block = reinterpret_cast<FreeBlock*>(
-        reinterpret_cast<char*>(pool) + pool->nextoffset);
+    auto* block = reinterpret_cast<FreeBlock*>(reinterpret_cast<char*>(pool) +
+                                               pool->nextoffset);
     block->next = nullptr;
     pool->freeblock = block;
     pool->nextoffset += static_cast<uint32_t>(BlockSizeOf(pool->szidx));
@@ -87,8 +87,7 @@ ArenaObject* SmallObjectAllocator::NewArena() {
     // arenas are on no list.
     assert(usable_arenas_ == nullptr);
     const size_t old_size = arenas_.size();
-    const size_t new_size =
-        old_size == 0 ? kInitialArenaObjects : 2 * old_size;
+    const size_t new_size = old_size == 0 ? kInitialArenaObjects : 2 * old_size;
     if (new_size > ArenaMap::kNoArena) return nullptr;
     arenas_.resize(new_size);
     // Chain the new slots, lowest index first.
@@ -226,9 +225,8 @@ void SmallObjectAllocator::ReturnEmptyPoolToArena(PoolHeader* pool) {
 
   // Case 1: the arena is wholly free. It goes back to the OS, unless the
   // policy keeps it because it is the last on the usable list.
-  if (nf == arena->ntotalpools &&
-      (layout_.release() == ArenaRelease::kEager ||
-       arena->nextarena != nullptr)) {
+  if (nf == arena->ntotalpools && (layout_.release() == ArenaRelease::kEager ||
+                                   arena->nextarena != nullptr)) {
     UnlinkUsableArena(arena);
     ReleaseArena(arena);
     return;
@@ -341,7 +339,8 @@ SmallObjectStats SmallObjectAllocator::Stats() const {
   stats.arena_bytes = stats.arenas_current * layout_.arena_size();
 
   stats.arenas_allocated_total = ntimes_arena_allocated_;
-  stats.arenas_reclaimed = ntimes_arena_allocated_ - narenas_currently_allocated_;
+  stats.arenas_reclaimed =
+      ntimes_arena_allocated_ - narenas_currently_allocated_;
   stats.arenas_highwater = narenas_highwater_;
   stats.arena_map_leaves = arena_map_.leaf_count();
   stats.arena_map_bytes = arena_map_.bytes();

@@ -73,7 +73,7 @@ struct SmallObjectStats {
   size_t arenas_reclaimed = 0;        // given back to the OS
   size_t arenas_highwater = 0;        // most at once
   size_t arenas_current = 0;
-  size_t arena_bytes = 0;             // arenas_current * arena_size
+  size_t arena_bytes = 0;  // arenas_current * arena_size
 
   // The six parts of arena_bytes.
   size_t bytes_in_allocated_blocks = 0;

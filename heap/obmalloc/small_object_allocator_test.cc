@@ -160,9 +160,8 @@ INSTANTIATE_TEST_SUITE_P(Layouts, PoolStateTest,
 // partly filled last arena if `extra` > 0).
 std::vector<void*> FillArenas(SmallObjectAllocator& a, size_t count,
                               size_t extra = 0) {
-  const size_t per_arena =
-      a.layout().pools_per_arena() *
-      BlocksPerPool(kLargestClass, a.layout().pool_size());
+  const size_t per_arena = a.layout().pools_per_arena() *
+                           BlocksPerPool(kLargestClass, a.layout().pool_size());
   std::vector<void*> blocks;
   for (size_t i = 0; i < count * per_arena + extra; ++i) {
     blocks.push_back(a.Allocate(512));
@@ -193,8 +192,8 @@ TEST(ArenaTest, WhollyFreeArenaIsReleasedKeepingOneUnderCpython39Policy) {
 }
 
 TEST(ArenaTest, EagerPolicyReleasesEveryWhollyFreeArena) {
-  SmallObjectAllocator a(*AllocatorLayout::Create(256 << 10, 4 << 10,
-                                                  ArenaRelease::kEager));
+  SmallObjectAllocator a(
+      *AllocatorLayout::Create(256 << 10, 4 << 10, ArenaRelease::kEager));
   std::vector<void*> blocks = FillArenas(a, 2, 5);
   EXPECT_EQ(a.Stats().arenas_current, 3u);
   for (void* b : blocks) {
@@ -317,9 +316,9 @@ TEST(OwnershipTest, LocateAndOwnAnswerForAnyAddress) {
   // Inside the arena but not a block: the pool header, an uncarved pool.
   EXPECT_FALSE(a.Locate(reinterpret_cast<void*>(location.pool), &location));
   ASSERT_TRUE(a.Locate(p, &location));
-  EXPECT_FALSE(a.Locate(
-      reinterpret_cast<void*>(location.arena_base + 10 * 4096 + 64),
-      &location));
+  EXPECT_FALSE(
+      a.Locate(reinterpret_cast<void*>(location.arena_base + 10 * 4096 + 64),
+               &location));
   a.Free(p);
 }
 
@@ -367,8 +366,7 @@ TEST_P(RandomSequenceTest, VerifyHoldsAfterEveryStep) {
       growing = true;
       ++cycles;
     }
-    const bool allocate =
-        live.empty() || (rng() % 100) < (growing ? 80u : 20u);
+    const bool allocate = live.empty() || (rng() % 100) < (growing ? 80u : 20u);
     if (allocate) {
       const size_t n = 1 + rng() % 512;
       void* p = a.Allocate(n);

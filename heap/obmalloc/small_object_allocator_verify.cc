@@ -200,9 +200,10 @@ absl::Status SmallObjectAllocator::VerifyLists(size_t used_pools) const {
   }
   for (size_t k = 1; k < nfp2lasta_.size(); ++k) {
     if (nfp2lasta_[k] != expected_last[k]) {
-      return Broken("nfp2lasta[%u] does not point at the last arena with %u "
-                    "free pools",
-                    k, k);
+      return Broken(
+          "nfp2lasta[%u] does not point at the last arena with %u "
+          "free pools",
+          k, k);
     }
   }
   return absl::OkStatus();

@@ -13,12 +13,14 @@ namespace {
 constexpr size_t kMaxFieldName = 256;
 
 bool HasFields(objects::ObjectType type) {
-  return type == objects::ObjectType::kObject || type == objects::ObjectType::kDict ||
+  return type == objects::ObjectType::kObject ||
+         type == objects::ObjectType::kDict ||
          type == objects::ObjectType::kTuple;
 }
 
 bool TakesItems(objects::ObjectType type) {
-  return type == objects::ObjectType::kList || type == objects::ObjectType::kSet ||
+  return type == objects::ObjectType::kList ||
+         type == objects::ObjectType::kSet ||
          type == objects::ObjectType::kTuple;
 }
 
@@ -73,7 +75,8 @@ const HeapModel::Object* HeapModel::Find(objects::Handle handle) const {
   return it == objects_.end() ? nullptr : &it->second;
 }
 
-int64_t HeapModel::OwnerReferences(objects::OwnerId owner, objects::Handle handle) const {
+int64_t HeapModel::OwnerReferences(objects::OwnerId owner,
+                                   objects::Handle handle) const {
   auto it = owners_.find(owner);
   if (it == owners_.end()) return 0;
   auto held = it->second.find(handle);
@@ -91,7 +94,8 @@ absl::Status HeapModel::CheckAllocate(const objects::AllocateSpec& spec) const {
   if (spec.finalizer.action == objects::Finalizer::Action::kResurrectInto) {
     const Object* into = Find(spec.finalizer.into);
     if (into == nullptr ||
-        (into->type != objects::ObjectType::kObject && into->type != objects::ObjectType::kDict) ||
+        (into->type != objects::ObjectType::kObject &&
+         into->type != objects::ObjectType::kDict) ||
         spec.finalizer.field.empty()) {
       return absl::InvalidArgumentError("bad finalizer target");
     }
@@ -99,8 +103,9 @@ absl::Status HeapModel::CheckAllocate(const objects::AllocateSpec& spec) const {
   return absl::OkStatus();
 }
 
-objects::WeakRefId HeapModel::Allocated(objects::OwnerId owner, const objects::AllocateSpec& spec,
-                               objects::Handle handle) {
+objects::WeakRefId HeapModel::Allocated(objects::OwnerId owner,
+                                        const objects::AllocateSpec& spec,
+                                        objects::Handle handle) {
   Object& object = objects_[handle];
   object.type = spec.type;
   object.length = spec.length;
@@ -126,7 +131,9 @@ objects::WeakRefId HeapModel::Allocated(objects::OwnerId owner, const objects::A
   return weakref;
 }
 
-void HeapModel::Incref(objects::Handle handle) { ++objects_.at(handle).refcount; }
+void HeapModel::Incref(objects::Handle handle) {
+  ++objects_.at(handle).refcount;
+}
 
 void HeapModel::Decref(objects::Handle handle) {
   if (--objects_.at(handle).refcount == 0) pending_.push_back(handle);
@@ -200,8 +207,8 @@ void HeapModel::ClearWeakRefs(objects::Handle handle) {
   object.weakrefs.clear();
 }
 
-absl::StatusOr<objects::RefCountResult> HeapModel::IncRef(objects::OwnerId owner,
-                                                 objects::Handle handle) {
+absl::StatusOr<objects::RefCountResult> HeapModel::IncRef(
+    objects::OwnerId owner, objects::Handle handle) {
   Object* object = Live(handle);
   if (object == nullptr) return absl::NotFoundError("no such object");
   Incref(handle);
@@ -209,8 +216,8 @@ absl::StatusOr<objects::RefCountResult> HeapModel::IncRef(objects::OwnerId owner
   return objects::RefCountResult{object->refcount, held, 0};
 }
 
-absl::StatusOr<objects::RefCountResult> HeapModel::DecRef(objects::OwnerId owner,
-                                                 objects::Handle handle) {
+absl::StatusOr<objects::RefCountResult> HeapModel::DecRef(
+    objects::OwnerId owner, objects::Handle handle) {
   Object* object = Live(handle);
   if (object == nullptr) return absl::NotFoundError("no such object");
   if (OwnerReferences(owner, handle) == 0) {
@@ -249,9 +256,8 @@ objects::ReleaseResult HeapModel::ReleaseOwner(objects::OwnerId owner) {
 // ---------------------------------------------------------------------------
 // Links
 
-absl::StatusOr<objects::LinkResult> HeapModel::LinkField(objects::Handle source,
-                                                 const std::string& field,
-                                                 objects::Handle target) {
+absl::StatusOr<objects::LinkResult> HeapModel::LinkField(
+    objects::Handle source, const std::string& field, objects::Handle target) {
   Object& object = objects_.at(source);
   if (!HasFields(object.type)) {
     return absl::FailedPreconditionError("has items, not fields");
@@ -288,9 +294,8 @@ absl::StatusOr<objects::LinkResult> HeapModel::LinkField(objects::Handle source,
   return result;
 }
 
-absl::StatusOr<objects::LinkResult> HeapModel::SetField(objects::Handle source,
-                                               const std::string& field,
-                                               objects::Handle target) {
+absl::StatusOr<objects::LinkResult> HeapModel::SetField(
+    objects::Handle source, const std::string& field, objects::Handle target) {
   const Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
@@ -302,7 +307,8 @@ absl::StatusOr<objects::LinkResult> HeapModel::SetField(objects::Handle source,
   return result;
 }
 
-absl::StatusOr<objects::LinkResult> HeapModel::Append(objects::Handle source, objects::Handle target) {
+absl::StatusOr<objects::LinkResult> HeapModel::Append(objects::Handle source,
+                                                      objects::Handle target) {
   Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
@@ -334,8 +340,8 @@ absl::StatusOr<objects::LinkResult> HeapModel::Append(objects::Handle source, ob
   return result;
 }
 
-absl::StatusOr<objects::UnlinkResult> HeapModel::ClearField(objects::Handle source,
-                                                   const std::string& field) {
+absl::StatusOr<objects::UnlinkResult> HeapModel::ClearField(
+    objects::Handle source, const std::string& field) {
   Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
@@ -370,15 +376,16 @@ objects::UnlinkResult HeapModel::DropLink(objects::Handle target) {
   return result;
 }
 
-absl::StatusOr<objects::UnlinkResult> HeapModel::RemoveItem(objects::Handle source,
-                                                   objects::Handle item) {
+absl::StatusOr<objects::UnlinkResult> HeapModel::RemoveItem(
+    objects::Handle source, objects::Handle item) {
   Object* object = Live(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
   if (Live(item) == nullptr) return absl::NotFoundError("no such item");
-  if (object->type != objects::ObjectType::kList && object->type != objects::ObjectType::kSet) {
+  if (object->type != objects::ObjectType::kList &&
+      object->type != objects::ObjectType::kSet) {
     return absl::FailedPreconditionError("only lists and sets remove items");
   }
   auto it = std::find(object->items.begin(), object->items.end(), item);
@@ -392,8 +399,8 @@ absl::StatusOr<objects::UnlinkResult> HeapModel::RemoveItem(objects::Handle sour
 // ---------------------------------------------------------------------------
 // Weak references
 
-absl::StatusOr<objects::WeakRefId> HeapModel::CreateWeakRef(objects::Handle target,
-                                                   bool callback) {
+absl::StatusOr<objects::WeakRefId> HeapModel::CreateWeakRef(
+    objects::Handle target, bool callback) {
   Object* object = Live(target);
   if (object == nullptr) return absl::NotFoundError("no such object");
   const objects::WeakRefId id = next_weakref_++;
@@ -402,7 +409,8 @@ absl::StatusOr<objects::WeakRefId> HeapModel::CreateWeakRef(objects::Handle targ
   return id;
 }
 
-absl::StatusOr<objects::Handle> HeapModel::WeakRefTarget(objects::WeakRefId id) const {
+absl::StatusOr<objects::Handle> HeapModel::WeakRefTarget(
+    objects::WeakRefId id) const {
   auto it = weakrefs_.find(id);
   if (it == weakrefs_.end()) return absl::NotFoundError("no such weakref");
   return it->second.target;
@@ -420,8 +428,8 @@ absl::Status HeapModel::SelfCheck() const {
   for (const auto& [handle, object] : objects_) {
     if (object.refcount != references[handle]) {
       return absl::InternalError(absl::StrCat(
-          "model: object ", handle, " has refcount ", object.refcount,
-          " but ", references[handle], " references"));
+          "model: object ", handle, " has refcount ", object.refcount, " but ",
+          references[handle], " references"));
     }
   }
   if (!pending_.empty()) return absl::InternalError("model: pending frees");
@@ -429,4 +437,3 @@ absl::Status HeapModel::SelfCheck() const {
 }
 
 }  // namespace heapd::testing
-

@@ -63,9 +63,8 @@ struct ModelEvent {
   bool automatic = false;
 
   auto Key() const {
-    return std::make_tuple(static_cast<int>(kind), object, weakref,
-                           resurrected, generation, examined, collected,
-                           automatic);
+    return std::make_tuple(static_cast<int>(kind), object, weakref, resurrected,
+                           generation, examined, collected, automatic);
   }
   bool operator<(const ModelEvent& other) const { return Key() < other.Key(); }
   bool operator==(const ModelEvent& other) const {
@@ -87,9 +86,9 @@ class HeapModel {
     objects::ObjectType type = objects::ObjectType::kObject;
     int64_t length = 0;
     int64_t refcount = 0;
-    std::vector<Field> fields;   // object, dict: in the order first set
-    std::vector<objects::Handle> items;   // list, set
-    int generation = -1;         // -1 untracked, 0..2, 3 permanent
+    std::vector<Field> fields;           // object, dict: in the order first set
+    std::vector<objects::Handle> items;  // list, set
+    int generation = -1;                 // -1 untracked, 0..2, 3 permanent
     objects::Finalizer finalizer;
     objects::OwnerId finalizer_owner = 0;
     bool finalized = false;
@@ -103,25 +102,34 @@ class HeapModel {
   // A model of an empty heap with this configuration, its counters at
   // zero, whose next weak reference will be `next_weakref` (1 for a new
   // heap; more for one emptied and reused).
-  explicit HeapModel(const objects::GcConfig& gc, objects::WeakRefId next_weakref = 1)
+  explicit HeapModel(const objects::GcConfig& gc,
+                     objects::WeakRefId next_weakref = 1)
       : gc_(gc), next_weakref_(next_weakref) {}
 
   // Allocate in two halves: the expected status, then (when OK) the object
   // the heap made, under the heap's handle. Returns the weak reference id
   // the heap should have made (0 unless asked).
   absl::Status CheckAllocate(const objects::AllocateSpec& spec) const;
-  objects::WeakRefId Allocated(objects::OwnerId owner, const objects::AllocateSpec& spec, objects::Handle handle);
+  objects::WeakRefId Allocated(objects::OwnerId owner,
+                               const objects::AllocateSpec& spec,
+                               objects::Handle handle);
 
-  absl::StatusOr<objects::RefCountResult> IncRef(objects::OwnerId owner, objects::Handle handle);
-  absl::StatusOr<objects::RefCountResult> DecRef(objects::OwnerId owner, objects::Handle handle);
+  absl::StatusOr<objects::RefCountResult> IncRef(objects::OwnerId owner,
+                                                 objects::Handle handle);
+  absl::StatusOr<objects::RefCountResult> DecRef(objects::OwnerId owner,
+                                                 objects::Handle handle);
   objects::ReleaseResult ReleaseOwner(objects::OwnerId owner);
-  absl::StatusOr<objects::LinkResult> SetField(objects::Handle source, const std::string& field,
-                                      objects::Handle target);
-  absl::StatusOr<objects::LinkResult> Append(objects::Handle source, objects::Handle target);
+  absl::StatusOr<objects::LinkResult> SetField(objects::Handle source,
+                                               const std::string& field,
+                                               objects::Handle target);
+  absl::StatusOr<objects::LinkResult> Append(objects::Handle source,
+                                             objects::Handle target);
   absl::StatusOr<objects::UnlinkResult> ClearField(objects::Handle source,
-                                          const std::string& field);
-  absl::StatusOr<objects::UnlinkResult> RemoveItem(objects::Handle source, objects::Handle item);
-  absl::StatusOr<objects::WeakRefId> CreateWeakRef(objects::Handle target, bool callback);
+                                                   const std::string& field);
+  absl::StatusOr<objects::UnlinkResult> RemoveItem(objects::Handle source,
+                                                   objects::Handle item);
+  absl::StatusOr<objects::WeakRefId> CreateWeakRef(objects::Handle target,
+                                                   bool callback);
   absl::StatusOr<objects::Handle> WeakRefTarget(objects::WeakRefId id) const;
   absl::StatusOr<objects::CollectResult> Collect(int generation);
   bool CollectIfScheduled();
@@ -134,9 +142,7 @@ class HeapModel {
   const Object* Find(objects::Handle handle) const;
   int64_t OwnerReferences(objects::OwnerId owner, objects::Handle handle) const;
   objects::WeakRefId next_weakref() const { return next_weakref_; }
-  int64_t garbage_size() const {
-    return static_cast<int64_t>(garbage_.size());
-  }
+  int64_t garbage_size() const { return static_cast<int64_t>(garbage_.size()); }
   std::vector<ModelEvent>& events() { return events_; }
 
   // The model's own consistency: every refcount equals the references that
@@ -154,8 +160,9 @@ class HeapModel {
   void RunFinalizer(objects::Handle handle);
   void ClearWeakRefs(objects::Handle handle);
   // SetField without freeing what it releases.
-  absl::StatusOr<objects::LinkResult> LinkField(objects::Handle source, const std::string& field,
-                                       objects::Handle target);
+  absl::StatusOr<objects::LinkResult> LinkField(objects::Handle source,
+                                                const std::string& field,
+                                                objects::Handle target);
   objects::CollectResult CollectGeneration(int generation, bool automatic);
   // The objects of `set` that a path of links reaches from a reference
   // from outside `set`.

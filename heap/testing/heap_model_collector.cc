@@ -29,7 +29,8 @@ absl::Status HeapModel::SetGcConfig(const objects::GcConfig& config) {
 int64_t HeapModel::Freeze() {
   int64_t frozen = 0;
   for (auto& [handle, object] : objects_) {
-    if (object.generation >= 0 && object.generation < objects::kNumGenerations) {
+    if (object.generation >= 0 &&
+        object.generation < objects::kNumGenerations) {
       object.generation = objects::kPermanentGeneration;
     }
     if (object.generation == objects::kPermanentGeneration) ++frozen;
@@ -83,7 +84,6 @@ absl::StatusOr<objects::CollectResult> HeapModel::Collect(int generation) {
   }
   return CollectGeneration(generation, /*automatic=*/false);
 }
-
 
 // The rule the collector's gc_refs arithmetic (update_refs, subtract_refs,
 // move_unreachable in CPython's gcmodule.c) implements, stated as a search:

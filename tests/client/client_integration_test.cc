@@ -257,10 +257,8 @@ TEST_F(ClientTest, WatchStatsDeliversSnapshotsUntilTheCallbackStops) {
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_EQ(snapshots, 3);
   request.set_interval_ms(10);
-  const absl::Status refused =
-      client_->WatchStats(request, [](const v1::StatsResponse&) {
-        return true;
-      });
+  const absl::Status refused = client_->WatchStats(
+      request, [](const v1::StatsResponse&) { return true; });
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
 }
 

@@ -178,7 +178,9 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
        1,
        "heapctl: NOT_FOUND: "},
       {{"collect", "--generation=5"}, 1, "heapctl: INVALID_ARGUMENT: "},
-      {{"run", "no-such-scenario.heap"}, 2, "cannot read no-such-scenario.heap"},
+      {{"run", "no-such-scenario.heap"},
+       2,
+       "cannot read no-such-scenario.heap"},
       {{"run"}, 2, "expected one scenario FILE"},
       {{"top", "--json"}, 2, "heapctl: top draws a terminal view"},
   };

@@ -1,6 +1,6 @@
 // The differential test: each CPython program NN_name.py in this directory
-// is replayed on heapd::objects::ObjectHeap, operation for operation, and the heap's
-// `name value` lines are compared with what CPython 3.12.1 printed
+// is replayed on heapd::objects::ObjectHeap, operation for operation, and the
+// heap's `name value` lines are compared with what CPython 3.12.1 printed
 // (NN_name.expected, read from the runfiles at run time).
 //
 // The mapping, everywhere:
@@ -150,8 +150,8 @@ std::string ScenarioDirectory() {
   if (srcdir == nullptr) return "";
   std::vector<std::string> candidates;
   if (const char* workspace = std::getenv("TEST_WORKSPACE")) {
-    candidates.push_back(absl::StrCat(srcdir, "/", workspace,
-                                      "/tests/cpython_gc"));
+    candidates.push_back(
+        absl::StrCat(srcdir, "/", workspace, "/tests/cpython_gc"));
   }
   candidates.push_back(absl::StrCat(srcdir, "/heapd/tests/cpython_gc"));
   for (const std::string& dir : candidates) {
@@ -161,8 +161,8 @@ std::string ScenarioDirectory() {
 }
 
 // The `name value` lines of NN_name.expected, in order.
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
-ReadExpected(const std::string& scenario) {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadExpected(
+    const std::string& scenario) {
   if (std::getenv("TEST_SRCDIR") == nullptr) {
     return absl::FailedPreconditionError(
         "TEST_SRCDIR is not set: run this test with bazel test "
@@ -172,8 +172,9 @@ ReadExpected(const std::string& scenario) {
       absl::StrCat(ScenarioDirectory(), "/", scenario, ".expected");
   std::ifstream in(path);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot read ", path, " (is it in the test's data = [\":expected\"]?)"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read ", path,
+                     " (is it in the test's data = [\":expected\"]?)"));
   }
   std::vector<std::pair<std::string, std::string>> lines;
   std::string line;
@@ -184,9 +185,8 @@ ReadExpected(const std::string& scenario) {
     std::istringstream fields(line);
     std::string name, value, extra;
     if (!(fields >> name >> value) || (fields >> extra)) {
-      return absl::DataLossError(absl::StrCat(path, ":", number,
-                                              ": not a `name value` line: ",
-                                              line));
+      return absl::DataLossError(
+          absl::StrCat(path, ":", number, ": not a `name value` line: ", line));
     }
     lines.emplace_back(name, value);
   }
@@ -291,7 +291,8 @@ class Scenario {
             << (heapd_value == cpython_value
                     ? ", which is CPython's value: remove the entry from "
                       "kKnownDifferences"
-                    : ", not the recorded difference: update kKnownDifferences");
+                    : ", not the recorded difference: update "
+                      "kKnownDifferences");
         continue;
       }
       EXPECT_EQ(heapd_value, cpython_value)
@@ -306,8 +307,8 @@ class Scenario {
       }
     }
 
-    std::cout << "[scenario] " << name_ << ": " << expected.size()
-              << " keys, " << compared << " compared (" << differences
+    std::cout << "[scenario] " << name_ << ": " << expected.size() << " keys, "
+              << compared << " compared (" << differences
               << " known differences), " << not_modelled_.size()
               << " not modelled\n";
     for (const auto& [key, entry] : not_modelled_) {
@@ -349,7 +350,8 @@ constexpr char kNoListFreeList[] =
 // The program's view of the heap: Python statements as heap operations.
 // A failed heap operation throws, which fails the test with the call.
 
-constexpr objects::OwnerId kProgram = 1;  // the program's names, temporaries, globals
+constexpr objects::OwnerId kProgram =
+    1;  // the program's names, temporaries, globals
 
 template <typename T>
 T Unwrap(absl::StatusOr<T> value, const char* call, int line) {
@@ -374,7 +376,8 @@ class Py {
   objects::ObjectHeap& heap() { return heap_; }
 
   // --- new objects (the program holds the one reference) --------------------
-  objects::Handle New(objects::ObjectType type, int64_t length = 0, objects::Finalizer finalizer = {}) {
+  objects::Handle New(objects::ObjectType type, int64_t length = 0,
+                      objects::Finalizer finalizer = {}) {
     objects::AllocateSpec spec;
     spec.type = type;
     spec.length = length;
@@ -384,12 +387,16 @@ class Py {
   objects::Handle Instance(objects::Finalizer finalizer = {}) {  // C()
     return New(objects::ObjectType::kObject, 0, std::move(finalizer));
   }
-  objects::Handle List() { return New(objects::ObjectType::kList); }    // []
-  objects::Handle Dict() { return New(objects::ObjectType::kDict); }    // {}
-  objects::Handle Set() { return New(objects::ObjectType::kSet); }      // set()
-  objects::Handle Tuple(int64_t n) { return New(objects::ObjectType::kTuple, n); }
-  objects::Handle Float() { return New(objects::ObjectType::kFloat); }  // i * 0.5
-  objects::Handle Str(absl::string_view text) {                // "leaf"
+  objects::Handle List() { return New(objects::ObjectType::kList); }  // []
+  objects::Handle Dict() { return New(objects::ObjectType::kDict); }  // {}
+  objects::Handle Set() { return New(objects::ObjectType::kSet); }    // set()
+  objects::Handle Tuple(int64_t n) {
+    return New(objects::ObjectType::kTuple, n);
+  }
+  objects::Handle Float() {
+    return New(objects::ObjectType::kFloat);
+  }                                              // i * 0.5
+  objects::Handle Str(absl::string_view text) {  // "leaf"
     return New(objects::ObjectType::kStr, static_cast<int64_t>(text.size()));
   }
   objects::Handle Int(int64_t value) {  // length: the bit length
@@ -407,7 +414,8 @@ class Py {
     f.action = objects::Finalizer::Action::kResurrectToOwner;
     return f;
   }
-  static objects::Finalizer DelStoresSelfInto(objects::Handle holder, std::string attr) {
+  static objects::Finalizer DelStoresSelfInto(objects::Handle holder,
+                                              std::string attr) {
     objects::Finalizer f;
     f.action = objects::Finalizer::Action::kResurrectInto;
     f.into = holder;
@@ -416,15 +424,21 @@ class Py {
   }
 
   // --- names ---------------------------------------------------------------
-  void Alias(objects::Handle h) { OK_OR_THROW(heap_.IncRef(kProgram, h)); }  // y = x
-  void DelName(objects::Handle h) { OK_OR_THROW(heap_.DecRef(kProgram, h)); }  // del x
+  void Alias(objects::Handle h) {
+    OK_OR_THROW(heap_.IncRef(kProgram, h));
+  }  // y = x
+  void DelName(objects::Handle h) {
+    OK_OR_THROW(heap_.DecRef(kProgram, h));
+  }  // del x
 
   // --- links ---------------------------------------------------------------
-  void SetAttr(objects::Handle obj, absl::string_view attr, objects::Handle value) {
+  void SetAttr(objects::Handle obj, absl::string_view attr,
+               objects::Handle value) {
     OK_OR_THROW(heap_.SetField(obj, attr, value));
   }
   // obj.attr = <new object>: the temporary reference is dropped.
-  void SetAttrNew(objects::Handle obj, absl::string_view attr, objects::Handle fresh) {
+  void SetAttrNew(objects::Handle obj, absl::string_view attr,
+                  objects::Handle fresh) {
     SetAttr(obj, attr, fresh);
     DelName(fresh);
   }
@@ -444,7 +458,9 @@ class Py {
   }
 
   // --- reading ---------------------------------------------------------------
-  objects::ObjectInfo Info(objects::Handle h) { return OK_OR_THROW(heap_.Inspect(h, kProgram)); }
+  objects::ObjectInfo Info(objects::Handle h) {
+    return OK_OR_THROW(heap_.Inspect(h, kProgram));
+  }
   int64_t Refs(objects::Handle h) { return OK_OR_THROW(heap_.RefCount(h)); }
   bool Tracked(objects::Handle h) { return Info(h).tracked; }
   // obj.attr, or 0 when absent (hasattr false).
@@ -463,7 +479,9 @@ class Py {
   objects::WeakRefId Ref(objects::Handle h, bool callback = false) {
     return OK_OR_THROW(heap_.CreateWeakRef(h, callback));
   }
-  objects::Handle Deref(objects::WeakRefId w) { return OK_OR_THROW(heap_.WeakRefTarget(w)); }
+  objects::Handle Deref(objects::WeakRefId w) {
+    return OK_OR_THROW(heap_.WeakRefTarget(w));
+  }
   bool Alive(objects::WeakRefId w) { return Deref(w) != 0; }  // w() is not None
 
   // --- gc ------------------------------------------------------------------
@@ -515,7 +533,8 @@ class Py {
     const std::vector<objects::HeapEvent> all = heap_.EventsSince(0);
     return all.empty() ? 0 : all.back().sequence;
   }
-  std::vector<objects::HeapEvent> Events(objects::HeapEvent::Kind kind, uint64_t after = 0) {
+  std::vector<objects::HeapEvent> Events(objects::HeapEvent::Kind kind,
+                                         uint64_t after = 0) {
     const std::vector<objects::HeapEvent> all = heap_.EventsSince(after);
     if (!all.empty() && all.front().sequence != after + 1) {
       throw std::runtime_error("the heap's event ring dropped events");
@@ -532,7 +551,8 @@ class Py {
   // gc.callbacks' "stop" calls since `after`: one per collection.
   std::vector<objects::CollectResult> Collections(uint64_t after) {
     std::vector<objects::CollectResult> result;
-    for (const objects::HeapEvent& e : Events(objects::HeapEvent::Kind::kCollection, after)) {
+    for (const objects::HeapEvent& e :
+         Events(objects::HeapEvent::Kind::kCollection, after)) {
       result.push_back(e.collection);
     }
     return result;
@@ -565,7 +585,8 @@ TEST(HeapDifferentialTest, EveryProgramHasATest) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string file = entry.path().filename().string();
     if (entry.path().extension() == ".expected") {
-      found.insert(file.substr(0, file.size() - std::string(".expected").size()));
+      found.insert(
+          file.substr(0, file.size() - std::string(".expected").size()));
     }
   }
   const std::set<std::string> known(AllScenarios().begin(),
@@ -847,7 +868,8 @@ TEST(HeapDifferentialTest, S09FinalizerCyclePep442) {
   Scenario s("09_finalizer_cycle_pep442");
   objects::ObjectHeap heap(GcDisabled());
   Py py(heap);
-  std::map<objects::Handle, int64_t> tag;  // self.tag, to sum over the finalizers run
+  std::map<objects::Handle, int64_t>
+      tag;  // self.tag, to sum over the finalizers run
   const objects::Handle a = py.Instance(Py::Del());
   const objects::Handle b = py.Instance(Py::Del());
   py.SetAttrNew(a, "tag", py.Int(1));
@@ -866,7 +888,8 @@ TEST(HeapDifferentialTest, S09FinalizerCyclePep442) {
   s.Out("collected", py.Collect());
   s.Out("finalizer_calls", finalizer_calls());
   int64_t tag_sum = 0;
-  for (const objects::HeapEvent& e : py.Events(objects::HeapEvent::Kind::kFinalizer)) {
+  for (const objects::HeapEvent& e :
+       py.Events(objects::HeapEvent::Kind::kFinalizer)) {
     tag_sum += tag[e.object];
   }
   s.Out("finalized_tag_sum", tag_sum);
@@ -909,7 +932,9 @@ TEST(HeapDifferentialTest, S10FinalizerResurrectsGlobal) {
   py.SetAttr(z, "me", z);
   const objects::WeakRefId wz = py.Ref(z);
   py.DelName(z);
-  auto calls = [&] { return py.CountEvents(objects::HeapEvent::Kind::kFinalizer); };
+  auto calls = [&] {
+    return py.CountEvents(objects::HeapEvent::Kind::kFinalizer);
+  };
   auto saved_len = [&] { return heap.OwnerReferences(kProgram, z); };
   s.Out("collected_first", py.Collect());
   s.Out("finalizer_calls", calls());
@@ -954,7 +979,9 @@ TEST(HeapDifferentialTest, S11FinalizerResurrectsIntoLiveAttr) {
   py.DelName(r);
   py.DelName(p);
   py.DelName(g);
-  auto calls = [&] { return py.CountEvents(objects::HeapEvent::Kind::kFinalizer); };
+  auto calls = [&] {
+    return py.CountEvents(objects::HeapEvent::Kind::kFinalizer);
+  };
   s.Out("collected_first", py.Collect());
   s.Out("finalizer_calls", calls());
   s.Out("alive_g", py.Alive(wg));
@@ -1044,7 +1071,8 @@ TEST(HeapDifferentialTest, S13WeakrefToLiveObject) {
   s.Out("collected_gen2", py.Collect(2));
   s.Out("w_is_x", py.Deref(w) == x);
   s.Out("weakref_count", py.Info(x).weakref_count);
-  s.Out("callbacks", py.CountEvents(objects::HeapEvent::Kind::kWeakRefCallback));
+  s.Out("callbacks",
+        py.CountEvents(objects::HeapEvent::Kind::kWeakRefCallback));
   s.Finish(heap);
 }
 
@@ -1095,9 +1123,9 @@ TEST(HeapDifferentialTest, S14WeakrefInsideGarbageNoCallback) {
 
 // N = 10000; head = C(); node = head
 // for i in range(N - 1): n = C(); node.next = n; node = n
-// node.next = None; wtail = weakref.ref(node); wmid = weakref.ref(head.next.next)
-// del node; del n; (walk: length)
-// out chain_length, collected_while_rooted, alive_tail_while_rooted,
+// node.next = None; wtail = weakref.ref(node); wmid =
+// weakref.ref(head.next.next) del node; del n; (walk: length) out chain_length,
+// collected_while_rooted, alive_tail_while_rooted,
 //     refs_tail (getrefcount(wtail()) - 1)
 // del head; out alive_tail_after_del_head, alive_mid_after_del_head, collected
 TEST(HeapDifferentialTest, S15LongChain10000) {
@@ -1111,18 +1139,20 @@ TEST(HeapDifferentialTest, S15LongChain10000) {
   for (int i = 0; i < kN - 1; ++i) {
     const objects::Handle n = py.Instance();  // n = C()
     py.SetAttr(node, "next", n);
-    py.Alias(n);                     // node = n
+    py.Alias(n);  // node = n
     py.DelName(node);
     node = n;
     if (i < kN - 2) py.DelName(n);  // the next `n = C()` rebinds n
   }
   // node.next = None: no link. `n` and `node` both name the tail here.
   const objects::WeakRefId wtail = py.Ref(node);
-  const objects::WeakRefId wmid = py.Ref(py.Attr(py.Attr(head, "next"), "next"));
+  const objects::WeakRefId wmid =
+      py.Ref(py.Attr(py.Attr(head, "next"), "next"));
   py.DelName(node);  // del node
   py.DelName(node);  // del n
   int64_t length = 0;
-  for (objects::Handle cur = head; cur != 0; cur = py.Attr(cur, "next")) ++length;
+  for (objects::Handle cur = head; cur != 0; cur = py.Attr(cur, "next"))
+    ++length;
   s.Out("chain_length", length);
   s.Out("collected_while_rooted", py.Collect());
   s.Out("alive_tail_while_rooted", py.Alive(wtail));
@@ -1688,7 +1718,8 @@ TEST(HeapDifferentialTest, S27CallbacksInfo) {
   s.Out("collect0_returned", py.Collect(0));
   // gc.callbacks run twice per collection ("start", then "stop"); heapd
   // records one kCollection event per collection, at its end.
-  const std::vector<objects::CollectResult> collections = py.Collections(registered);
+  const std::vector<objects::CollectResult> collections =
+      py.Collections(registered);
   s.Out("events", 2 * collections.size());
   for (size_t i = 0; i < collections.size(); ++i) {
     const objects::CollectResult& c = collections[i];
@@ -1749,10 +1780,10 @@ TEST(HeapDifferentialTest, S28UntrackedAtomicContainers) {
   s.Out("p1_atomic_list_tracked", py.Tracked(items));
   py.DelName(a);
   py.DelName(b);
-  s.NotModelled("p1_collected",
-                absl::StrCat(kNoUntracking,
-                             "; heapd also counts the atomic dict a.meta"),
-                absl::StrCat(py.Collect()));
+  s.NotModelled(
+      "p1_collected",
+      absl::StrCat(kNoUntracking, "; heapd also counts the atomic dict a.meta"),
+      absl::StrCat(py.Collect()));
   // p2
   const objects::Handle t = atomic_tuple();
   s.Out("p2_tuple_tracked_at_creation", py.Tracked(t));
@@ -1774,10 +1805,10 @@ TEST(HeapDifferentialTest, S28UntrackedAtomicContainers) {
                 py.Tracked(py.Attr(a, "pair")) ? "true" : "false");
   py.DelName(a);
   py.DelName(b);
-  s.NotModelled("p4_collected",
-                absl::StrCat(kNoUntracking,
-                             "; heapd still tracks a.pair and counts it"),
-                absl::StrCat(py.Collect()));
+  s.NotModelled(
+      "p4_collected",
+      absl::StrCat(kNoUntracking, "; heapd still tracks a.pair and counts it"),
+      absl::StrCat(py.Collect()));
   // p5
   const objects::Handle d = py.Dict();
   py.SetAttrNew(d, "k", py.Int(1));
@@ -1900,7 +1931,8 @@ TEST(HeapDifferentialTest, S31ScheduledGcSingleCall) {
     py.AppendNew(keep2, py.List());
     py.SafePoint();
   }
-  const int64_t n_loop = static_cast<int64_t>(py.Collections(registered).size());
+  const int64_t n_loop =
+      static_cast<int64_t>(py.Collections(registered).size());
   py.Enable(false);
   s.Out("batch_lists", py.Len(keep));
   s.Out("collections_batch_in_one_call", n_batch);
