@@ -91,6 +91,7 @@ absl::StatusOr<AccessControl> AccessControl::Parse(absl::string_view text,
       return bad(absl::StrCat("identity '", entry.caller.identity,
                               "' is listed twice"));
     }
+    entry.caller.tenant = static_cast<uint32_t>(access.entries_.size() + 1);
     access.entries_.push_back(std::move(entry));
   }
   if (access.entries_.empty()) {

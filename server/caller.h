@@ -8,6 +8,7 @@
 #ifndef HEAPD_SERVER_CALLER_H_
 #define HEAPD_SERVER_CALLER_H_
 
+#include <cstdint>
 #include <string>
 
 namespace heapd {
@@ -16,8 +17,12 @@ struct Caller {
   // "" for the anonymous caller of a server without access control.
   std::string identity;
   // May change the collector's configuration, freeze, run full
-  // collections, verify, and close other identities' sessions.
+  // collections, verify, and close other identities' sessions; names and
+  // sees every identity's objects.
   bool admin = true;
+  // The heap's name for the identity (objects::TenantId): its line's rank
+  // among the tokens file's entries, from 1; 0 for the anonymous caller.
+  uint32_t tenant = 0;
 };
 
 }  // namespace heapd

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/batch_executor.h"
 #include "server/grpc_status.h"
@@ -25,6 +26,8 @@ objects::ObjectHeapOptions HeapOptions(const HeapServiceOptions& options) {
   heap.gc = options.gc;
   heap.max_bytes = options.max_heap_bytes;
   heap.max_objects = options.max_objects;
+  // Unguessable handles: a key no client can know.
+  heap.handle_key = objects::RandomHandleKey();
   return heap;
 }
 
@@ -93,6 +96,28 @@ void HeapService::Shutdown() {
       grpc::Status(grpc::StatusCode::UNAVAILABLE, "heapd is shutting down"));
 }
 
+void HeapService::ScopeToCaller(const Caller& caller,
+                                v1::StatsResponse* response) {
+  if (caller.admin) return;
+  // Aggregate figures stay; which sessions made the slow requests of other
+  // identities does not show.
+  if (response->slowlog_size() == 0) return;
+  absl::flat_hash_set<uint64_t> own;
+  for (const SlowLogRecord& record : slowlog_.Entries()) {
+    if (record.tenant == caller.tenant) own.insert(record.id);
+  }
+  // An entry the log has dropped since is cleared too: nothing is shown
+  // that is not known to be the caller's.
+  for (v1::SlowLogEntry& entry : *response->mutable_slowlog()) {
+    if (!own.contains(entry.id())) entry.clear_session_id();
+  }
+}
+
+objects::Access HeapService::AccessOf(const Caller& caller) {
+  return caller.admin ? objects::Access::Everything(caller.tenant)
+                      : objects::Access::Only(caller.tenant);
+}
+
 template <typename Body>
 grpc::ServerUnaryReactor* HeapService::Serve(
     grpc::CallbackServerContext* context, LockedCall call, Body body,
@@ -103,11 +128,13 @@ grpc::ServerUnaryReactor* HeapService::Serve(
                               ToGrpcStatus(caller.status()));
   }
   std::string session_id = call.session_id;
+  call.tenant = caller->tenant;
   return dispatcher_.Dispatch(
       context, std::move(call),
       [this, session_id = std::move(session_id), caller = *std::move(caller),
        body =
            std::move(body)](objects::ObjectHeap& heap) mutable -> absl::Status {
+        objects::ScopedAccess access(heap, AccessOf(caller));
         absl::StatusOr<objects::OwnerId> owner =
             sessions_.Renew(heap, session_id, caller);
         return owner.ok() ? body(heap, *owner) : owner.status();
@@ -198,8 +225,11 @@ grpc::ServerUnaryReactor* HeapService::Stats(
         {.method = Method::kStats,
          .operations = 0,
          .end_with_safe_point = false,
-         .after_release = [=,
-                           this] { FillStats(request->sections(), response); }},
+         .after_release =
+             [=, this] {
+               FillStats(request->sections(), response);
+               ScopeToCaller(*caller, response);
+             }},
         [this](objects::ObjectHeap& heap) -> absl::Status {
           publisher_.Update(heap, /*force=*/true);
           return absl::OkStatus();
@@ -211,6 +241,7 @@ grpc::ServerUnaryReactor* HeapService::Stats(
   // this call.
   rpc_counters_.Count(static_cast<int>(Method::kStats), 0);
   FillStats(request->sections(), response);
+  ScopeToCaller(*caller, response);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -458,8 +489,13 @@ grpc::ServerUnaryReactor* HeapService::Batch(
       context,
       {.method = Method::kBatch,
        .session_id = request->session_id(),
+       .tenant = caller->tenant,
        .operations = request->operations_size()},
       [=, this](objects::ObjectHeap& heap) -> absl::Status {
+        // The caller's access, for this batch's operations; set again after
+        // every yield, since the requests that ran meanwhile set their own.
+        const objects::Access access = AccessOf(*caller);
+        objects::ScopedAccess scoped(heap, access);
         absl::StatusOr<objects::OwnerId> owner =
             sessions_.Renew(heap, request->session_id(), *caller);
         if (!owner.ok()) return owner.status();
@@ -473,6 +509,7 @@ grpc::ServerUnaryReactor* HeapService::Batch(
           // into the call through FunctionRef.
           interp_.lock().AssertHeld();
           if (!interp_.SafePoint()) return false;
+          heap.set_access(access);
           absl::StatusOr<objects::OwnerId> again =
               sessions_.Renew(heap, request->session_id(), *caller);
           if (!again.ok()) return again.status();
@@ -501,7 +538,10 @@ grpc::ServerWriteReactor<v1::StatsResponse>* HeapService::WatchStats(
     return StatsWatchers::Refuse(valid);
   }
   // Counted when it finishes, with its status (StatsWatchers' OnFinish).
-  return watchers_.Start(*request);
+  return watchers_.Start(*request,
+                         [this, caller = *caller](v1::StatsResponse* message) {
+                           ScopeToCaller(caller, message);
+                         });
 }
 
 grpc::ServerUnaryReactor* HeapService::Verify(

@@ -246,6 +246,13 @@ class HeapService final : public v1::Heap::CallbackService {
   // The caller of `context`'s request (the anonymous admin without access
   // control): UNAUTHENTICATED without a known token, PERMISSION_DENIED if
   // the method needs `role` and the caller has it not.
+  // What a caller's requests may name and see in the heap: an admin (and
+  // the anonymous caller of a server without access control) every
+  // object, a client its identity's objects only.
+  static objects::Access AccessOf(const Caller& caller);
+  // Leaves out of a Stats answer what `caller` may not see of other
+  // identities: the session ids in the slow log (admins see everything).
+  void ScopeToCaller(const Caller& caller, v1::StatsResponse* response);
   absl::StatusOr<Caller> Authorize(grpc::CallbackServerContext* context,
                                    Method method, Role role) const;
 

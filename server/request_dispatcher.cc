@@ -94,6 +94,7 @@ void RequestDispatcher::AfterRelease(const LockedCall& call, const Hold& hold,
     record.timestamp_unix_ns = absl::ToUnixNanos(absl::Now());
     record.method = std::string(MethodName(call.method));
     record.session_id = call.session_id;
+    record.tenant = call.tenant;
     slowlog_.MaybeRecord(std::move(record));
   }
 }

@@ -67,6 +67,8 @@ struct LockedCall {
   Method method = Method::kPing;
   // The session the call names ("" for none), for the slow log.
   std::string session_id{};
+  // The caller's identity (Caller::tenant), for the slow log.
+  uint32_t tenant = 0;
   // The heap operations it carries, for the slow log.
   int64_t operations = 1;
   // Whether it ends with the interpreter's last safe point, where a

@@ -34,6 +34,8 @@ struct SlowLogRecord {
   int64_t timestamp_unix_ns = 0;
   std::string method;
   std::string session_id;
+  // The identity whose request it was (Caller::tenant).
+  uint32_t tenant = 0;
   int64_t wait_ns = 0;
   int64_t hold_ns = 0;
   // Heap operations the request carried (LockedCall::operations).

@@ -50,8 +50,10 @@ class StatsWatchers::Stream final
     : public grpc::ServerWriteReactor<v1::StatsResponse> {
  public:
   Stream(StatsWatchers* owner, const v1::WatchStatsRequest& request,
-         const StatsSnapshot* snapshot)
+         const StatsSnapshot* snapshot,
+         std::function<void(v1::StatsResponse*)> scope)
       : sections_(request.sections()),
+        scope_(std::move(scope)),
         interval_(request.interval_ms() == 0 ? kDefaultIntervalMs
                                              : request.interval_ms()),
         owner_(owner) {
@@ -133,6 +135,7 @@ class StatsWatchers::Stream final
 
   // Watcher thread only.
   const google::protobuf::RepeatedField<int> sections_;
+  const std::function<void(v1::StatsResponse*)> scope_;
   const std::chrono::milliseconds interval_;
   Clock::time_point next_due_ = Clock::time_point::min();
   Clock::time_point last_sent_ = Clock::time_point::min();
@@ -185,9 +188,10 @@ grpc::Status StatsWatchers::Validate(const v1::WatchStatsRequest& request) {
 }
 
 grpc::ServerWriteReactor<v1::StatsResponse>* StatsWatchers::Start(
-    const v1::WatchStatsRequest& request) {
+    const v1::WatchStatsRequest& request,
+    std::function<void(v1::StatsResponse*)> scope) {
   const std::shared_ptr<const StatsSnapshot> snapshot = latest_();
-  auto* stream = new Stream(this, request, snapshot.get());
+  auto* stream = new Stream(this, request, snapshot.get(), std::move(scope));
   open_.fetch_add(1, std::memory_order_relaxed);
   bool finishing;
   grpc::Status status;
@@ -258,6 +262,7 @@ Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
     if (due && !finishing_) {
       v1::StatsResponse message;
       fill_(stream->sections_, &message);
+      if (stream->scope_) stream->scope_(&message);
       int64_t collections = stream->collections_seen_;
       if (snapshot != nullptr) {
         int64_t carried = 0;

@@ -91,8 +91,12 @@ class StatsWatchers {
       const grpc::Status& status);
 
   // A new stream for a validated request; the handler returns it.
+  // `scope`, if set, edits each message after it is filled (what the
+  // stream's caller may see of other identities).
   grpc::ServerWriteReactor<v1::StatsResponse>* Start(
-      const v1::WatchStatsRequest& request) ABSL_LOCKS_EXCLUDED(mu_);
+      const v1::WatchStatsRequest& request,
+      std::function<void(v1::StatsResponse*)> scope = nullptr)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Something changed (a collection was published): streams with new
   // events may get a message before their interval is up.

@@ -356,8 +356,9 @@ TEST_F(ServiceTest, LinkAndUnlinkFieldsAndItems) {
   unlink.set_field("f");
   ASSERT_TRUE(Call(&v1::Heap::Stub::Unlink, unlink, &unlinked).ok());
   EXPECT_EQ(unlinked.released(), y);
+  // The field is gone: the object's state refuses a second unlink.
   EXPECT_EQ(Call(&v1::Heap::Stub::Unlink, unlink, &unlinked).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(ServiceTest, LinkErrors) {

@@ -55,7 +55,7 @@ class Runner {
     if (std::string e = AfterStep(false); !e.empty()) return e;
     for (size_t i = 0; i < config_.steps.size(); ++i) {
       const Step& step = config_.steps[i];
-      std::string e = Execute(step);
+      std::string e = ExecuteAs(step);
       if (e.empty())
         e = AfterStep(step.op == Step::kCollect ||
                       i + 1 == config_.steps.size());
@@ -66,9 +66,81 @@ class Runner {
   }
 
  private:
+  // Tenants: owners 1 and 2 each see only their own objects; owner 3 is an
+  // admin (its own tenant, every object in reach); the root's owner
+  // allocates as tenant 0 and sees everything.
+  static Access AccessOf(OwnerId owner) {
+    if (owner == 1 || owner == 2)
+      return Access::Only(static_cast<TenantId>(owner));
+    return Access::Everything(
+        owner == kRootOwner ? 0 : static_cast<TenantId>(owner));
+  }
+
+  // The handles a step names as its arguments.
+  std::vector<Handle> Named(const Step& s) const {
+    switch (s.op) {
+      case Step::kIncRef:
+      case Step::kDecRef:
+      case Step::kClearField:
+      case Step::kCreateWeakRef:
+        return {Pick(s.a)};
+      case Step::kSetField:
+      case Step::kAppend:
+      case Step::kRemoveItem:
+        return {Pick(s.a), Pick(s.b)};
+      case Step::kAllocate:
+        if (s.finalizer == 3 || s.finalizer == 5) return {handles_[0]};
+        return {};
+      default:
+        return {};
+    }
+  }
+
+  // What Inspect says of an object, whoever asks.
+  std::string Describe(Handle handle) {
+    ScopedAccess everything(heap_, Access::Everything());
+    absl::StatusOr<ObjectInfo> info = heap_.Inspect(handle, 1);
+    if (!info.ok()) return info.status().ToString();
+    return absl::StrCat(
+        "refcount ", info->refcount, " generation ", info->generation,
+        " referents ", absl::StrJoin(info->referents, ","), " referrers ",
+        absl::StrJoin(info->referrers, ","), " weakrefs ", info->weakref_count);
+  }
+
+  // Runs the step with its owner's access, and checks that a step of a
+  // limited tenant naming another tenant's object changed nothing of it
+  // (the model predicts the NOT_FOUND; this states the isolation itself).
+  std::string ExecuteAs(const Step& s) {
+    const Access access = AccessOf(s.owner);
+    std::vector<std::pair<Handle, std::string>> foreign;
+    if (!access.all_tenants) {
+      for (Handle h : Named(s)) {
+        const testing::HeapModel::Object* o = model_.Find(h);
+        if (o != nullptr && o->tenant != access.tenant) {
+          foreign.emplace_back(h, Describe(h));
+        }
+      }
+    }
+    std::string e;
+    {
+      ScopedAccess scoped(heap_, access);
+      model_.set_access(access);
+      e = Execute(s);
+      model_.set_access(Access::Everything());
+    }
+    for (const auto& [h, before] : foreign) {
+      if (!e.empty()) break;
+      if (const std::string after = Describe(h); after != before) {
+        e = absl::StrCat("tenant ", access.tenant, " changed ", Name(h),
+                         " of another tenant: ", before, " -> ", after);
+      }
+    }
+    return e;
+  }
+
   Handle Pick(uint32_t pick) const {
-    // Made up: a slot far beyond any the heap uses, so never a live object
-    // (a small slot would name a real one once its reuse count got there).
+    // Made up: a value the heap's key deciphers to a slot and reuse count
+    // no live object has (odds of a hit: live objects in 2^64).
     if (pick % 16 == 15) return (uint64_t{7} << 32) | 0x80000000u | (pick >> 8);
     return handles_[pick % handles_.size()];
   }
@@ -296,6 +368,9 @@ class Runner {
   }
 
   std::string AfterStep(bool deep) {
+    // The checks read the whole heap, whoever's step ran (a burst's safe
+    // points run inside its step).
+    ScopedAccess everything(heap_, Access::Everything());
     // The request's safe point.
     const bool heap_collected = heap_.CollectIfScheduled();
     const bool model_collected = model_.CollectIfScheduled();
@@ -356,6 +431,7 @@ class Runner {
   }
 
   std::string CompareInFull() {
+    ScopedAccess everything(heap_, Access::Everything());
     // Objects the sequence did not allocate would be missed above.
     if (std::string e = Differ("objects", heap_.Stats().objects,
                                static_cast<int64_t>(model_.objects().size()));
@@ -427,6 +503,8 @@ class Runner {
   // After a full collection, checked on the heap's own data: alive is
   // exactly what owners, the frozen generation and gc.garbage reach.
   std::string CheckReachability() {
+    // The heap's own data, whoever's step asked for the collection.
+    ScopedAccess everything(heap_, Access::Everything());
     std::vector<Handle> work;
     for (const auto& [handle, object] : model_.objects()) {
       bool root = object.in_garbage_list;

@@ -34,6 +34,7 @@ BlockHeader* HeaderOf(void* block, ObjectType type) {
 ObjectHeap::ObjectHeap(const ObjectHeapOptions& options)
     : allocator_(options.layout, options.max_bytes),
       gc_(options.gc),
+      codec_(options.handle_key),
       max_objects_(options.max_objects),
       ignore_links_from_older_generations_(
           options.testing_only_ignore_links_from_older_generations),
@@ -47,18 +48,28 @@ ObjectHeap::~ObjectHeap() {
   }
 }
 
-Handle ObjectHeap::HandleOf(uint32_t slot) const {
-  return (static_cast<uint64_t>(records_[slot].reuse) << 32) | slot;
+ScopedAccess::ScopedAccess(ObjectHeap& heap, const Access& access)
+    : heap_(heap), previous_(heap.access()) {
+  heap_.set_access(access);
 }
 
-uint32_t ObjectHeap::SlotOf(Handle handle) const {
-  const uint64_t slot = handle & 0xffffffffu;
-  const uint32_t reuse = static_cast<uint32_t>(handle >> 32);
+ScopedAccess::~ScopedAccess() { heap_.set_access(previous_); }
+
+uint32_t ObjectHeap::LiveSlotOf(Handle handle) const {
+  if (handle == 0) return kNoSlot;
+  const uint64_t plain = codec_.Decode(handle);
+  const uint64_t slot = plain & 0xffffffffu;
+  const uint32_t reuse = static_cast<uint32_t>(plain >> 32);
   if (slot < records_.size() && records_[slot].block != nullptr &&
       records_[slot].reuse == reuse) {
     return static_cast<uint32_t>(slot);
   }
   return kNoSlot;
+}
+
+uint32_t ObjectHeap::SlotOf(Handle handle) const {
+  const uint32_t slot = LiveSlotOf(handle);
+  return slot != kNoSlot && VisibleSlot(slot) ? slot : kNoSlot;
 }
 
 absl::StatusOr<uint32_t> ObjectHeap::Resolve(Handle handle) const {
@@ -241,6 +252,9 @@ absl::StatusOr<uint32_t> ObjectHeap::TakeSlot(const AllocateSpec& spec) {
     links_.emplace_back();
     extras_.emplace_back();
   }
+  // 0 means "no object" in the API: a pair the key enciphers to 0 (one in
+  // 2^64) is skipped.
+  if (HandleOf(slot) == 0) ++records_[slot].reuse;
   records_[slot].block = block;
   extras_[slot].items_block = items;
   extras_[slot].capacity = capacity;
@@ -260,6 +274,7 @@ Allocated ObjectHeap::InitializeObject(uint32_t slot, OwnerId owner,
   record.has_finalizer = spec.finalizer.action != Finalizer::Action::kNone;
   record.has_weakrefs = false;
   extras.external = 1;
+  extras.tenant = access_.tenant;
   extras.field_names.clear();
   extras.finalizer = spec.finalizer;
   extras.finalizer_owner = owner;
@@ -337,12 +352,15 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
     const uint32_t target = LinksOf(record)[i];
     if (i < record.nfields) {
       if (target == kNoSlot) continue;
+      // Links to objects the asking tenant may not see are left out.
+      if (!VisibleSlot(target)) continue;
       info.fields.push_back(
           FieldLink{record.type == ObjectType::kTuple
                         ? absl::StrCat(i)
                         : field_names_.Text(extras.field_names[i]),
                     HandleOf(target)});
     } else {
+      if (!VisibleSlot(target)) continue;
       info.items.push_back(HandleOf(target));
     }
     if (target != kNoSlot) info.referents.push_back(HandleOf(target));
@@ -350,7 +368,7 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
   // gc.get_referrers: a scan of every container, as CPython's is.
   for (uint32_t s = 0; s < records_.size(); ++s) {
     const ObjectRecord& other = records_[s];
-    if (other.block == nullptr) continue;
+    if (other.block == nullptr || !VisibleSlot(s)) continue;
     if (std::find(LinksOf(other).begin(), LinksOf(other).end(), *slot) !=
         LinksOf(other).end()) {
       info.referrers.push_back(HandleOf(s));

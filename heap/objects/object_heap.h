@@ -13,9 +13,20 @@
 //   payload ] atomic block:                     [ refcount 8 | type, flags,
 //   slot 8 ][ payload ]
 //
-// Handles are 64-bit: (slot reuse count << 32) | slot. A freed slot's count
-// moves on, so a stale or made-up handle is NOT_FOUND and never reaches
-// freed memory.
+// Handles. Inside the heap an object is its slot in the record table and
+// the slot's reuse count; a freed slot's count moves on, so a stale handle
+// is NOT_FOUND and never reaches freed memory. Clients see the pair
+// enciphered under the heap's key (handle_codec.h): stable for the
+// object's life, never reused, and unguessable from other handles.
+//
+// Tenants. Every object belongs to the tenant (the service's identity) of
+// the request that allocated it. A request runs with an Access (set by the
+// caller for the duration of the request, ScopedAccess): one tenant, or all
+// of them. A handle of another tenant is NOT_FOUND with the same message as
+// a handle that never existed, so the answer does not reveal that it
+// exists; Inspect leaves other tenants' objects out of what it lists.
+// Cascading frees and the collector act on the whole heap, whoever's
+// request started them.
 //
 // References. An object's refcount is the number of links to it plus the
 // references owners hold (plus one while the collector's `garbage` list
@@ -66,6 +77,7 @@
 #include "absl/strings/string_view.h"
 #include "heap/objects/event_ring.h"
 #include "heap/objects/field_name_interner.h"
+#include "heap/objects/handle_codec.h"
 #include "heap/objects/heap_event.h"
 #include "heap/objects/object_type.h"
 #include "heap/objects/weak_ref_table.h"
@@ -74,6 +86,21 @@
 namespace heapd::objects {
 
 using OwnerId = uint64_t;
+
+// The identity objects belong to (see "Tenants" above).
+using TenantId = uint32_t;
+
+// Which objects a request may name and see.
+struct Access {
+  TenantId tenant = 0;
+  bool all_tenants = true;
+
+  // Every object, as an admin or a single-user heap sees them; objects it
+  // allocates belong to `tenant`.
+  static Access Everything(TenantId tenant = 0) { return {tenant, true}; }
+  // Only `tenant`'s objects.
+  static Access Only(TenantId tenant) { return {tenant, false}; }
+};
 
 // Owners are nonzero; kNoOwner marks a finalizer whose owner is gone.
 inline constexpr OwnerId kNoOwner = 0;
@@ -219,6 +246,9 @@ struct ObjectHeapOptions {
   // fails with RESOURCE_EXHAUSTED, where CPython raises MemoryError.
   size_t max_bytes = 0;
   int64_t max_objects = 0;
+  // The key handles are enciphered under. The service draws a random one
+  // (RandomHandleKey); a fixed key makes handles reproducible, for tests.
+  HandleKey handle_key;
   // A deliberate collector bug, for the model-based test to show that it
   // catches one (object_heap_model_test.cc): a collection counts the links
   // from older generations and frozen objects as if they came from inside
@@ -227,12 +257,38 @@ struct ObjectHeapOptions {
   bool testing_only_ignore_links_from_older_generations = false;
 };
 
+class ObjectHeap;
+
+// Sets a heap's Access for one scope (a request), and restores the previous
+// one when it ends.
+class ScopedAccess {
+ public:
+  ScopedAccess(ObjectHeap& heap, const Access& access);
+  ~ScopedAccess();
+  ScopedAccess(const ScopedAccess&) = delete;
+  ScopedAccess& operator=(const ScopedAccess&) = delete;
+
+ private:
+  ObjectHeap& heap_;
+  const Access previous_;
+};
+
 class ObjectHeap {
  public:
   explicit ObjectHeap(const ObjectHeapOptions& options);
   ~ObjectHeap();
   ObjectHeap(const ObjectHeap&) = delete;
   ObjectHeap& operator=(const ObjectHeap&) = delete;
+
+  // --- Access ------------------------------------------------------------
+
+  // What the following calls may name and see; Access::Everything() until
+  // set. Callers scope it to one request with ScopedAccess.
+  void set_access(const Access& access) { access_ = access; }
+  const Access& access() const { return access_; }
+  // Whether the object behind `handle` is live and its tenant's (or any
+  // tenant's, under Access::Everything()).
+  bool Visible(Handle handle) const { return SlotOf(handle) != kNoSlot; }
 
   // --- Objects and references --------------------------------------------
 
@@ -269,7 +325,7 @@ class ObjectHeap {
                                       Handle target);
   // `source.append(target)` (list; set add; tuple: next empty slot).
   absl::StatusOr<LinkResult> Append(Handle source, Handle target);
-  // `del source.field`. NOT_FOUND when the field is not set.
+  // `del source.field`. FAILED_PRECONDITION when the field is not set.
   absl::StatusOr<UnlinkResult> ClearField(Handle source,
                                           absl::string_view field);
   // `source.remove(item)`: the first item referring to it.
@@ -389,6 +445,7 @@ class ObjectHeap {
     // Who a kResurrectToOwner finalizer resurrects into: the allocating
     // owner until it is released, then kNoOwner.
     OwnerId finalizer_owner = kNoOwner;
+    TenantId tenant = 0;
     Finalizer finalizer;
     std::vector<WeakRefId> weakrefs;
   };
@@ -410,9 +467,21 @@ class ObjectHeap {
     return extras_[&record - records_.data()];
   }
 
-  Handle HandleOf(uint32_t slot) const;
-  // The slot of a live object, or kNoSlot.
+  Handle HandleOf(uint32_t slot) const {
+    return codec_.Encode((static_cast<uint64_t>(records_[slot].reuse) << 32) |
+                         slot);
+  }
+  // The slot of a live object, or kNoSlot, whatever its tenant.
+  uint32_t LiveSlotOf(Handle handle) const;
+  // The slot of a live object the current access may see, or kNoSlot.
   uint32_t SlotOf(Handle handle) const;
+  bool VisibleSlot(uint32_t slot) const {
+    return access_.all_tenants || extras_[slot].tenant == access_.tenant;
+  }
+  // A handle, or 0 for an object the current access may not see.
+  Handle VisibleHandleOf(uint32_t slot) const {
+    return VisibleSlot(slot) ? HandleOf(slot) : 0;
+  }
   // The slot of a live object, or NOT_FOUND naming the handle.
   absl::StatusOr<uint32_t> Resolve(Handle handle) const;
   absl::StatusOr<uint32_t> ResolveContainer(Handle handle,
@@ -438,6 +507,9 @@ class ObjectHeap {
   // A link to `target` is gone (cleared field, removed item): drops the
   // reference it held, frees what refcounting then frees, and says so.
   UnlinkResult DropLink(uint32_t target);
+  // The refcount of `handle`'s object once a call's frees are done; 0 if
+  // they freed it.
+  int64_t TargetRefcountAfter(Handle handle) const;
   // Frees the object; false if its finalizer resurrected it instead.
   bool Deallocate(uint32_t slot);
   // Runs the object's finalizer once (PEP 442) and records the event.
@@ -481,6 +553,8 @@ class ObjectHeap {
 
   obmalloc::Allocator allocator_;
   GcConfig gc_;
+  const HandleCodec codec_;
+  Access access_;
 
   std::vector<ObjectRecord> records_;
   std::vector<Links> links_;          // parallel to records_

@@ -104,9 +104,11 @@ void ObjectHeap::RunFinalizer(uint32_t slot) {
     }
     case Finalizer::Action::kResurrectInto: {
       const Finalizer& finalizer = extras.finalizer;
-      absl::StatusOr<uint32_t> into = Resolve(finalizer.into);
+      // Whoever's request runs the finalizer: the target was checked when
+      // the finalizer was given.
+      const uint32_t into = LiveSlotOf(finalizer.into);
       event.resurrected =
-          into.ok() && LinkField(*into, finalizer.field, slot).ok();
+          into != kNoSlot && LinkField(into, finalizer.field, slot).ok();
       break;
     }
     default:
@@ -164,9 +166,8 @@ absl::StatusOr<RefCountResult> ObjectHeap::DecRef(OwnerId owner,
   if (owner_it->second.empty()) owners_.erase(owner_it);
   --extras_[*slot].external;
   Decref(*slot);
-  const int64_t refcount = records_[*slot].refcount;
   const int64_t freed = FreePending();
-  return RefCountResult{refcount, held, freed};
+  return RefCountResult{TargetRefcountAfter(handle), held, freed};
 }
 
 absl::Status ObjectHeap::Unallocate(OwnerId owner, Handle handle) {
@@ -232,7 +233,12 @@ absl::StatusOr<WeakRefId> ObjectHeap::CreateWeakRef(Handle target,
 }
 
 absl::StatusOr<Handle> ObjectHeap::WeakRefTarget(WeakRefId id) const {
-  return weakrefs_.Target(id);
+  absl::StatusOr<Handle> target = weakrefs_.Target(id);
+  // A referent of another tenant reads as dead: that a weak reference to it
+  // exists says nothing about it.
+  if (target.ok() && *target != 0 && SlotOf(*target) == kNoSlot)
+    return Handle{0};
+  return target;
 }
 
 void ObjectHeap::ClearWeakRefs(uint32_t slot, bool record_callbacks) {

@@ -84,7 +84,11 @@ absl::StatusOr<LinkResult> ObjectHeap::SetField(Handle source,
   absl::StatusOr<uint32_t> to = Resolve(target);
   if (!to.ok()) return to.status();
   absl::StatusOr<LinkResult> result = LinkField(*from, field, *to);
-  if (result.ok()) result->objects_freed = FreePending();
+  if (!result.ok()) return result;
+  result->objects_freed = FreePending();
+  // The replaced referent's cascade may have released references to the
+  // target too: the reply states the count after the whole call.
+  result->target_refcount = TargetRefcountAfter(target);
   return result;
 }
 
@@ -143,7 +147,7 @@ absl::StatusOr<LinkResult> ObjectHeap::LinkField(uint32_t from,
   const uint32_t previous = LinksOf(record)[index];
   LinksOf(record)[index] = to;
   if (previous != kNoSlot) {
-    result.replaced = HandleOf(previous);
+    result.replaced = VisibleHandleOf(previous);
     Decref(previous);
   }
   result.target_refcount = records_[to].refcount;
@@ -156,6 +160,11 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
   if (!from.ok()) return from.status();
   ObjectRecord& record = records_[*from];
   ObjectExtras& extras = extras_[*from];
+  if (!IsFieldHolder(record.type)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a ", ObjectTypeName(record.type),
+        " has items, not fields: remove an item instead (", source, ")"));
+  }
   size_t index = LinksOf(record).size();
   if (record.type == ObjectType::kTuple) {
     uint64_t i;
@@ -173,7 +182,9 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     }
   }
   if (index == LinksOf(record).size()) {
-    return absl::NotFoundError(
+    // The object exists; the field does not: a state the request does not
+    // fit (Python's AttributeError / KeyError), not an unknown name.
+    return absl::FailedPreconditionError(
         absl::StrCat("object ", source, " has no field ", Quote(field)));
   }
   const uint32_t target = LinksOf(record)[index];
@@ -273,11 +284,21 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
 
 UnlinkResult ObjectHeap::DropLink(uint32_t target) {
   UnlinkResult result;
-  result.released = HandleOf(target);
+  const Handle released = HandleOf(target);
+  const bool visible = VisibleSlot(target);
   Decref(target);
-  result.released_refcount = records_[target].refcount;
   result.objects_freed = FreePending();
+  // Of an object the asking tenant may not see, neither handle nor count.
+  if (visible) {
+    result.released = released;
+    result.released_refcount = TargetRefcountAfter(released);
+  }
   return result;
+}
+
+int64_t ObjectHeap::TargetRefcountAfter(Handle handle) const {
+  const uint32_t slot = LiveSlotOf(handle);
+  return slot == kNoSlot ? 0 : records_[slot].refcount;
 }
 
 }  // namespace heapd::objects

@@ -147,8 +147,9 @@ TEST(CollectorBugTest, TheModelKeepsWhatOnlyAnOlderObjectHolds) {
   Step allocate;  // #1, an object owner 1 holds
   allocate.op = Step::kAllocate;
   allocate.owner = 1;
-  Step link;  // root."a" = #1
+  Step link;  // root."a" = #1, by owner 3, which may name every object
   link.op = Step::kSetField;
+  link.owner = 3;
   link.a = 0;
   link.b = 1;
   link.field = 0;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "heap/objects/object_heap_test_util.h"
 
@@ -14,7 +16,7 @@ namespace heapd::objects {
 class ObjectHeapTestPeer {
  public:
   static void CorruptRefcount(ObjectHeap& heap, Handle handle) {
-    ++heap.records_[handle & 0xffffffffu].refcount;
+    ++heap.records_[heap.LiveSlotOf(handle)].refcount;
   }
 };
 
@@ -129,7 +131,6 @@ TEST(ObjectHeapTest, StaleAndMadeUpHandlesAreNotFound) {
   // The slot is reused by the next object, under a new handle.
   const Handle y = NewObject(heap);
   EXPECT_NE(x, y);
-  EXPECT_EQ(x & 0xffffffffu, y & 0xffffffffu);
   EXPECT_EQ(heap.IncRef(kAlice, x).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(heap.Inspect(x, kAlice).status().code(),
@@ -170,8 +171,9 @@ TEST(ObjectHeapTest, FieldsReplaceAndReleaseTheirReferent) {
   UnlinkResult unlink = *heap.ClearField(a, "ref");  // del a.ref
   EXPECT_EQ(unlink.released, c);
   EXPECT_EQ(unlink.objects_freed, 1);
+  // The object exists, the field does not: FAILED_PRECONDITION.
   EXPECT_EQ(heap.ClearField(a, "ref").status().code(),
-            absl::StatusCode::kNotFound);
+            absl::StatusCode::kFailedPrecondition);
   ExpectValid(heap);
 }
 
@@ -221,7 +223,7 @@ TEST(ObjectHeapTest, TupleSlotsAreNamedInPlainDecimal) {
   ASSERT_TRUE(heap.SetField(tuple, "0", x).ok());
   ASSERT_TRUE(heap.SetField(tuple, "11", x).ok());
   EXPECT_EQ(heap.ClearField(tuple, "00").status().code(),
-            absl::StatusCode::kNotFound);
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(heap.ClearField(tuple, "11").ok());
 
   const Handle empty = New(heap, ObjectType::kTuple, kAlice, 0);
@@ -393,6 +395,143 @@ TEST(ObjectHeapTest, AFinalizersFieldNameIsAtMost256Bytes) {
   spec.finalizer.field = std::string(256, 'f');
   EXPECT_TRUE(heap.Allocate(kAlice, spec).ok());
   ExpectValid(heap);
+}
+
+// ---------------------------------------------------------------------------
+// Replies state the heap after the whole call
+
+TEST(ObjectHeapTest, LinkRepliesTheTargetsCountAfterTheCascade) {
+  ObjectHeap heap(Options());
+  const Handle x = NewObject(heap);
+  const Handle d = NewObject(heap);
+  const Handle c = NewObject(heap);
+  ASSERT_TRUE(heap.SetField(x, "f", d).ok());  // x.f = d
+  ASSERT_TRUE(heap.SetField(d, "g", c).ok());  // d.g = c
+  ASSERT_TRUE(heap.DecRef(kAlice, d).ok());    // del d
+  // x.f = c: replacing d frees it, and with it d.g's reference to c.
+  const LinkResult link = *heap.SetField(x, "f", c);
+  EXPECT_EQ(link.objects_freed, 1);
+  EXPECT_EQ(link.target_refcount, 2);  // the owner's and x.f
+  EXPECT_EQ(heap.Inspect(c, kAlice)->refcount, 2);
+  ExpectValid(heap);
+}
+
+TEST(ObjectHeapTest, UnlinkingWhatIsNotThereIsAFailedPrecondition) {
+  ObjectHeap heap(Options());
+  const Handle object = NewObject(heap);
+  const Handle list = New(heap, ObjectType::kList);
+  const Handle x = NewObject(heap);
+  ASSERT_TRUE(heap.Append(list, x).ok());
+  // A field on a list: refused alike by link and unlink.
+  EXPECT_EQ(heap.SetField(list, "f", x).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(heap.ClearField(list, "f").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // A field that is not set; an item that is not there.
+  EXPECT_EQ(heap.ClearField(object, "absent").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(heap.RemoveItem(list, object).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Unknown handles stay NOT_FOUND.
+  EXPECT_EQ(heap.ClearField(0x5eed, "f").status().code(),
+            absl::StatusCode::kNotFound);
+  ExpectValid(heap);
+}
+
+// ---------------------------------------------------------------------------
+// Tenants and handles
+
+TEST(ObjectHeapTest, AnotherTenantsObjectsAreNotFoundAndUnchanged) {
+  ObjectHeap heap(Options());
+  constexpr OwnerId kBobsSession = 2;
+  Handle mine, mine_list, theirs;
+  {
+    ScopedAccess alice(heap, Access::Only(1));
+    mine = NewObject(heap);
+    mine_list = New(heap, ObjectType::kList);
+  }
+  {
+    ScopedAccess bob(heap, Access::Only(2));
+    theirs = NewObject(heap, kBobsSession);
+  }
+  const Handle made_up = 0x5eed5eed5eed5eedULL;
+  auto neutral = [](const absl::Status& status, Handle handle) {
+    return absl::StrCat(
+        status.code(), " ",
+        absl::StrReplaceAll(status.message(), {{absl::StrCat(handle), "H"}}));
+  };
+  ScopedAccess alice(heap, Access::Only(1));
+  for (Handle h : {theirs, made_up}) {
+    SCOPED_TRACE(h == theirs ? "another tenant's" : "made up");
+    const std::vector<absl::Status> answers = {
+        heap.IncRef(kAlice, h).status(),
+        heap.DecRef(kAlice, h).status(),
+        heap.SetField(mine, "f", h).status(),
+        heap.SetField(h, "f", mine).status(),
+        heap.Append(mine_list, h).status(),
+        heap.ClearField(h, "f").status(),
+        heap.RemoveItem(mine_list, h).status(),
+        heap.Inspect(h, kAlice).status(),
+        heap.CreateWeakRef(h, false).status(),
+    };
+    for (const absl::Status& status : answers) {
+      EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+      EXPECT_EQ(neutral(status, h), neutral(answers[0], h));
+    }
+  }
+  EXPECT_FALSE(heap.Visible(theirs));
+  ScopedAccess admin(heap, Access::Everything());
+  EXPECT_EQ(heap.Inspect(theirs, kBobsSession)->refcount, 1);
+  EXPECT_TRUE(heap.Inspect(theirs, kBobsSession)->referrers.empty());
+  ExpectValid(heap);
+}
+
+TEST(ObjectHeapTest, InspectShowsOnlyTheAskingTenantsObjects) {
+  ObjectHeap heap(Options());
+  Handle mine, theirs;
+  {
+    ScopedAccess alice(heap, Access::Only(1));
+    mine = NewObject(heap);
+  }
+  {
+    ScopedAccess bob(heap, Access::Only(2));
+    theirs = NewObject(heap, 2);
+  }
+  ASSERT_TRUE(heap.SetField(mine, "peer", theirs).ok());  // by an admin
+  {
+    ScopedAccess alice(heap, Access::Only(1));
+    const ObjectInfo info = *heap.Inspect(mine, kAlice);
+    EXPECT_TRUE(info.fields.empty());
+    EXPECT_TRUE(info.referents.empty());
+    // Clearing the field works, but does not name what it released.
+    const UnlinkResult unlink = *heap.ClearField(mine, "peer");
+    EXPECT_EQ(unlink.released, 0u);
+    EXPECT_EQ(unlink.released_refcount, 0);
+  }
+  ASSERT_TRUE(heap.SetField(mine, "peer", theirs).ok());
+  {
+    ScopedAccess bob(heap, Access::Only(2));
+    EXPECT_TRUE(heap.Inspect(theirs, 2)->referrers.empty());
+  }
+  EXPECT_EQ(heap.Inspect(theirs, 2)->referrers, std::vector<Handle>{mine});
+  ExpectValid(heap);
+}
+
+TEST(ObjectHeapTest, HandlesDependOnTheKeyAndFollowNoPattern) {
+  ObjectHeapOptions one = Options();
+  one.handle_key = HandleKey{1, 2};
+  ObjectHeapOptions two = Options();
+  two.handle_key = HandleKey{3, 4};
+  ObjectHeap a(one), b(two);
+  std::vector<Handle> from_a, from_b;
+  for (int i = 0; i < 64; ++i) {
+    from_a.push_back(NewObject(a));
+    from_b.push_back(NewObject(b));
+  }
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_NE(from_a[i], from_b[i]);
+    if (i > 1) EXPECT_NE(from_a[i] - from_a[i - 1], from_a[1] - from_a[0]);
+  }
 }
 
 }  // namespace

@@ -70,6 +70,16 @@ HeapModel::Object* HeapModel::Live(objects::Handle handle) {
   return it == objects_.end() ? nullptr : &it->second;
 }
 
+HeapModel::Object* HeapModel::Named(objects::Handle handle) {
+  Object* object = Live(handle);
+  return object != nullptr && Visible(*object) ? object : nullptr;
+}
+
+int64_t HeapModel::RefcountAfter(objects::Handle handle) const {
+  const Object* object = Find(handle);
+  return object == nullptr ? 0 : object->refcount;
+}
+
 const HeapModel::Object* HeapModel::Find(objects::Handle handle) const {
   auto it = objects_.find(handle);
   return it == objects_.end() ? nullptr : &it->second;
@@ -93,7 +103,7 @@ absl::Status HeapModel::CheckAllocate(const objects::AllocateSpec& spec) const {
   }
   if (spec.finalizer.action == objects::Finalizer::Action::kResurrectInto) {
     const Object* into = Find(spec.finalizer.into);
-    if (into == nullptr ||
+    if (into == nullptr || !Visible(*into) ||
         (into->type != objects::ObjectType::kObject &&
          into->type != objects::ObjectType::kDict) ||
         spec.finalizer.field.empty()) {
@@ -118,6 +128,7 @@ objects::WeakRefId HeapModel::Allocated(objects::OwnerId owner,
   object.generation = objects::IsContainer(spec.type) ? 0 : -1;
   object.finalizer = spec.finalizer;
   object.finalizer_owner = owner;
+  object.tenant = access_.tenant;
   ++owners_[owner][handle];
   objects::WeakRefId weakref = 0;
   if (spec.weakref) weakref = *CreateWeakRef(handle, spec.weakref_callback);
@@ -209,7 +220,7 @@ void HeapModel::ClearWeakRefs(objects::Handle handle) {
 
 absl::StatusOr<objects::RefCountResult> HeapModel::IncRef(
     objects::OwnerId owner, objects::Handle handle) {
-  Object* object = Live(handle);
+  Object* object = Named(handle);
   if (object == nullptr) return absl::NotFoundError("no such object");
   Incref(handle);
   const int64_t held = ++owners_[owner][handle];
@@ -218,7 +229,7 @@ absl::StatusOr<objects::RefCountResult> HeapModel::IncRef(
 
 absl::StatusOr<objects::RefCountResult> HeapModel::DecRef(
     objects::OwnerId owner, objects::Handle handle) {
-  Object* object = Live(handle);
+  Object* object = Named(handle);
   if (object == nullptr) return absl::NotFoundError("no such object");
   if (OwnerReferences(owner, handle) == 0) {
     return absl::FailedPreconditionError("the owner holds no reference");
@@ -228,9 +239,9 @@ absl::StatusOr<objects::RefCountResult> HeapModel::DecRef(
   if (left == 0) held.erase(handle);
   if (held.empty()) owners_.erase(owner);
   Decref(handle);
-  const int64_t refcount = object->refcount;
   const int64_t freed = FreePending();
-  return objects::RefCountResult{refcount, left, freed};
+  // After the frees: a finalizer may have resurrected the object.
+  return objects::RefCountResult{RefcountAfter(handle), left, freed};
 }
 
 objects::ReleaseResult HeapModel::ReleaseOwner(objects::OwnerId owner) {
@@ -287,7 +298,7 @@ absl::StatusOr<objects::LinkResult> HeapModel::LinkField(
   const objects::Handle previous = object.fields[index].target;
   object.fields[index].target = target;
   if (previous != 0) {
-    result.replaced = previous;
+    result.replaced = Visible(objects_.at(previous)) ? previous : 0;
     Decref(previous);
   }
   result.target_refcount = objects_.at(target).refcount;
@@ -296,25 +307,27 @@ absl::StatusOr<objects::LinkResult> HeapModel::LinkField(
 
 absl::StatusOr<objects::LinkResult> HeapModel::SetField(
     objects::Handle source, const std::string& field, objects::Handle target) {
-  const Object* object = Live(source);
+  const Object* object = Named(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
-  if (Live(target) == nullptr) return absl::NotFoundError("no such target");
+  if (Named(target) == nullptr) return absl::NotFoundError("no such target");
   absl::StatusOr<objects::LinkResult> result = LinkField(source, field, target);
-  if (result.ok()) result->objects_freed = FreePending();
+  if (!result.ok()) return result;
+  result->objects_freed = FreePending();
+  result->target_refcount = RefcountAfter(target);
   return result;
 }
 
 absl::StatusOr<objects::LinkResult> HeapModel::Append(objects::Handle source,
                                                       objects::Handle target) {
-  Object* object = Live(source);
+  Object* object = Named(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
-  Object* referent = Live(target);
+  Object* referent = Named(target);
   if (referent == nullptr) return absl::NotFoundError("no such target");
   if (!TakesItems(object->type)) {
     return absl::FailedPreconditionError("has fields, not items");
@@ -342,7 +355,7 @@ absl::StatusOr<objects::LinkResult> HeapModel::Append(objects::Handle source,
 
 absl::StatusOr<objects::UnlinkResult> HeapModel::ClearField(
     objects::Handle source, const std::string& field) {
-  Object* object = Live(source);
+  Object* object = Named(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
@@ -363,27 +376,30 @@ absl::StatusOr<objects::UnlinkResult> HeapModel::ClearField(
       object->fields.erase(it);
     }
   }
-  if (target == 0) return absl::NotFoundError("no such field");
+  if (target == 0) return absl::FailedPreconditionError("no such field");
   return DropLink(target);
 }
 
 objects::UnlinkResult HeapModel::DropLink(objects::Handle target) {
   objects::UnlinkResult result;
-  result.released = target;
+  const bool visible = Visible(objects_.at(target));
   Decref(target);
-  result.released_refcount = objects_.at(target).refcount;
   result.objects_freed = FreePending();
+  if (visible) {
+    result.released = target;
+    result.released_refcount = RefcountAfter(target);
+  }
   return result;
 }
 
 absl::StatusOr<objects::UnlinkResult> HeapModel::RemoveItem(
     objects::Handle source, objects::Handle item) {
-  Object* object = Live(source);
+  Object* object = Named(source);
   if (object == nullptr) return absl::NotFoundError("no such source");
   if (!objects::IsContainer(object->type)) {
     return absl::FailedPreconditionError("not a container");
   }
-  if (Live(item) == nullptr) return absl::NotFoundError("no such item");
+  if (Named(item) == nullptr) return absl::NotFoundError("no such item");
   if (object->type != objects::ObjectType::kList &&
       object->type != objects::ObjectType::kSet) {
     return absl::FailedPreconditionError("only lists and sets remove items");
@@ -401,7 +417,7 @@ absl::StatusOr<objects::UnlinkResult> HeapModel::RemoveItem(
 
 absl::StatusOr<objects::WeakRefId> HeapModel::CreateWeakRef(
     objects::Handle target, bool callback) {
-  Object* object = Live(target);
+  Object* object = Named(target);
   if (object == nullptr) return absl::NotFoundError("no such object");
   const objects::WeakRefId id = next_weakref_++;
   weakrefs_[id] = WeakRef{target, callback};
@@ -413,6 +429,8 @@ absl::StatusOr<objects::Handle> HeapModel::WeakRefTarget(
     objects::WeakRefId id) const {
   auto it = weakrefs_.find(id);
   if (it == weakrefs_.end()) return absl::NotFoundError("no such weakref");
+  const Object* target = Find(it->second.target);
+  if (target != nullptr && !Visible(*target)) return objects::Handle{0};
   return it->second.target;
 }
 

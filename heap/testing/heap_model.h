@@ -91,6 +91,7 @@ class HeapModel {
     int generation = -1;                 // -1 untracked, 0..2, 3 permanent
     objects::Finalizer finalizer;
     objects::OwnerId finalizer_owner = 0;
+    objects::TenantId tenant = 0;
     bool finalized = false;
     bool in_garbage_list = false;
     std::vector<objects::WeakRefId> weakrefs;
@@ -140,6 +141,8 @@ class HeapModel {
 
   const std::map<objects::Handle, Object>& objects() const { return objects_; }
   const Object* Find(objects::Handle handle) const;
+  // What the following calls may name: one tenant's objects, or all.
+  void set_access(const objects::Access& access) { access_ = access; }
   int64_t OwnerReferences(objects::OwnerId owner, objects::Handle handle) const;
   objects::WeakRefId next_weakref() const { return next_weakref_; }
   int64_t garbage_size() const { return static_cast<int64_t>(garbage_.size()); }
@@ -151,6 +154,13 @@ class HeapModel {
 
  private:
   Object* Live(objects::Handle handle);
+  // Live(handle) if the current access may name it, else null.
+  Object* Named(objects::Handle handle);
+  bool Visible(const Object& object) const {
+    return access_.all_tenants || object.tenant == access_.tenant;
+  }
+  // The handle's refcount, or 0 if it has been freed.
+  int64_t RefcountAfter(objects::Handle handle) const;
   void Incref(objects::Handle handle);
   void Decref(objects::Handle handle);
   int64_t FreePending();
@@ -171,6 +181,7 @@ class HeapModel {
 
   objects::GcConfig gc_;
   std::map<objects::Handle, Object> objects_;
+  objects::Access access_ = objects::Access::Everything();
   std::map<objects::OwnerId, std::map<objects::Handle, int64_t>> owners_;
   struct WeakRef {
     objects::Handle target = 0;  // 0 once cleared
