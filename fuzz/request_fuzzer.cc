@@ -21,6 +21,13 @@
 //     reduced modulo 1 MiB (bad lengths stay bad), so that memory stays
 //     bounded across a long run; max_allocate_count and max_batch are small.
 //
+// Three identities send the requests (access control is on): two clients
+// and an admin, picked per request by the session byte's bits 2..; each
+// has its own session. After every request of a client, no handle in the
+// answer may name a live object of another identity (the answer reveals
+// nothing of it); a request naming another identity's object gets the
+// heap's NOT_FOUND, which Verify and the model-based test check further.
+//
 // After every request, holding the interpreter lock, ObjectHeap::Verify()
 // must pass; after every input the harness closes the sessions the input
 // opened, resets the collector's configuration, unfreezes, clears
@@ -28,6 +35,7 @@
 // Stats (fresh) must answer OK with figures that add up. A failed check, a
 // crash or a sanitizer report is a bug; error statuses are expected.
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -38,6 +46,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "fuzz/fuzz_input.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -47,6 +56,7 @@
 #include "heap/objects/object_heap.h"
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
+#include "server/access_control.h"
 #include "server/heap_service.h"
 
 namespace heapd {
@@ -57,6 +67,32 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 constexpr int kMaxRequests = 16;
+
+// The identities, in the tokens file's order (so identity i is the heap's
+// tenant i + 1); the last is the admin.
+constexpr int kIdentities = 3;
+constexpr const char* kTokens[kIdentities] = {"fuzz-alice-token-0123456789",
+                                              "fuzz-bob-token-0123456789",
+                                              "fuzz-root-token-0123456789"};
+constexpr int kAdmin = kIdentities - 1;
+
+std::shared_ptr<const AccessControl> FuzzAccessControl() {
+  char path[] = "/tmp/request_fuzzer_tokens_XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) std::abort();
+  const std::string text =
+      absl::StrCat(kTokens[0], " client alice\n", kTokens[1], " client bob\n",
+                   kTokens[2], " admin root\n");
+  if (write(fd, text.data(), text.size()) !=
+      static_cast<ssize_t>(text.size())) {
+    std::abort();
+  }
+  close(fd);
+  absl::StatusOr<AccessControl> access = AccessControl::FromFile(path);
+  unlink(path);
+  if (!access.ok()) std::abort();
+  return std::make_shared<const AccessControl>(*std::move(access));
+}
 constexpr int64_t kLengthCap = int64_t{1} << 20;
 constexpr int64_t kLargestLength = int64_t{64} << 20;
 
@@ -67,6 +103,7 @@ struct Harness {
     options.max_batch = 64;
     // Sessions an input opens and the harness misses expire quickly.
     options.max_session_ttl = absl::Seconds(2);
+    options.access_control = FuzzAccessControl();
     service = std::make_unique<HeapService>(options);
     grpc::ServerBuilder builder;
     builder.RegisterService(service.get());
@@ -99,8 +136,10 @@ Harness& TheHarness() {
 
 // The context of every call: a generous deadline, so that only a hang (not
 // a slow, sanitized, shared machine) trips it.
-std::unique_ptr<grpc::ClientContext> Context() {
+std::unique_ptr<grpc::ClientContext> Context(int identity = kAdmin) {
   auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization",
+                       absl::StrCat("Bearer ", kTokens[identity]));
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(30));
   return context;
@@ -125,12 +164,14 @@ class Input {
       : h_(harness), in_(data, size) {}
 
   void Run() {
-    v1::OpenSessionResponse opened;
-    CheckStatus(h_.stub->OpenSession(Context().get(), v1::OpenSessionRequest(),
-                                     &opened),
-                "OpenSession");
-    session_ = opened.session_id();
-    sessions_.push_back(session_);
+    for (int identity = 0; identity < kIdentities; ++identity) {
+      v1::OpenSessionResponse opened;
+      CheckStatus(h_.stub->OpenSession(Context(identity).get(),
+                                       v1::OpenSessionRequest(), &opened),
+                  "OpenSession");
+      own_sessions_[identity] = opened.session_id();
+      sessions_.push_back(opened.session_id());
+    }
     for (int i = 0; i < kMaxRequests && !in_.done(); ++i) {
       OneRequest();
       VerifyHeap("a request");
@@ -212,7 +253,7 @@ class Input {
       switch (field->cpp_type()) {
         case FieldDescriptor::CPPTYPE_STRING:
           if (name == "session_id" && own_session) {
-            reflection->SetString(message, field, session_);
+            reflection->SetString(message, field, own_sessions_[identity_]);
           }
           break;
         case FieldDescriptor::CPPTYPE_UINT64: {
@@ -256,6 +297,64 @@ class Input {
     }
   }
 
+  // Every handle an answer names (fields called handle, target, item,
+  // released, replaced, items, referents, referrers, in nested messages
+  // too).
+  static void HandlesIn(const Message& message, std::vector<uint64_t>* out) {
+    const Reflection* reflection = message.GetReflection();
+    const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      const FieldDescriptor* field = descriptor->field(i);
+      const std::string& name = field->name();
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        if (field->is_repeated()) {
+          for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
+            HandlesIn(reflection->GetRepeatedMessage(message, field, j), out);
+          }
+        } else if (reflection->HasField(message, field)) {
+          HandlesIn(reflection->GetMessage(message, field), out);
+        }
+        continue;
+      }
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_UINT64) continue;
+      if (name != "handle" && name != "target" && name != "item" &&
+          name != "released" && name != "replaced" && name != "items" &&
+          name != "referents" && name != "referrers") {
+        continue;
+      }
+      if (field->is_repeated()) {
+        for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
+          out->push_back(reflection->GetRepeatedUInt64(message, field, j));
+        }
+      } else {
+        out->push_back(reflection->GetUInt64(message, field));
+      }
+    }
+  }
+
+  // No live object of another identity is named in a client's answer.
+  void CheckRevealsNothing(const Message& response, const char* method) {
+    std::vector<uint64_t> handles;
+    HandlesIn(response, &handles);
+    if (handles.empty()) return;
+    gil::InterpreterLock& lock = h_.service->lock_for_testing();
+    lock.Acquire(h_.kind);
+    objects::ObjectHeap& heap = h_.service->interpreter_for_testing().heap();
+    uint64_t leaked = 0;
+    for (uint64_t handle : handles) {
+      if (handle == 0 || !heap.Visible(handle)) continue;  // freed since
+      objects::ScopedAccess own(
+          heap,
+          objects::Access::Only(static_cast<objects::TenantId>(identity_ + 1)));
+      if (!heap.Visible(handle)) leaked = handle;
+    }
+    lock.Release();
+    if (leaked != 0) {
+      Fail(absl::StrCat(method, "'s answer to identity ", identity_,
+                        " names another identity's object ", leaked));
+    }
+  }
+
   void Remember(const v1::AllocateResponse& response) {
     for (const v1::AllocatedObject& object : response.objects()) {
       handles_.push_back(object.handle());
@@ -283,15 +382,19 @@ class Input {
                 const char* name, bool own_session) {
     const Request request = Next<Request>(own_session);
     Response response;
-    CheckStatus((h_.stub.get()->*method)(Context().get(), request, &response),
-                name);
+    CheckStatus(
+        (h_.stub.get()->*method)(Context(identity_).get(), request, &response),
+        name);
+    if (identity_ != kAdmin) CheckRevealsNothing(response, name);
     return response;
   }
 
   void OneRequest() {
     using Stub = v1::Heap::Stub;
     const uint8_t method = in_.Byte();
-    const bool own_session = in_.Byte() % 4 != 0;
+    const uint8_t session_byte = in_.Byte();
+    const bool own_session = session_byte % 4 != 0;
+    identity_ = (session_byte >> 2) % kIdentities;
     switch (method % 18) {
       case 0:
         Call(&Stub::Ping, "Ping", own_session);
@@ -356,7 +459,7 @@ class Input {
         // interval is clamped to 200 ms), then the harness cancels.
         const v1::WatchStatsRequest request =
             Next<v1::WatchStatsRequest>(own_session);
-        auto context = Context();
+        auto context = Context(identity_);
         std::unique_ptr<grpc::ClientReader<v1::StatsResponse>> reader =
             h_.stub->WatchStats(context.get(), request);
         v1::StatsResponse response;
@@ -376,7 +479,9 @@ class Input {
 
   Harness& h_;
   FuzzInput in_;
-  std::string session_;
+  // The identity sending the current request, and each identity's session.
+  int identity_ = kAdmin;
+  std::string own_sessions_[kIdentities];
   std::vector<std::string> sessions_;
   std::vector<uint64_t> handles_;
 };
