@@ -250,13 +250,7 @@ TEST_F(AccessTest, AnotherIdentitysHandlesAreNotFoundAndChangeNothing) {
     ASSERT_EQ(answers.size(), made_up.size());
     for (size_t i = 0; i < answers.size(); ++i) {
       SCOPED_TRACE(answers[i].first);
-      // A finalizer's target is an argument of Allocate: a bad one is
-      // INVALID_ARGUMENT, whether it never existed or is another's.
-      const grpc::StatusCode expected =
-          absl::StrContains(answers[i].first, "finalizer")
-              ? grpc::StatusCode::INVALID_ARGUMENT
-              : grpc::StatusCode::NOT_FOUND;
-      EXPECT_EQ(answers[i].second.error_code(), expected)
+      EXPECT_EQ(answers[i].second.error_code(), grpc::StatusCode::NOT_FOUND)
           << Describe(answers[i].second);
       EXPECT_EQ(Neutral(answers[i].second, foreign),
                 Neutral(made_up[i].second, kMadeUpHandle));

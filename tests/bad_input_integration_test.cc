@@ -664,13 +664,18 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
     uint64_t into;
     std::string field;
     std::string names;
+    grpc::StatusCode code = grpc::StatusCode::INVALID_ARGUMENT;
   };
   const std::vector<FinalizerCase> finalizers = {
       {999, 0, "", "finalizer.action 999"},
       {-1, 0, "", "finalizer.action -1"},
-      {v1::Finalizer::RESURRECT_INTO, 0, "f", "not a live object"},
-      {v1::Finalizer::RESURRECT_INTO, kUint64Max, "f", "not a live object"},
-      {v1::Finalizer::RESURRECT_INTO, freed, "f", "not a live object"},
+      // A target that is no live object is a handle like any other.
+      {v1::Finalizer::RESURRECT_INTO, 0, "f", "not a live object",
+       grpc::StatusCode::NOT_FOUND},
+      {v1::Finalizer::RESURRECT_INTO, kUint64Max, "f", "not a live object",
+       grpc::StatusCode::NOT_FOUND},
+      {v1::Finalizer::RESURRECT_INTO, freed, "f", "not a live object",
+       grpc::StatusCode::NOT_FOUND},
       {v1::Finalizer::RESURRECT_INTO, str, "f", "object or dict"},
       {v1::Finalizer::RESURRECT_INTO, tuple, "0", "object or dict"},
       {v1::Finalizer::RESURRECT_INTO, holder, "", "non-empty field name"},
@@ -690,7 +695,7 @@ TEST_F(BadInputTest, AllocateAtItsExtremes) {
     request.mutable_finalizer()->set_resurrect_into(c.into);
     request.mutable_finalizer()->set_resurrect_field(c.field);
     ExpectRejected(
-        Allocate(request), grpc::StatusCode::INVALID_ARGUMENT, c.names,
+        Allocate(request), c.code, c.names,
         absl::StrCat("Allocate with finalizer action ", c.action, " into ",
                      c.into, " field of ", c.field.size(), " bytes"));
   }
@@ -790,7 +795,7 @@ TEST_F(BadInputTest, AMalformedAllocateAtALimitIsInvalidArgument) {
   request.mutable_finalizer()->set_action(v1::Finalizer::RESURRECT_INTO);
   request.mutable_finalizer()->set_resurrect_into(kUint64Max);
   request.mutable_finalizer()->set_resurrect_field("f");
-  ExpectRejected(Allocate(request), grpc::StatusCode::INVALID_ARGUMENT,
+  ExpectRejected(Allocate(request), grpc::StatusCode::NOT_FOUND,
                  "not a live object", "a bad finalizer at the limit");
   EXPECT_EQ(Picture(session, made), before) << "no limit collection ran";
   ExpectHeapValid();

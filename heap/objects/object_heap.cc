@@ -189,9 +189,10 @@ absl::Status ObjectHeap::ValidateSpec(const AllocateSpec& spec) const {
   }
   const uint32_t into = SlotOf(spec.finalizer.into);
   if (into == kNoSlot) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("finalizer resurrects into ", spec.finalizer.into,
-                     ", which is not a live object"));
+    // A handle the caller may not use, as everywhere: NOT_FOUND.
+    return absl::NotFoundError(absl::StrCat("finalizer resurrects into ",
+                                            spec.finalizer.into,
+                                            ", which is not a live object"));
   }
   const ObjectType into_type = records_[into].type;
   if ((into_type != ObjectType::kObject && into_type != ObjectType::kDict) ||

@@ -77,7 +77,7 @@ TEST(ObjectHeapTest, BadAllocationsAreRejected) {
   spec.finalizer.action = Finalizer::Action::kResurrectInto;
   spec.finalizer.into = 12345;
   EXPECT_EQ(heap.Allocate(kAlice, spec).status().code(),
-            absl::StatusCode::kInvalidArgument);
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(heap.Stats().objects, 0);
   ExpectValid(heap);
 }

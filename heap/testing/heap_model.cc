@@ -103,8 +103,10 @@ absl::Status HeapModel::CheckAllocate(const objects::AllocateSpec& spec) const {
   }
   if (spec.finalizer.action == objects::Finalizer::Action::kResurrectInto) {
     const Object* into = Find(spec.finalizer.into);
-    if (into == nullptr || !Visible(*into) ||
-        (into->type != objects::ObjectType::kObject &&
+    if (into == nullptr || !Visible(*into)) {
+      return absl::NotFoundError("no such finalizer target");
+    }
+    if ((into->type != objects::ObjectType::kObject &&
          into->type != objects::ObjectType::kDict) ||
         spec.finalizer.field.empty()) {
       return absl::InvalidArgumentError("bad finalizer target");
