@@ -50,6 +50,9 @@
 // kKnownDifferences below with both values and the analysis; the check then
 // asserts that the difference is still exactly the recorded one (so a fix in
 // the heap makes this test ask for the entry to be removed).
+//
+// One file, longer than the usual 600 lines: the interpreter of the
+// programs' small operation language and its 31 replays belong together.
 #include <algorithm>
 #include <array>
 #include <cstdint>
