@@ -65,6 +65,9 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+using server::AccessControl;
+using server::HeapService;
+using server::HeapServiceOptions;
 
 constexpr int kMaxRequests = 16;
 

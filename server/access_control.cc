@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 constexpr size_t kMinToken = 16;
@@ -124,4 +124,4 @@ absl::StatusOr<Caller> AccessControl::Authenticate(
   return *found;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -34,7 +34,7 @@
 #include "absl/strings/string_view.h"
 #include "server/caller.h"
 
-namespace heapd {
+namespace heapd::server {
 
 class AccessControl {
  public:
@@ -59,6 +59,6 @@ class AccessControl {
   std::vector<Entry> entries_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_ACCESS_CONTROL_H_

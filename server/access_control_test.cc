@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -79,4 +79,4 @@ TEST(AccessControlTest, BadFilesNameTheLine) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -26,7 +26,7 @@
 
 #include <cstddef>
 
-namespace heapd {
+namespace heapd::server {
 
 template <class Request, class Response>
 class ArenaMessageAllocator final
@@ -67,6 +67,6 @@ class ArenaMessageAllocator final
   };
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_ARENA_MESSAGE_ALLOCATOR_H_

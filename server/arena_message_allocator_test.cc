@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using BatchAllocator =
@@ -58,4 +58,4 @@ TEST(ArenaMessageAllocatorTest, EveryCallGetsItsOwnArena) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/object_operations.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // The handle an ObjectRef names, given the results of the operations before
@@ -179,4 +179,4 @@ absl::Status ExecuteBatch(objects::ObjectHeap& heap, objects::OwnerId owner,
   return absl::OkStatus();
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

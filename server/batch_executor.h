@@ -28,7 +28,7 @@
 //
 // Example:
 //   v1::BatchResponse response;
-//   absl::Status status = heapd::ExecuteBatch(
+//   absl::Status status = heapd::server::ExecuteBatch(
 //       heap, owner, request, max_allocate_count,
 //       [&]() -> absl::StatusOr<bool> { return interp.SafePoint(); },
 //       &response);
@@ -43,7 +43,7 @@
 #include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // RESOURCE_EXHAUSTED when the request has more than max_batch operations
 // (--max_batch); checked before anything runs.
@@ -55,6 +55,6 @@ absl::Status ExecuteBatch(objects::ObjectHeap& heap, objects::OwnerId owner,
                           absl::FunctionRef<absl::StatusOr<bool>()> safe_point,
                           v1::BatchResponse* out);
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_BATCH_EXECUTOR_H_

@@ -9,7 +9,7 @@
 #include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -62,4 +62,4 @@ TEST(CheckBatchSizeTest, OverTheLimitIsResourceExhausted) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

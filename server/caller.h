@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-namespace heapd {
+namespace heapd::server {
 
 struct Caller {
   // "" for the anonymous caller of a server without access control.
@@ -25,6 +25,6 @@ struct Caller {
   uint32_t tenant = 0;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_CALLER_H_

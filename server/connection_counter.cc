@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // The channelz calls return a malloc'd JSON string (or null).
@@ -79,4 +79,4 @@ int64_t ConnectionCounter::Count() {
   return count_;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

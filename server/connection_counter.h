@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "server/mutex.h"
 
-namespace heapd {
+namespace heapd::server {
 
 class ConnectionCounter {
  public:
@@ -45,6 +45,6 @@ class ConnectionCounter {
   int64_t count_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_CONNECTION_COUNTER_H_

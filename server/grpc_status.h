@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // absl's canonical codes and gRPC's are the same numbers (both are
 // google.rpc.Code), so the cast keeps the code exactly.
@@ -20,6 +20,6 @@ inline grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_GRPC_STATUS_H_

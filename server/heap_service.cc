@@ -14,7 +14,7 @@
 #include "server/object_translation.h"
 #include "server/version.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // How often connections_open is recounted.
@@ -572,4 +572,4 @@ grpc::ServerUnaryReactor* HeapService::Verify(
       });
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

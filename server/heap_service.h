@@ -82,7 +82,7 @@
 // API's call p99 was three times the callback API's.
 //
 // Example:
-//   heapd::HeapService service(heapd::HeapServiceOptions{});
+//   heapd::server::HeapService service(heapd::server::HeapServiceOptions{});
 //   grpc::ServerBuilder builder;
 //   builder.RegisterService(&service);  // service must outlive the server
 #ifndef HEAPD_SERVER_HEAP_SERVICE_H_
@@ -117,7 +117,7 @@
 #include "server/stats_translation.h"
 #include "server/stats_watchers.h"
 
-namespace heapd {
+namespace heapd::server {
 
 struct HeapServiceOptions {
   obmalloc::AllocatorLayout layout = obmalloc::AllocatorLayout::Classic();
@@ -303,6 +303,6 @@ class HeapService final : public v1::Heap::CallbackService {
   RequestDispatcher dispatcher_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_HEAP_SERVICE_H_

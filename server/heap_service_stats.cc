@@ -11,7 +11,7 @@
 #include "server/stats_translation.h"
 #include "server/version.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // Whether `sections` asks for `section`: an empty list means all.
@@ -82,4 +82,4 @@ ServerFigures HeapService::ServerStatsNow() {
   return figures;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

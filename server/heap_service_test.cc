@@ -15,7 +15,7 @@
 #include "proto/heap.grpc.pb.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 HeapServiceOptions Options(absl::Duration slowlog_threshold) {
@@ -211,4 +211,4 @@ TEST_F(HeapServiceSlowLogTest, ZeroThresholdLogsEveryLockedRequest) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

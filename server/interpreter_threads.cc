@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace heapd {
+namespace heapd::server {
 
 InterpreterThreads::InterpreterThreads(int threads) {
   threads_.reserve(threads);
@@ -45,4 +45,4 @@ std::function<void()> InterpreterThreads::Next() {
   return task;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -34,7 +34,7 @@
 #include "absl/base/thread_annotations.h"
 #include "server/mutex.h"
 
-namespace heapd {
+namespace heapd::server {
 
 class InterpreterThreads {
  public:
@@ -64,6 +64,6 @@ class InterpreterThreads {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_INTERPRETER_THREADS_H_

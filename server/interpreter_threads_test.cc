@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "server/mutex.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 TEST(InterpreterThreadsTest, RunsEveryTaskOnItsThreads) {
@@ -59,4 +59,4 @@ TEST(InterpreterThreadsTest, QueuesFirstComeFirstServed) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

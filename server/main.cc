@@ -151,29 +151,31 @@ void RaiseOpenFileLimit() {
 
 // Every flag but --listen and TLS as the service's options, each validated:
 // the first invalid one's message, for the usage error.
-absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
-  heapd::HeapServiceOptions options;
+absl::StatusOr<heapd::server::HeapServiceOptions> ServiceOptionsFromFlags() {
+  heapd::server::HeapServiceOptions options;
   absl::StatusOr<heapd::obmalloc::AllocatorLayout> layout =
-      heapd::LayoutFromFlags(
+      heapd::server::LayoutFromFlags(
           absl::GetFlag(FLAGS_layout), absl::GetFlag(FLAGS_arena_size),
           absl::GetFlag(FLAGS_pool_size), absl::GetFlag(FLAGS_arena_release));
   if (!layout.ok()) return layout.status();
   options.layout = *layout;
   absl::StatusOr<heapd::gil::InterpreterLockOptions> lock =
-      heapd::LockOptionsFromFlags(absl::GetFlag(FLAGS_lock_policy),
-                                  absl::GetFlag(FLAGS_switch_interval_ms));
+      heapd::server::LockOptionsFromFlags(
+          absl::GetFlag(FLAGS_lock_policy),
+          absl::GetFlag(FLAGS_switch_interval_ms));
   if (!lock.ok()) return lock.status();
   options.lock = *lock;
-  absl::StatusOr<heapd::objects::GcConfig> gc = heapd::GcConfigFromFlags(
-      absl::GetFlag(FLAGS_gc_threshold0), absl::GetFlag(FLAGS_gc_threshold1),
-      absl::GetFlag(FLAGS_gc_threshold2));
+  absl::StatusOr<heapd::objects::GcConfig> gc =
+      heapd::server::GcConfigFromFlags(absl::GetFlag(FLAGS_gc_threshold0),
+                                       absl::GetFlag(FLAGS_gc_threshold1),
+                                       absl::GetFlag(FLAGS_gc_threshold2));
   if (!gc.ok()) return gc.status();
   options.gc = *gc;
 
   const int64_t max_session_ttl_ms = absl::GetFlag(FLAGS_max_session_ttl_ms);
   options.max_allocate_count = absl::GetFlag(FLAGS_max_allocate_count);
   options.max_batch = absl::GetFlag(FLAGS_max_batch);
-  if (absl::Status s = heapd::ValidateServiceLimits(
+  if (absl::Status s = heapd::server::ValidateServiceLimits(
           max_session_ttl_ms, options.max_allocate_count, options.max_batch);
       !s.ok()) {
     return s;
@@ -183,7 +185,7 @@ absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
   const int64_t max_heap_bytes = absl::GetFlag(FLAGS_max_heap_bytes);
   options.max_objects = absl::GetFlag(FLAGS_max_objects);
   options.max_lock_waiters = absl::GetFlag(FLAGS_max_lock_waiters);
-  if (absl::Status s = heapd::ValidateResourceLimits(
+  if (absl::Status s = heapd::server::ValidateResourceLimits(
           options.layout, max_heap_bytes, options.max_objects,
           options.max_lock_waiters, absl::GetFlag(FLAGS_max_message_bytes));
       !s.ok()) {
@@ -200,23 +202,24 @@ absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
   options.interpreter_threads = static_cast<int>(interpreter_threads);
 
   absl::StatusOr<absl::Duration> slowlog_threshold =
-      heapd::SlowlogThresholdFromFlag(
+      heapd::server::SlowlogThresholdFromFlag(
           absl::GetFlag(FLAGS_slowlog_threshold_us));
   if (!slowlog_threshold.ok()) return slowlog_threshold.status();
   options.slowlog_threshold = *slowlog_threshold;
   absl::StatusOr<absl::Duration> publish_interval =
-      heapd::StatsPublishIntervalFromFlag(
+      heapd::server::StatsPublishIntervalFromFlag(
           absl::GetFlag(FLAGS_stats_publish_interval_ms));
   if (!publish_interval.ok()) return publish_interval.status();
   options.stats_publish_interval = *publish_interval;
 
   const std::string tokens_file = absl::GetFlag(FLAGS_auth_tokens);
   if (!tokens_file.empty()) {
-    absl::StatusOr<heapd::AccessControl> parsed =
-        heapd::AccessControl::FromFile(tokens_file);
+    absl::StatusOr<heapd::server::AccessControl> parsed =
+        heapd::server::AccessControl::FromFile(tokens_file);
     if (!parsed.ok()) return parsed.status();
     options.access_control =
-        std::make_shared<const heapd::AccessControl>(*std::move(parsed));
+        std::make_shared<const heapd::server::AccessControl>(
+            *std::move(parsed));
   }
   return options;
 }
@@ -225,7 +228,7 @@ absl::StatusOr<heapd::HeapServiceOptions> ServiceOptionsFromFlags() {
 
 int main(int argc, char** argv) {
   // Before anything can start a thread: see shutdown_signal.h.
-  heapd::BlockShutdownSignals();
+  heapd::server::BlockShutdownSignals();
 
   // Abseil prefixes the message with the program's name.
   absl::SetProgramUsageMessage(
@@ -255,22 +258,22 @@ int main(int argc, char** argv) {
   }
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
-  const absl::StatusOr<std::string> host = heapd::ListenHost(listen);
+  const absl::StatusOr<std::string> host = heapd::server::ListenHost(listen);
   if (!host.ok()) return Usage(host.status().message());
-  const absl::StatusOr<heapd::HeapServiceOptions> options =
+  const absl::StatusOr<heapd::server::HeapServiceOptions> options =
       ServiceOptionsFromFlags();
   if (!options.ok()) return Usage(options.status().message());
   const absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      heapd::ServerCredentialsFromFlags(absl::GetFlag(FLAGS_tls_cert),
-                                        absl::GetFlag(FLAGS_tls_key),
-                                        absl::GetFlag(FLAGS_tls_client_ca));
+      heapd::server::ServerCredentialsFromFlags(
+          absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+          absl::GetFlag(FLAGS_tls_client_ca));
   if (!credentials.ok()) return Usage(credentials.status().message());
   const heapd::obmalloc::AllocatorLayout& layout = options->layout;
-  const std::shared_ptr<const heapd::AccessControl>& access =
+  const std::shared_ptr<const heapd::server::AccessControl>& access =
       options->access_control;
   const int64_t max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
 
-  heapd::HeapService service(*options);
+  heapd::server::HeapService service(*options);
   RaiseOpenFileLimit();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -308,7 +311,7 @@ int main(int argc, char** argv) {
             << (access ? absl::StrCat(access->size(), " bearer tokens")
                        : std::string("no access control"))
             << "\n";
-  if (!heapd::IsLoopbackHost(*host) && (!tls || access == nullptr)) {
+  if (!heapd::server::IsLoopbackHost(*host) && (!tls || access == nullptr)) {
     std::cerr << "heapd: warning: serving " << *host << " beyond this machine "
               << (tls ? "" : "without TLS")
               << (!tls && access == nullptr ? " and " : "")
@@ -317,7 +320,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "heapd listening on " << *host << ":" << port << std::endl;
 
-  const int signal = heapd::WaitForShutdownSignal();
+  const int signal = heapd::server::WaitForShutdownSignal();
   std::cout << "heapd received " << SignalName(signal) << ", shutting down"
             << std::endl;
   // Health watchers hear NOT_SERVING before the listener closes, and

@@ -1,6 +1,6 @@
 #include "server/methods.h"
 
-namespace heapd {
+namespace heapd::server {
 
 std::vector<std::string> MethodNames() {
   std::vector<std::string> names;
@@ -21,4 +21,4 @@ MethodKinds MethodKinds::Register(gil::InterpreterLock& lock) {
   return kinds;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

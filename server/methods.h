@@ -29,7 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "heap/gil/interpreter_lock.h"
 
-namespace heapd {
+namespace heapd::server {
 
 enum class Method {
   kPing,
@@ -147,6 +147,6 @@ class MethodKinds {
   std::array<gil::RequestKind, kNumMethods> kinds_{};
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_METHODS_H_

@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "proto/heap.grpc.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 const google::protobuf::ServiceDescriptor& HeapService() {
@@ -74,4 +74,4 @@ TEST(MethodsTest, KindsAreRegisteredInRowOrder) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -38,7 +38,7 @@
 
 #include "absl/base/thread_annotations.h"
 
-namespace heapd {
+namespace heapd::server {
 
 class ABSL_LOCKABLE Mutex {
  public:
@@ -101,6 +101,6 @@ class CondVar {
   std::condition_variable cv_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_MUTEX_H_

@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // A thread that sets *ready under *mu, then wakes one waiter of *changed.
@@ -61,4 +61,4 @@ TEST(MutexTest, WaitUntilReportsAWakeBeforeTheDeadline) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/object_translation.h"
 
-namespace heapd {
+namespace heapd::server {
 
 absl::Status AllocateObjects(objects::ObjectHeap& heap, objects::OwnerId owner,
                              int type, int64_t length, uint32_t count,
@@ -107,4 +107,4 @@ absl::Status CollectGeneration(objects::ObjectHeap& heap,
   return absl::OkStatus();
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -11,7 +11,8 @@
 //
 // Example:
 //   v1::IncRefResponse response;
-//   absl::Status status = heapd::IncRefObject(heap, owner, handle, &response);
+//   absl::Status status = heapd::server::IncRefObject(heap, owner, handle,
+//   &response);
 #ifndef HEAPD_SERVER_OBJECT_OPERATIONS_H_
 #define HEAPD_SERVER_OBJECT_OPERATIONS_H_
 
@@ -23,7 +24,7 @@
 #include "heap/objects/object_heap.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // `count` objects (0 means 1) of one spec. RESOURCE_EXHAUSTED when count
 // is over max_count (--max_allocate_count).
@@ -56,6 +57,6 @@ absl::Status CollectGeneration(objects::ObjectHeap& heap,
                                std::optional<int32_t> generation,
                                v1::CollectResponse* out);
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_OBJECT_OPERATIONS_H_

@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::server {
 
 absl::StatusOr<objects::ObjectType> ObjectTypeFromProto(int type) {
   switch (type) {
@@ -162,4 +162,4 @@ objects::GcConfig MergeGcConfig(const objects::GcConfig& current,
   return config;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

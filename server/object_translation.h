@@ -10,7 +10,7 @@
 //
 // Example:
 //   absl::StatusOr<heapd::objects::AllocateSpec> spec =
-//   heapd::AllocateSpecFromProto(
+//   heapd::server::AllocateSpecFromProto(
 //       request.type(), request.length(), request.finalizer(),
 //       request.weakref());
 #ifndef HEAPD_SERVER_OBJECT_TRANSLATION_H_
@@ -21,7 +21,7 @@
 #include "heap/objects/object_type.h"
 #include "proto/heap.pb.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // INVALID_ARGUMENT for OBJECT_TYPE_UNSPECIFIED or a value this build does
 // not know.
@@ -43,6 +43,6 @@ void ToProto(const objects::GcConfig& config, v1::GcConfig* out);
 objects::GcConfig MergeGcConfig(const objects::GcConfig& current,
                                 const v1::SetGcConfigRequest& request);
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_OBJECT_TRANSLATION_H_

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -66,4 +66,4 @@ TEST(ObjectTranslationTest, SetGcConfigChangesOnlyTheFieldsSet) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

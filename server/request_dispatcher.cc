@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 int64_t Nanoseconds(std::chrono::steady_clock::duration duration) {
@@ -99,4 +99,4 @@ void RequestDispatcher::AfterRelease(const LockedCall& call, const Hold& hold,
   }
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -60,7 +60,7 @@
 #include "server/stats_publisher.h"
 #include "server/stats_watchers.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // One call for Dispatch.
 struct LockedCall {
@@ -236,6 +236,6 @@ RequestDispatcher::Hold RequestDispatcher::RunHeld(const LockedCall& call,
   return hold;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_REQUEST_DISPATCHER_H_

@@ -4,7 +4,7 @@
 
 #include "absl/status/status.h"
 
-namespace heapd {
+namespace heapd::server {
 
 RpcCounters::RpcCounters(std::vector<std::string> methods)
     : methods_(std::move(methods)), rows_(new Row[methods_.size()]) {}
@@ -36,4 +36,4 @@ std::vector<MethodCounts> RpcCounters::Read() const {
   return out;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

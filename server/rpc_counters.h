@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace heapd {
+namespace heapd::server {
 
 struct CodeCount {
   int code = 0;
@@ -63,6 +63,6 @@ class RpcCounters {
   const std::unique_ptr<Row[]> rows_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_RPC_COUNTERS_H_

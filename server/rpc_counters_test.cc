@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 TEST(RpcCountersTest, CountsCallsAndErrorsByMethodAndCode) {
@@ -41,4 +41,4 @@ TEST(RpcCountersTest, ConcurrentCountsAreNotLost) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -5,7 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::server {
 
 absl::StatusOr<std::string> ListenHost(absl::string_view listen) {
   // The last colon splits: an IPv6 host has colons of its own, inside
@@ -64,9 +64,9 @@ absl::StatusOr<obmalloc::AllocatorLayout> LayoutFromFlags(
   return layout;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server
 
-namespace heapd {
+namespace heapd::server {
 
 absl::StatusOr<gil::InterpreterLockOptions> LockOptionsFromFlags(
     absl::string_view policy, int64_t switch_interval_ms) {
@@ -174,4 +174,4 @@ absl::StatusOr<absl::Duration> StatsPublishIntervalFromFlag(
   return absl::Milliseconds(interval_ms);
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -7,7 +7,7 @@
 //
 // Example:
 //   absl::StatusOr<heapd::obmalloc::AllocatorLayout> layout =
-//       heapd::LayoutFromFlags("classic", 0, 3000, "keep_one");
+//       heapd::server::LayoutFromFlags("classic", 0, 3000, "keep_one");
 //   // INVALID_ARGUMENT: "... pool size 3000 is not a power of two ..."
 #ifndef HEAPD_SERVER_SERVER_OPTIONS_H_
 #define HEAPD_SERVER_SERVER_OPTIONS_H_
@@ -22,7 +22,7 @@
 #include "heap/objects/object_heap.h"
 #include "heap/obmalloc/layout.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // The HOST part of a --listen value "HOST:PORT" (an IPv6 host keeps its
 // brackets: "[::1]:0" gives "[::1]"). PORT must be 0..65535; 0 asks the OS
@@ -77,6 +77,6 @@ absl::StatusOr<absl::Duration> SlowlogThresholdFromFlag(int64_t threshold_us);
 absl::StatusOr<absl::Duration> StatsPublishIntervalFromFlag(
     int64_t interval_ms);
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_SERVER_OPTIONS_H_

@@ -4,7 +4,7 @@
 #include "gtest/gtest.h"
 #include "heap/obmalloc/layout.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -185,4 +185,4 @@ TEST(StatsPublishIntervalFromFlagTest, MustNotBeNegative) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // A session id as messages quote it: whole up to 64 bytes, else its start
@@ -226,4 +226,4 @@ SessionCounters SessionManager::Counters() const {
   return counters;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -31,7 +31,7 @@
 // No gRPC here: errors are absl::Status, translated by the service.
 //
 // Example:
-//   heapd::SessionManager sessions(&interp, {});
+//   heapd::server::SessionManager sessions(&interp, {});
 //   sessions.StartReaper();
 //   auto opened = sessions.Open("heapctl", absl::ZeroDuration());
 //   {
@@ -59,7 +59,7 @@
 #include "server/caller.h"
 #include "server/mutex.h"
 
-namespace heapd {
+namespace heapd::server {
 
 struct SessionManagerOptions {
   // The lease of a session opened with ttl 0 (capped at max_ttl).
@@ -179,6 +179,6 @@ class SessionManager {
   std::thread reaper_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_SESSION_MANAGER_H_

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -246,4 +246,4 @@ TEST_F(SessionManagerTest, ReaperStopsPromptlyWithALongInterval) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

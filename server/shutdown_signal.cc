@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 sigset_t ShutdownSignals() {
@@ -33,4 +33,4 @@ int WaitForShutdownSignal() {
   return signal;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

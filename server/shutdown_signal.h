@@ -6,14 +6,15 @@
 // picks them up synchronously with sigwait, where it may do anything.
 //
 // Example (main):
-//   heapd::BlockShutdownSignals();           // first, before any thread
+//   heapd::server::BlockShutdownSignals();           // first, before any
+//   thread
 //   ... start the server ...
-//   int signal = heapd::WaitForShutdownSignal();
+//   int signal = heapd::server::WaitForShutdownSignal();
 //   server->Shutdown(deadline);
 #ifndef HEAPD_SERVER_SHUTDOWN_SIGNAL_H_
 #define HEAPD_SERVER_SHUTDOWN_SIGNAL_H_
 
-namespace heapd {
+namespace heapd::server {
 
 // Blocks SIGINT and SIGTERM in the calling thread. Threads inherit the mask,
 // so calling it before any thread is created blocks them process-wide and no
@@ -26,6 +27,6 @@ void BlockShutdownSignals();
 // REQUIRES: BlockShutdownSignals() was called.
 int WaitForShutdownSignal();
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_SHUTDOWN_SIGNAL_H_

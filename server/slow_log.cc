@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace heapd {
+namespace heapd::server {
 
 SlowLog::SlowLog(size_t capacity, absl::Duration threshold)
     : capacity_(capacity), threshold_ns_(absl::ToInt64Nanoseconds(threshold)) {}
@@ -23,4 +23,4 @@ std::vector<SlowLogRecord> SlowLog::Entries() const {
   return std::vector<SlowLogRecord>(entries_.rbegin(), entries_.rend());
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

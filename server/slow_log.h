@@ -26,7 +26,7 @@
 #include "absl/time/time.h"
 #include "server/mutex.h"
 
-namespace heapd {
+namespace heapd::server {
 
 struct SlowLogRecord {
   // Assigned by the log: 1, 2, ... in the order entries are kept.
@@ -68,6 +68,6 @@ class SlowLog {
   std::deque<SlowLogRecord> entries_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_SLOW_LOG_H_

@@ -6,7 +6,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 SlowLogRecord Request(std::string method, int64_t wait_ns, int64_t hold_ns) {
@@ -51,4 +51,4 @@ TEST(SlowLogTest, DropsTheOldestBeyondItsCapacity) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace heapd {
+namespace heapd::server {
 
 StatsPublisher::StatsPublisher(absl::Duration interval, size_t recent_capacity)
     : interval_(interval), recent_capacity_(recent_capacity) {}
@@ -45,4 +45,4 @@ std::shared_ptr<const StatsSnapshot> StatsPublisher::Latest() const {
   return latest_;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -41,7 +41,7 @@
 #include "heap/obmalloc/allocator.h"
 #include "server/mutex.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // The heap's figures at one moment. Immutable once published.
 struct StatsSnapshot {
@@ -95,6 +95,6 @@ class StatsPublisher {
   std::shared_ptr<const StatsSnapshot> latest_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_STATS_PUBLISHER_H_

@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "heap/objects/object_heap.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 constexpr objects::OwnerId kOwner = 1;
@@ -76,4 +76,4 @@ TEST(StatsPublisherTest, RecordsEveryCollectionsPauseAndKeepsTheRecentOnes) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

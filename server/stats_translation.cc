@@ -5,7 +5,7 @@
 
 #include "heap/obmalloc/size_class.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // The heap counts in size_t; the wire uses int64 because proto3 has no
@@ -223,4 +223,4 @@ void ToProto(const SlowLogRecord& record, v1::SlowLogEntry* out) {
   out->set_operations(record.operations);
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

@@ -32,7 +32,7 @@
 #include "server/session_manager.h"
 #include "server/slow_log.h"
 
-namespace heapd {
+namespace heapd::server {
 
 // Preset name, sizes, the fixed geometry (alignment 16, threshold 512, 32
 // size classes, 48-byte pool headers) and the arena release policy's name.
@@ -96,6 +96,6 @@ void ToProto(const ServerFigures& figures, v1::ServerStats* out);
 // One slow-log entry.
 void ToProto(const SlowLogRecord& record, v1::SlowLogEntry* out);
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_STATS_TRANSLATION_H_

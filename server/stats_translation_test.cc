@@ -14,7 +14,7 @@
 #include "server/session_manager.h"
 #include "server/slow_log.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 // A heap with something in every part of the accounting: blocks in use in
@@ -302,4 +302,4 @@ TEST(SlowLogTranslationTest, CarriesEveryField) {
 }
 
 }  // namespace
-}  // namespace heapd
+}  // namespace heapd::server

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/stats_translation.h"
 
-namespace heapd {
+namespace heapd::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -297,4 +297,4 @@ Clock::time_point StatsWatchers::Pump(Clock::time_point now) {
   return next;
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

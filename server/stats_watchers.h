@@ -49,7 +49,7 @@
 #include "server/mutex.h"
 #include "server/stats_publisher.h"
 
-namespace heapd {
+namespace heapd::server {
 
 class StatsWatchers {
  public:
@@ -142,6 +142,6 @@ class StatsWatchers {
   std::thread thread_;
 };
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_STATS_WATCHERS_H_

@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace heapd {
+namespace heapd::server {
 
 absl::StatusOr<std::string> ReadPemFile(const std::string& flag,
                                         const std::string& path) {
@@ -58,4 +58,4 @@ ServerCredentialsFromFlags(const std::string& cert_file,
   return grpc::SslServerCredentials(options);
 }
 
-}  // namespace heapd
+}  // namespace heapd::server

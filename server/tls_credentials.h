@@ -19,7 +19,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace heapd {
+namespace heapd::server {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
 ServerCredentialsFromFlags(const std::string& cert_file,
@@ -30,6 +30,6 @@ ServerCredentialsFromFlags(const std::string& cert_file,
 absl::StatusOr<std::string> ReadPemFile(const std::string& flag,
                                         const std::string& path);
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_TLS_CREDENTIALS_H_

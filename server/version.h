@@ -5,10 +5,10 @@
 #ifndef HEAPD_SERVER_VERSION_H_
 #define HEAPD_SERVER_VERSION_H_
 
-namespace heapd {
+namespace heapd::server {
 
 inline constexpr char kHeapdVersion[] = "0.1.0";
 
-}  // namespace heapd
+}  // namespace heapd::server
 
 #endif  // HEAPD_SERVER_VERSION_H_
