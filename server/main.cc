@@ -35,6 +35,7 @@
 #include "proto/heap.grpc.pb.h"
 #include "server/access_control.h"
 #include "server/heap_service.h"
+#include "server/listen_probe.h"
 #include "server/server_options.h"
 #include "server/shutdown_signal.h"
 #include "server/tls_credentials.h"
@@ -285,6 +286,9 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
+  // gRPC sets SO_REUSEPORT by default on Linux: a second server on the same
+  // port would then start, and the kernel would spread connections over both.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
@@ -292,8 +296,11 @@ int main(int argc, char** argv) {
   // outlive a service it may still call.
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::cerr << "heapd: cannot serve on " << listen
-              << " (address in use, or not an address of this machine?)\n";
+    const absl::Status why = heapd::server::ProbeListenAddress(listen);
+    std::cerr << "heapd: cannot serve on " << listen << ": "
+              << (why.ok() ? "gRPC could not bind it" : why.message())
+              << "\nheapd: pick another port with --listen=HOST:PORT, or "
+                 "--listen=127.0.0.1:0 for a free one (heapd prints it)\n";
     return kExitCannotStart;
   }
   // The default health service only knows the whole server (""); clients

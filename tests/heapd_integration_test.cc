@@ -407,6 +407,30 @@ TEST(HeapdFlagsTest, InvalidValuesExitWithCode2AndSayWhy) {
   }
 }
 
+// A second heapd on a port one already serves must not start: with
+// SO_REUSEPORT the kernel would spread connections over both servers, and
+// objects made through one would be unknown to the other.
+TEST_F(HeapdTest, RefusesAPortAnotherServerHolds) {
+  v1::PingResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  ASSERT_TRUE(heap_->Ping(&context, v1::PingRequest(), &response).ok());
+  const std::string peer = context.peer();  // ipv4:127.0.0.1:PORT
+  const std::string address = peer.substr(peer.find(':') + 1);
+
+  absl::StatusOr<std::unique_ptr<HeapdProcess>> second =
+      HeapdProcess::Start({absl::StrCat("--listen=", address)});
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::StatusOr<int> status = (*second)->WaitForExit(kExitTimeout);
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_TRUE(WIFEXITED(*status)) << "wait status " << *status;
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_THAT((*second)->stderr_text(),
+              HasSubstr(absl::StrCat(address, " is already in use")));
+  EXPECT_THAT((*second)->stderr_text(), HasSubstr("--listen=127.0.0.1:0"));
+  EXPECT_THAT((*second)->stdout_text(), ::testing::Not(HasSubstr("listening")));
+}
+
 // --- (g) signals ------------------------------------------------------------
 
 class HeapdSignalTest : public HeapdTest,
