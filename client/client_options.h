@@ -1,7 +1,8 @@
 // ClientOptions: how a HeapClient reaches heapd.
 //
 // Everything has a default that works against a local `tools/run`: the
-// address 127.0.0.1:50051, insecure credentials, a 10 s deadline per call.
+// address $HEAPD_SERVER or else 127.0.0.1:50051 (server_address.h), insecure
+// credentials, a 10 s deadline per call.
 // `credentials` (TLS) and `bearer_token` (access control) match heapd's
 // --tls_* and --auth_tokens; client_security.h builds them from flags.
 //
@@ -23,8 +24,9 @@
 namespace heapd::client {
 
 struct ClientOptions {
-  // host:port, or any gRPC target URI ("ipv4:127.0.0.1:50051", "unix:...").
-  std::string address = "127.0.0.1:50051";
+  // HOST:PORT, or a gRPC target URI naming its scheme
+  // ("ipv4:127.0.0.1:50051", "unix:..."). Empty: DefaultServerAddress().
+  std::string address;
 
   // Every unary call fails with DEADLINE_EXCEEDED after this long.
   // absl::InfiniteDuration() for none.

@@ -5,13 +5,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/grpc_status_conversion.h"
+#include "client/server_address.h"
 #include "client/session.h"
 
 namespace heapd::client {
 
-absl::StatusOr<HeapClient> HeapClient::Connect(const ClientOptions& options) {
-  if (options.address.empty()) {
-    return absl::InvalidArgumentError("no server address given");
+absl::StatusOr<HeapClient> HeapClient::Connect(ClientOptions options) {
+  if (options.address.empty()) options.address = DefaultServerAddress();
+  if (absl::Status checked = CheckServerAddress(options.address);
+      !checked.ok()) {
+    return checked;
   }
   if (options.deadline <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -43,9 +46,11 @@ absl::Status HeapClient::WaitForConnected(absl::Duration timeout) const {
   if (connection_->channel->WaitForConnected(deadline)) {
     return absl::OkStatus();
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("could not connect to ", connection_->options.address,
-                   " within ", absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(absl::StrCat(
+      "could not connect to ", connection_->options.address, " within ",
+      absl::FormatDuration(timeout),
+      ": is heapd running there? (tools/run) Pass --server=HOST:PORT or set ",
+      kServerAddressVariable, " to use another address"));
 }
 
 void HeapClient::Prepare(grpc::ClientContext* context,
@@ -66,6 +71,7 @@ void HeapClient::Prepare(grpc::ClientContext* context,
 
 template <typename Request, typename Response>
 absl::StatusOr<Response> HeapClient::Unary(
+    absl::string_view name,
     grpc::Status (v1::Heap::Stub::*method)(grpc::ClientContext*, const Request&,
                                            Response*),
     const Request& request) const {
@@ -74,7 +80,9 @@ absl::StatusOr<Response> HeapClient::Unary(
   Response response;
   const grpc::Status status =
       ((*connection_->stub).*method)(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
+  if (!status.ok()) {
+    return FromGrpcStatus(status, connection_->options.address, name);
+  }
   return response;
 }
 
@@ -101,67 +109,67 @@ Session HeapClient::AttachSession(absl::string_view session_id) const {
 
 absl::StatusOr<v1::OpenSessionResponse> HeapClient::OpenSession(
     const v1::OpenSessionRequest& request) const {
-  return Unary(&v1::Heap::Stub::OpenSession, request);
+  return Unary("OpenSession", &v1::Heap::Stub::OpenSession, request);
 }
 absl::StatusOr<v1::CloseSessionResponse> HeapClient::CloseSession(
     const v1::CloseSessionRequest& request) const {
-  return Unary(&v1::Heap::Stub::CloseSession, request);
+  return Unary("CloseSession", &v1::Heap::Stub::CloseSession, request);
 }
 absl::StatusOr<v1::AllocateResponse> HeapClient::Allocate(
     const v1::AllocateRequest& request) const {
-  return Unary(&v1::Heap::Stub::Allocate, request);
+  return Unary("Allocate", &v1::Heap::Stub::Allocate, request);
 }
 absl::StatusOr<v1::IncRefResponse> HeapClient::IncRef(
     const v1::IncRefRequest& request) const {
-  return Unary(&v1::Heap::Stub::IncRef, request);
+  return Unary("IncRef", &v1::Heap::Stub::IncRef, request);
 }
 absl::StatusOr<v1::DecRefResponse> HeapClient::DecRef(
     const v1::DecRefRequest& request) const {
-  return Unary(&v1::Heap::Stub::DecRef, request);
+  return Unary("DecRef", &v1::Heap::Stub::DecRef, request);
 }
 absl::StatusOr<v1::LinkResponse> HeapClient::Link(
     const v1::LinkRequest& request) const {
-  return Unary(&v1::Heap::Stub::Link, request);
+  return Unary("Link", &v1::Heap::Stub::Link, request);
 }
 absl::StatusOr<v1::UnlinkResponse> HeapClient::Unlink(
     const v1::UnlinkRequest& request) const {
-  return Unary(&v1::Heap::Stub::Unlink, request);
+  return Unary("Unlink", &v1::Heap::Stub::Unlink, request);
 }
 absl::StatusOr<v1::CollectResponse> HeapClient::Collect(
     const v1::CollectRequest& request) const {
-  return Unary(&v1::Heap::Stub::Collect, request);
+  return Unary("Collect", &v1::Heap::Stub::Collect, request);
 }
 absl::StatusOr<v1::InspectResponse> HeapClient::Inspect(
     const v1::InspectRequest& request) const {
-  return Unary(&v1::Heap::Stub::Inspect, request);
+  return Unary("Inspect", &v1::Heap::Stub::Inspect, request);
 }
 absl::StatusOr<v1::BatchResponse> HeapClient::Batch(
     const v1::BatchRequest& request) const {
-  return Unary(&v1::Heap::Stub::Batch, request);
+  return Unary("Batch", &v1::Heap::Stub::Batch, request);
 }
 absl::StatusOr<v1::GcConfig> HeapClient::GetGcConfig(
     const v1::GetGcConfigRequest& request) const {
-  return Unary(&v1::Heap::Stub::GetGcConfig, request);
+  return Unary("GetGcConfig", &v1::Heap::Stub::GetGcConfig, request);
 }
 absl::StatusOr<v1::GcConfig> HeapClient::SetGcConfig(
     const v1::SetGcConfigRequest& request) const {
-  return Unary(&v1::Heap::Stub::SetGcConfig, request);
+  return Unary("SetGcConfig", &v1::Heap::Stub::SetGcConfig, request);
 }
 absl::StatusOr<v1::FreezeResponse> HeapClient::Freeze(
     const v1::FreezeRequest& request) const {
-  return Unary(&v1::Heap::Stub::Freeze, request);
+  return Unary("Freeze", &v1::Heap::Stub::Freeze, request);
 }
 absl::StatusOr<v1::UnfreezeResponse> HeapClient::Unfreeze(
     const v1::UnfreezeRequest& request) const {
-  return Unary(&v1::Heap::Stub::Unfreeze, request);
+  return Unary("Unfreeze", &v1::Heap::Stub::Unfreeze, request);
 }
 absl::StatusOr<v1::StatsResponse> HeapClient::Stats(
     const v1::StatsRequest& request) const {
-  return Unary(&v1::Heap::Stub::Stats, request);
+  return Unary("Stats", &v1::Heap::Stub::Stats, request);
 }
 absl::StatusOr<v1::PingResponse> HeapClient::Ping(
     const v1::PingRequest& request) const {
-  return Unary(&v1::Heap::Stub::Ping, request);
+  return Unary("Ping", &v1::Heap::Stub::Ping, request);
 }
 
 absl::StatusOr<v1::StatsResponse> HeapClient::Stats(
@@ -198,7 +206,8 @@ absl::Status HeapClient::WatchStats(
       return absl::OkStatus();
     }
   }
-  return FromGrpcStatus(reader->Finish());
+  return FromGrpcStatus(reader->Finish(), connection_->options.address,
+                        "WatchStats");
 }
 
 }  // namespace heapd::client

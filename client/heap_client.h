@@ -45,10 +45,13 @@ class Session;
 
 class HeapClient {
  public:
-  // Creates the channel to options.address. The channel connects lazily:
-  // an unreachable server shows up as UNAVAILABLE on the first call (or use
-  // WaitForConnected). INVALID_ARGUMENT for an empty address.
-  static absl::StatusOr<HeapClient> Connect(const ClientOptions& options);
+  // Creates the channel to options.address (empty: DefaultServerAddress()
+  // of server_address.h, which options() then holds). INVALID_ARGUMENT for
+  // an address CheckServerAddress refuses. The channel connects lazily: an
+  // unreachable server shows up as UNAVAILABLE on the first call, "nothing
+  // listens on ADDRESS ..." (grpc_status_conversion.h), or use
+  // WaitForConnected.
+  static absl::StatusOr<HeapClient> Connect(ClientOptions options);
 
   // Waits until the channel is connected; DEADLINE_EXCEEDED after `timeout`.
   absl::Status WaitForConnected(absl::Duration timeout) const;
@@ -133,8 +136,10 @@ class HeapClient {
   // Sets the deadline and call credentials of one call.
   void Prepare(grpc::ClientContext* context, bool with_deadline) const;
 
+  // One call of the method `name` ("Ping"), for messages.
   template <typename Request, typename Response>
   absl::StatusOr<Response> Unary(
+      absl::string_view name,
       grpc::Status (v1::Heap::Stub::*method)(grpc::ClientContext*,
                                              const Request&, Response*),
       const Request& request) const;

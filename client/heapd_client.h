@@ -59,6 +59,7 @@
 #include "client/batch_builder.h"
 #include "client/client_options.h"
 #include "client/heap_client.h"
+#include "client/server_address.h"
 #include "client/session.h"
 
 #endif  // HEAPD_CLIENT_HEAPD_CLIENT_H_

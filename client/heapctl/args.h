@@ -28,9 +28,6 @@
 
 namespace heapd::heapctl {
 
-// The address heapctl talks to unless --server says otherwise.
-inline constexpr char kDefaultServer[] = "127.0.0.1:50051";
-
 struct Args {
   std::string command;
   std::vector<std::string> words;

@@ -17,7 +17,8 @@ namespace {
 
 constexpr char kCommonFlags[] =
     "Common flags, before or after the command:\n"
-    "  --server=ADDR   heapd's address (default 127.0.0.1:50051)\n"
+    "  --server=ADDR   heapd's address (default $HEAPD_SERVER, else "
+    "127.0.0.1:50051)\n"
     "  --json          print responses as JSON (proto field names)\n"
     "  --deadline=D    per-call deadline (default 10s)\n"
     "and, for a heapd with TLS or access tokens (docs/api.md, Security):\n";
@@ -130,7 +131,8 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
   }
 
   client::ClientOptions options;
-  options.address = args->Flag("server", kDefaultServer);
+  // Empty: $HEAPD_SERVER, else heapd's default address.
+  options.address = args->Flag("server", "");
   options.client_name = "heapctl";
   absl::StatusOr<absl::Duration> deadline =
       args->Duration("deadline", absl::Seconds(10), absl::Milliseconds(1));

@@ -309,9 +309,14 @@ TEST_F(ClientTest, HeapStateErrorsAreFailedPreconditionOrNotFound) {
 
 TEST(ClientConnectTest, BadOptionsAndUnreachableServers) {
   ClientOptions options;
-  options.address = "";
+  options.address = "50051";  // a port without its host
   EXPECT_EQ(HeapClient::Connect(options).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // No address: $HEAPD_SERVER, else heapd's default.
+  options.address = "";
+  absl::StatusOr<HeapClient> defaulted = HeapClient::Connect(options);
+  ASSERT_TRUE(defaulted.ok()) << defaulted.status();
+  EXPECT_EQ(defaulted->options().address, DefaultServerAddress());
   options.address = "127.0.0.1:1";
   options.deadline = absl::ZeroDuration();
   EXPECT_EQ(HeapClient::Connect(options).status().code(),
@@ -321,10 +326,14 @@ TEST(ClientConnectTest, BadOptionsAndUnreachableServers) {
   options.deadline = absl::Seconds(5);
   absl::StatusOr<HeapClient> client = HeapClient::Connect(options);
   ASSERT_TRUE(client.ok()) << client.status();
-  const absl::StatusCode code = client->Ping().status().code();
-  EXPECT_TRUE(code == absl::StatusCode::kUnavailable ||
-              code == absl::StatusCode::kDeadlineExceeded)
-      << absl::StatusCodeToString(code);
+  const absl::Status ping = client->Ping().status();
+  EXPECT_TRUE(ping.code() == absl::StatusCode::kUnavailable ||
+              ping.code() == absl::StatusCode::kDeadlineExceeded)
+      << ping;
+  if (ping.code() == absl::StatusCode::kUnavailable) {
+    EXPECT_THAT(std::string(ping.message()),
+                HasSubstr("nothing listens on 127.0.0.1:1"));
+  }
   EXPECT_EQ(client->WaitForConnected(absl::Milliseconds(200)).code(),
             absl::StatusCode::kDeadlineExceeded);
 }
