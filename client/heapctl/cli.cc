@@ -9,6 +9,7 @@
 #include "client/heapctl/dot.h"
 #include "client/heapctl/heap_commands.h"
 #include "client/heapctl/stats_command.h"
+#include "client/heapctl/suggest.h"
 #include "client/heapctl/top.h"
 #include "client/scenario/run_command.h"
 
@@ -21,6 +22,8 @@ constexpr char kCommonFlags[] =
     "  --json          print responses as JSON (proto field names)\n"
     "  --deadline=D    per-call deadline (default 10s)\n"
     "and, for a heapd with TLS or access tokens (docs/api.md, Security):\n";
+
+constexpr char kListPointer[] = "(heapctl help lists the commands)\n";
 
 // --- `heapctl run FILE`: scenario files (docs/scenarios.md) ------------------
 int RunScenario(Context& context) {
@@ -76,6 +79,20 @@ const Command* Find(const std::vector<Command>& commands,
   return nullptr;
 }
 
+// `heapctl: unknown command "stts": did you mean "stats"?` and where the
+// list is, rather than the whole overview: the nearest name is what a
+// slip of the keyboard needs.
+int UnknownCommand(const std::vector<Command>& commands,
+                   const std::string& name, std::ostream& err) {
+  std::vector<std::string> names;
+  for (const Command& command : commands) names.push_back(command.name);
+  names.push_back("help");
+  err << "heapctl: unknown command \"" << name << "\""
+      << DidYouMean(name, names) << "\n"
+      << kListPointer;
+  return kExitUsage;
+}
+
 }  // namespace
 
 std::vector<Command> AllCommands() {
@@ -98,15 +115,14 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
   const std::vector<Command> commands = AllCommands();
   absl::StatusOr<Args> args = ParseArgs(argv);
   if (!args.ok()) {
-    err << "heapctl: " << args.status().message() << "\n" << Overview(commands);
+    err << "heapctl: " << args.status().message() << "\n" << kListPointer;
     return kExitUsage;
   }
   if (args->command.empty() || args->command == "help") {
     if (args->command == "help" && !args->words.empty()) {
       const Command* command = Find(commands, args->words[0]);
       if (command == nullptr) {
-        err << "heapctl: no command '" << args->words[0] << "'\n";
-        return kExitUsage;
+        return UnknownCommand(commands, args->words[0], err);
       }
       out << Help(*command);
       return kExitOk;
@@ -119,11 +135,7 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
     return kExitOk;
   }
   const Command* command = Find(commands, args->command);
-  if (command == nullptr) {
-    err << "heapctl: no command '" << args->command << "'\n"
-        << Overview(commands);
-    return kExitUsage;
-  }
+  if (command == nullptr) return UnknownCommand(commands, args->command, err);
   if (args->Has("help")) {
     out << Help(*command);
     return kExitOk;

@@ -168,7 +168,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
   };
   const std::vector<Case> cases = {
       {{}, 2, "usage: heapctl"},
-      {{"bogus"}, 2, "heapctl: no command 'bogus'"},
+      {{"bogus"}, 2, "heapctl: unknown command \"bogus\""},
       {{"alloc", "object"}, 2, "heapctl: alloc needs --session=ID"},
       {{"alloc", "pony", "--session=x"}, 2, "heapctl: unknown type 'pony'"},
       {{"stats", "--frobnicate"}, 2, "heapctl: unknown flag --frobnicate"},
@@ -176,7 +176,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
       {{"gc-config", "set"}, 2, "needs at least one of"},
       {{"decref", "12", "--session=no-such-session"},
        1,
-       "heapctl: NOT_FOUND: "},
+       "heapctl: session 'no-such-session' is unknown or expired"},
       {{"collect", "--generation=5"}, 1, "heapctl: INVALID_ARGUMENT: "},
       {{"run", "no-such-scenario.heap"},
        2,
