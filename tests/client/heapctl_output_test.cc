@@ -1,7 +1,11 @@
 // What heapctl tells a person or a script against a real heapd: a large
 // allocation summarised, `doctor`'s exit code, an unknown session said in
 // heapctl's terms, misspelt subcommands answered with the nearest one.
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class HeapctlOutputTest : public HeapdTest {
@@ -135,6 +140,39 @@ TEST_F(HeapctlOutputTest, MisspeltSubcommandSuggestsTheNearest) {
   EXPECT_THAT(Heapctl({"session", "frobnicate"}).err,
               StartsWith("heapctl: unknown subcommand \"frobnicate\" for "
                          "session\n"));
+}
+
+TEST_F(HeapctlOutputTest, DotMarksACycleNoRootReaches) {
+  const std::string s = "--session=" + OpenSession();
+  const std::vector<std::string> objects =
+      Lines(Ok({"alloc", "object", "--count=2", s}));
+  ASSERT_EQ(objects.size(), 2u);
+  const std::string a = objects[0].substr(0, objects[0].find(' '));
+  const std::string b = objects[1].substr(0, objects[1].find(' '));
+  Ok({"link", a, b, "--field=ref", s});
+  Ok({"link", b, a, "--field=ref", s});
+  EXPECT_THAT(Ok({"dot", a, s}), Not(HasSubstr("unreachable")));
+  Ok({"decref", a, s});
+  Ok({"decref", b, s});
+  const std::string dot = Ok({"dot", a});
+  EXPECT_THAT(dot, HasSubstr("object\\nrefcount 1, gen 0\\nunreachable\", "
+                             "tooltip=\"handle " +
+                             a));
+  EXPECT_THAT(dot, HasSubstr("object\\nrefcount 1, gen 0\\nunreachable\", "
+                             "tooltip=\"handle " +
+                             b));
+  EXPECT_THAT(dot, HasSubstr("unreachable: the collector's to find"));
+  EXPECT_THAT(dot, HasSubstr(absl::StrCat("  n", a, " -> n", b,
+                                          " [taillabel=\".ref\"];")));
+  if (access("/usr/bin/dot", X_OK) != 0) {
+    GTEST_SKIP() << "Graphviz is not installed (tools/setup installs it)";
+  }
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/c.dot");
+  std::ofstream(path) << dot;
+  EXPECT_EQ(
+      std::system(
+          absl::StrCat("/usr/bin/dot -Tsvg ", path, " -o /dev/null").c_str()),
+      0);
 }
 
 }  // namespace
