@@ -17,7 +17,7 @@ const std::set<std::string>& ValueFlags() {
       "length",     "count",       "field",      "item",      "generation",
       "threshold0", "threshold1",  "threshold2", "enabled",   "debug_flags",
       "interval",   "interval_ms", "iterations", "max_nodes", "sections",
-      "payload",    "name",        "top",
+      "payload",    "name",        "top",        "dot",
   };
   return *kFlags;
 }

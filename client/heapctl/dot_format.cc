@@ -178,9 +178,12 @@ std::string FormatDot(const ObjectGraph& graph, const DotOptions& options) {
                     "\", ", Shortener::Tooltip(handle), ", style=dashed];\n");
   }
   for (uint64_t handle : graph.freed) {
-    absl::StrAppend(&out, "  n", handle, " [label=\"", shortener.Short(handle),
-                    " freed\", ", Shortener::Tooltip(handle),
-                    ", style=dotted];\n");
+    auto named = options.names.find(handle);
+    const std::string name = named == options.names.end()
+                                 ? shortener.Short(handle)
+                                 : absl::StrJoin(named->second, ", ");
+    absl::StrAppend(&out, "  n", handle, " [label=", Quote(name + " freed"),
+                    ", ", Shortener::Tooltip(handle), ", style=dotted];\n");
   }
   // Labels at the tail, by the object holding the reference, and turned off
   // the line (edge defaults above): a two-object cycle's two labels sit one

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,39 @@ TEST_F(HeapctlOutputTest, DotMarksACycleNoRootReaches) {
   EXPECT_EQ(
       std::system(
           absl::StrCat("/usr/bin/dot -Tsvg ", path, " -o /dev/null").c_str()),
+      0);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST_F(HeapctlOutputTest, RunDrawsTheScenarioWithItsNames) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string scenario = dir + "/cycle.heap";
+  std::ofstream(scenario) << "a = object\nb = object\na.ref = b\nb.ref = a\n"
+                             "d = dict\nd[\"x\"] = d\ndel a, b\nexpect 1\n";
+  const std::string dot = dir + "/cycle.dot";
+  const CommandResult result = Heapctl({"run", scenario, "--dot=" + dot});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::string graph = ReadFile(dot);
+  EXPECT_THAT(graph, HasSubstr("[label=\"a (deleted) object\\nrefcount 1, "
+                               "gen 0\\nunreachable\""));
+  EXPECT_THAT(graph, HasSubstr("[label=\"b (deleted) object\\nrefcount 1, "
+                               "gen 0\\nunreachable\""));
+  EXPECT_THAT(graph, HasSubstr("[label=\"d dict\\nrefcount 2, gen 0\\nsession "
+                               "holds 1\""));
+  EXPECT_THAT(graph, HasSubstr("[taillabel=\"[\\\"x\\\"]\"]"));
+  EXPECT_THAT(graph, Not(HasSubstr("#")));  // every object has a name
+  if (access("/usr/bin/dot", X_OK) != 0) {
+    GTEST_SKIP() << "Graphviz is not installed (tools/setup installs it)";
+  }
+  EXPECT_EQ(
+      std::system(
+          absl::StrCat("/usr/bin/dot -Tsvg ", dot, " -o /dev/null").c_str()),
       0);
 }
 
