@@ -299,7 +299,7 @@ TEST_F(FailingScenarioTest, BusyHeapIsNamedWhereItMatters) {
 
   EXPECT_EQ(run(dir + "/12_freeze.heap", &err), 0) << err;
   EXPECT_THAT(err, HasSubstr("run: note: " + dir +
-                             "/12_freeze.heap:16: gc.freeze acts on the whole "
+                             "/12_freeze.heap:19: gc.freeze acts on the whole "
                              "heap, not only this scenario's objects: the "
                              "heap held 5 objects of other sessions when it "
                              "started"));
