@@ -20,6 +20,7 @@
 #include "client/scenario/parser.h"
 #include "client/scenario/run_command.h"
 #include "client/scenario/runner.h"
+#include "client/session.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/heapd_test_fixture.h"
@@ -264,6 +265,71 @@ TEST_F(FailingScenarioTest, RunCommandExitCodes) {
   EXPECT_EQ(run({}, &out, &err), 2);
   EXPECT_THAT(err, HasSubstr("usage: run FILE"));
   EXPECT_EQ(run({dir + "/missing.heap"}, &out, &err), 2);
+}
+
+// A scenario on a heap that already held objects: a hint when it fails, a
+// note when it uses a heap-wide statement; neither on a fresh heap.
+TEST_F(FailingScenarioTest, BusyHeapIsNamedWhereItMatters) {
+  const std::string dir = ScenarioDir();
+  const auto run = [&](const std::string& file, std::string* err_text) {
+    std::ostringstream out;
+    std::ostringstream err;
+    const int code = scenario::RunScenarioCommand(
+        {file, absl::StrCat("--server=ipv4:", address_)}, out, err);
+    *err_text = err.str();
+    return code;
+  };
+  std::string err;
+  EXPECT_EQ(run(dir + "/12_freeze.heap", &err), 0) << err;
+  EXPECT_THAT(err, Not(HasSubstr("note:")));
+
+  // Another session's 5 strs: 15_arena_release counts every str.
+  absl::StatusOr<client::Session> other =
+      client_->OpenSession(absl::Seconds(60), "other");
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE(other->Allocate(v1::STR, 10, 5).ok());
+
+  EXPECT_EQ(run(dir + "/15_arena_release.heap", &err), 1);
+  EXPECT_THAT(err, HasSubstr("run: hint: the heap held 5 objects before this "
+                             "scenario started; a scenario that states "
+                             "absolute figures expects a fresh heap: start "
+                             "one with `tools/run --listen=127.0.0.1:0` and "
+                             "pass --server=...\n"));
+  EXPECT_THAT(err, Not(HasSubstr("note:")));  // no heap-wide statement
+
+  EXPECT_EQ(run(dir + "/12_freeze.heap", &err), 0) << err;
+  EXPECT_THAT(err, HasSubstr("run: note: " + dir +
+                             "/12_freeze.heap:19: gc.freeze acts on the whole "
+                             "heap, not only this scenario's objects: the "
+                             "heap held 5 objects of other sessions when it "
+                             "started"));
+  EXPECT_THAT(err, Not(HasSubstr("hint:")));  // it passed
+}
+
+// The objects a scenario's names refer to as it ends, handed over before
+// its session closes.
+TEST_F(FailingScenarioTest, AtEndSeesTheNamesBeforeTheSessionCloses) {
+  absl::StatusOr<scenario::Scenario> parsed = scenario::ParseScenario(
+      "a = object\nb = object\na.ref = b\nb.ref = a\nkeep = list 0\n"
+      "del a\nexpect 1\n",
+      "names.heap");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  scenario::RunOptions options;
+  scenario::NamedObjects seen;
+  int64_t keep_held = -1;
+  options.at_end = [&](const client::Session& session,
+                       const scenario::NamedObjects& objects) {
+    seen = objects;
+    absl::StatusOr<v1::ObjectInfo> keep =
+        session.Inspect(objects.bound.at("keep"));
+    if (keep.ok()) keep_held = keep->session_references();
+  };
+  std::ostringstream out;
+  EXPECT_TRUE(scenario::RunScenario(*parsed, *client_, options, out).ok());
+  EXPECT_EQ(seen.bound.size(), 2u);  // b, keep
+  EXPECT_EQ(seen.bound.count("b"), 1u);
+  EXPECT_EQ(seen.deleted.count("a"), 1u);
+  EXPECT_EQ(keep_held, 1);  // the session was still open
 }
 
 }  // namespace

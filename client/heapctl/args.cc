@@ -1,10 +1,13 @@
 #include "client/heapctl/args.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/client_security.h"
+#include "client/heapctl/suggest.h"
 
 namespace heapd::heapctl {
 
@@ -14,7 +17,7 @@ const std::set<std::string>& ValueFlags() {
       "length",     "count",       "field",      "item",      "generation",
       "threshold0", "threshold1",  "threshold2", "enabled",   "debug_flags",
       "interval",   "interval_ms", "iterations", "max_nodes", "sections",
-      "payload",    "name",        "top",
+      "payload",    "name",        "top",        "dot",
   };
   return *kFlags;
 }
@@ -110,19 +113,18 @@ absl::StatusOr<absl::Duration> Args::Duration(const std::string& name,
 }
 
 absl::Status Args::CheckFlags(const std::set<std::string>& allowed) const {
+  std::vector<std::string> known = {"server", "json", "deadline", "help"};
+  for (const char* flag : client::kSecurityFlagNames) known.push_back(flag);
+  const size_t common = known.size();
+  known.insert(known.end(), allowed.begin(), allowed.end());
   for (const auto& [name, value] : flags) {
-    if (name == "server" || name == "json" || name == "deadline" ||
-        name == "help") {
-      continue;
-    }
-    bool security = false;
-    for (const char* flag : client::kSecurityFlagNames)
-      security |= name == flag;
-    if (security) continue;
-    if (allowed.count(name) == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag --", name, " for '", command, "'"));
-    }
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    // The command's own flags first: a near one is the likelier slip.
+    std::vector<std::string> candidates(known.begin() + common, known.end());
+    candidates.insert(candidates.end(), known.begin(), known.begin() + common);
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown flag --", name, " for '", command, "'",
+                     DidYouMean(name, candidates, "--")));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,7 @@
 #include "client/heapctl/cli.h"
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/client_security.h"
@@ -9,6 +11,7 @@
 #include "client/heapctl/dot.h"
 #include "client/heapctl/heap_commands.h"
 #include "client/heapctl/stats_command.h"
+#include "client/heapctl/suggest.h"
 #include "client/heapctl/top.h"
 #include "client/scenario/run_command.h"
 
@@ -23,29 +26,73 @@ constexpr char kCommonFlags[] =
     "  --deadline=D    per-call deadline (default 10s)\n"
     "and, for a heapd with TLS or access tokens (docs/api.md, Security):\n";
 
+// `heapctl run --dot` draws at most this many objects.
+constexpr size_t kScenarioDotMaxNodes = 500;
+
+constexpr char kListPointer[] = "(heapctl help lists the commands)\n";
+
 // --- `heapctl run FILE`: scenario files (docs/scenarios.md) ------------------
+// --dot=OUT.dot: the scenario's objects at its end, named as it names them.
+void WriteScenarioDot(const std::string& path, const client::Session& session,
+                      const scenario::NamedObjects& objects,
+                      std::ostream& err) {
+  DotOptions options;
+  std::vector<uint64_t> starts;
+  for (const auto& [name, handle] : objects.bound) {
+    options.names[handle].push_back(name);
+    starts.push_back(handle);
+  }
+  for (const auto& [name, handle] : objects.deleted) {
+    if (objects.bound.count(name) > 0) continue;
+    options.names[handle].push_back(absl::StrCat(name, " (deleted)"));
+    starts.push_back(handle);
+  }
+  absl::StatusOr<ObjectGraph> graph =
+      BuildGraphFrom(starts, kScenarioDotMaxNodes,
+                     [&](uint64_t handle) { return session.Inspect(handle); });
+  if (!graph.ok()) {
+    err << "heapctl: run --dot: " << graph.status().message() << "\n";
+    return;
+  }
+  std::ofstream file(path);
+  file << FormatDot(*graph, options);
+  if (!file) err << "heapctl: run --dot: cannot write " << path << "\n";
+}
+
 int RunScenario(Context& context) {
   if (context.args.words.size() != 1) {
     context.err << "heapctl: run: expected one scenario FILE\n";
     return kExitUsage;
   }
-  return heapd::scenario::RunScenarioFile(
-      context.client, context.args.words[0],
-      {.verbose = context.args.Has("verbose"),
-       .quiet = context.args.Has("quiet"),
-       .json = context.json},
-      context.out, context.err);
+  scenario::RunFileOptions options{.verbose = context.args.Has("verbose"),
+                                   .quiet = context.args.Has("quiet"),
+                                   .json = context.json};
+  const std::string dot = context.args.Flag("dot");
+  if (!dot.empty()) {
+    options.at_end = [&](const client::Session& session,
+                         const scenario::NamedObjects& objects) {
+      WriteScenarioDot(dot, session, objects, context.err);
+    };
+  }
+  return scenario::RunScenarioFile(context.client, context.args.words[0],
+                                   options, context.out, context.err);
 }
 
 Command RunCommand() {
-  return Command{"run",
-                 "run FILE [--verbose] [--quiet]",
-                 "run a heap scenario file",
-                 "Runs a scenario (docs/scenarios.md) in a session of its own "
-                 "and prints\nwhat each statement did; exits 1 when an "
-                 "expectation fails.\n",
-                 {"verbose", "quiet"},
-                 RunScenario};
+  return Command{
+      "run",
+      "run FILE [--verbose] [--quiet] [--dot=OUT.dot]",
+      "run a heap scenario file",
+      "Runs a scenario (docs/scenarios.md) in a session of its own and "
+      "prints\nwhat each statement did; exits 1 when an expectation fails.\n"
+      "--dot=OUT.dot writes the graph of the scenario's objects as it ends\n"
+      "(before its session closes), nodes named by the scenario's names.\n"
+      "A scenario shares the heap: on a heap that held objects before it\n"
+      "started, run notes heap-wide statements (gc.freeze, gc.disable...)\n"
+      "and, when an expectation fails, that the scenario may expect a fresh\n"
+      "heap.\n",
+      {"verbose", "quiet", "dot"},
+      RunScenario};
 }
 // -----------------------------------------------------------------------------
 
@@ -77,6 +124,20 @@ const Command* Find(const std::vector<Command>& commands,
   return nullptr;
 }
 
+// `heapctl: unknown command "stts": did you mean "stats"?` and where the
+// list is, rather than the whole overview: the nearest name is what a
+// slip of the keyboard needs.
+int UnknownCommand(const std::vector<Command>& commands,
+                   const std::string& name, std::ostream& err) {
+  std::vector<std::string> names;
+  for (const Command& command : commands) names.push_back(command.name);
+  names.push_back("help");
+  err << "heapctl: unknown command \"" << name << "\""
+      << DidYouMean(name, names) << "\n"
+      << kListPointer;
+  return kExitUsage;
+}
+
 }  // namespace
 
 std::vector<Command> AllCommands() {
@@ -99,15 +160,14 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
   const std::vector<Command> commands = AllCommands();
   absl::StatusOr<Args> args = ParseArgs(argv);
   if (!args.ok()) {
-    err << "heapctl: " << args.status().message() << "\n" << Overview(commands);
+    err << "heapctl: " << args.status().message() << "\n" << kListPointer;
     return kExitUsage;
   }
   if (args->command.empty() || args->command == "help") {
     if (args->command == "help" && !args->words.empty()) {
       const Command* command = Find(commands, args->words[0]);
       if (command == nullptr) {
-        err << "heapctl: no command '" << args->words[0] << "'\n";
-        return kExitUsage;
+        return UnknownCommand(commands, args->words[0], err);
       }
       out << Help(*command);
       return kExitOk;
@@ -120,11 +180,7 @@ int RunHeapctl(const std::vector<std::string>& argv, std::ostream& out,
     return kExitOk;
   }
   const Command* command = Find(commands, args->command);
-  if (command == nullptr) {
-    err << "heapctl: no command '" << args->command << "'\n"
-        << Overview(commands);
-    return kExitUsage;
-  }
+  if (command == nullptr) return UnknownCommand(commands, args->command, err);
   if (args->Has("help")) {
     out << Help(*command);
     return kExitOk;

@@ -2,7 +2,8 @@
 // back. main.cc calls it with the process's argv and streams.
 //
 // Exit codes: 0 success, 1 an RPC failed (heapd's status is printed as
-// `heapctl: CODE: message`), 2 a command line heapctl cannot run (usage).
+// `heapctl: CODE: message`), 2 a command line heapctl cannot run (usage),
+// 3 `heapctl doctor` found a problem.
 #ifndef HEAPD_CLIENT_HEAPCTL_CLI_H_
 #define HEAPD_CLIENT_HEAPCTL_CLI_H_
 

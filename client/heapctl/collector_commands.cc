@@ -54,8 +54,11 @@ int RunCollect(Context& context, const Command& self) {
 int RunGcConfig(Context& context, const Command& self) {
   const Args& args = context.args;
   const std::string verb = args.words.empty() ? "get" : args.words[0];
-  if (args.words.size() > 1 || (verb != "get" && verb != "set")) {
+  if (args.words.size() > 1) {
     return UsageError(context, self, "say 'gc-config get' or 'gc-config set'");
+  }
+  if (verb != "get" && verb != "set") {
+    return UnknownSubcommand(context, self, verb, {"get", "set"});
   }
   if (verb == "get") {
     return InSession(context, [&](const client::Session& s) {

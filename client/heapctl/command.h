@@ -13,6 +13,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,6 +26,9 @@ namespace heapd::heapctl {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRpcError = 1;
 inline constexpr int kExitUsage = 2;
+// `heapctl doctor` found a problem: scripts and CI fail on it, and can tell
+// it from heapd being unreachable (kExitRpcError).
+inline constexpr int kExitFindings = 3;
 
 struct Context {
   const Args& args;
@@ -52,7 +56,16 @@ struct Command {
 // Prints `heapctl: <message>` and the command's usage line; kExitUsage.
 int UsageError(Context& context, const Command& command,
                const std::string& message);
-// Prints `heapctl: <message>` for a failed call; kExitRpcError.
+// A word that is none of the command's `subcommands`: `heapctl: unknown
+// subcommand "opn" for session: did you mean "open"?` and the usage line;
+// kExitUsage.
+int UnknownSubcommand(Context& context, const Command& command,
+                      const std::string& word,
+                      const std::vector<std::string>& subcommands);
+// Prints `heapctl: CODE: <message>` for a failed call; kExitRpcError. A
+// session heapd does not know (NOT_FOUND for --session=ID) is said in
+// heapctl's terms: `heapctl: session 'ID' is unknown or expired (...): open
+// one with `heapctl session open``.
 int RpcError(Context& context, const absl::Status& status);
 
 // Prints `message` as JSON under --json, else `text` (a newline is added

@@ -62,6 +62,8 @@ std::vector<Finding> Diagnose(const v1::StatsResponse& stats);
 // One paragraph per finding, or "no problems found".
 std::string FormatFindings(const std::vector<Finding>& findings);
 
+// Exits kExitOk when Diagnose finds nothing, kExitFindings when it finds a
+// problem (text or --json alike), so that scripts and CI can fail on it.
 Command DoctorCommand();
 
 }  // namespace heapd::heapctl

@@ -4,105 +4,61 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "client/heapctl/json.h"
-#include "client/units.h"
 
 namespace heapd::heapctl {
 
-using client::TypeName;
+namespace {
 
-absl::StatusOr<ObjectGraph> BuildGraph(uint64_t root, size_t max_nodes,
-                                       const FetchObject& fetch) {
+// Breadth-first from each start in turn. `start_must_exist`: a start that
+// is NOT_FOUND fails the walk rather than being recorded as freed.
+absl::StatusOr<ObjectGraph> Walk(const std::vector<uint64_t>& starts,
+                                 size_t max_nodes, const FetchObject& fetch,
+                                 bool start_must_exist) {
   ObjectGraph graph;
-  std::set<uint64_t> seen = {root};
-  std::deque<uint64_t> queue = {root};
-  while (!queue.empty()) {
-    const uint64_t handle = queue.front();
-    queue.pop_front();
-    if (graph.objects.size() >= max_nodes) {
-      graph.truncated = true;
-      graph.unexplored.push_back(handle);
-      continue;
-    }
-    absl::StatusOr<v1::ObjectInfo> info = fetch(handle);
-    if (!info.ok()) {
-      if (handle == root || !absl::IsNotFound(info.status())) {
-        return info.status();
+  std::set<uint64_t> seen;
+  std::deque<uint64_t> queue;
+  for (uint64_t start : starts) {
+    if (!seen.insert(start).second) continue;
+    queue.push_back(start);
+    while (!queue.empty()) {
+      const uint64_t handle = queue.front();
+      queue.pop_front();
+      if (graph.objects.size() >= max_nodes) {
+        graph.truncated = true;
+        graph.unexplored.push_back(handle);
+        continue;
       }
-      graph.freed.push_back(handle);
-      continue;
+      absl::StatusOr<v1::ObjectInfo> info = fetch(handle);
+      if (!info.ok()) {
+        if (!absl::IsNotFound(info.status()) ||
+            (start_must_exist && handle == start)) {
+          return info.status();
+        }
+        graph.freed.push_back(handle);
+        continue;
+      }
+      for (uint64_t referent : info->referents()) {
+        if (seen.insert(referent).second) queue.push_back(referent);
+      }
+      graph.objects.push_back(std::move(*info));
     }
-    for (uint64_t referent : info->referents()) {
-      if (seen.insert(referent).second) queue.push_back(referent);
-    }
-    graph.objects.push_back(std::move(*info));
   }
   return graph;
 }
 
-namespace {
-
-std::string GenerationLabel(int32_t generation) {
-  if (generation < 0) return "untracked";
-  if (generation == 3) return "permanent";
-  return absl::StrCat("gen ", generation);
-}
-
-// A DOT string literal: quotes and backslashes escaped, a newline as
-// DOT's centred line break "\n".
-std::string Quote(const std::string& text) {
-  std::string out = "\"";
-  for (char ch : text) {
-    if (ch == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
-std::string FormatDot(const ObjectGraph& graph) {
-  std::string out = "digraph heap {\n";
-  out += "  node [shape=box, fontname=\"monospace\"];\n";
-  if (graph.truncated) {
-    absl::StrAppend(
-        &out, "  // cut at ", graph.objects.size(),
-        " objects (--max_nodes); dashed nodes were not inspected\n");
-  }
-  for (const v1::ObjectInfo& o : graph.objects) {
-    absl::StrAppend(&out, "  n", o.handle(), " [label=",
-                    Quote(absl::StrCat(o.handle(), " ", TypeName(o.type()),
-                                       "\nrefcount ", o.refcount(), ", ",
-                                       GenerationLabel(o.generation()))),
-                    "];\n");
-  }
-  for (uint64_t handle : graph.unexplored) {
-    absl::StrAppend(&out, "  n", handle, " [label=\"", handle,
-                    "\", style=dashed];\n");
-  }
-  for (uint64_t handle : graph.freed) {
-    absl::StrAppend(&out, "  n", handle, " [label=\"", handle,
-                    " freed\", style=dotted];\n");
-  }
-  for (const v1::ObjectInfo& o : graph.objects) {
-    for (const v1::FieldLink& field : o.fields()) {
-      absl::StrAppend(&out, "  n", o.handle(), " -> n", field.target(),
-                      " [label=", Quote(absl::StrCat(".", field.name())),
-                      "];\n");
-    }
-    for (int i = 0; i < o.items_size(); ++i) {
-      absl::StrAppend(&out, "  n", o.handle(), " -> n", o.items(i),
-                      " [label=\"[", i, "]\"];\n");
-    }
-  }
-  out += "}\n";
-  return out;
+absl::StatusOr<ObjectGraph> BuildGraph(uint64_t root, size_t max_nodes,
+                                       const FetchObject& fetch) {
+  return Walk({root}, max_nodes, fetch, /*start_must_exist=*/true);
+}
+
+absl::StatusOr<ObjectGraph> BuildGraphFrom(const std::vector<uint64_t>& starts,
+                                           size_t max_nodes,
+                                           const FetchObject& fetch) {
+  return Walk(starts, max_nodes, fetch, /*start_must_exist=*/false);
 }
 
 std::string GraphToJson(const ObjectGraph& graph) {

@@ -38,6 +38,35 @@ absl::StatusOr<uint64_t> HandleWord(const Args& args, size_t index) {
   return ParseHandle(args.words[index]);
 }
 
+// Up to this many objects, `alloc` lists each; more are summarised.
+constexpr int kAllocListLimit = 10;
+
+// One line per object (`HANDLE TYPE size=S block=B class=C`), or, beyond
+// kAllocListLimit objects without --all, one line saying how many, their
+// size and the first and last handles: a terminal is no place for 50,000
+// handles, and a script that wants them asks for --all or --json.
+std::string DescribeAllocated(const v1::AllocateResponse& allocated,
+                              absl::string_view type, bool all) {
+  std::string text;
+  const int count = allocated.objects_size();
+  if (all || count <= kAllocListLimit) {
+    for (const v1::AllocatedObject& object : allocated.objects()) {
+      absl::StrAppendFormat(&text, "%d %s size=%d block=%d class=%d\n",
+                            object.handle(), type, object.size(),
+                            object.block_size(), object.size_class());
+    }
+    return text;
+  }
+  // One type and length: one size for all.
+  const v1::AllocatedObject& first = allocated.objects(0);
+  const v1::AllocatedObject& last = allocated.objects(count - 1);
+  return absl::StrFormat(
+      "%s %s objects size=%d block=%d class=%d, handles %d (first) .. %d "
+      "(last); --all or --json lists every handle\n",
+      client::WithCommas(count), type, first.size(), first.block_size(),
+      first.size_class(), first.handle(), last.handle());
+}
+
 int RunAlloc(Context& context, const Command& self) {
   const Args& args = context.args;
   if (args.words.size() != 1) {
@@ -60,17 +89,16 @@ int RunAlloc(Context& context, const Command& self) {
   if (!count.ok() || *count < 1 || *count > UINT32_MAX) {
     return UsageError(context, self, "--count is a positive integer");
   }
+  absl::StatusOr<bool> all = args.Switch("all");
+  if (!all.ok()) {
+    return UsageError(context, self, std::string(all.status().message()));
+  }
   return WithSession(context, self, false, [&](const client::Session& s) {
     absl::StatusOr<v1::AllocateResponse> allocated =
         s.Allocate(type, *length, static_cast<uint32_t>(*count));
     if (!allocated.ok()) return RpcError(context, allocated.status());
-    std::string text;
-    for (const v1::AllocatedObject& object : allocated->objects()) {
-      absl::StrAppendFormat(&text, "%d %s size=%d block=%d class=%d\n",
-                            object.handle(), TypeName(type), object.size(),
-                            object.block_size(), object.size_class());
-    }
-    return Print(context, *allocated, text);
+    return Print(context, *allocated,
+                 DescribeAllocated(*allocated, TypeName(type), *all));
   });
 }
 
@@ -202,14 +230,16 @@ int RunInspect(Context& context, const Command& self) {
 std::vector<Command> ObjectCommands() {
   std::vector<Command> commands = {
       {"alloc",
-       "alloc TYPE [--length=N] [--count=N] --session=ID",
+       "alloc TYPE [--length=N] [--count=N] [--all] --session=ID",
        "allocate objects; the session holds a reference to each",
        "TYPE is int, float, str, bytes, tuple, list, dict, set, object or "
        "raw;\n"
        "--length is the bit length (int), characters (str), bytes (bytes,\n"
        "raw), slots (tuple) or capacity (list). Prints one line per object,\n"
-       "the handle first: `HANDLE TYPE size=S block=B class=C`.\n",
-       {"session", "length", "count"},
+       "the handle first: `HANDLE TYPE size=S block=B class=C`; more than 10\n"
+       "objects are summarised in one line (count, size, first and last\n"
+       "handles) unless --all or --json asks for every one.\n",
+       {"session", "length", "count", "all"},
        nullptr},
       {"incref",
        "incref HANDLE --session=ID",

@@ -15,9 +15,11 @@ namespace {
 
 int RunSession(Context& context, const Command& self) {
   const Args& args = context.args;
-  if (args.words.size() != 1 ||
-      (args.words[0] != "open" && args.words[0] != "close")) {
+  if (args.words.size() != 1) {
     return UsageError(context, self, "say 'session open' or 'session close'");
+  }
+  if (args.words[0] != "open" && args.words[0] != "close") {
+    return UnknownSubcommand(context, self, args.words[0], {"open", "close"});
   }
   if (args.words[0] == "open") {
     absl::StatusOr<absl::Duration> ttl =

@@ -131,6 +131,9 @@ class Interpreter {
   // The pass so far (reset by Restart).
   const PassResult& result() const { return result_; }
 
+  // The scenario's names now, and deleted names with their last object.
+  const Locals& locals() const { return locals_; }
+
   // After a pass ended (Next returned nullopt): the following Nexts return
   // the DecRefs (and Inspects) that give back every reference the
   // scenario's names and resurrections left with the session, then nullopt.

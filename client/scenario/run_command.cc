@@ -51,6 +51,37 @@ std::string Json(absl::string_view text) {
   return out;
 }
 
+// The first statement, repeats included, that acts on the whole heap
+// rather than on the scenario's own objects; null if none.
+const Statement* FirstHeapWide(const std::vector<Statement>& statements) {
+  for (const Statement& statement : statements) {
+    switch (statement.kind) {
+      case StatementKind::kGcThreshold:
+      case StatementKind::kGcEnable:
+      case StatementKind::kGcDisable:
+      case StatementKind::kGcFreeze:
+      case StatementKind::kGcUnfreeze:
+      case StatementKind::kGcDebug:
+        return &statement;
+      case StatementKind::kRepeat:
+        if (const Statement* inside = FirstHeapWide(statement.body)) {
+          return inside;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return nullptr;
+}
+
+// Objects on the heap now (0 if heapd will not say).
+int64_t HeapObjects(const client::HeapClient& heap) {
+  absl::StatusOr<v1::StatsResponse> stats =
+      heap.Stats({v1::OBJECTS}, /*fresh=*/true);
+  return stats.ok() ? stats->objects().objects() : 0;
+}
+
 }  // namespace
 
 int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
@@ -68,9 +99,20 @@ int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
     err << scenario.status().message() << "\n";
     return 2;
   }
+  const int64_t objects_before = HeapObjects(heap);
+  if (const Statement* wide = FirstHeapWide(scenario->statements);
+      wide != nullptr && objects_before > 0) {
+    err << "run: note: " << file << ":" << wide->line << ": " << wide->source
+        << " acts on the whole heap, not only this scenario's objects: the "
+           "heap held "
+        << objects_before
+        << " objects of other sessions when it started, and collector "
+           "settings stay changed after it ends\n";
+  }
   RunOptions run_options;
   run_options.verbose = options.verbose;
   run_options.quiet = options.quiet || options.json;
+  run_options.at_end = options.at_end;
   std::ostringstream discarded;
   const RunResult result =
       RunScenario(*scenario, heap, run_options, options.json ? discarded : out);
@@ -92,6 +134,12 @@ int RunScenarioFile(const client::HeapClient& heap, const std::string& file,
   if (!result.ok()) {
     for (const std::string& failure : result.failures) err << failure << "\n";
     if (!result.error.ok()) err << result.error.message() << "\n";
+    if (!result.failures.empty() && objects_before > 0) {
+      err << "run: hint: the heap held " << objects_before
+          << " objects before this scenario started; a scenario that states "
+             "absolute figures expects a fresh heap: start one with "
+             "`tools/run --listen=127.0.0.1:0` and pass --server=...\n";
+    }
     return 1;
   }
   return 0;

@@ -28,6 +28,14 @@
 // The statement log goes to `out`; usage, parse and connection errors and
 // failed expectations (again, as a list at the end) go to `err`.
 //
+// A scenario does not own the heap it runs on. When the heap held objects
+// before the scenario started (other sessions', or garbage), `err` says so
+// where it matters: a one-line note before the run when the scenario uses a
+// heap-wide statement (gc.freeze, gc.unfreeze, gc.threshold, gc.enable,
+// gc.disable, gc.debug), which acts on those objects too or changes the
+// collector for everyone; and, when an expectation failed, a hint that the
+// scenario may expect a fresh heap and how to start one.
+//
 // Exit codes: 0 every expectation held; 1 an expectation failed or a
 // statement could not run; 2 bad usage, an unreadable file or a parse error.
 //
@@ -35,11 +43,14 @@
 #ifndef HEAPD_CLIENT_SCENARIO_RUN_COMMAND_H_
 #define HEAPD_CLIENT_SCENARIO_RUN_COMMAND_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "client/heap_client.h"
+#include "client/scenario/runner.h"
+#include "client/session.h"
 
 namespace heapd::scenario {
 
@@ -50,6 +61,10 @@ struct RunFileOptions {
   bool quiet = false;
   // One JSON object instead of the statement log (see above).
   bool json = false;
+  // RunOptions::at_end: called before the scenario's session closes.
+  std::function<void(const client::Session& session,
+                     const NamedObjects& objects)>
+      at_end;
 };
 
 // Reads, parses and runs `file` through `heap`; the exit code above.

@@ -129,6 +129,16 @@ RunResult RunScenario(const Scenario& scenario, const client::HeapClient& heap,
   result.expectations_passed = pass.expectations_passed;
   result.failures = pass.failures;
   result.error = pass.error;
+  if (options.at_end) {
+    NamedObjects objects;
+    for (const auto& [name, binding] : interpreter.locals().names) {
+      if (binding.is_object) objects.bound[name] = binding.handle;
+    }
+    for (const auto& [name, binding] : interpreter.locals().ghosts) {
+      if (binding.is_object) objects.deleted[name] = binding.handle;
+    }
+    options.at_end(*session, objects);
+  }
   absl::StatusOr<v1::CloseSessionResponse> closed = session->Close();
   if (!options.quiet) {
     if (closed.ok()) {

@@ -31,6 +31,8 @@
 #define HEAPD_CLIENT_SCENARIO_RUNNER_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -38,8 +40,17 @@
 #include "absl/status/status.h"
 #include "client/heap_client.h"
 #include "client/scenario/parser.h"
+#include "client/session.h"
 
 namespace heapd::scenario {
+
+// The objects a scenario's names refer to at its end: name -> handle, for
+// the names bound now and for those deleted (their last object, which may
+// be freed by now).
+struct NamedObjects {
+  std::map<std::string, uint64_t> bound;
+  std::map<std::string, uint64_t> deleted;
+};
 
 struct RunOptions {
   // Also print the statements inside repeat blocks, every time they run.
@@ -51,6 +62,12 @@ struct RunOptions {
   int64_t max_statements = 20'000'000;
   // The session's name in heapd's stats and slow log.
   std::string client_name = "heap-scenario";
+  // Called after the last statement, before the session closes (while its
+  // references still hold the scenario's objects): `heapctl run --dot`
+  // draws them.
+  std::function<void(const client::Session& session,
+                     const NamedObjects& objects)>
+      at_end;
 };
 
 struct RunResult {

@@ -168,7 +168,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
   };
   const std::vector<Case> cases = {
       {{}, 2, "usage: heapctl"},
-      {{"bogus"}, 2, "heapctl: no command 'bogus'"},
+      {{"bogus"}, 2, "heapctl: unknown command \"bogus\""},
       {{"alloc", "object"}, 2, "heapctl: alloc needs --session=ID"},
       {{"alloc", "pony", "--session=x"}, 2, "heapctl: unknown type 'pony'"},
       {{"stats", "--frobnicate"}, 2, "heapctl: unknown flag --frobnicate"},
@@ -176,7 +176,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
       {{"gc-config", "set"}, 2, "needs at least one of"},
       {{"decref", "12", "--session=no-such-session"},
        1,
-       "heapctl: NOT_FOUND: "},
+       "heapctl: session 'no-such-session' is unknown or expired"},
       {{"collect", "--generation=5"}, 1, "heapctl: INVALID_ARGUMENT: "},
       {{"run", "no-such-scenario.heap"},
        2,
@@ -245,23 +245,29 @@ TEST_F(HeapctlTest, DotDrawsASmallGraph) {
   const std::string dot = Ok({"dot", list, s});
   const std::vector<std::string> lines =
       absl::StrSplit(dot, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(), 9u) << dot;
+  ASSERT_EQ(lines.size(), 11u) << dot;
   EXPECT_EQ(lines[0], "digraph heap {");
-  EXPECT_EQ(lines[2], absl::StrCat("  n", list, " [label=\"", list,
-                                   " list\\nrefcount 1, gen 0\"];"));
-  EXPECT_EQ(lines[3], absl::StrCat("  n", a, " [label=\"", a,
-                                   " object\\nrefcount 3, gen 0\"];"));
-  EXPECT_EQ(lines[4], absl::StrCat("  n", b, " [label=\"", b,
-                                   " object\\nrefcount 2, gen 0\"];"));
-  EXPECT_EQ(lines[5],
-            absl::StrCat("  n", list, " -> n", a, " [label=\"[0]\"];"));
-  EXPECT_EQ(lines[6], absl::StrCat("  n", a, " -> n", b, " [label=\".ref\"];"));
-  EXPECT_EQ(lines[7], absl::StrCat("  n", b, " -> n", a, " [label=\".ref\"];"));
-  EXPECT_EQ(lines[8], "}");
+  // The session holds all three: each a root, with a double border.
+  EXPECT_THAT(lines[3], StartsWith(absl::StrCat("  n", list, " [label=\"#")));
+  EXPECT_THAT(lines[3], HasSubstr(" list\\nrefcount 1, gen 0\\nsession "
+                                  "holds 1\", tooltip=\"handle " +
+                                  list));
+  EXPECT_THAT(lines[3], HasSubstr("peripheries=2"));
+  EXPECT_THAT(lines[4], HasSubstr(" object\\nrefcount 3, gen 0\\nsession "
+                                  "holds 1"));
+  EXPECT_EQ(lines[6],
+            absl::StrCat("  n", list, " -> n", a, " [taillabel=\"[0]\"];"));
+  EXPECT_EQ(lines[7],
+            absl::StrCat("  n", a, " -> n", b, " [taillabel=\".ref\"];"));
+  EXPECT_EQ(lines[8],
+            absl::StrCat("  n", b, " -> n", a, " [taillabel=\".ref\"];"));
+  EXPECT_THAT(lines[9], StartsWith("  legend [shape=note"));
+  EXPECT_EQ(lines.back(), "}");
 
-  EXPECT_THAT(
-      Ok({"dot", list, s, "--max_nodes=1"}),
-      HasSubstr(absl::StrCat("n", a, " [label=\"", a, "\", style=dashed];")));
+  EXPECT_THAT(Ok({"dot", list, s, "--max_nodes=1"}),
+              HasSubstr(absl::StrCat("\", tooltip=\"handle ", a, " (0x",
+                                     absl::Hex(std::stoull(a)),
+                                     ")\", style=dashed];")));
   EXPECT_EQ(Heapctl({"dot", "999", s}).exit_code, 1);
   EXPECT_THAT(Ok({"dot", list, s, "--json"}),
               HasSubstr(absl::StrCat("\"handle\": \"", b, "\"")));
