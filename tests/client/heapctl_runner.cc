@@ -64,13 +64,13 @@ absl::StatusOr<CommandResult> RunHeapctl(const std::vector<std::string>& args,
 }
 
 absl::StatusOr<std::unique_ptr<PtyChild>> PtyChild::Start(
-    const std::vector<std::string>& args) {
+    const std::vector<std::string>& args, int columns, int rows) {
   absl::StatusOr<std::string> path = HeapctlPath();
   if (!path.ok()) return path.status();
   int master = -1, slave = -1;
   winsize size{};
-  size.ws_row = 24;
-  size.ws_col = 80;
+  size.ws_row = static_cast<unsigned short>(rows);
+  size.ws_col = static_cast<unsigned short>(columns);
   if (openpty(&master, &slave, nullptr, nullptr, &size) != 0) {
     return absl::InternalError(absl::StrCat("openpty: ", errno));
   }
@@ -134,6 +134,30 @@ absl::Status PtyChild::WaitForOutput(absl::string_view text, int times,
     }
     Pump(absl::Milliseconds(50));
   }
+}
+
+absl::Status PtyChild::WaitUntil(
+    const std::function<bool(const std::string&)>& done,
+    absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done(output_)) {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("heapctl did not get there; output:\n", output_));
+    }
+    Pump(absl::Milliseconds(50));
+  }
+  return absl::OkStatus();
+}
+
+void PtyChild::Resize(int columns, int rows) {
+  winsize size{};
+  size.ws_row = static_cast<unsigned short>(rows);
+  size.ws_col = static_cast<unsigned short>(columns);
+  ioctl(slave_, TIOCSWINSZ, &size);
+  // The kernel signals the terminal's foreground group too; this makes it
+  // sure whatever group heapctl is in.
+  kill(pid_, SIGWINCH);
 }
 
 void PtyChild::Type(absl::string_view keys) {

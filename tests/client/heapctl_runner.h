@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <termios.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,14 +41,14 @@ absl::StatusOr<CommandResult> RunHeapctl(
     const std::vector<std::string>& args,
     absl::Duration timeout = absl::Seconds(60));
 
-// heapctl on a pseudo-terminal of 80x24, as a person would run it. The
-// test keeps the terminal's slave side open, so it can read the terminal's
-// modes after heapctl has exited. The destructor kills a child still
-// running.
+// heapctl on a pseudo-terminal (80x24 unless told), as a person would run
+// it. The test keeps the terminal's slave side open, so it can read the
+// terminal's modes after heapctl has exited. The destructor kills a child
+// still running.
 class PtyChild {
  public:
   static absl::StatusOr<std::unique_ptr<PtyChild>> Start(
-      const std::vector<std::string>& args);
+      const std::vector<std::string>& args, int columns = 80, int rows = 24);
   ~PtyChild();
   PtyChild(const PtyChild&) = delete;
   PtyChild& operator=(const PtyChild&) = delete;
@@ -56,8 +57,15 @@ class PtyChild {
   // output so far; DEADLINE_EXCEEDED after `timeout`.
   absl::Status WaitForOutput(absl::string_view text, int times,
                              absl::Duration timeout);
+  // Reads the terminal until `done(output())` holds; DEADLINE_EXCEEDED
+  // after `timeout`.
+  absl::Status WaitUntil(const std::function<bool(const std::string&)>& done,
+                         absl::Duration timeout);
   // Types `keys` on the terminal.
   void Type(absl::string_view keys);
+  // Gives the terminal a new size and sends heapctl SIGWINCH, as a
+  // terminal emulator does when its window is resized.
+  void Resize(int columns, int rows);
   void Signal(int signal);
   // Waits for exit, reading output meanwhile; returns the exit code (128 +
   // signal if killed).
