@@ -85,6 +85,9 @@ struct Stream {
     std::mutex mu;
     ResponseTimeHistogram latency;
     std::map<std::string, int64_t> errors;
+    // Every completion since the last time-series sample, warm-up
+    // included.
+    ResponseTimeHistogram window;
   };
   std::array<Shard, kShards> shards;
   std::atomic<int64_t> sent{0};
@@ -95,6 +98,14 @@ struct Stream {
   // Every completion and failure, warm-up included (for progress lines).
   std::atomic<int64_t> completed_all{0};
   std::atomic<int64_t> failed_all{0};
+  // --schedule (the workload, closed loop): slots from `active` on wait in
+  // `parked` for the schedule to let them in.
+  bool scheduled = false;
+  // --rate_schedule sets this stream's rate (the workload, open loop).
+  bool rate_scheduled = false;
+  std::mutex parked_mu;
+  int active = 0;
+  std::vector<Slot*> parked;
 };
 
 class Runner {
@@ -118,7 +129,12 @@ class Runner {
   // Waits until every call finished or `until`; true if they all did.
   bool WaitQuiet(int64_t until_ns);
   void CancelAll();
-  void PrintProgress(std::ostream* out, int64_t now_ns);
+  // The schedule's level now (--schedule: slots allowed to have a call in
+  // flight); lets parked slots in when it rose.
+  void ApplySchedule(int64_t now_ns);
+  // Intended send time of the call after one intended at `t` (open loop).
+  int64_t NextIntended(const Stream* stream, int64_t t) const;
+  void TakeSample(std::ostream* progress, int64_t now_ns);
   RunResult Collect();
 
   const Options options_;
@@ -144,9 +160,15 @@ class Runner {
   std::atomic<int64_t> requests_issued_{0};
   std::atomic<int64_t> last_completion_ns_{0};
 
-  // Progress: the previous line's figures.
-  int64_t progress_last_ns_ = 0;
-  int64_t progress_last_completed_ = 0;
+  // The time series: the previous sample's figures.
+  int64_t sample_last_ns_ = 0;
+  int64_t sample_last_completed_ = 0;
+  int64_t sample_last_failed_ = 0;
+  double sample_last_cpu_s_ = 0;
+  std::optional<v1::StatsResponse> sample_last_stats_;
+  std::vector<TimeSample> time_series_;
+  // heapload's CPU time at the end of the warm-up.
+  double cpu_at_warmup_end_s_ = 0;
 };
 
 void Runner::BuildStreams() {
@@ -160,6 +182,11 @@ void Runner::BuildStreams() {
     stream->rate = options_.rate;
     stream->capped = true;
     stream->per_connection = true;
+    stream->scheduled = options_.schedule.active();
+    stream->rate_scheduled = options_.rate_schedule.active();
+    stream->active = stream->scheduled
+                         ? static_cast<int>(options_.schedule.start)
+                         : options_.concurrency;
     for (int j = 0; j < options_.concurrency; ++j) {
       auto slot = std::make_unique<Slot>();
       slot->stream = stream.get();
@@ -253,6 +280,13 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
       shard.latency.Record(now - intended_ns);
       if (!status.ok()) ++shard.errors[CodeName(status.error_code())];
     }
+  }
+  {
+    Stream::Shard& shard = stream->shards[slot->index % kShards];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.window.Record(now - intended_ns);
+  }
+  if (measured) {
     if (status.ok()) {
       stream->succeeded.fetch_add(1);
       stream->operations.fetch_add(operations);
@@ -265,7 +299,17 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
            !last_completion_ns_.compare_exchange_weak(last, now)) {
     }
   }
-  if (stream->rate == 0) {
+  bool parked = false;
+  if (stream->scheduled) {
+    std::lock_guard<std::mutex> lock(stream->parked_mu);
+    if (slot->index >= stream->active) {
+      stream->parked.push_back(slot);
+      parked = true;
+    }
+  }
+  if (parked) {
+    // Waits for the schedule to let it in again.
+  } else if (stream->rate == 0) {
     Issue(slot, NowNs());
   } else {
     std::lock_guard<std::mutex> lock(stream->free_mu);
@@ -278,29 +322,32 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
   }
 }
 
+int64_t Runner::NextIntended(const Stream* stream, int64_t t) const {
+  double rate = stream->rate;
+  if (stream->rate_scheduled) {
+    rate = options_.rate_schedule.LevelAt(absl::Nanoseconds(t - warmup_end_ns_));
+  }
+  return t + std::max<int64_t>(1, std::llround(1e9 / rate));
+}
+
 void Runner::Dispatch(Stream* stream) {
-  const double interval_ns = 1e9 / stream->rate;
-  auto intended = [&](int64_t i) {
-    return start_ns_ + static_cast<int64_t>(std::llround(i * interval_ns));
-  };
-  // Calls i.. whose time came before `limit` and would have been measured:
-  // the backlog the end of the run left unsent.
-  auto count_unsent = [&](int64_t i) {
+  // Calls from the one intended at `t` whose time came before `limit` and
+  // would have been measured: the backlog the end of the run left unsent.
+  auto count_unsent = [&](int64_t t) {
     const int64_t limit = std::min(NowNs(), end_ns_);
     int64_t unsent = 0;
-    for (int64_t j = i; intended(j) < limit; ++j) {
-      if (intended(j) >= warmup_end_ns_) ++unsent;
+    for (; t < limit; t = NextIntended(stream, t)) {
+      if (t >= warmup_end_ns_) ++unsent;
     }
     stream->unsent.fetch_add(unsent);
   };
-  for (int64_t i = 0;; ++i) {
-    const int64_t t = intended(i);
+  for (int64_t t = start_ns_;; t = NextIntended(stream, t)) {
     if (t >= end_ns_) return;
     {
       std::unique_lock<std::mutex> lock(stop_mu_);
       stop_cv_.wait_until(lock, AtNs(t), [&] { return Stopped(); });
     }
-    if (Stopped()) return count_unsent(i);
+    if (Stopped()) return count_unsent(t);
     Slot* slot = nullptr;
     {
       std::unique_lock<std::mutex> lock(stream->free_mu);
@@ -311,7 +358,7 @@ void Runner::Dispatch(Stream* stream) {
         stream->free.pop_front();
       }
     }
-    if (slot == nullptr) return count_unsent(i);
+    if (slot == nullptr) return count_unsent(t);
     if (!Issue(slot, t)) {
       std::lock_guard<std::mutex> lock(stream->free_mu);
       stream->free.push_back(slot);
@@ -355,7 +402,13 @@ void Runner::Start() {
                 : warmup_end_ns_ + ToNs(options_.duration);
   for (auto& stream : streams_) {
     if (stream->rate == 0) {
-      for (auto& slot : stream->slots) Issue(slot.get(), start_ns_);
+      for (auto& slot : stream->slots) {
+        if (stream->scheduled && slot->index >= stream->active) {
+          stream->parked.push_back(slot.get());
+        } else {
+          Issue(slot.get(), start_ns_);
+        }
+      }
     } else {
       for (auto& slot : stream->slots) stream->free.push_back(slot.get());
       stream->dispatcher =
@@ -364,32 +417,87 @@ void Runner::Start() {
   }
 }
 
-void Runner::PrintProgress(std::ostream* out, int64_t now_ns) {
-  if (out == nullptr || streams_.empty()) return;
+void Runner::ApplySchedule(int64_t now_ns) {
+  if (streams_.empty() || !streams_.front()->scheduled) return;
   Stream* stream = streams_.front().get();
+  const int level = static_cast<int>(
+      options_.schedule.LevelAt(absl::Nanoseconds(now_ns - warmup_end_ns_)));
+  std::vector<Slot*> let_in;
+  {
+    std::lock_guard<std::mutex> lock(stream->parked_mu);
+    stream->active = level;
+    auto waiting = std::partition(
+        stream->parked.begin(), stream->parked.end(),
+        [level](const Slot* slot) { return slot->index >= level; });
+    let_in.assign(waiting, stream->parked.end());
+    stream->parked.erase(waiting, stream->parked.end());
+  }
+  for (Slot* slot : let_in) Issue(slot, NowNs());
+}
+
+void Runner::TakeSample(std::ostream* progress, int64_t now_ns) {
+  if (streams_.empty()) return;
+  Stream* stream = streams_.front().get();
+  TimeSample s;
+  s.t_s = static_cast<double>(now_ns - start_ns_) / 1e9;
+  s.warmup = now_ns < warmup_end_ns_;
+  const absl::Duration since_warmup =
+      absl::Nanoseconds(now_ns - warmup_end_ns_);
+  const Schedule& schedule = options_.schedule.active()
+                                 ? options_.schedule
+                                 : options_.rate_schedule;
+  s.stages = schedule.stages();
+  s.stage = schedule.StageAt(since_warmup);
+  {
+    std::lock_guard<std::mutex> lock(stream->parked_mu);
+    s.target_concurrency =
+        stream->rate == 0 ? stream->active : options_.concurrency;
+  }
+  s.target_rate = stream->rate_scheduled ? schedule.LevelAt(since_warmup)
+                                         : stream->rate;
+  s.interval_s = static_cast<double>(now_ns - sample_last_ns_) / 1e9;
   const int64_t completed = stream->completed_all.load();
-  const double interval_s =
-      static_cast<double>(now_ns - progress_last_ns_) / 1e9;
-  const double rate =
-      interval_s > 0 ? (completed - progress_last_completed_) / interval_s : 0;
-  progress_last_ns_ = now_ns;
-  progress_last_completed_ = completed;
-  ResponseTimeHistogram merged;
+  const int64_t failed = stream->failed_all.load();
+  s.completed = completed - sample_last_completed_;
+  s.failed = failed - sample_last_failed_;
+  s.requests_per_s = s.interval_s > 0 ? s.completed / s.interval_s : 0;
+  ResponseTimeHistogram window;
+  ResponseTimeHistogram measured;
   for (Stream::Shard& shard : stream->shards) {
     std::lock_guard<std::mutex> lock(shard.mu);
-    merged.Merge(shard.latency);
+    window.Merge(shard.window);
+    shard.window.Reset();
+    measured.Merge(shard.latency);
   }
-  const std::string p99 = merged.count() == 0
-                              ? std::string("-")
-                              : client::Nanos(merged.Percentile(99));
-  *out << absl::StrFormat(
-              "heapload %6.1fs %-6s %10.0f %s/s  p99 %s  errors %d  in "
-              "flight %d",
-              static_cast<double>(now_ns - start_ns_) / 1e9,
-              now_ns < warmup_end_ns_ ? "warmup" : "run", rate,
-              stream->name == "workload" ? "req" : stream->name.c_str(), p99,
-              stream->failed_all.load(), in_flight_.load())
-       << std::endl;
+  s.p50_ns = window.Percentile(50);
+  s.p99_ns = window.Percentile(99);
+  s.max_ns = window.max();
+  s.in_flight = in_flight_.load();
+  s.total_succeeded = stream->succeeded.load();
+  s.total_failed = stream->failed.load();
+  const double measured_s = static_cast<double>(now_ns - warmup_end_ns_) / 1e9;
+  s.total_requests_per_s =
+      measured_s > 0 ? s.total_succeeded / measured_s : 0;
+  s.total_p99_ns = measured.Percentile(99);
+  const double cpu = ProcessCpuSeconds();
+  s.client_cpu_cores =
+      s.interval_s > 0 ? (cpu - sample_last_cpu_s_) / s.interval_s : 0;
+  // The LOCK section only: heapd answers it without the interpreter lock.
+  absl::StatusOr<v1::StatsResponse> stats =
+      connections_.Sample({v1::LOCK}, absl::Milliseconds(500));
+  if (stats.ok()) {
+    SetLockFigures(sample_last_stats_ ? &*sample_last_stats_ : nullptr,
+                   *stats, &s);
+    sample_last_stats_ = *std::move(stats);
+  } else {
+    sample_last_stats_.reset();
+  }
+  sample_last_ns_ = now_ns;
+  sample_last_completed_ = completed;
+  sample_last_failed_ = failed;
+  sample_last_cpu_s_ = cpu;
+  if (progress != nullptr && options_.progress) *progress << ProgressLines(s);
+  time_series_.push_back(std::move(s));
 }
 
 RunResult Runner::Collect() {
@@ -420,6 +528,8 @@ RunResult Runner::Collect() {
     }
   }
   result.connections_opened = static_cast<int>(connections_.size());
+  result.time_series = std::move(time_series_);
+  result.cores_available = CoresAvailable();
   if (scenario_tally_ != nullptr) {
     result.scenario = scenario_tally_->Summary(options_.scenario_file);
   }
@@ -445,6 +555,7 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   std::optional<v1::StatsResponse> before;
   std::string stats_error;
   auto snapshot_before = [&] {
+    cpu_at_warmup_end_s_ = ProcessCpuSeconds();
     absl::StatusOr<v1::StatsResponse> stats = connections_.ServerStats();
     if (stats.ok()) {
       before = *std::move(stats);
@@ -452,16 +563,34 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
       stats_error = std::string(stats.status().message());
     }
   };
+  // What the server runs with, as it reports it (no interpreter lock).
+  absl::StatusOr<v1::StatsResponse> config = connections_.Sample(
+      {v1::ALLOCATOR, v1::OBJECTS, v1::COLLECTOR, v1::LOCK, v1::SERVER},
+      absl::Seconds(10));
   if (options_.warmup <= absl::ZeroDuration()) snapshot_before();
+  const int64_t started_unix_ns = absl::ToUnixNanos(absl::Now());
   Start();
   bool before_pending = options_.warmup > absl::ZeroDuration();
-  progress_last_ns_ = start_ns_;
+  sample_last_ns_ = start_ns_;
+  sample_last_cpu_s_ = ProcessCpuSeconds();
+  // The first sample's lock figures need a Stats response to start from.
+  if (absl::StatusOr<v1::StatsResponse> stats =
+          connections_.Sample({v1::LOCK}, absl::Milliseconds(500));
+      stats.ok()) {
+    sample_last_stats_ = *std::move(stats);
+  }
 
-  // The main thread keeps time: progress lines, the warm-up's end, the end.
+  // The main thread keeps time: the samples and progress lines, the
+  // schedule, the warm-up's end, the end.
   bool deadline_hit = false;
   int64_t next_progress = start_ns_ + 1'000'000'000;
+  // A schedule's level is looked at ten times a second.
+  constexpr int64_t kScheduleTick = 100'000'000;
+  int64_t next_schedule =
+      options_.schedule.active() ? start_ns_ + kScheduleTick : kNever;
   while (!Stopped()) {
-    int64_t wake = std::min({next_progress, end_ns_, hard_deadline_ns});
+    int64_t wake =
+        std::min({next_progress, next_schedule, end_ns_, hard_deadline_ns});
     if (before_pending) wake = std::min(wake, warmup_end_ns_);
     {
       std::unique_lock<std::mutex> lock(stop_mu_);
@@ -477,10 +606,14 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
       deadline_hit = true;
       RequestStop();
     }
-    // Advanced whether or not lines are printed: a deadline left in the
-    // past would turn this wait into a busy loop.
+    if (now >= next_schedule && !Stopped()) {
+      ApplySchedule(now);
+      next_schedule += kScheduleTick;
+    }
+    // Advanced whatever the sample does: a deadline left in the past would
+    // turn this wait into a busy loop.
     if (now >= next_progress) {
-      if (options_.progress) PrintProgress(progress, now);
+      if (!Stopped()) TakeSample(progress, now);
       next_progress += 1'000'000'000;
     }
   }
@@ -493,7 +626,14 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
     WaitQuiet(NowNs() + 5'000'000'000);
   }
 
+  const double cpu_at_end_s = ProcessCpuSeconds();
+  // The last part of a second, unless the run ended on the second.
+  if (NowNs() - sample_last_ns_ >= 200'000'000) TakeSample(progress, NowNs());
+
   RunResult result = Collect();
+  result.started_unix_ns = started_unix_ns;
+  if (config.ok()) result.server_config = *std::move(config);
+  result.client_cpu_s = cpu_at_end_s - cpu_at_warmup_end_s_;
   result.open_file_limit = *file_limit;
   result.deadline_hit = deadline_hit;
   result.stats_before = std::move(before);
