@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <chrono>
 #include <utility>
 
@@ -36,8 +35,8 @@ bool ConnectionRefused(const std::string& server) {
   }
   bool refused = found != nullptr;
   for (addrinfo* a = found; a != nullptr && refused; a = a->ai_next) {
-    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
-                          a->ai_protocol);
+    const int fd =
+        socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) {
       refused = false;
       break;

@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -120,16 +120,14 @@ absl::Status ParseMix(absl::string_view value, std::vector<MixWeight>* out) {
 // as given).
 absl::Status ParseServer(absl::string_view v, std::string* out) {
   if (v.empty()) return Invalid("server", v, "empty address");
-  const bool target = absl::StartsWith(v, "unix:") ||
-                      absl::StrContains(v, "///") ||
-                      absl::StartsWith(v, "ipv4:") ||
-                      absl::StartsWith(v, "ipv6:");
+  const bool target =
+      absl::StartsWith(v, "unix:") || absl::StrContains(v, "///") ||
+      absl::StartsWith(v, "ipv4:") || absl::StartsWith(v, "ipv6:");
   const size_t colon = v.rfind(':');
   int port = 0;
-  if (!target &&
-      (colon == absl::string_view::npos || colon == 0 ||
-       !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
-       port > 65535)) {
+  if (!target && (colon == absl::string_view::npos || colon == 0 ||
+                  !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
+                  port > 65535)) {
     int bare_port = 0;
     return Invalid(
         "server", v,
@@ -178,7 +176,8 @@ absl::Status ApplySchedules(bool* duration_set, bool concurrency_set,
           "--schedule shapes the calls in flight of the closed loop; with "
           "--rate (the open loop) use --rate_schedule instead");
     }
-    const int top = static_cast<int>(std::max(o->schedule.start, o->schedule.end));
+    const int top =
+        static_cast<int>(std::max(o->schedule.start, o->schedule.end));
     if (concurrency_set && o->concurrency != top) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--concurrency=", o->concurrency, " and --schedule=",
@@ -476,8 +475,7 @@ std::string HdrPath(const Options& options, int run) {
   const std::string& path = options.hdr_file;
   const size_t slash = path.rfind('/');
   size_t dot = path.rfind('.');
-  if (dot == std::string::npos ||
-      (slash != std::string::npos && dot < slash)) {
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) {
     dot = path.size();
   }
   return absl::StrCat(path.substr(0, dot), "-run", run, path.substr(dot));

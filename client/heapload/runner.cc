@@ -325,7 +325,8 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
 int64_t Runner::NextIntended(const Stream* stream, int64_t t) const {
   double rate = stream->rate;
   if (stream->rate_scheduled) {
-    rate = options_.rate_schedule.LevelAt(absl::Nanoseconds(t - warmup_end_ns_));
+    rate =
+        options_.rate_schedule.LevelAt(absl::Nanoseconds(t - warmup_end_ns_));
   }
   return t + std::max<int64_t>(1, std::llround(1e9 / rate));
 }
@@ -441,20 +442,19 @@ void Runner::TakeSample(std::ostream* progress, int64_t now_ns) {
   TimeSample s;
   s.t_s = static_cast<double>(now_ns - start_ns_) / 1e9;
   s.warmup = now_ns < warmup_end_ns_;
+  // The second's stage and targets are those of its middle: a sample taken
+  // just after a step's boundary belongs to the step before.
   const absl::Duration since_warmup =
-      absl::Nanoseconds(now_ns - warmup_end_ns_);
-  const Schedule& schedule = options_.schedule.active()
-                                 ? options_.schedule
-                                 : options_.rate_schedule;
+      absl::Nanoseconds((sample_last_ns_ + now_ns) / 2 - warmup_end_ns_);
+  const Schedule& schedule =
+      options_.schedule.active() ? options_.schedule : options_.rate_schedule;
   s.stages = schedule.stages();
   s.stage = schedule.StageAt(since_warmup);
-  {
-    std::lock_guard<std::mutex> lock(stream->parked_mu);
-    s.target_concurrency =
-        stream->rate == 0 ? stream->active : options_.concurrency;
-  }
-  s.target_rate = stream->rate_scheduled ? schedule.LevelAt(since_warmup)
-                                         : stream->rate;
+  s.target_concurrency = stream->scheduled
+                             ? static_cast<int>(schedule.LevelAt(since_warmup))
+                             : options_.concurrency;
+  s.target_rate =
+      stream->rate_scheduled ? schedule.LevelAt(since_warmup) : stream->rate;
   s.interval_s = static_cast<double>(now_ns - sample_last_ns_) / 1e9;
   const int64_t completed = stream->completed_all.load();
   const int64_t failed = stream->failed_all.load();
@@ -476,8 +476,7 @@ void Runner::TakeSample(std::ostream* progress, int64_t now_ns) {
   s.total_succeeded = stream->succeeded.load();
   s.total_failed = stream->failed.load();
   const double measured_s = static_cast<double>(now_ns - warmup_end_ns_) / 1e9;
-  s.total_requests_per_s =
-      measured_s > 0 ? s.total_succeeded / measured_s : 0;
+  s.total_requests_per_s = measured_s > 0 ? s.total_succeeded / measured_s : 0;
   s.total_p99_ns = measured.Percentile(99);
   const double cpu = ProcessCpuSeconds();
   s.client_cpu_cores =
@@ -486,8 +485,8 @@ void Runner::TakeSample(std::ostream* progress, int64_t now_ns) {
   absl::StatusOr<v1::StatsResponse> stats =
       connections_.Sample({v1::LOCK}, absl::Milliseconds(500));
   if (stats.ok()) {
-    SetLockFigures(sample_last_stats_ ? &*sample_last_stats_ : nullptr,
-                   *stats, &s);
+    SetLockFigures(sample_last_stats_ ? &*sample_last_stats_ : nullptr, *stats,
+                   &s);
     sample_last_stats_ = *std::move(stats);
   } else {
     sample_last_stats_.reset();

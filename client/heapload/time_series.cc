@@ -22,7 +22,8 @@ void SetLockFigures(const v1::StatsResponse* previous,
   if (previous == nullptr) return;
   const v1::LockStats& b = previous->lock();
   const v1::LockStats& a = now.lock();
-  const int64_t wall_ns = now.timestamp_unix_ns() - previous->timestamp_unix_ns();
+  const int64_t wall_ns =
+      now.timestamp_unix_ns() - previous->timestamp_unix_ns();
   if (wall_ns <= 0) return;
   sample->lock_available = true;
   sample->lock_held_share =
@@ -51,14 +52,14 @@ std::string StageLabel(const TimeSample& s) {
 std::string ProgressLines(const TimeSample& s) {
   std::string target;
   if (s.stages > 0) {
-    target = s.target_rate > 0
-                 ? absl::StrFormat(" %s rate %.0f/s", StageLabel(s),
-                                   s.target_rate)
-                 : absl::StrFormat(" %s concurrency %d", StageLabel(s),
-                                   s.target_concurrency);
+    target =
+        s.target_rate > 0
+            ? absl::StrFormat(" %s rate %.0f/s", StageLabel(s), s.target_rate)
+            : absl::StrFormat(" %s concurrency %d", StageLabel(s),
+                              s.target_concurrency);
   }
-  const std::string head =
-      absl::StrFormat("heapload %6.1fs %-6s", s.t_s, s.warmup ? "warmup" : "run");
+  const std::string head = absl::StrFormat("heapload %6.1fs %-6s", s.t_s,
+                                           s.warmup ? "warmup" : "run");
   std::string window = absl::StrFormat(
       "%s%s  last %.1fs: %.0f req/s  p50 %s  p99 %s  errors %d", head, target,
       s.interval_s, s.requests_per_s, NanosOrDash(s.p50_ns, s.completed),
@@ -71,15 +72,15 @@ std::string ProgressLines(const TimeSample& s) {
                                            s.client_cpu_cores));
   std::string total =
       s.warmup
-          ? absl::StrFormat("%s  since warm-up end: (warming up, not "
-                            "measured)  in flight %d\n",
-                            head, s.in_flight)
+          ? absl::StrFormat(
+                "%s  since warm-up end: (warming up, not "
+                "measured)  in flight %d\n",
+                head, s.in_flight)
           : absl::StrFormat(
                 "%s  since warm-up end: %d ok, %.0f req/s  p99 %s  errors "
                 "%d  in flight %d\n",
                 head, s.total_succeeded, s.total_requests_per_s,
-                NanosOrDash(s.total_p99_ns,
-                            s.total_succeeded + s.total_failed),
+                NanosOrDash(s.total_p99_ns, s.total_succeeded + s.total_failed),
                 s.total_failed, s.in_flight);
   return window + total;
 }
