@@ -1,9 +1,9 @@
 // The heapload binary against a real heapd, its output files read back: the
 // JSON, CSV and .hgrm of a run, the stages of a schedule in the time series,
 // --runs and their median, and the messages of a wrong or empty address.
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -47,7 +47,9 @@ double Number(const Json& json, const std::string& path) {
   auto it = json.find(path);
   EXPECT_NE(it, json.end()) << path;
   double v = 0;
-  if (it != json.end()) EXPECT_TRUE(absl::SimpleAtod(it->second, &v)) << path;
+  if (it != json.end()) {
+    EXPECT_TRUE(absl::SimpleAtod(it->second, &v)) << path;
+  }
   return v;
 }
 
@@ -85,7 +87,6 @@ Exit Heapload(std::vector<std::string> flags) {
   exit.err = (*process)->stderr_text();
   return exit;
 }
-
 
 class HeapLoadOutputTest : public HeapdTest {
  protected:
@@ -169,7 +170,8 @@ TEST_F(HeapLoadOutputTest, EveryFormatIsWrittenAndReadsBack) {
     const std::string text = ReadFile(path);
     std::vector<std::string> rows = absl::StrSplit(text, '\n');
     ASSERT_GT(rows.size(), 6u);
-    EXPECT_EQ(rows[0], "       Value     Percentile TotalCount 1/(1-Percentile)");
+    EXPECT_EQ(rows[0],
+              "       Value     Percentile TotalCount 1/(1-Percentile)");
     EXPECT_EQ(rows[1], "");
     double last_value = -1, last_percentile = -1, last_count = -1;
     size_t i = 2;
@@ -256,9 +258,9 @@ TEST_F(HeapLoadOutputTest, RateScheduleStagesAreInTheSeries) {
 TEST_F(HeapLoadOutputTest, RunsAreEachReportedWithTheirMedian) {
   Start({});
   const std::string base = TempPath("runs");
-  Exit exit = Run({"--workload=ping", "--requests=200", "--runs=3",
-                   "--format=json", "--output=" + base,
-                   "--hdr_file=" + TempPath("runs.hgrm")});
+  Exit exit =
+      Run({"--workload=ping", "--requests=200", "--runs=3", "--format=json",
+           "--output=" + base, "--hdr_file=" + TempPath("runs.hgrm")});
   ASSERT_EQ(exit.code, 0) << exit.err;
   EXPECT_THAT(exit.out, HasSubstr("=== run 3 of 3 ==="));
   EXPECT_THAT(exit.out, HasSubstr("median"));
@@ -272,8 +274,7 @@ TEST_F(HeapLoadOutputTest, RunsAreEachReportedWithTheirMedian) {
         json, absl::StrCat("runs.", i, ".streams.workload.requests_per_s")));
   }
   std::sort(rates.begin(), rates.end());
-  EXPECT_NEAR(Number(json, "median.requests_per_s"), rates[1],
-              1e-6 * rates[1]);
+  EXPECT_NEAR(Number(json, "median.requests_per_s"), rates[1], 1e-6 * rates[1]);
   for (int run = 1; run <= 3; ++run) {
     EXPECT_THAT(ReadFile(TempPath(absl::StrCat("runs-run", run, ".hgrm"))),
                 HasSubstr("Total count    =          200]"));
@@ -292,13 +293,12 @@ TEST(HeapLoadAddressTest, NothingListeningIsSaidAtOnce) {
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
             0);
   socklen_t length = sizeof(address);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length),
-            0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
   const int port = ntohs(address.sin_port);
   close(fd);
   const std::string server = absl::StrCat("127.0.0.1:", port);
-  Exit exit = Heapload(
-      {"--server=" + server, "--duration=1s", "--progress=false"});
+  Exit exit =
+      Heapload({"--server=" + server, "--duration=1s", "--progress=false"});
   EXPECT_EQ(exit.code, 1);
   EXPECT_THAT(exit.err,
               HasSubstr(absl::StrCat("nothing listens on ", server,

@@ -31,9 +31,9 @@ std::string Row(double value_ns, double level, int64_t count) {
 }  // namespace
 
 std::string HgrmReport(const ResponseTimeHistogram& h) {
-  std::string out = absl::StrFormat("%12s %14s %10s %14s\n\n", "Value",
-                                    "Percentile", "TotalCount",
-                                    "1/(1-Percentile)");
+  std::string out =
+      absl::StrFormat("%12s %14s %10s %14s\n\n", "Value", "Percentile",
+                      "TotalCount", "1/(1-Percentile)");
   const int64_t total = h.count();
   double variance_sum = 0;
   int64_t cumulative = 0;
@@ -44,8 +44,10 @@ std::string HgrmReport(const ResponseTimeHistogram& h) {
     if (count == 0) continue;
     cumulative += count;
     const int64_t low = ResponseTimeHistogram::BucketLow(b);
-    const int64_t high = std::min(ResponseTimeHistogram::BucketHigh(b), h.max());
-    const double middle = low + (ResponseTimeHistogram::BucketHigh(b) - low) / 2.0;
+    const int64_t high =
+        std::min(ResponseTimeHistogram::BucketHigh(b), h.max());
+    const double middle =
+        low + (ResponseTimeHistogram::BucketHigh(b) - low) / 2.0;
     variance_sum += count * (middle - h.mean()) * (middle - h.mean());
     // The bucket that holds the last value reports once, then the 100% row.
     while (100.0 * static_cast<double>(cumulative) / total >= level) {

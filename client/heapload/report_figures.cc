@@ -147,8 +147,8 @@ ClientLoadFigures ClientLoadOf(const RunResult& r) {
   f.lock_held_share = server.held_share;
   // About one core: heapload's clock keeper and dispatchers are single
   // threads; all of its cores: nothing is left for more calls.
-  const bool busy = f.cores_used >= 0.85 ||
-                    f.cores_used >= 0.85 * f.cores_available;
+  const bool busy =
+      f.cores_used >= 0.85 || f.cores_used >= 0.85 * f.cores_available;
   f.bottleneck = busy && f.lock_known && f.lock_held_share < 0.5;
   if (f.bottleneck) {
     f.warning = absl::StrFormat(
@@ -187,7 +187,8 @@ const std::vector<SeriesColumn>& TimeSeriesColumns() {
       {"lock_held_share", lock([](S s) { return s.lock_held_share; })},
       {"lock_acquisitions",
        lock([](S s) { return static_cast<double>(s.lock_acquisitions); })},
-      {"lock_contended_share", lock([](S s) { return s.lock_contended_share; })},
+      {"lock_contended_share",
+       lock([](S s) { return s.lock_contended_share; })},
       {"lock_wait_mean_ns", lock([](S s) { return s.lock_wait_mean_ns; })},
       {"lock_waiters",
        lock([](S s) { return static_cast<double>(s.lock_waiters); })},
@@ -200,9 +201,9 @@ const std::vector<RunColumn>& RunFigureColumns() {
   using R = const RunResult&;
   auto workload_latency = [](double p) {
     return [p](R r) -> double {
-      return r.streams.empty() ? 0
-                               : static_cast<double>(
-                                     r.streams.front().latency.Percentile(p));
+      return r.streams.empty()
+                 ? 0
+                 : static_cast<double>(r.streams.front().latency.Percentile(p));
     };
   };
   static const auto* const columns = new std::vector<RunColumn>{

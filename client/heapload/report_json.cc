@@ -8,12 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "client/heapload/report.h"
-#include "client/heapload/report_figures.h"
-#include "client/units.h"
 #include "absl/time/time.h"
 #include "client/heapload/json_writer.h"
+#include "client/heapload/report.h"
+#include "client/heapload/report_figures.h"
 #include "client/heapload/time_series.h"
+#include "client/units.h"
 
 namespace heapd::heapload {
 
@@ -25,10 +25,9 @@ void WriteRun(const RunResult& r, JsonWriter& w) {
   const double seconds = absl::ToDoubleSeconds(r.measured);
   w.String("label", o.label);
   w.Integer("timestamp_unix_ns", r.started_unix_ns);
-  w.String("timestamp",
-           absl::FormatTime(absl::RFC3339_full,
-                            absl::FromUnixNanos(r.started_unix_ns),
-                            absl::UTCTimeZone()));
+  w.String("timestamp", absl::FormatTime(absl::RFC3339_full,
+                                         absl::FromUnixNanos(r.started_unix_ns),
+                                         absl::UTCTimeZone()));
 
   w.Begin("options");
   w.String("server", o.server);

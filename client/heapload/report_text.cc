@@ -28,9 +28,13 @@ void AppendServerAndClient(const RunResult& r, std::string* out) {
         out, "server: heapd ", c.version, ", lock ", c.lock_policy, " (switch ",
         Nanos(c.switch_interval_ns), "), layout ", c.layout, ", gc ",
         c.gc_enabled ? absl::StrJoin(c.gc_thresholds, "/") : "off",
-        c.max_heap_bytes > 0 ? absl::StrCat(", max heap ", client::Bytes(c.max_heap_bytes)) : "",
+        c.max_heap_bytes > 0
+            ? absl::StrCat(", max heap ", client::Bytes(c.max_heap_bytes))
+            : "",
         c.max_objects > 0 ? absl::StrCat(", max objects ", c.max_objects) : "",
-        c.max_lock_waiters > 0 ? absl::StrCat(", max lock waiters ", c.max_lock_waiters) : "",
+        c.max_lock_waiters > 0
+            ? absl::StrCat(", max lock waiters ", c.max_lock_waiters)
+            : "",
         "\n");
   }
   const ClientLoadFigures l = ClientLoadOf(r);
@@ -43,8 +47,9 @@ void AppendServerAndClient(const RunResult& r, std::string* out) {
 
 // With a schedule: each stage's seconds (warm-up excluded) summed up.
 void AppendStages(const RunResult& r, std::string* out) {
-  const Schedule& schedule =
-      r.options.schedule.active() ? r.options.schedule : r.options.rate_schedule;
+  const Schedule& schedule = r.options.schedule.active()
+                                 ? r.options.schedule
+                                 : r.options.rate_schedule;
   if (!schedule.active()) return;
   struct Stage {
     int seconds = 0;
@@ -68,8 +73,8 @@ void AppendStages(const RunResult& r, std::string* out) {
     }
   }
   absl::StrAppend(out, "\nstages (",
-                  r.options.schedule.active() ? "calls in flight" : "rate",
-                  " ", schedule.text, "):\n");
+                  r.options.schedule.active() ? "calls in flight" : "rate", " ",
+                  schedule.text, "):\n");
   absl::StrAppend(out, absl::StrFormat("  %-12s %10s %8s %12s %12s %8s %10s\n",
                                        "stage", "target", "seconds", "req/s",
                                        "worst p99", "errors", "lock held"));

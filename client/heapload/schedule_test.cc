@@ -27,9 +27,8 @@ TEST(ScheduleTest, StepsRiseEveryPeriodUpToTheEnd) {
 }
 
 TEST(ScheduleTest, StepsMayGoDown) {
-  absl::StatusOr<Schedule> s =
-      ParseSchedule("rate_schedule", "step:start=300,end=100,step=100,every=1",
-                    false);
+  absl::StatusOr<Schedule> s = ParseSchedule(
+      "rate_schedule", "step:start=300,end=100,step=100,every=1", false);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->stages(), 3);
   EXPECT_EQ(s->LevelAt(absl::Milliseconds(500)), 300);
@@ -78,8 +77,7 @@ TEST(ScheduleTest, MistakesAreExplained) {
   ExpectError("line:start=1,end=8,over=soon", false,
               "over=soon is not a duration");
   ExpectError("line:start=1,end=8,over=0s", false, "over=0s must be > 0");
-  ExpectError("line:start=1,start=2,end=8,over=1s", false,
-              "start given twice");
+  ExpectError("line:start=1,start=2,end=8,over=1s", false, "start given twice");
 }
 
 }  // namespace

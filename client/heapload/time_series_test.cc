@@ -34,7 +34,8 @@ TimeSample Sample() {
 // The last second and the run so far never share a line.
 TEST(ProgressLinesTest, WindowAndSinceStartAreSeparateLines) {
   const std::string text = ProgressLines(Sample());
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  std::vector<std::string> lines =
+      absl::StrSplit(text, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_THAT(lines[0], HasSubstr("last 1.0s: 1200 req/s"));
   EXPECT_THAT(lines[0], HasSubstr("p99 5 us"));
