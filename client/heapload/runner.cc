@@ -19,157 +19,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/heapload/connections.h"
+#include "client/heapload/runner_internal.h"
 #include "client/heapload/workloads.h"
 #include "client/units.h"
 #include "proto/heap.grpc.pb.h"
 
 namespace heapd::heapload {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             Clock::now().time_since_epoch())
-      .count();
-}
-
-Clock::time_point AtNs(int64_t ns) {
-  return Clock::time_point(std::chrono::nanoseconds(ns));
-}
-
-constexpr int64_t kNever = INT64_MAX;
-
-int64_t ToNs(absl::Duration d) {
-  return d == absl::InfiniteDuration() ? kNever : absl::ToInt64Nanoseconds(d);
-}
-
-struct Stream;
-
-// One call in flight, always on the same connection.
-struct Slot {
-  Stream* stream = nullptr;
-  Connection* connection = nullptr;
-  int index = 0;
-  std::unique_ptr<CallProgram> program;
-  // Guards the contexts against the canceller at the hard deadline.
-  std::mutex mu;
-  std::unique_ptr<grpc::ClientContext> context;
-  // The finished call's context, kept one call longer: the next call is
-  // started from inside the finished call's callback, which must not
-  // destroy its own context.
-  std::unique_ptr<grpc::ClientContext> previous;
-};
-
-constexpr int kShards = 16;
-
-struct Stream {
-  std::string name;
-  double rate = 0;  // 0: closed loop
-  // --requests caps this stream; the workload stream (or the pollers when
-  // they are the workload).
-  bool capped = false;
-  // Counts successes per connection (the workload stream).
-  bool per_connection = false;
-  std::vector<std::unique_ptr<Slot>> slots;
-
-  // Open loop: slots waiting for their next intended send time.
-  std::mutex free_mu;
-  std::condition_variable free_cv;
-  // First in, first out, so the calls rotate over the connections.
-  std::deque<Slot*> free;
-  std::thread dispatcher;
-
-  // Measured results, sharded by slot so completions rarely meet.
-  struct Shard {
-    std::mutex mu;
-    ResponseTimeHistogram latency;
-    std::map<std::string, int64_t> errors;
-    // Every completion since the last time-series sample, warm-up
-    // included.
-    ResponseTimeHistogram window;
-  };
-  std::array<Shard, kShards> shards;
-  std::atomic<int64_t> sent{0};
-  std::atomic<int64_t> succeeded{0};
-  std::atomic<int64_t> failed{0};
-  std::atomic<int64_t> operations{0};
-  std::atomic<int64_t> unsent{0};
-  // Every completion and failure, warm-up included (for progress lines).
-  std::atomic<int64_t> completed_all{0};
-  std::atomic<int64_t> failed_all{0};
-  // --schedule (the workload, closed loop): slots from `active` on wait in
-  // `parked` for the schedule to let them in.
-  bool scheduled = false;
-  // --rate_schedule sets this stream's rate (the workload, open loop).
-  bool rate_scheduled = false;
-  std::mutex parked_mu;
-  int active = 0;
-  std::vector<Slot*> parked;
-};
-
-class Runner {
- public:
-  explicit Runner(const Options& options) : options_(options) {}
-
-  absl::StatusOr<RunResult> Run(std::ostream* progress);
-
-  // True when every call has finished, so the run's state may be freed.
-  bool Quiet() const { return in_flight_.load() == 0; }
-
- private:
-  void BuildStreams();
-  void Start();
-  void Dispatch(Stream* stream);
-  bool Issue(Slot* slot, int64_t intended_ns);
-  void OnDone(Slot* slot, int64_t intended_ns, bool measured,
-              const grpc::Status& status, int64_t operations);
-  void RequestStop();
-  bool Stopped() const { return stop_.load(); }
-  // Waits until every call finished or `until`; true if they all did.
-  bool WaitQuiet(int64_t until_ns);
-  void CancelAll();
-  // The schedule's level now (--schedule: slots allowed to have a call in
-  // flight); lets parked slots in when it rose.
-  void ApplySchedule(int64_t now_ns);
-  // Intended send time of the call after one intended at `t` (open loop).
-  int64_t NextIntended(const Stream* stream, int64_t t) const;
-  void TakeSample(std::ostream* progress, int64_t now_ns);
-  RunResult Collect();
-
-  const Options options_;
-  Connections connections_;
-  // The convoy's own connection, after the workload's.
-  Connection* convoy_connection_ = nullptr;
-  std::vector<std::unique_ptr<Stream>> streams_;
-  // --scenario: what the slots' scenarios did.
-  std::shared_ptr<ScenarioTally> scenario_tally_;
-
-  int64_t start_ns_ = 0;
-  int64_t warmup_end_ns_ = 0;
-  int64_t end_ns_ = kNever;
-
-  std::atomic<bool> stop_{false};
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-
-  std::atomic<int64_t> in_flight_{0};
-  std::mutex quiet_mu_;
-  std::condition_variable quiet_cv_;
-
-  std::atomic<int64_t> requests_issued_{0};
-  std::atomic<int64_t> last_completion_ns_{0};
-
-  // The time series: the previous sample's figures.
-  int64_t sample_last_ns_ = 0;
-  int64_t sample_last_completed_ = 0;
-  int64_t sample_last_failed_ = 0;
-  double sample_last_cpu_s_ = 0;
-  std::optional<v1::StatsResponse> sample_last_stats_;
-  std::vector<TimeSample> time_series_;
-  // heapload's CPU time at the end of the warm-up.
-  double cpu_at_warmup_end_s_ = 0;
-};
+namespace runner_internal {
 
 void Runner::BuildStreams() {
   const int n = options_.connections;
@@ -361,8 +217,15 @@ void Runner::Dispatch(Stream* stream) {
     }
     if (slot == nullptr) return count_unsent(t);
     if (!Issue(slot, t)) {
-      std::lock_guard<std::mutex> lock(stream->free_mu);
-      stream->free.push_back(slot);
+      {
+        std::lock_guard<std::mutex> lock(stream->free_mu);
+        stream->free.push_back(slot);
+      }
+      // The end came between the wait and the send: this call and those
+      // after it are backlog. Past --requests they are not calls at all.
+      const bool capped_out = stream->capped && options_.requests > 0 &&
+                              requests_issued_.load() > options_.requests;
+      if (!capped_out) count_unsent(t);
       return;
     }
   }
@@ -416,87 +279,6 @@ void Runner::Start() {
           std::thread([this, s = stream.get()] { Dispatch(s); });
     }
   }
-}
-
-void Runner::ApplySchedule(int64_t now_ns) {
-  if (streams_.empty() || !streams_.front()->scheduled) return;
-  Stream* stream = streams_.front().get();
-  const int level = static_cast<int>(
-      options_.schedule.LevelAt(absl::Nanoseconds(now_ns - warmup_end_ns_)));
-  std::vector<Slot*> let_in;
-  {
-    std::lock_guard<std::mutex> lock(stream->parked_mu);
-    stream->active = level;
-    auto waiting = std::partition(
-        stream->parked.begin(), stream->parked.end(),
-        [level](const Slot* slot) { return slot->index >= level; });
-    let_in.assign(waiting, stream->parked.end());
-    stream->parked.erase(waiting, stream->parked.end());
-  }
-  for (Slot* slot : let_in) Issue(slot, NowNs());
-}
-
-void Runner::TakeSample(std::ostream* progress, int64_t now_ns) {
-  if (streams_.empty()) return;
-  Stream* stream = streams_.front().get();
-  TimeSample s;
-  s.t_s = static_cast<double>(now_ns - start_ns_) / 1e9;
-  s.warmup = now_ns < warmup_end_ns_;
-  // The second's stage and targets are those of its middle: a sample taken
-  // just after a step's boundary belongs to the step before.
-  const absl::Duration since_warmup =
-      absl::Nanoseconds((sample_last_ns_ + now_ns) / 2 - warmup_end_ns_);
-  const Schedule& schedule =
-      options_.schedule.active() ? options_.schedule : options_.rate_schedule;
-  s.stages = schedule.stages();
-  s.stage = schedule.StageAt(since_warmup);
-  s.target_concurrency = stream->scheduled
-                             ? static_cast<int>(schedule.LevelAt(since_warmup))
-                             : options_.concurrency;
-  s.target_rate =
-      stream->rate_scheduled ? schedule.LevelAt(since_warmup) : stream->rate;
-  s.interval_s = static_cast<double>(now_ns - sample_last_ns_) / 1e9;
-  const int64_t completed = stream->completed_all.load();
-  const int64_t failed = stream->failed_all.load();
-  s.completed = completed - sample_last_completed_;
-  s.failed = failed - sample_last_failed_;
-  s.requests_per_s = s.interval_s > 0 ? s.completed / s.interval_s : 0;
-  ResponseTimeHistogram window;
-  ResponseTimeHistogram measured;
-  for (Stream::Shard& shard : stream->shards) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    window.Merge(shard.window);
-    shard.window.Reset();
-    measured.Merge(shard.latency);
-  }
-  s.p50_ns = window.Percentile(50);
-  s.p99_ns = window.Percentile(99);
-  s.max_ns = window.max();
-  s.in_flight = in_flight_.load();
-  s.total_succeeded = stream->succeeded.load();
-  s.total_failed = stream->failed.load();
-  const double measured_s = static_cast<double>(now_ns - warmup_end_ns_) / 1e9;
-  s.total_requests_per_s = measured_s > 0 ? s.total_succeeded / measured_s : 0;
-  s.total_p99_ns = measured.Percentile(99);
-  const double cpu = ProcessCpuSeconds();
-  s.client_cpu_cores =
-      s.interval_s > 0 ? (cpu - sample_last_cpu_s_) / s.interval_s : 0;
-  // The LOCK section only: heapd answers it without the interpreter lock.
-  absl::StatusOr<v1::StatsResponse> stats =
-      connections_.Sample({v1::LOCK}, absl::Milliseconds(500));
-  if (stats.ok()) {
-    SetLockFigures(sample_last_stats_ ? &*sample_last_stats_ : nullptr, *stats,
-                   &s);
-    sample_last_stats_ = *std::move(stats);
-  } else {
-    sample_last_stats_.reset();
-  }
-  sample_last_ns_ = now_ns;
-  sample_last_completed_ = completed;
-  sample_last_failed_ = failed;
-  sample_last_cpu_s_ = cpu;
-  if (progress != nullptr && options_.progress) *progress << ProgressLines(s);
-  time_series_.push_back(std::move(s));
 }
 
 RunResult Runner::Collect() {
@@ -649,11 +431,11 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   return result;
 }
 
-}  // namespace
+}  // namespace runner_internal
 
 absl::StatusOr<RunResult> RunLoad(const Options& options,
                                   std::ostream* progress) {
-  auto run = std::make_unique<Runner>(options);
+  auto run = std::make_unique<runner_internal::Runner>(options);
   absl::StatusOr<RunResult> result = run->Run(progress);
   // Calls that even cancellation did not end still point into the run:
   // leave it to the process's exit rather than free it under them.
