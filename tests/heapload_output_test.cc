@@ -237,7 +237,7 @@ TEST_F(HeapLoadOutputTest, ConcurrencyScheduleStagesAreInTheSeries) {
 TEST_F(HeapLoadOutputTest, RateScheduleStagesAreInTheSeries) {
   Start({});
   const std::string base = TempPath("rates.json");
-  Exit exit = Run({"--workload=ping", "--concurrency=8",
+  Exit exit = Run({"--workload=ping", "--concurrency=8", "--warmup=1s",
                    "--rate_schedule=step:start=50,end=100,step=50,every=2s",
                    "--format=json", "--output=" + base});
   ASSERT_EQ(exit.code, 0) << exit.err;
@@ -245,13 +245,24 @@ TEST_F(HeapLoadOutputTest, RateScheduleStagesAreInTheSeries) {
   const std::vector<std::string> stages = Column(json, "time_series", "stage");
   const std::vector<std::string> rates =
       Column(json, "time_series", "target_rate");
+  const std::vector<std::string> warmup = Column(json, "time_series", "warmup");
   ASSERT_EQ(stages.size(), rates.size());
-  ASSERT_GE(stages.size(), 3u);
+  ASSERT_EQ(stages.size(), warmup.size());
+  ASSERT_GE(stages.size(), 4u);
+  // The warm-up's second runs at the start rate, then the steps.
+  EXPECT_EQ(warmup.front(), "1");
+  EXPECT_EQ(warmup.back(), "0");
   EXPECT_EQ(stages.front(), "0");
   EXPECT_EQ(rates.front(), "50");
   EXPECT_EQ(stages.back(), "1");
   EXPECT_EQ(rates.back(), "100");
   EXPECT_EQ(json.at("time_series.0.stage_label"), "step 1/2");
+  EXPECT_EQ(Number(json, "options.duration_s"), 4);
+  // Every call of the schedule was sent or is backlog: 2 s at 50/s, 2 s at
+  // 100/s.
+  EXPECT_EQ(Number(json, "streams.workload.sent") +
+                Number(json, "streams.workload.unsent_backlog"),
+            300);
 }
 
 // --runs=3: three reports and their median, in the text and the JSON.

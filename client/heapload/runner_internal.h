@@ -33,7 +33,6 @@
 
 namespace heapd::heapload::runner_internal {
 
-
 using Clock = std::chrono::steady_clock;
 
 inline int64_t NowNs() {

@@ -32,11 +32,13 @@ void Runner::TakeSample(std::ostream* progress, int64_t now_ns) {
   Stream* stream = streams_.front().get();
   TimeSample s;
   s.t_s = static_cast<double>(now_ns - start_ns_) / 1e9;
-  s.warmup = now_ns < warmup_end_ns_;
-  // The second's stage and targets are those of its middle: a sample taken
-  // just after a step's boundary belongs to the step before.
+  // A second's phase, stage and targets are those of its middle: a sample
+  // taken just after a boundary belongs to the second before it.
+  const int64_t middle_ns = (sample_last_ns_ + now_ns) / 2;
+  s.warmup = middle_ns < warmup_end_ns_;
+  s.has_warmup = warmup_end_ns_ > start_ns_;
   const absl::Duration since_warmup =
-      absl::Nanoseconds((sample_last_ns_ + now_ns) / 2 - warmup_end_ns_);
+      absl::Nanoseconds(middle_ns - warmup_end_ns_);
   const Schedule& schedule =
       options_.schedule.active() ? options_.schedule : options_.rate_schedule;
   s.stages = schedule.stages();

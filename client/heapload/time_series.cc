@@ -73,13 +73,14 @@ std::string ProgressLines(const TimeSample& s) {
   std::string total =
       s.warmup
           ? absl::StrFormat(
-                "%s  since warm-up end: (warming up, not "
-                "measured)  in flight %d\n",
+                "%s  since start: (warming up, not measured)  in flight "
+                "%d\n",
                 head, s.in_flight)
           : absl::StrFormat(
-                "%s  since warm-up end: %d ok, %.0f req/s  p99 %s  errors "
-                "%d  in flight %d\n",
-                head, s.total_succeeded, s.total_requests_per_s,
+                "%s  since %s: %d ok, %.0f req/s  p99 %s  errors %d  in "
+                "flight %d\n",
+                head, s.has_warmup ? "warm-up end" : "start", s.total_succeeded,
+                s.total_requests_per_s,
                 NanosOrDash(s.total_p99_ns, s.total_succeeded + s.total_failed),
                 s.total_failed, s.in_flight);
   return window + total;

@@ -28,6 +28,9 @@ struct TimeSample {
   // included), and whether it lies in the warm-up.
   double t_s = 0;
   bool warmup = false;
+  // The run has a warm-up (the progress lines then say "since warm-up
+  // end", else "since start").
+  bool has_warmup = false;
   // The schedule's stage (its step from 0) and targets: calls in flight
   // allowed, and the open loop's rate (0: closed loop).
   int stage = 0;

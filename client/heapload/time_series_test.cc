@@ -28,6 +28,7 @@ TimeSample Sample() {
   s.total_p99_ns = 9000;
   s.in_flight = 4;
   s.client_cpu_cores = 0.5;
+  s.has_warmup = true;
   return s;
 }
 
@@ -46,6 +47,9 @@ TEST(ProgressLinesTest, WindowAndSinceStartAreSeparateLines) {
   EXPECT_THAT(lines[1], HasSubstr("p99 9 us"));
   EXPECT_THAT(lines[1], HasSubstr("errors 7"));
   EXPECT_THAT(lines[1], Not(HasSubstr("last")));
+  TimeSample cold = Sample();
+  cold.has_warmup = false;
+  EXPECT_THAT(ProgressLines(cold), HasSubstr("since start: 2500 ok"));
 }
 
 TEST(ProgressLinesTest, StageAndLockAreShown) {
