@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "client/heapload/json_paths.h"
 #include "client/heapload/report_figures.h"
@@ -81,6 +82,15 @@ TEST(LoadReportTest, TextShowsTheFigures) {
   EXPECT_THAT(text, HasSubstr("held          50.0%"));
   EXPECT_THAT(text, HasSubstr("Allocate"));
   EXPECT_THAT(text, HasSubstr("Jain's fairness index"));
+  // The run's figures and those since the server started never share a
+  // line.
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    EXPECT_FALSE(absl::StrContains(line, "this run") &&
+                 absl::StrContains(line, "since"))
+        << line;
+  }
+  EXPECT_THAT(text, HasSubstr("  wait          mean 500 ns (this run)\n"));
+  EXPECT_THAT(text, HasSubstr("  since server start: wait p50 "));
 }
 
 double Number(const std::map<std::string, std::string>& json,

@@ -185,16 +185,20 @@ std::string TextReport(const RunResult& r) {
       absl::StrFormat("  acquisitions  %d, contended %d (%.1f%%)\n",
                       sf.acquisitions, sf.contended, sf.contended_share * 100));
   absl::StrAppend(&out, "  wait          mean ", Nanos(sf.wait_mean_ns),
-                  " in the window; p50 ", Nanos(sf.wait_p50_ns), ", p99 ",
-                  Nanos(sf.wait_p99_ns), ", max ", Nanos(sf.wait_max_ns),
-                  " since server start\n");
-  absl::StrAppend(&out, "  hold          mean ", Nanos(sf.hold_mean_ns), "\n");
+                  " (this run)\n");
+  absl::StrAppend(&out, "  hold          mean ", Nanos(sf.hold_mean_ns),
+                  " (this run)\n");
   absl::StrAppend(
       &out, absl::StrFormat("  hand-offs     %.1f/s (%d); forced switches "
-                            "%d; drop requests %d; peak waiters %d (since "
-                            "start)\n",
+                            "%d; drop requests %d (this run)\n",
                             sf.handoffs_per_s, sf.handoffs, sf.forced_switches,
-                            sf.drop_requests, sf.waiters_peak));
+                            sf.drop_requests));
+  // heapd's histograms carry percentiles, not buckets: these cover the
+  // server's whole life, so they stand on a line of their own.
+  absl::StrAppend(&out, "  since server start: wait p50 ",
+                  Nanos(sf.wait_p50_ns), ", p99 ", Nanos(sf.wait_p99_ns),
+                  ", max ", Nanos(sf.wait_max_ns), "; peak waiters ",
+                  sf.waiters_peak, "\n");
   if (!sf.by_kind.empty()) {
     absl::StrAppend(
         &out, absl::StrFormat("  %-14s %12s %12s %12s %12s %12s\n", "by method",
