@@ -1,7 +1,11 @@
 #include "client/heapload/connections.h"
 
+#include <netdb.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <utility>
 
@@ -10,6 +14,60 @@
 #include "client/client_security.h"
 
 namespace heapd::heapload {
+namespace {
+
+// Whether a TCP connection to `server` (HOST:PORT, [V6]:PORT) is refused:
+// nothing listens there. False when it connects, or when the address is no
+// plain HOST:PORT or does not resolve (the caller's message then says less).
+bool ConnectionRefused(const std::string& server) {
+  const size_t colon = server.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = server.substr(0, colon);
+  const std::string port = server.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) {
+    return false;
+  }
+  bool refused = found != nullptr;
+  for (addrinfo* a = found; a != nullptr && refused; a = a->ai_next) {
+    const int fd =
+        socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      refused = false;
+      break;
+    }
+    // Blocking: a refused connection answers at once, and one that is
+    // accepted closes at once too.
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno != ECONNREFUSED) {
+      refused = false;
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return refused;
+}
+
+// Waits until `channel` is ready, fails (true: it failed) or `deadline`.
+bool FirstAttemptFailed(grpc::Channel* channel,
+                        std::chrono::system_clock::time_point deadline) {
+  grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE ||
+        state == GRPC_CHANNEL_SHUTDOWN) {
+      return true;
+    }
+    if (!channel->WaitForStateChange(state, deadline)) return false;
+    state = channel->GetState(/*try_to_connect=*/true);
+  }
+  return false;
+}
+
+}  // namespace
 
 absl::Status Connections::Open(const Options& options, int count) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
@@ -43,6 +101,19 @@ absl::Status Connections::Open(const Options& options, int count) {
   const auto deadline = std::chrono::system_clock::now() +
                         absl::ToChronoNanoseconds(options.timeout) +
                         std::chrono::milliseconds(5 * count);
+  // The first connection's first attempt tells whether anything is there:
+  // a refused connection fails it at once, rather than after --timeout.
+  if (FirstAttemptFailed(connections_[0]->channel.get(), deadline)) {
+    if (ConnectionRefused(options.server)) {
+      return absl::UnavailableError(absl::StrCat(
+          "nothing listens on ", options.server,
+          ": is heapd running? (tools/run), or pass --server=HOST:PORT"));
+    }
+    return absl::UnavailableError(absl::StrCat(
+        "cannot connect to ", options.server,
+        ": the connection failed (does heapd expect TLS, --tls_ca, or "
+        "plaintext?)"));
+  }
   for (int i = 0; i < count; ++i) {
     if (!connections_[i]->channel->WaitForConnected(deadline)) {
       return absl::UnavailableError(
@@ -96,6 +167,25 @@ absl::StatusOr<v1::StatsResponse> Connections::ServerStats() const {
   v1::StatsResponse response;
   grpc::ClientContext context;
   PrepareSetupCall(&context);
+  grpc::Status status =
+      connections_.front()->stub->Stats(&context, request, &response);
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "Stats: ", CodeName(status.error_code()), " ", status.error_message()));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::StatsResponse> Connections::Sample(
+    const std::vector<v1::StatsSection>& sections,
+    absl::Duration timeout) const {
+  v1::StatsRequest request;
+  for (v1::StatsSection section : sections) request.add_sections(section);
+  v1::StatsResponse response;
+  grpc::ClientContext context;
+  Prepare(&context);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoNanoseconds(timeout));
   grpc::Status status =
       connections_.front()->stub->Stats(&context, request, &response);
   if (!status.ok()) {

@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/heapload/options.h"
 #include "proto/heap.grpc.pb.h"
 
@@ -43,7 +44,9 @@ class Connections {
   // connection between them, and waits until every one is connected
   // (--timeout, plus a little per connection for the handshakes). The TLS
   // and token flags' errors as they come; UNAVAILABLE for a connection that
-  // is not ready in time.
+  // is not ready in time, and at once when the first connection fails
+  // ("nothing listens on HOST:PORT: is heapd running? ..." when the port
+  // refuses connections).
   absl::Status Open(const Options& options, int count);
 
   size_t size() const { return connections_.size(); }
@@ -61,6 +64,12 @@ class Connections {
   // Stats (LOCK and SERVER, fresh: every call that finished before it
   // counts) over the first connection.
   absl::StatusOr<v1::StatsResponse> ServerStats() const;
+
+  // Stats for `sections`, not fresh (heapd answers without the interpreter
+  // lock), over the first connection, with a deadline of `timeout`.
+  absl::StatusOr<v1::StatsResponse> Sample(
+      const std::vector<v1::StatsSection>& sections,
+      absl::Duration timeout) const;
 
   // Closes every session opened, counting them in `opened` and those heapd
   // closed in `closed`.

@@ -1,13 +1,16 @@
 #include "client/heapload/options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -113,6 +116,97 @@ absl::Status ParseMix(absl::string_view value, std::vector<MixWeight>* out) {
   return absl::OkStatus();
 }
 
+// HOST:PORT (a gRPC target such as unix:PATH or dns:///HOST:PORT passes
+// as given).
+absl::Status ParseServer(absl::string_view v, std::string* out) {
+  if (v.empty()) return Invalid("server", v, "empty address");
+  const bool target =
+      absl::StartsWith(v, "unix:") || absl::StrContains(v, "///") ||
+      absl::StartsWith(v, "ipv4:") || absl::StartsWith(v, "ipv6:");
+  const size_t colon = v.rfind(':');
+  int port = 0;
+  if (!target && (colon == absl::string_view::npos || colon == 0 ||
+                  !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
+                  port > 65535)) {
+    int bare_port = 0;
+    return Invalid(
+        "server", v,
+        absl::SimpleAtoi(absl::StripPrefix(v, ":"), &bare_port)
+            ? absl::StrCat("HOST:PORT expected, e.g. --server=127.0.0.1:",
+                           bare_port)
+            : std::string("HOST:PORT expected, e.g. --server=127.0.0.1:50051"));
+  }
+  *out = std::string(v);
+  return absl::OkStatus();
+}
+
+// "text,json": each once, from text, json, csv, hgrm.
+absl::Status ParseFormats(absl::string_view v, std::vector<std::string>* out) {
+  out->clear();
+  for (absl::string_view f : absl::StrSplit(v, ',')) {
+    if (f != "text" && f != "json" && f != "csv" && f != "hgrm") {
+      return Invalid("format", v,
+                     absl::StrCat("'", f,
+                                  "' is not text, json, csv or hgrm (several "
+                                  "go comma-separated: text,json)"));
+    }
+    if (std::find(out->begin(), out->end(), f) != out->end()) {
+      return Invalid("format", v, absl::StrCat("'", f, "' given twice"));
+    }
+    out->push_back(std::string(f));
+  }
+  return absl::OkStatus();
+}
+
+// --schedule and --rate_schedule against the loop they shape; a schedule
+// gives the run its length unless --duration did.
+absl::Status ApplySchedules(bool* duration_set, bool concurrency_set,
+                            Options* o) {
+  const Schedule* active = nullptr;
+  if (o->schedule.active() && o->rate_schedule.active()) {
+    return absl::InvalidArgumentError(
+        "--schedule and --rate_schedule: give one (--schedule shapes the "
+        "calls in flight of the closed loop, --rate_schedule the rate of the "
+        "open loop)");
+  }
+  if (o->schedule.active()) {
+    active = &o->schedule;
+    if (o->rate > 0) {
+      return absl::InvalidArgumentError(
+          "--schedule shapes the calls in flight of the closed loop; with "
+          "--rate (the open loop) use --rate_schedule instead");
+    }
+    const int top =
+        static_cast<int>(std::max(o->schedule.start, o->schedule.end));
+    if (concurrency_set && o->concurrency != top) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--concurrency=", o->concurrency, " and --schedule=",
+          o->schedule.text, ": the schedule sets the calls in flight (up to ",
+          top, "); leave out --concurrency"));
+    }
+    o->concurrency = top;
+  }
+  if (o->rate_schedule.active()) {
+    active = &o->rate_schedule;
+    if (o->rate > 0) {
+      return absl::InvalidArgumentError(
+          "--rate and --rate_schedule: give one (the schedule starts at its "
+          "start= rate)");
+    }
+    o->rate = o->rate_schedule.start;
+  }
+  if (active == nullptr) return absl::OkStatus();
+  if (o->workload == WorkloadKind::kStatsPoll) {
+    return absl::InvalidArgumentError(
+        "a schedule shapes the workload: not --workload=stats-poll");
+  }
+  if (!*duration_set) {
+    o->duration = active->length();
+    *duration_set = true;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
@@ -122,16 +216,13 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   bool duration_set = false;
   bool pollers_set = false;
   bool workload_set = false;
+  bool format_set = false;
 
   using Setter = std::function<absl::Status(absl::string_view name,
                                             absl::string_view value)>;
   std::map<std::string, Setter> value_flags = {
       {"server",
-       [&](auto, absl::string_view v) {
-         if (v.empty()) return Invalid("server", v, "empty address");
-         o.server = std::string(v);
-         return absl::OkStatus();
-       }},
+       [&](auto, absl::string_view v) { return ParseServer(v, &o.server); }},
       {"connections",
        [&](auto n, auto v) {
          return ParseIntFlag(n, v, 1, 100000, &o.connections);
@@ -199,6 +290,39 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
        [&](auto n, auto v) { return ParseDurationFlag(n, v, &o.timeout); }},
       {"deadline",
        [&](auto n, auto v) { return ParseDurationFlag(n, v, &o.deadline); }},
+      {"schedule",
+       [&](auto n, absl::string_view v) {
+         absl::StatusOr<Schedule> s = ParseSchedule(n, v, /*integer=*/true);
+         if (!s.ok()) return s.status();
+         o.schedule = *std::move(s);
+         return absl::OkStatus();
+       }},
+      {"rate_schedule",
+       [&](auto n, absl::string_view v) {
+         absl::StatusOr<Schedule> s = ParseSchedule(n, v, /*integer=*/false);
+         if (!s.ok()) return s.status();
+         o.rate_schedule = *std::move(s);
+         return absl::OkStatus();
+       }},
+      {"runs",
+       [&](auto n, auto v) { return ParseIntFlag(n, v, 1, 1000, &o.runs); }},
+      {"format",
+       [&](auto, absl::string_view v) {
+         format_set = true;
+         return ParseFormats(v, &o.formats);
+       }},
+      {"output",
+       [&](auto n, absl::string_view v) {
+         if (v.empty()) return Invalid(n, v, "needs a file name");
+         o.output = std::string(v);
+         return absl::OkStatus();
+       }},
+      {"hdr_file",
+       [&](auto n, absl::string_view v) {
+         if (v.empty()) return Invalid(n, v, "needs a file name");
+         o.hdr_file = std::string(v);
+         return absl::OkStatus();
+       }},
       {"label",
        [&](auto, absl::string_view v) {
          o.label = std::string(v);
@@ -290,7 +414,11 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
                        WorkloadName(o.workload)));
     }
   }
-  if (!concurrency_set) o.concurrency = o.connections;
+  if (absl::Status s = ApplySchedules(&duration_set, concurrency_set, &o);
+      !s.ok()) {
+    return s;
+  }
+  if (!concurrency_set && !o.schedule.active()) o.concurrency = o.connections;
   if (o.workload != WorkloadKind::kStatsPoll && o.concurrency < o.connections) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--concurrency=", o.concurrency, " is below --connections=",
@@ -315,7 +443,42 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   if (o.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--timeout must be > 0");
   }
+  if (o.json) {
+    if (format_set && o.formats != std::vector<std::string>{"json"}) {
+      return absl::InvalidArgumentError(
+          "--json is --format=json: give one or the other");
+    }
+    o.formats = {"json"};
+  }
+  if (o.output.empty() && o.formats.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format=", absl::StrJoin(o.formats, ","),
+        ": several formats go to files: add --output=NAME (NAME.txt, "
+        "NAME.json, ...)"));
+  }
   return o;
+}
+
+std::string OutputPath(const Options& options, const std::string& format) {
+  if (options.output.empty()) return "";
+  const std::string extension =
+      format == "text" ? ".txt" : absl::StrCat(".", format);
+  if (options.formats.size() == 1 &&
+      absl::EndsWith(options.output, extension)) {
+    return options.output;
+  }
+  return absl::StrCat(options.output, extension);
+}
+
+std::string HdrPath(const Options& options, int run) {
+  if (options.runs <= 1) return options.hdr_file;
+  const std::string& path = options.hdr_file;
+  const size_t slash = path.rfind('/');
+  size_t dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) {
+    dot = path.size();
+  }
+  return absl::StrCat(path.substr(0, dot), "-run", run, path.substr(dot));
 }
 
 absl::Duration EffectiveDeadline(const Options& options) {
@@ -371,7 +534,27 @@ Workload
   --convoy_batch=K        one extra connection runs alloc-free Batches of K
                           operations back to back (the long lock holder)
 
+Schedules (time counts from the end of the warm-up; the schedule's length
+is the --duration unless one is given, after which the last level holds)
+  --schedule=SPEC         calls in flight over time (closed loop), e.g.
+                          step:start=8,end=256,step=8,every=5s or
+                          line:start=8,end=256,over=60s
+  --rate_schedule=SPEC    the open loop's rate over time, e.g.
+                          step:start=100,end=1000,step=100,every=5s or
+                          line:start=100,end=2000,over=30s
+  --runs=N                repeat the run N times: each is reported, then
+                          the median of the runs
+
 Output
+  --format=LIST           text, json, csv (the per-second time series),
+                          hgrm (HdrHistogram percentile distribution);
+                          several need --output (default text)
+  --output=NAME           write each format to NAME.txt, NAME.json,
+                          NAME.csv, NAME.hgrm (NAME itself when it already
+                          ends so and one format is asked); the text report
+                          still goes to stdout
+  --hdr_file=PATH         the workload's latency distribution in
+                          HdrHistogram's .hgrm format (microseconds)
   --json                  the report as JSON on stdout (every field)
   --progress=false        no progress line on stderr
   --label=TEXT            copied into the report

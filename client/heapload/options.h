@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/client_security.h"
+#include "client/heapload/schedule.h"
 #include "client/heapload/workloads.h"
 #include "client/scenario/parser.h"
 
@@ -80,7 +81,24 @@ struct Options {
   // happens (calls still in flight are cancelled). 0: warmup + duration +
   // 30 s, or 10 min with --requests alone.
   absl::Duration deadline = absl::ZeroDuration();
-  // JSON report on stdout instead of text.
+  // Closed loop: calls in flight over time (--schedule); concurrency is
+  // then the schedule's highest level. Open loop: the rate over time
+  // (--rate_schedule). At most one is active.
+  Schedule schedule;
+  Schedule rate_schedule;
+  // The run is repeated this many times, each reported, then the median.
+  int runs = 1;
+  // The reports to write: "text", "json", "csv" (the per-second time
+  // series), "hgrm" (the latency distribution), in the order given.
+  std::vector<std::string> formats = {"text"};
+  // Base name of the report files: each format goes to OUTPUT.<txt|json|
+  // csv|hgrm> (OUTPUT itself when it already ends so and one format is
+  // asked). Empty: the one format on stdout.
+  std::string output;
+  // The workload's latency distribution, HdrHistogram's percentile format
+  // (--hdr_file; with --runs, PATH gets -run<K> before its extension).
+  std::string hdr_file;
+  // JSON report on stdout instead of text (--json: --format=json).
   bool json = false;
   // A progress line on stderr every second.
   bool progress = true;
@@ -95,6 +113,13 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
 
 // The --help text.
 std::string Usage();
+
+// The file that format `format` goes to under --output: "" without
+// --output (stdout).
+std::string OutputPath(const Options& options, const std::string& format);
+
+// --hdr_file's path for run `run` (1-based) of options.runs.
+std::string HdrPath(const Options& options, int run);
 
 // The run's overall deadline after defaults: options.deadline if set.
 absl::Duration EffectiveDeadline(const Options& options);

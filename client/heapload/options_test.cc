@@ -161,5 +161,82 @@ TEST(OptionsTest, ScenarioRefusals) {
   ExpectError({"--scenario=" + idle}, "sends no RPC");
 }
 
+TEST(OptionsTest, ServerIsHostAndPort) {
+  ExpectError({"--server=41861"},
+              "--server=41861: HOST:PORT expected, e.g. "
+              "--server=127.0.0.1:41861");
+  ExpectError({"--server=localhost"}, "HOST:PORT expected");
+  ExpectError({"--server=:50051"}, "HOST:PORT expected");
+  ExpectError({"--server=host:port"}, "HOST:PORT expected");
+  for (const char* ok : {"localhost:1", "[::1]:50051", "unix:/tmp/heapd.sock",
+                         "dns:///heapd.example:443"}) {
+    absl::StatusOr<Options> o = Parse({std::string("--server=") + ok});
+    ASSERT_TRUE(o.ok()) << ok << ": " << o.status();
+    EXPECT_EQ(o->server, ok);
+  }
+}
+
+TEST(OptionsTest, FormatsAndTheirFiles) {
+  absl::StatusOr<Options> o =
+      Parse({"--format=text,json,csv,hgrm", "--output=out/run"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(OutputPath(*o, "text"), "out/run.txt");
+  EXPECT_EQ(OutputPath(*o, "json"), "out/run.json");
+  EXPECT_EQ(OutputPath(*o, "csv"), "out/run.csv");
+  EXPECT_EQ(OutputPath(*o, "hgrm"), "out/run.hgrm");
+  o = Parse({"--format=json", "--output=run.json"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(OutputPath(*o, "json"), "run.json");
+  o = Parse({"--json"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->formats, std::vector<std::string>{"json"});
+  EXPECT_EQ(OutputPath(*o, "json"), "");
+  ExpectError({"--format=text,json"},
+              "several formats go to files: add "
+              "--output=NAME");
+  ExpectError({"--format=xml"}, "'xml' is not text, json, csv or hgrm");
+  ExpectError({"--format=json,json", "--output=x"}, "'json' given twice");
+  ExpectError({"--json", "--format=csv"}, "--json is --format=json");
+}
+
+TEST(OptionsTest, HdrFilePerRun) {
+  absl::StatusOr<Options> o = Parse({"--hdr_file=out/lat.hgrm"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(HdrPath(*o, 1), "out/lat.hgrm");
+  o = Parse({"--hdr_file=out.d/lat.hgrm", "--runs=3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(HdrPath(*o, 2), "out.d/lat-run2.hgrm");
+  o = Parse({"--hdr_file=out.d/lat", "--runs=3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(HdrPath(*o, 3), "out.d/lat-run3");
+}
+
+TEST(OptionsTest, SchedulesShapeTheirLoop) {
+  absl::StatusOr<Options> o = Parse(
+      {"--schedule=step:start=8,end=256,step=8,every=5s", "--connections=4"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->concurrency, 256);
+  EXPECT_EQ(o->duration, absl::Seconds(160));  // 32 steps of 5 s
+  o = Parse({"--schedule=line:start=1,end=8,over=10s", "--duration=20s"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->duration, absl::Seconds(20));
+  o = Parse({"--rate_schedule=line:start=100,end=200,over=30s"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->rate, 100);
+  EXPECT_EQ(o->duration, absl::Seconds(30));
+  ExpectError({"--schedule=step:start=1,end=8,step=1,every=1s", "--rate=10"},
+              "use --rate_schedule");
+  ExpectError({"--schedule=step:start=1,end=8,step=1,every=1s",
+               "--rate_schedule=line:start=1,end=2,over=1s"},
+              "give one");
+  ExpectError(
+      {"--schedule=step:start=1,end=8,step=1,every=1s", "--concurrency=4"},
+      "leave out --concurrency");
+  ExpectError({"--rate_schedule=line:start=1,end=2,over=1s", "--rate=5"},
+              "--rate and --rate_schedule");
+  ExpectError({"--schedule=ramp"}, "'ramp' is not step or line");
+  ExpectError({"--runs=0"}, "--runs=0: must be between 1 and 1000");
+}
+
 }  // namespace
 }  // namespace heapd::heapload

@@ -1,4 +1,7 @@
-// The report of a heapload run: text for people, JSON for scripts.
+// The reports of a heapload run: text for people, JSON for scripts, CSV
+// of the per-second time series for plots, and (hgrm.h) the latency
+// distribution in HdrHistogram's format. With --runs, each run's report and
+// the median of the runs.
 //
 // Both carry the same figures: for each stream of calls (the workload, the
 // stats pollers, the convoy) throughput in requests/s and heap operations/s,
@@ -39,9 +42,26 @@ double JainsFairnessIndex(const std::vector<double>& values);
 // The human-readable report, several lines ending in a newline.
 std::string TextReport(const RunResult& result);
 
-// The JSON report: one object with every figure of the text report and the
-// options (pretty-printed, ends in a newline).
+// The JSON report: one object with every figure of the text report, the
+// options, when it ran (`timestamp_unix_ns`, `timestamp`), the server's
+// version and configuration (`server_config`), heapload's own load
+// (`client`), the schedule and the per-second `time_series` (the columns
+// of TimeSeriesColumns, null where a figure is unknown). Pretty-printed,
+// ends in a newline.
 std::string JsonReport(const RunResult& result);
+
+// The per-second time series of every run as CSV: a header line, then one
+// row per sample; the first column is the run (from 1), the others are
+// TimeSeriesColumns (empty where a figure is unknown).
+std::string CsvReport(const std::vector<RunResult>& runs);
+
+// Several runs of one configuration: each run's text report under
+// "run K of N", then a table of the runs and their median.
+std::string TextRunsReport(const std::vector<RunResult>& runs);
+
+// Several runs as JSON: {"runs": [each run's JsonReport object], "median":
+// {...}} with the median of the figures of RunFigureColumns.
+std::string JsonRunsReport(const std::vector<RunResult>& runs);
 
 }  // namespace heapd::heapload
 

@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "client/heapload/json_paths.h"
+#include "client/heapload/report_figures.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -79,6 +82,15 @@ TEST(LoadReportTest, TextShowsTheFigures) {
   EXPECT_THAT(text, HasSubstr("held          50.0%"));
   EXPECT_THAT(text, HasSubstr("Allocate"));
   EXPECT_THAT(text, HasSubstr("Jain's fairness index"));
+  // The run's figures and those since the server started never share a
+  // line.
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    EXPECT_FALSE(absl::StrContains(line, "this run") &&
+                 absl::StrContains(line, "since"))
+        << line;
+  }
+  EXPECT_THAT(text, HasSubstr("  wait          mean 500 ns (this run)\n"));
+  EXPECT_THAT(text, HasSubstr("  since server start: wait p50 "));
 }
 
 double Number(const std::map<std::string, std::string>& json,
@@ -186,6 +198,107 @@ TEST(JsonPathsTest, RejectsWhatIsNotJson) {
   EXPECT_EQ(ok->at("a.c.0"), "true");
   EXPECT_EQ(ok->at("a.c.1"), "null");
   EXPECT_EQ(ok->at("d"), "x");
+}
+
+// heapload busy (1.8 cores of 2) while the server's lock was held 50% of
+// the time is no verdict on heapd; held 10%, it is heapload's limit.
+TEST(LoadReportTest, WarnsWhenHeapLoadWasTheBottleneck) {
+  RunResult r = SampleResult();
+  r.cores_available = 2;
+  r.client_cpu_s = 3.6;  // over the 2 s measured
+  r.stats_after->mutable_lock()->set_held_ns_total(200'000'100);  // 10%
+  const std::string text = TextReport(r);
+  EXPECT_THAT(text, HasSubstr("heapload itself: 1.80 CPU cores of 2"));
+  EXPECT_THAT(text, HasSubstr("** heapload was likely the bottleneck, not "
+                              "heapd: it used 1.80 CPU cores (2 available) "
+                              "while the server's lock was held only 10%"));
+  absl::StatusOr<std::map<std::string, std::string>> json =
+      FlattenJson(JsonReport(r));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(json->at("client.bottleneck"), "true");
+  EXPECT_DOUBLE_EQ(Number(*json, "client.cores_used"), 1.8);
+  EXPECT_THAT(json->at("client.warning"), HasSubstr("bottleneck"));
+
+  // The same load against a busy lock: the server is the limit.
+  RunResult busy = SampleResult();
+  busy.cores_available = 2;
+  busy.client_cpu_s = 3.6;
+  EXPECT_THAT(TextReport(busy), Not(HasSubstr("bottleneck")));
+  // A lightly loaded heapload beside a free lock: nothing to warn of.
+  r.client_cpu_s = 0.4;
+  EXPECT_THAT(TextReport(r), Not(HasSubstr("bottleneck")));
+}
+
+TEST(LoadReportTest, ServerConfigurationAndTimeSeriesInJsonAndCsv) {
+  RunResult r = SampleResult();
+  r.started_unix_ns = 1'700'000'000'123'456'789;
+  v1::StatsResponse config;
+  config.mutable_server()->set_version("9.8.7");
+  config.mutable_lock()->set_policy("fifo");
+  config.mutable_allocator()->mutable_layout()->set_preset("cpython312");
+  config.mutable_collector()->set_enabled(true);
+  config.mutable_collector()->add_generations()->set_threshold(700);
+  r.server_config = config;
+  TimeSample first;
+  first.t_s = 1;
+  first.requests_per_s = 100;
+  first.lock_available = false;
+  TimeSample second = first;
+  second.t_s = 2;
+  second.lock_available = true;
+  second.lock_held_share = 0.25;
+  r.time_series = {first, second};
+  absl::StatusOr<std::map<std::string, std::string>> json =
+      FlattenJson(JsonReport(r));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(json->at("timestamp_unix_ns"), "1700000000123456789");
+  EXPECT_EQ(json->at("timestamp"), "2023-11-14T22:13:20.123456789+00:00");
+  EXPECT_EQ(json->at("server_config.version"), "9.8.7");
+  EXPECT_EQ(json->at("server_config.lock_policy"), "fifo");
+  EXPECT_EQ(json->at("server_config.layout"), "cpython312");
+  EXPECT_EQ(json->at("server_config.gc_thresholds.0"), "700");
+  EXPECT_EQ(json->at("time_series.0.t_s"), "1");
+  EXPECT_EQ(json->at("time_series.0.lock_held_share"), "null");
+  EXPECT_EQ(json->at("time_series.1.lock_held_share"), "0.25");
+  EXPECT_THAT(TextReport(r), HasSubstr("server: heapd 9.8.7, lock fifo"));
+
+  const std::string csv = CsvReport({r, r});
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_THAT(lines[0], ::testing::StartsWith("run,t_s,warmup,stage,"));
+  std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  int held = -1;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == "lock_held_share") held = static_cast<int>(i);
+  }
+  ASSERT_GE(held, 0);
+  std::vector<std::string> row1 = absl::StrSplit(lines[1], ',');
+  std::vector<std::string> row4 = absl::StrSplit(lines[4], ',');
+  ASSERT_EQ(row1.size(), header.size());
+  EXPECT_EQ(row1[0], "1");
+  EXPECT_EQ(row1[held], "");
+  EXPECT_EQ(row4[0], "2");
+  EXPECT_EQ(row4[held], "0.25");
+}
+
+TEST(LoadReportTest, RunsHaveTheirMedian) {
+  std::vector<RunResult> runs;
+  for (int n : {9, 3, 6}) {
+    RunResult r = SampleResult();
+    r.streams[0].succeeded = n;
+    runs.push_back(r);
+  }
+  absl::StatusOr<std::map<std::string, std::string>> json =
+      FlattenJson(JsonRunsReport(runs));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(json->at("runs_count"), "3");
+  EXPECT_EQ(json->at("runs.2.streams.workload.succeeded"), "6");
+  EXPECT_DOUBLE_EQ(Number(*json, "median.requests_per_s"), 3.0);  // 6 / 2 s
+  const std::string text = TextRunsReport(runs);
+  EXPECT_THAT(text, HasSubstr("=== run 1 of 3 ==="));
+  EXPECT_THAT(text, HasSubstr("=== 3 runs ==="));
+  EXPECT_THAT(text, ::testing::ContainsRegex("median +2 +3 "));
+  EXPECT_DOUBLE_EQ(Median({4, 1, 3, 2}), 2.5);
 }
 
 TEST(LoadReportTest, MissingStatsAreSaidSo) {

@@ -55,12 +55,20 @@ class ResponseTimeHistogram {
   // empty.
   int64_t Percentile(double p) const;
 
+  // Values recorded in `bucket` (0 <= bucket < kBuckets).
+  int64_t CountAt(int bucket) const { return buckets_[bucket]; }
+
   // The bucket a value falls in, and a bucket's bounds (inclusive). Public
-  // for the tests of the error bound.
+  // for the tests of the error bound and the .hgrm writer.
   static int BucketOf(int64_t value);
   static int64_t BucketLow(int bucket);
   static int64_t BucketHigh(int bucket);
   static constexpr int kBuckets = 256 + 55 * 128;
+  // The layout in HdrHistogram's terms (lowest discernible value 1, 256
+  // sub-buckets): the exact range is its first bucket, each power of two
+  // above one more.
+  static constexpr int kHdrBuckets = 1 + 55;
+  static constexpr int kHdrSubBuckets = 256;
 
  private:
   std::vector<int64_t> buckets_;

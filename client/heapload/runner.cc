@@ -19,135 +19,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/heapload/connections.h"
+#include "client/heapload/runner_internal.h"
 #include "client/heapload/workloads.h"
 #include "client/units.h"
 #include "proto/heap.grpc.pb.h"
 
 namespace heapd::heapload {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             Clock::now().time_since_epoch())
-      .count();
-}
-
-Clock::time_point AtNs(int64_t ns) {
-  return Clock::time_point(std::chrono::nanoseconds(ns));
-}
-
-constexpr int64_t kNever = INT64_MAX;
-
-int64_t ToNs(absl::Duration d) {
-  return d == absl::InfiniteDuration() ? kNever : absl::ToInt64Nanoseconds(d);
-}
-
-struct Stream;
-
-// One call in flight, always on the same connection.
-struct Slot {
-  Stream* stream = nullptr;
-  Connection* connection = nullptr;
-  int index = 0;
-  std::unique_ptr<CallProgram> program;
-  // Guards the contexts against the canceller at the hard deadline.
-  std::mutex mu;
-  std::unique_ptr<grpc::ClientContext> context;
-  // The finished call's context, kept one call longer: the next call is
-  // started from inside the finished call's callback, which must not
-  // destroy its own context.
-  std::unique_ptr<grpc::ClientContext> previous;
-};
-
-constexpr int kShards = 16;
-
-struct Stream {
-  std::string name;
-  double rate = 0;  // 0: closed loop
-  // --requests caps this stream; the workload stream (or the pollers when
-  // they are the workload).
-  bool capped = false;
-  // Counts successes per connection (the workload stream).
-  bool per_connection = false;
-  std::vector<std::unique_ptr<Slot>> slots;
-
-  // Open loop: slots waiting for their next intended send time.
-  std::mutex free_mu;
-  std::condition_variable free_cv;
-  // First in, first out, so the calls rotate over the connections.
-  std::deque<Slot*> free;
-  std::thread dispatcher;
-
-  // Measured results, sharded by slot so completions rarely meet.
-  struct Shard {
-    std::mutex mu;
-    ResponseTimeHistogram latency;
-    std::map<std::string, int64_t> errors;
-  };
-  std::array<Shard, kShards> shards;
-  std::atomic<int64_t> sent{0};
-  std::atomic<int64_t> succeeded{0};
-  std::atomic<int64_t> failed{0};
-  std::atomic<int64_t> operations{0};
-  std::atomic<int64_t> unsent{0};
-  // Every completion and failure, warm-up included (for progress lines).
-  std::atomic<int64_t> completed_all{0};
-  std::atomic<int64_t> failed_all{0};
-};
-
-class Runner {
- public:
-  explicit Runner(const Options& options) : options_(options) {}
-
-  absl::StatusOr<RunResult> Run(std::ostream* progress);
-
-  // True when every call has finished, so the run's state may be freed.
-  bool Quiet() const { return in_flight_.load() == 0; }
-
- private:
-  void BuildStreams();
-  void Start();
-  void Dispatch(Stream* stream);
-  bool Issue(Slot* slot, int64_t intended_ns);
-  void OnDone(Slot* slot, int64_t intended_ns, bool measured,
-              const grpc::Status& status, int64_t operations);
-  void RequestStop();
-  bool Stopped() const { return stop_.load(); }
-  // Waits until every call finished or `until`; true if they all did.
-  bool WaitQuiet(int64_t until_ns);
-  void CancelAll();
-  void PrintProgress(std::ostream* out, int64_t now_ns);
-  RunResult Collect();
-
-  const Options options_;
-  Connections connections_;
-  // The convoy's own connection, after the workload's.
-  Connection* convoy_connection_ = nullptr;
-  std::vector<std::unique_ptr<Stream>> streams_;
-  // --scenario: what the slots' scenarios did.
-  std::shared_ptr<ScenarioTally> scenario_tally_;
-
-  int64_t start_ns_ = 0;
-  int64_t warmup_end_ns_ = 0;
-  int64_t end_ns_ = kNever;
-
-  std::atomic<bool> stop_{false};
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-
-  std::atomic<int64_t> in_flight_{0};
-  std::mutex quiet_mu_;
-  std::condition_variable quiet_cv_;
-
-  std::atomic<int64_t> requests_issued_{0};
-  std::atomic<int64_t> last_completion_ns_{0};
-
-  // Progress: the previous line's figures.
-  int64_t progress_last_ns_ = 0;
-  int64_t progress_last_completed_ = 0;
-};
+namespace runner_internal {
 
 void Runner::BuildStreams() {
   const int n = options_.connections;
@@ -160,6 +38,11 @@ void Runner::BuildStreams() {
     stream->rate = options_.rate;
     stream->capped = true;
     stream->per_connection = true;
+    stream->scheduled = options_.schedule.active();
+    stream->rate_scheduled = options_.rate_schedule.active();
+    stream->active = stream->scheduled
+                         ? static_cast<int>(options_.schedule.start)
+                         : options_.concurrency;
     for (int j = 0; j < options_.concurrency; ++j) {
       auto slot = std::make_unique<Slot>();
       slot->stream = stream.get();
@@ -253,6 +136,13 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
       shard.latency.Record(now - intended_ns);
       if (!status.ok()) ++shard.errors[CodeName(status.error_code())];
     }
+  }
+  {
+    Stream::Shard& shard = stream->shards[slot->index % kShards];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.window.Record(now - intended_ns);
+  }
+  if (measured) {
     if (status.ok()) {
       stream->succeeded.fetch_add(1);
       stream->operations.fetch_add(operations);
@@ -265,7 +155,17 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
            !last_completion_ns_.compare_exchange_weak(last, now)) {
     }
   }
-  if (stream->rate == 0) {
+  bool parked = false;
+  if (stream->scheduled) {
+    std::lock_guard<std::mutex> lock(stream->parked_mu);
+    if (slot->index >= stream->active) {
+      stream->parked.push_back(slot);
+      parked = true;
+    }
+  }
+  if (parked) {
+    // Waits for the schedule to let it in again.
+  } else if (stream->rate == 0) {
     Issue(slot, NowNs());
   } else {
     std::lock_guard<std::mutex> lock(stream->free_mu);
@@ -278,29 +178,33 @@ void Runner::OnDone(Slot* slot, int64_t intended_ns, bool measured,
   }
 }
 
+int64_t Runner::NextIntended(const Stream* stream, int64_t t) const {
+  double rate = stream->rate;
+  if (stream->rate_scheduled) {
+    rate =
+        options_.rate_schedule.LevelAt(absl::Nanoseconds(t - warmup_end_ns_));
+  }
+  return t + std::max<int64_t>(1, std::llround(1e9 / rate));
+}
+
 void Runner::Dispatch(Stream* stream) {
-  const double interval_ns = 1e9 / stream->rate;
-  auto intended = [&](int64_t i) {
-    return start_ns_ + static_cast<int64_t>(std::llround(i * interval_ns));
-  };
-  // Calls i.. whose time came before `limit` and would have been measured:
-  // the backlog the end of the run left unsent.
-  auto count_unsent = [&](int64_t i) {
+  // Calls from the one intended at `t` whose time came before `limit` and
+  // would have been measured: the backlog the end of the run left unsent.
+  auto count_unsent = [&](int64_t t) {
     const int64_t limit = std::min(NowNs(), end_ns_);
     int64_t unsent = 0;
-    for (int64_t j = i; intended(j) < limit; ++j) {
-      if (intended(j) >= warmup_end_ns_) ++unsent;
+    for (; t < limit; t = NextIntended(stream, t)) {
+      if (t >= warmup_end_ns_) ++unsent;
     }
     stream->unsent.fetch_add(unsent);
   };
-  for (int64_t i = 0;; ++i) {
-    const int64_t t = intended(i);
+  for (int64_t t = start_ns_;; t = NextIntended(stream, t)) {
     if (t >= end_ns_) return;
     {
       std::unique_lock<std::mutex> lock(stop_mu_);
       stop_cv_.wait_until(lock, AtNs(t), [&] { return Stopped(); });
     }
-    if (Stopped()) return count_unsent(i);
+    if (Stopped()) return count_unsent(t);
     Slot* slot = nullptr;
     {
       std::unique_lock<std::mutex> lock(stream->free_mu);
@@ -311,10 +215,17 @@ void Runner::Dispatch(Stream* stream) {
         stream->free.pop_front();
       }
     }
-    if (slot == nullptr) return count_unsent(i);
+    if (slot == nullptr) return count_unsent(t);
     if (!Issue(slot, t)) {
-      std::lock_guard<std::mutex> lock(stream->free_mu);
-      stream->free.push_back(slot);
+      {
+        std::lock_guard<std::mutex> lock(stream->free_mu);
+        stream->free.push_back(slot);
+      }
+      // The end came between the wait and the send: this call and those
+      // after it are backlog. Past --requests they are not calls at all.
+      const bool capped_out = stream->capped && options_.requests > 0 &&
+                              requests_issued_.load() > options_.requests;
+      if (!capped_out) count_unsent(t);
       return;
     }
   }
@@ -355,41 +266,19 @@ void Runner::Start() {
                 : warmup_end_ns_ + ToNs(options_.duration);
   for (auto& stream : streams_) {
     if (stream->rate == 0) {
-      for (auto& slot : stream->slots) Issue(slot.get(), start_ns_);
+      for (auto& slot : stream->slots) {
+        if (stream->scheduled && slot->index >= stream->active) {
+          stream->parked.push_back(slot.get());
+        } else {
+          Issue(slot.get(), start_ns_);
+        }
+      }
     } else {
       for (auto& slot : stream->slots) stream->free.push_back(slot.get());
       stream->dispatcher =
           std::thread([this, s = stream.get()] { Dispatch(s); });
     }
   }
-}
-
-void Runner::PrintProgress(std::ostream* out, int64_t now_ns) {
-  if (out == nullptr || streams_.empty()) return;
-  Stream* stream = streams_.front().get();
-  const int64_t completed = stream->completed_all.load();
-  const double interval_s =
-      static_cast<double>(now_ns - progress_last_ns_) / 1e9;
-  const double rate =
-      interval_s > 0 ? (completed - progress_last_completed_) / interval_s : 0;
-  progress_last_ns_ = now_ns;
-  progress_last_completed_ = completed;
-  ResponseTimeHistogram merged;
-  for (Stream::Shard& shard : stream->shards) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    merged.Merge(shard.latency);
-  }
-  const std::string p99 = merged.count() == 0
-                              ? std::string("-")
-                              : client::Nanos(merged.Percentile(99));
-  *out << absl::StrFormat(
-              "heapload %6.1fs %-6s %10.0f %s/s  p99 %s  errors %d  in "
-              "flight %d",
-              static_cast<double>(now_ns - start_ns_) / 1e9,
-              now_ns < warmup_end_ns_ ? "warmup" : "run", rate,
-              stream->name == "workload" ? "req" : stream->name.c_str(), p99,
-              stream->failed_all.load(), in_flight_.load())
-       << std::endl;
 }
 
 RunResult Runner::Collect() {
@@ -420,6 +309,8 @@ RunResult Runner::Collect() {
     }
   }
   result.connections_opened = static_cast<int>(connections_.size());
+  result.time_series = std::move(time_series_);
+  result.cores_available = CoresAvailable();
   if (scenario_tally_ != nullptr) {
     result.scenario = scenario_tally_->Summary(options_.scenario_file);
   }
@@ -445,6 +336,7 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   std::optional<v1::StatsResponse> before;
   std::string stats_error;
   auto snapshot_before = [&] {
+    cpu_at_warmup_end_s_ = ProcessCpuSeconds();
     absl::StatusOr<v1::StatsResponse> stats = connections_.ServerStats();
     if (stats.ok()) {
       before = *std::move(stats);
@@ -452,16 +344,34 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
       stats_error = std::string(stats.status().message());
     }
   };
+  // What the server runs with, as it reports it (no interpreter lock).
+  absl::StatusOr<v1::StatsResponse> config = connections_.Sample(
+      {v1::ALLOCATOR, v1::OBJECTS, v1::COLLECTOR, v1::LOCK, v1::SERVER},
+      absl::Seconds(10));
   if (options_.warmup <= absl::ZeroDuration()) snapshot_before();
+  const int64_t started_unix_ns = absl::ToUnixNanos(absl::Now());
   Start();
   bool before_pending = options_.warmup > absl::ZeroDuration();
-  progress_last_ns_ = start_ns_;
+  sample_last_ns_ = start_ns_;
+  sample_last_cpu_s_ = ProcessCpuSeconds();
+  // The first sample's lock figures need a Stats response to start from.
+  if (absl::StatusOr<v1::StatsResponse> stats =
+          connections_.Sample({v1::LOCK}, absl::Milliseconds(500));
+      stats.ok()) {
+    sample_last_stats_ = *std::move(stats);
+  }
 
-  // The main thread keeps time: progress lines, the warm-up's end, the end.
+  // The main thread keeps time: the samples and progress lines, the
+  // schedule, the warm-up's end, the end.
   bool deadline_hit = false;
   int64_t next_progress = start_ns_ + 1'000'000'000;
+  // A schedule's level is looked at ten times a second.
+  constexpr int64_t kScheduleTick = 100'000'000;
+  int64_t next_schedule =
+      options_.schedule.active() ? start_ns_ + kScheduleTick : kNever;
   while (!Stopped()) {
-    int64_t wake = std::min({next_progress, end_ns_, hard_deadline_ns});
+    int64_t wake =
+        std::min({next_progress, next_schedule, end_ns_, hard_deadline_ns});
     if (before_pending) wake = std::min(wake, warmup_end_ns_);
     {
       std::unique_lock<std::mutex> lock(stop_mu_);
@@ -477,10 +387,14 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
       deadline_hit = true;
       RequestStop();
     }
-    // Advanced whether or not lines are printed: a deadline left in the
-    // past would turn this wait into a busy loop.
+    if (now >= next_schedule && !Stopped()) {
+      ApplySchedule(now);
+      next_schedule += kScheduleTick;
+    }
+    // Advanced whatever the sample does: a deadline left in the past would
+    // turn this wait into a busy loop.
     if (now >= next_progress) {
-      if (options_.progress) PrintProgress(progress, now);
+      if (!Stopped()) TakeSample(progress, now);
       next_progress += 1'000'000'000;
     }
   }
@@ -493,7 +407,14 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
     WaitQuiet(NowNs() + 5'000'000'000);
   }
 
+  const double cpu_at_end_s = ProcessCpuSeconds();
+  // The last part of a second, unless the run ended on the second.
+  if (NowNs() - sample_last_ns_ >= 200'000'000) TakeSample(progress, NowNs());
+
   RunResult result = Collect();
+  result.started_unix_ns = started_unix_ns;
+  if (config.ok()) result.server_config = *std::move(config);
+  result.client_cpu_s = cpu_at_end_s - cpu_at_warmup_end_s_;
   result.open_file_limit = *file_limit;
   result.deadline_hit = deadline_hit;
   result.stats_before = std::move(before);
@@ -510,11 +431,11 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   return result;
 }
 
-}  // namespace
+}  // namespace runner_internal
 
 absl::StatusOr<RunResult> RunLoad(const Options& options,
                                   std::ostream* progress) {
-  auto run = std::make_unique<Runner>(options);
+  auto run = std::make_unique<runner_internal::Runner>(options);
   absl::StatusOr<RunResult> result = run->Run(progress);
   // Calls that even cancellation did not end still point into the run:
   // leave it to the process's exit rather than free it under them.

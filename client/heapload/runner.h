@@ -13,6 +13,12 @@
 //      calls sent from then on are measured;
 //   6. stop sending at --duration / --requests, wait for the calls in flight,
 //      snapshot Stats again, close the sessions.
+// Every second a time-series sample is taken (time_series.h): the server's
+// lock from a Stats call for the LOCK section (no interpreter lock taken),
+// which the progress lines print too. A --schedule raises or lowers the
+// slots allowed to have a call in flight (the others wait); a
+// --rate_schedule changes the open loop's interval between intended send
+// times.
 // A hard deadline (EffectiveDeadline) cancels whatever is still in flight.
 //
 // Timing. In the closed loop a slot sends its next call when the reply
@@ -45,6 +51,7 @@
 #include "client/heapload/options.h"
 #include "client/heapload/response_time_histogram.h"
 #include "client/heapload/scenario_program.h"
+#include "client/heapload/time_series.h"
 #include "proto/heap.pb.h"
 
 namespace heapd::heapload {
@@ -92,6 +99,18 @@ struct RunResult {
   std::string stats_error;
   // --scenario: iterations and expectations over the whole run.
   std::optional<ScenarioSummary> scenario;
+  // When the run started sending (Unix time, ns).
+  int64_t started_unix_ns = 0;
+  // The server's configuration as Stats reports it when the run starts
+  // (ALLOCATOR, OBJECTS, COLLECTOR, LOCK and SERVER sections, served
+  // without the interpreter lock); absent when that call failed.
+  std::optional<v1::StatsResponse> server_config;
+  // heapload's own CPU time (user + system) over the measured window, and
+  // the CPUs it may run on.
+  double client_cpu_s = 0;
+  int cores_available = 1;
+  // One sample a second, from the start (warm-up included).
+  std::vector<TimeSample> time_series;
 };
 
 // Runs `options` to the end. Errors only for what prevents a run: no
