@@ -313,8 +313,9 @@ TEST(HeapLoadAddressTest, NothingListeningIsSaidAtOnce) {
   EXPECT_EQ(exit.code, 1);
   EXPECT_THAT(exit.err,
               HasSubstr(absl::StrCat("nothing listens on ", server,
-                                     ": is heapd running? (tools/run), or "
-                                     "pass --server=HOST:PORT")));
+                                     ": is heapd running? (tools/run) Pass "
+                                     "--server=HOST:PORT or set "
+                                     "HEAPD_SERVER")));
 }
 
 TEST(HeapLoadAddressTest, APortAloneIsNoAddress) {

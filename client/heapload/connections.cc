@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/client_security.h"
+#include "client/server_address.h"
 
 namespace heapd::heapload {
 namespace {
@@ -107,7 +108,8 @@ absl::Status Connections::Open(const Options& options, int count) {
     if (ConnectionRefused(options.server)) {
       return absl::UnavailableError(absl::StrCat(
           "nothing listens on ", options.server,
-          ": is heapd running? (tools/run), or pass --server=HOST:PORT"));
+          ": is heapd running? (tools/run) Pass --server=HOST:PORT or set ",
+          client::kServerAddressVariable, " to use another address"));
     }
     return absl::UnavailableError(absl::StrCat(
         "cannot connect to ", options.server,

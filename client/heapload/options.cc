@@ -116,25 +116,12 @@ absl::Status ParseMix(absl::string_view value, std::vector<MixWeight>* out) {
   return absl::OkStatus();
 }
 
-// HOST:PORT (a gRPC target such as unix:PATH or dns:///HOST:PORT passes
-// as given).
+// HOST:PORT, or a gRPC target naming its scheme: the client library's
+// rule (client/server_address.h), so every client takes the same addresses.
 absl::Status ParseServer(absl::string_view v, std::string* out) {
-  if (v.empty()) return Invalid("server", v, "empty address");
-  const bool target =
-      absl::StartsWith(v, "unix:") || absl::StrContains(v, "///") ||
-      absl::StartsWith(v, "ipv4:") || absl::StartsWith(v, "ipv6:");
-  const size_t colon = v.rfind(':');
-  int port = 0;
-  if (!target && (colon == absl::string_view::npos || colon == 0 ||
-                  !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
-                  port > 65535)) {
-    int bare_port = 0;
-    return Invalid(
-        "server", v,
-        absl::SimpleAtoi(absl::StripPrefix(v, ":"), &bare_port)
-            ? absl::StrCat("HOST:PORT expected, e.g. --server=127.0.0.1:",
-                           bare_port)
-            : std::string("HOST:PORT expected, e.g. --server=127.0.0.1:50051"));
+  if (absl::Status checked = client::CheckServerAddress(v); !checked.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server=", checked.message()));
   }
   *out = std::string(v);
   return absl::OkStatus();
@@ -495,7 +482,8 @@ std::string Usage() {
 Usage: heapload [--flag=value ...]
 
 Target and shape
-  --server=HOST:PORT      the heapd to load (default 127.0.0.1:50051)
+  --server=HOST:PORT      the heapd to load (default $HEAPD_SERVER, else
+                          127.0.0.1:50051)
   --tls_ca=PEM, --tls_cert=PEM, --tls_key=PEM, --tls_server_name=NAME
                           TLS to heapd (mutual with a certificate)
   --token_file=FILE       bearer token for heapd's access control (or the

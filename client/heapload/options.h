@@ -31,12 +31,14 @@
 #include "client/heapload/schedule.h"
 #include "client/heapload/workloads.h"
 #include "client/scenario/parser.h"
+#include "client/server_address.h"
 
 namespace heapd::heapload {
 
 struct Options {
   // HOST:PORT of the one heapd this run targets.
-  std::string server = "127.0.0.1:50051";
+  // $HEAPD_SERVER, else heapd's default address (client/server_address.h).
+  std::string server = client::DefaultServerAddress();
   // TLS and the bearer token (--tls_ca, --tls_cert, --tls_key,
   // --tls_server_name, --token_file; see client_security.h).
   client::SecurityFlags security;

@@ -163,8 +163,8 @@ TEST(OptionsTest, ScenarioRefusals) {
 
 TEST(OptionsTest, ServerIsHostAndPort) {
   ExpectError({"--server=41861"},
-              "--server=41861: HOST:PORT expected, e.g. "
-              "--server=127.0.0.1:41861");
+              "--server='41861': HOST:PORT expected, e.g. 127.0.0.1:41861");
+  ExpectError({"--server=127.0.0.1:0"}, "port 0");
   ExpectError({"--server=localhost"}, "HOST:PORT expected");
   ExpectError({"--server=:50051"}, "HOST:PORT expected");
   ExpectError({"--server=host:port"}, "HOST:PORT expected");
