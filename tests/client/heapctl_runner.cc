@@ -154,10 +154,11 @@ void PtyChild::Resize(int columns, int rows) {
   winsize size{};
   size.ws_row = static_cast<unsigned short>(rows);
   size.ws_col = static_cast<unsigned short>(columns);
+  // The kernel sends SIGWINCH to the terminal's foreground process group,
+  // which is heapctl's (forkpty made it the session leader). One signal per
+  // resize, so one redraw: a second kill() here would race the first and
+  // sometimes draw twice.
   ioctl(slave_, TIOCSWINSZ, &size);
-  // The kernel signals the terminal's foreground group too; this makes it
-  // sure whatever group heapctl is in.
-  kill(pid_, SIGWINCH);
 }
 
 void PtyChild::Type(absl::string_view keys) {
