@@ -67,9 +67,11 @@ def apply_results(group: Group, response: pb.BatchResponse,
     operation's error (after every `then` of those that succeeded, so that
     objects they made get proxies, and their references are dropped)."""
     group.response = response
+    # The `then`s hold the proxies they fill: let them go with the caller's.
+    thens, group.thens = group.thens, []
     by_index = {r.index: r for r in response.results}
     first: Optional[errors.HeapdError] = None
-    for i, then in enumerate(group.thens):
+    for i, then in enumerate(thens):
         result = by_index.get(i + offset)
         if result is None:
             first = first or errors.HeapdError("operation not executed")

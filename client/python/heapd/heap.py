@@ -288,8 +288,10 @@ class Heap:
         return None
 
     def _inspect(self, obj: HeapObject) -> pb.ObjectInfo:
-        if not isinstance(obj, HeapObject) or not obj._handle:
-            raise TypeError(f"not a sent object of this heap: {obj!r}")
+        if not isinstance(obj, HeapObject) or obj._heap is not self:
+            raise TypeError(f"not an object of this heap: {obj!r}")
+        if not obj._handle:
+            raise RuntimeError(f"{obj!r} is in a heap.batch() not sent yet")
         return self.inspect_handle(obj._handle)
 
     # -- making objects -------------------------------------------------------

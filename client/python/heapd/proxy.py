@@ -126,7 +126,14 @@ class ListProxy(_Items):
 
 
 class TupleProxy(_Items):
+    """Its slots are the fields "0", "1", ... (heapd fills them in order)."""
+
     __slots__ = ()
+
+    def _handles(self) -> list[int]:
+        slots = {int(f.name): f.target
+                 for f in self._heap._inspect(self).fields}
+        return [slots[i] for i in sorted(slots)]
 
     def __getitem__(self, index: int) -> HeapObject:
         return self._heap._adopt([self._handles()[index]])[0]
