@@ -45,8 +45,8 @@ class GcModule:
     def __init__(self, heap: "Heap") -> None:
         self._heap = heap
         self.garbage = Garbage(heap)
-        # Called as gc.callbacks are, ("start"/"stop", info), for every
-        # collection heap.gc.watch() sees (see watch.py).
+        # gc.callbacks' place; nothing calls them yet (WatchStats'
+        # collection events would feed them).
         self.callbacks: list[Callable[[str, dict[str, int]], None]] = []
 
     def _session(self) -> str:
