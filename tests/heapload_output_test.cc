@@ -1,6 +1,7 @@
 // The heapload binary against a real heapd, its output files read back: the
 // JSON, CSV and .hgrm of a run, the stages of a schedule in the time series,
 // --runs and their median, and the messages of a wrong or empty address.
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 #include "client/heapload/json_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/grpc_health.grpc.pb.h"
 #include "tests/heapd_process.h"
 #include "tests/heapd_test_fixture.h"
 
@@ -316,6 +318,24 @@ TEST(HeapLoadAddressTest, NothingListeningIsSaidAtOnce) {
                                      ": is heapd running? (tools/run) Pass "
                                      "--server=HOST:PORT or set "
                                      "HEAPD_SERVER")));
+}
+
+TEST(HeapLoadAddressTest, AServerThatIsNotHeapdIsNamedSo) {
+  grpc::health::v1::Health::Service health;
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&health);
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  Exit exit =
+      Heapload({"--server=" + address, "--duration=1s", "--progress=false"});
+  server->Shutdown();
+  EXPECT_EQ(exit.code, 1);
+  EXPECT_THAT(exit.err, HasSubstr(absl::StrCat("the server at ", address,
+                                               " is not heapd")));
 }
 
 TEST(HeapLoadAddressTest, APortAloneIsNoAddress) {

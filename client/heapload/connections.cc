@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/client_security.h"
+#include "client/grpc_status_conversion.h"
 #include "client/server_address.h"
 
 namespace heapd::heapload {
@@ -78,6 +79,7 @@ absl::Status Connections::Open(const Options& options, int count) {
   if (!token.ok()) return token.status();
   token_ = *token;
   client_name_ = options.client_name;
+  server_ = options.server;
   for (int i = 0; i < count; ++i) {
     grpc::ChannelArguments args;
     // Each channel keeps its own subchannels, and the differing argument
@@ -151,9 +153,8 @@ absl::Status Connections::OpenSessions(size_t first) {
     PrepareSetupCall(&context);
     grpc::Status status = c->stub->OpenSession(&context, request, &response);
     if (!status.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "OpenSession on connection ", i, ": ", CodeName(status.error_code()),
-          " ", status.error_message()));
+      return SetupCallFailed(absl::StrCat("OpenSession on connection ", i),
+                             "OpenSession", status);
     }
     c->session_id = response.session_id();
   }
@@ -171,11 +172,17 @@ absl::StatusOr<v1::StatsResponse> Connections::ServerStats() const {
   PrepareSetupCall(&context);
   grpc::Status status =
       connections_.front()->stub->Stats(&context, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "Stats: ", CodeName(status.error_code()), " ", status.error_message()));
-  }
+  if (!status.ok()) return SetupCallFailed("Stats", "Stats", status);
   return response;
+}
+
+absl::Status Connections::SetupCallFailed(absl::string_view what,
+                                          absl::string_view method,
+                                          const grpc::Status& status) const {
+  // The client library's words for a server that is not heapd or is gone.
+  const absl::Status said = client::FromGrpcStatus(status, server_, method);
+  return absl::UnavailableError(absl::StrCat(
+      what, ": ", CodeName(status.error_code()), " ", said.message()));
 }
 
 absl::StatusOr<v1::StatsResponse> Connections::Sample(

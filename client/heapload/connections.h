@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/heapload/options.h"
 #include "proto/heap.grpc.pb.h"
@@ -76,11 +77,19 @@ class Connections {
   void CloseSessions(int* opened, int* closed) const;
 
  private:
+  // UNAVAILABLE "WHAT: CODE message" for a failed call of `method` made
+  // while setting up, in the client library's words when the server at
+  // options.server is gone or is not heapd.
+  absl::Status SetupCallFailed(absl::string_view what, absl::string_view method,
+                               const grpc::Status& status) const;
+
   // A call beside the streams: the token and a deadline of 10 s.
   void PrepareSetupCall(grpc::ClientContext* context) const;
 
   std::string client_name_;
   std::string token_;
+  // options.server, for messages.
+  std::string server_;
   std::vector<std::unique_ptr<Connection>> connections_;
 };
 
