@@ -82,6 +82,7 @@ class Heap:
         self._releaser.closed = True
         _open_heaps.discard(self)
         self._keeper.stop()
+        self.gc._stop_watching()
         self._releaser.drain()
         try:
             return self._stub.CloseSession(
