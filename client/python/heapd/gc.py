@@ -5,9 +5,11 @@ docs/python.md for the mapping and what differs).
 """
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from heapd import _batch
+from heapd._collection_events import Callback, CollectionWatcher
 from heapd._proto import heap_pb2 as pb
 
 if TYPE_CHECKING:
@@ -35,6 +37,41 @@ class Garbage:
         return f"<heapd gc.garbage of {len(self)} objects>"
 
 
+class CallbackList(list):
+    """gc.callbacks: a list whose first callback starts the watch on
+    collections (WatchStats), so sessions without callbacks open no
+    stream."""
+
+    def __init__(self, on_add: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_add = on_add
+
+    def _added(self) -> None:
+        if len(self):
+            self._on_add()
+
+    def append(self, callback: Callback) -> None:
+        super().append(callback)
+        self._added()
+
+    def extend(self, callbacks: Any) -> None:
+        super().extend(callbacks)
+        self._added()
+
+    def insert(self, index: Any, callback: Callback) -> None:
+        super().insert(index, callback)
+        self._added()
+
+    def __iadd__(self, callbacks: Any) -> "CallbackList":
+        super().__iadd__(callbacks)
+        self._added()
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._added()
+
+
 class GcModule:
     DEBUG_STATS = DEBUG_STATS
     DEBUG_COLLECTABLE = DEBUG_COLLECTABLE
@@ -45,9 +82,35 @@ class GcModule:
     def __init__(self, heap: "Heap") -> None:
         self._heap = heap
         self.garbage = Garbage(heap)
-        # gc.callbacks' place; nothing calls them yet (WatchStats'
-        # collection events would feed them).
-        self.callbacks: list[Callable[[str, dict[str, int]], None]] = []
+        self._watcher: Optional[CollectionWatcher] = None
+        self._watch_lock = threading.Lock()
+        # Called with ("start", info) and ("stop", info) for every
+        # collection of the heap (anyone's), from a background thread
+        # reading WatchStats, shortly after the collection.
+        self.callbacks: list[Callback] = CallbackList(self._watch)
+
+    def _watch(self) -> None:
+        with self._watch_lock:
+            if self._watcher is not None or self._heap.closed:
+                return
+            watcher = CollectionWatcher(
+                lambda: self._heap._stub.stream(
+                    "WatchStats", pb.WatchStatsRequest(
+                        sections=[pb.COLLECTOR])),
+                lambda: self.callbacks)
+            self._watcher = watcher
+        try:
+            watcher.start_and_wait()
+        except BaseException:
+            with self._watch_lock:
+                self._watcher = None
+            raise
+
+    def _stop_watching(self) -> None:
+        with self._watch_lock:
+            watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
 
     def _session(self) -> str:
         return self._heap.session_id

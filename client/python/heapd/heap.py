@@ -9,7 +9,7 @@ import time
 import weakref
 from typing import IO, Any, Iterable, Iterator, Mapping, Optional, TypeVar
 
-from heapd import _batch, _channel, _mallocstats, errors
+from heapd import _batch, _channel, _graph, _mallocstats, errors
 from heapd._lease import LeaseKeeper
 from heapd._proto import heap_pb2 as pb
 from heapd._releaser import Releaser
@@ -82,6 +82,7 @@ class Heap:
         self._releaser.closed = True
         _open_heaps.discard(self)
         self._keeper.stop()
+        self.gc._stop_watching()
         self._releaser.drain()
         try:
             return self._stub.CloseSession(
@@ -392,6 +393,15 @@ class Heap:
 
     def verify(self) -> pb.VerifyResponse:
         return self._call("Verify", pb.VerifyRequest())
+
+    def dot(self) -> str:
+        """Graphviz DOT summing up the session and the heap."""
+        return _graph.session_dot(self)
+
+    def _repr_svg_(self) -> Optional[str]:
+        """Jupyter's picture: dot() drawn by Graphviz, None without it or
+        once closed (Jupyter then shows the text repr)."""
+        return None if self.closed else _graph.svg(self.dot())
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"

@@ -61,6 +61,16 @@ class HeapObject:
     def __hash__(self) -> int:
         return hash(self._handle) if self._handle else id(self)
 
+    def dot(self) -> str:
+        """Graphviz DOT of what the object reaches (50 objects at most)."""
+        from heapd import _graph
+        return _graph.reachable_dot(self._heap, self._heap._inspect(self).handle)
+
+    def _repr_svg_(self) -> Optional[str]:
+        """Jupyter's picture: dot() drawn by Graphviz, None without it."""
+        from heapd import _graph
+        return _graph.svg(self.dot())
+
     def __repr__(self) -> str:
         handle = f"{self._handle:#x}" if self._handle else "pending"
         return f"<heapd {self.type_name} {handle}>"
