@@ -197,10 +197,7 @@ absl::StatusOr<v1::StatsResponse> Connections::Sample(
                        absl::ToChronoNanoseconds(timeout));
   grpc::Status status =
       connections_.front()->stub->Stats(&context, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "Stats: ", CodeName(status.error_code()), " ", status.error_message()));
-  }
+  if (!status.ok()) return client::FromGrpcStatus(status, server_, "Stats");
   return response;
 }
 

@@ -67,7 +67,8 @@ class Connections {
   absl::StatusOr<v1::StatsResponse> ServerStats() const;
 
   // Stats for `sections`, not fresh (heapd answers without the interpreter
-  // lock), over the first connection, with a deadline of `timeout`.
+  // lock), over the first connection, with a deadline of `timeout`. A
+  // failure keeps the call's code, in the client library's words.
   absl::StatusOr<v1::StatsResponse> Sample(
       const std::vector<v1::StatsSection>& sections,
       absl::Duration timeout) const;

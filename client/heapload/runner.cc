@@ -348,6 +348,12 @@ absl::StatusOr<RunResult> Runner::Run(std::ostream* progress) {
   absl::StatusOr<v1::StatsResponse> config = connections_.Sample(
       {v1::ALLOCATOR, v1::OBJECTS, v1::COLLECTOR, v1::LOCK, v1::SERVER},
       absl::Seconds(10));
+  // Every call of a run against a server that is not heapd would fail:
+  // say so instead of reporting a run of errors.
+  if (!config.ok() &&
+      config.status().code() == absl::StatusCode::kUnimplemented) {
+    return config.status();
+  }
   if (options_.warmup <= absl::ZeroDuration()) snapshot_before();
   const int64_t started_unix_ns = absl::ToUnixNanos(absl::Now());
   Start();
