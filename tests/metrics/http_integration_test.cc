@@ -192,5 +192,20 @@ TEST_F(HttpListenerTest, EmptyFlagServesNoMetrics) {
   EXPECT_THAT(heapd_->stdout_text(), Not(HasSubstr("heapd metrics on")));
 }
 
+TEST_F(HttpListenerTest, RefusesAMetricsPortInUse) {
+  Start({});
+  absl::StatusOr<std::unique_ptr<HeapdProcess>> second = HeapdProcess::Start(
+      {"--listen=127.0.0.1:0",
+       absl::StrCat("--http_listen=127.0.0.1:", MetricsPort())});
+  ASSERT_TRUE(second.ok()) << second.status();
+  const absl::StatusOr<int> status = (*second)->WaitForExit(kExitTimeout);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
+  EXPECT_THAT((*second)->stderr_text(), HasSubstr("cannot serve HTTP on"));
+  EXPECT_THAT((*second)->stderr_text(), HasSubstr("--http_listen="));
+  // The first still serves.
+  EXPECT_EQ(Get("/healthz").code, 200);
+}
+
 }  // namespace
 }  // namespace heapd::testing
