@@ -370,11 +370,16 @@ int main(int argc, char** argv) {
       return kExitCannotStart;
     }
     http = *std::move(started);
-    if (!heapd::server::IsLoopbackHost(*http_host) && access == nullptr) {
+    // The HTTP listener has no TLS: beyond loopback, tokens and figures
+    // cross the network in the clear.
+    if (!heapd::server::IsLoopbackHost(*http_host)) {
       std::cerr << "heapd: warning: serving metrics on " << *http_host
-                << " beyond this machine without TLS and without access "
-                   "tokens: anyone who can reach it can read the heap's "
-                   "figures\n";
+                << " beyond this machine without TLS"
+                << (access == nullptr
+                        ? " and without access tokens: anyone who can reach "
+                          "it can read the heap's figures\n"
+                        : ": bearer tokens and figures cross the network in "
+                          "the clear\n");
     }
     std::cout << "heapd metrics on http://" << *http_host << ":" << http->port()
               << "/metrics" << std::endl;

@@ -178,12 +178,20 @@ TEST_F(HttpListenerTest, TokensGuardMetricsButNotHealthz) {
 TEST_F(HttpListenerTest, WarnsBeyondLoopbackWithoutTokens) {
   Start({"--http_listen=0.0.0.0:0"});
   EXPECT_THAT(heapd_->stderr_text(),
-              HasSubstr("warning: serving metrics on 0.0.0.0"));
+              HasSubstr("warning: serving metrics on 0.0.0.0 beyond this "
+                        "machine without TLS and without access tokens"));
 }
 
-TEST_F(HttpListenerTest, NoWarningWithTokens) {
+TEST_F(HttpListenerTest, WarnsBeyondLoopbackWithTokensOfPlaintext) {
   bearer_token_ = kToken;
   Start({"--http_listen=0.0.0.0:0", "--auth_tokens=" + WriteTokens()});
+  EXPECT_THAT(heapd_->stderr_text(),
+              HasSubstr("warning: serving metrics on 0.0.0.0 beyond this "
+                        "machine without TLS: bearer tokens"));
+}
+
+TEST_F(HttpListenerTest, NoWarningOnLoopback) {
+  Start({});
   EXPECT_THAT(heapd_->stderr_text(), Not(HasSubstr("serving metrics")));
 }
 
