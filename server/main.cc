@@ -3,6 +3,7 @@
 //
 // Standard output, for people and for scripts that start heapd:
 //   heapd layout: classic (256 KiB arenas, 4 KiB pools, keep_one)
+//   heapd metrics on http://127.0.0.1:9464/metrics  <- unless --http_listen=
 //   heapd listening on 127.0.0.1:50051     <- the bound port; printed last,
 //                                             once the server accepts calls
 //   heapd stopped                          <- after a clean shutdown
@@ -36,6 +37,9 @@
 #include "server/access_control.h"
 #include "server/heap_service.h"
 #include "server/listen_probe.h"
+#include "server/metrics/grpc_metrics.h"
+#include "server/metrics/heapd_collector.h"
+#include "server/metrics/http_listener.h"
 #include "server/server_options.h"
 #include "server/shutdown_signal.h"
 #include "server/tls_credentials.h"
@@ -43,6 +47,10 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, HOST:PORT; port 0 picks a free port (the "
           "bound one is printed).");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:9464",
+          "Address of the HTTP listener for monitoring, HOST:PORT: /metrics "
+          "(Prometheus) and /healthz; port 0 picks a free port (the bound one "
+          "is printed); empty turns it off.");
 ABSL_FLAG(std::string, layout, "classic",
           "Allocator layout preset: classic (256 KiB arenas, 4 KiB pools) or "
           "cpython312 (1 MiB arenas, 16 KiB pools).");
@@ -234,7 +242,7 @@ int main(int argc, char** argv) {
   // Abseil prefixes the message with the program's name.
   absl::SetProgramUsageMessage(
       "a heap service modelled on CPython's memory manager, served over "
-      "gRPC.\n\nUsage: heapd [--listen=HOST:PORT] "
+      "gRPC.\n\nUsage: heapd [--listen=HOST:PORT] [--http_listen=HOST:PORT] "
       "[--layout=classic|cpython312] [--arena_size=BYTES] [--pool_size=BYTES] "
       "[--arena_release=keep_one|eager] [--lock_policy=cpython|fifo|barging] "
       "[--switch_interval_ms=MS] [--gc_threshold0/1/2=N] "
@@ -261,6 +269,15 @@ int main(int argc, char** argv) {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const absl::StatusOr<std::string> host = heapd::server::ListenHost(listen);
   if (!host.ok()) return Usage(host.status().message());
+  const std::string http_listen = absl::GetFlag(FLAGS_http_listen);
+  absl::StatusOr<std::string> http_host;
+  if (!http_listen.empty()) {
+    http_host = heapd::server::ListenHost(http_listen);
+    if (!http_host.ok()) {
+      return Usage(
+          absl::StrCat("--http_listen: ", http_host.status().message()));
+    }
+  }
   const absl::StatusOr<heapd::server::HeapServiceOptions> options =
       ServiceOptionsFromFlags();
   if (!options.ok()) return Usage(options.status().message());
@@ -283,7 +300,16 @@ int main(int argc, char** argv) {
   // nothing else references.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  const auto grpc_metrics =
+      std::make_shared<heapd::server::metrics::GrpcMetrics>(
+          heapd::server::metrics::GrpcMetrics::HeapdMethods());
+
   grpc::ServerBuilder builder;
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(grpc_metrics->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
   // gRPC sets SO_REUSEPORT by default on Linux: a second server on the same
@@ -325,6 +351,39 @@ int main(int argc, char** argv) {
               << (access == nullptr ? "without access tokens" : "")
               << ": anyone who can reach it can read and change the heap\n";
   }
+  // Declared after `server`, so destroyed before it (and `service`), whose
+  // figures it reads.
+  std::unique_ptr<heapd::server::metrics::HttpListener> http;
+  if (!http_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<heapd::server::metrics::HttpListener>>
+        started = heapd::server::metrics::HttpListener::Start(
+            http_listen,
+            {std::make_shared<heapd::server::metrics::HeapdCollector>(&service),
+             grpc_metrics},
+            access);
+    if (!started.ok()) {
+      std::cerr << "heapd: " << started.status().message()
+                << "\nheapd: pick another port with --http_listen=HOST:PORT, "
+                   "--http_listen=127.0.0.1:0 for a free one, or "
+                   "--http_listen= to serve no metrics\n";
+      server->Shutdown();
+      return kExitCannotStart;
+    }
+    http = *std::move(started);
+    // The HTTP listener has no TLS: beyond loopback, tokens and figures
+    // cross the network in the clear.
+    if (!heapd::server::IsLoopbackHost(*http_host)) {
+      std::cerr << "heapd: warning: serving metrics on " << *http_host
+                << " beyond this machine without TLS"
+                << (access == nullptr
+                        ? " and without access tokens: anyone who can reach "
+                          "it can read the heap's figures\n"
+                        : ": bearer tokens and figures cross the network in "
+                          "the clear\n");
+    }
+    std::cout << "heapd metrics on http://" << *http_host << ":" << http->port()
+              << "/metrics" << std::endl;
+  }
   std::cout << "heapd listening on " << *host << ":" << port << std::endl;
 
   const int signal = heapd::server::WaitForShutdownSignal();
@@ -333,6 +392,7 @@ int main(int argc, char** argv) {
   // Health watchers hear NOT_SERVING before the listener closes, and
   // WatchStats streams end at once rather than at the drain deadline.
   health->Shutdown();
+  http.reset();
   service.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   server->Wait();

@@ -57,7 +57,15 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::Start(
     const std::vector<std::string>& flags) {
   absl::StatusOr<std::string> binary = BinaryPath();
   if (!binary.ok()) return binary.status();
-  return StartProgram(*binary, flags);
+  // Tests run side by side: unless a test chooses, the metrics listener
+  // takes a free port rather than the shared default.
+  std::vector<std::string> all = flags;
+  if (std::none_of(flags.begin(), flags.end(), [](const std::string& flag) {
+        return flag.rfind("--http_listen", 0) == 0;
+      })) {
+    all.insert(all.begin(), "--http_listen=127.0.0.1:0");
+  }
+  return StartProgram(*binary, all);
 }
 
 absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::StartProgram(

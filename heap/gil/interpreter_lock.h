@@ -223,6 +223,9 @@ class ABSL_LOCKABLE InterpreterLock {
   // The statistics, from any thread, at any time; never waits for the lock.
   // Costs a walk of every kind's histograms (~0.1 ms with a few kinds).
   LockStatsSnapshot Stats() const;
+  // The counters Stats() reads, for exporters that need the histograms'
+  // buckets (in TickClock ticks), not just their summaries.
+  const LockStats& raw_stats() const { return stats_; }
 
  private:
   struct Waiter;  // a fifo waiter, on its own stack

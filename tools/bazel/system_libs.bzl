@@ -31,9 +31,15 @@ _LIBRARIES = {
     "gmock": (["gmock"], []),
     "benchmark": (["benchmark"], []),
     "benchmark_main": (["benchmark"], ["-lbenchmark_main"]),
+    # prometheus-cpp 1.0.1's metric types and text serializer.
+    "prometheus_core": (["prometheus-cpp-core"], []),
+    # Debian ships civetweb without a .pc file.
+    "civetweb": ([], ["-lcivetweb"]),
 }
 
 def _pkg_config_libs(ctx, modules):
+    if not modules:
+        return []
     result = ctx.execute(["pkg-config", "--libs"] + modules)
     if result.return_code != 0:
         fail("pkg-config --libs %s failed (run tools/setup first): %s" %
@@ -59,5 +65,5 @@ def _system_libs_impl(ctx):
 system_libs = repository_rule(
     implementation = _system_libs_impl,
     local = True,
-    doc = "Debian's gRPC, Protobuf, Abseil, GoogleTest and Benchmark as cc_library targets.",
+    doc = "Debian's gRPC, Protobuf, Abseil, GoogleTest, Benchmark, prometheus-cpp and civetweb as cc_library targets.",
 )

@@ -1,0 +1,130 @@
+#include "server/metrics/http_listener.h"
+
+#include <civetweb.h>
+
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/metrics/exposition.h"
+
+namespace heapd::server::metrics {
+namespace {
+
+int Reply(mg_connection* connection, int code, absl::string_view reason,
+          absl::string_view content_type, absl::string_view body,
+          absl::string_view extra_headers = "") {
+  const mg_request_info* request = mg_get_request_info(connection);
+  const bool head = request != nullptr && request->request_method != nullptr &&
+                    absl::string_view(request->request_method) == "HEAD";
+  const std::string header = absl::StrCat(
+      "HTTP/1.1 ", code, " ", reason, "\r\nContent-Type: ", content_type,
+      "\r\nContent-Length: ", body.size(), "\r\n", extra_headers,
+      "Connection: close\r\n\r\n");
+  mg_write(connection, header.data(), header.size());
+  if (!head) mg_write(connection, body.data(), body.size());
+  return code;
+}
+
+constexpr absl::string_view kPlain = "text/plain; charset=utf-8";
+
+// Failures civetweb reports while starting, for Start's error.
+int LogMessage(const mg_connection*, const char* message) {
+  (void)message;
+  return 1;  // handled: keep civetweb from printing it
+}
+
+}  // namespace
+
+HttpListener::HttpListener(
+    std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
+    std::shared_ptr<const AccessControl> access)
+    : collectables_(std::move(collectables)), access_(std::move(access)) {}
+
+absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
+    absl::string_view listen,
+    std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
+    std::shared_ptr<const AccessControl> access) {
+  static std::once_flag init;
+  std::call_once(init, [] { mg_init_library(0); });
+  std::unique_ptr<HttpListener> listener(
+      new HttpListener(std::move(collectables), std::move(access)));
+  const std::string ports(listen);
+  const char* options[] = {"listening_ports", ports.c_str(),
+                           // Scrapes are rare and short: two threads serve a
+                           // scraper and a health probe at once.
+                           "num_threads", "2", "enable_keep_alive", "no",
+                           nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = LogMessage;
+  char error[256] = {0};
+  mg_init_data init_data{};
+  init_data.callbacks = &callbacks;
+  init_data.user_data = listener.get();
+  init_data.configuration_options = options;
+  mg_error_data error_data{};
+  error_data.text = error;
+  error_data.text_buffer_size = sizeof(error);
+  listener->context_ = mg_start2(&init_data, &error_data);
+  if (listener->context_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve HTTP on ", listen, ": ",
+                     error[0] != '\0' ? error : "civetweb could not start"));
+  }
+  mg_set_request_handler(listener->context_, "/", &HttpListener::Handle,
+                         listener.get());
+  mg_server_port port{};
+  if (mg_get_server_ports(listener->context_, 1, &port) < 1) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve HTTP on ", listen, ": no port bound"));
+  }
+  listener->port_ = port.port;
+  return listener;
+}
+
+HttpListener::~HttpListener() {
+  if (context_ != nullptr) mg_stop(context_);
+}
+
+int HttpListener::Handle(mg_connection* connection, void* self) {
+  return static_cast<HttpListener*>(self)->Serve(connection);
+}
+
+int HttpListener::Serve(mg_connection* connection) {
+  const mg_request_info* request = mg_get_request_info(connection);
+  const absl::string_view path =
+      request->local_uri != nullptr ? request->local_uri : "";
+  const absl::string_view method =
+      request->request_method != nullptr ? request->request_method : "";
+  if (path != "/metrics" && path != "/healthz") {
+    return Reply(connection, 404, "Not Found", kPlain,
+                 "not found: heapd serves /metrics and /healthz\n");
+  }
+  if (method != "GET" && method != "HEAD") {
+    return Reply(connection, 405, "Method Not Allowed", kPlain,
+                 "method not allowed: use GET\n", "Allow: GET, HEAD\r\n");
+  }
+  if (path == "/healthz") return Reply(connection, 200, "OK", kPlain, "ok\n");
+  if (access_ != nullptr) {
+    const char* authorization = mg_get_header(connection, "Authorization");
+    if (authorization == nullptr ||
+        !access_->Authenticate(authorization).ok()) {
+      return Reply(connection, 401, "Unauthorized", kPlain,
+                   "unauthenticated: send 'Authorization: Bearer TOKEN' with "
+                   "a token of --auth_tokens\n",
+                   "WWW-Authenticate: Bearer realm=\"heapd\"\r\n");
+    }
+  }
+  const char* accept = mg_get_header(connection, "Accept");
+  const Format format = NegotiateFormat(accept != nullptr ? accept : "");
+  std::vector<prometheus::MetricFamily> families;
+  for (const std::shared_ptr<prometheus::Collectable>& c : collectables_) {
+    std::vector<prometheus::MetricFamily> more = c->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+  return Reply(connection, 200, "OK", ContentType(format),
+               Serialize(families, format));
+}
+
+}  // namespace heapd::server::metrics

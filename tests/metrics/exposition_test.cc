@@ -1,0 +1,198 @@
+// The metric families of a known snapshot, the histogram conversion, the
+// gRPC counters and the two exposition formats.
+#include "server/metrics/exposition.h"
+
+#include <prometheus/metric_family.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "heap/gil/latency_histogram.h"
+#include "server/metrics/cumulative_buckets.h"
+#include "server/metrics/grpc_metrics.h"
+#include "server/metrics/heapd_families.h"
+#include "tests/metrics/known_input.h"
+
+namespace heapd::testing {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using server::metrics::Format;
+using ::testing::HasSubstr;
+
+const MetricFamily* Find(const std::vector<MetricFamily>& families,
+                         const std::string& name) {
+  for (const MetricFamily& f : families) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// The metric of `family` with label `name`=`value` (or the only one).
+const ClientMetric* Metric(const MetricFamily& family, const std::string& name,
+                           const std::string& value) {
+  for (const ClientMetric& m : family.metric) {
+    for (const ClientMetric::Label& l : m.label) {
+      if (l.name == name && l.value == value) return &m;
+    }
+  }
+  return nullptr;
+}
+
+// The cumulative count of the bucket whose upper bound is `le`.
+uint64_t CountAt(const ClientMetric::Histogram& h, double le) {
+  for (const ClientMetric::Bucket& b : h.bucket) {
+    if (b.upper_bound == le) return b.cumulative_count;
+  }
+  ADD_FAILURE() << "no bucket le=" << le;
+  return 0;
+}
+
+TEST(CumulativeBucketsTest, CountsEachValueUnderTheFirstBoundAboveIt) {
+  gil::LatencyHistogram h;
+  h.RecordZero();
+  h.Record(2'000);       // 2 us
+  h.Record(30'000'000);  // 30 ms
+  const ClientMetric::Histogram p = server::metrics::ToPrometheusHistogram(
+      h, 1e-9, server::metrics::LatencyBoundsSeconds());
+  EXPECT_EQ(CountAt(p, 1e-6), 1u);
+  EXPECT_EQ(CountAt(p, 2.5e-6), 2u);
+  EXPECT_EQ(CountAt(p, 0.025), 2u);
+  EXPECT_EQ(CountAt(p, 0.05), 3u);
+  EXPECT_EQ(CountAt(p, INFINITY), 3u);
+  EXPECT_EQ(p.sample_count, 3u);
+  EXPECT_NEAR(p.sample_sum, 0.030002, 1e-6);
+  ASSERT_EQ(p.bucket.size(),
+            server::metrics::LatencyBoundsSeconds().size() + 1);
+  for (size_t i = 1; i < p.bucket.size(); ++i) {
+    EXPECT_GE(p.bucket[i].cumulative_count, p.bucket[i - 1].cumulative_count);
+  }
+}
+
+TEST(CumulativeBucketsTest, OverflowCountsOnlyInInf) {
+  gil::LatencyHistogram h;
+  h.Record(uint64_t{1} << 41);  // past the histogram's range
+  const ClientMetric::Histogram p = server::metrics::ToPrometheusHistogram(
+      h, 1e-9, server::metrics::LatencyBoundsSeconds());
+  EXPECT_EQ(CountAt(p, 10), 0u);
+  EXPECT_EQ(CountAt(p, INFINITY), 1u);
+}
+
+TEST(HeapdFamiliesTest, EveryFamilyHasHelpAndAType) {
+  for (const MetricFamily& f : KnownFamilies()) {
+    EXPECT_FALSE(f.help.empty()) << f.name;
+    EXPECT_TRUE(f.name.rfind("heapd_", 0) == 0 || f.name.rfind("grpc_", 0) == 0)
+        << f.name;
+    if (f.type == prometheus::MetricType::Counter) {
+      EXPECT_THAT(f.name, ::testing::EndsWith("_total"));
+    }
+  }
+}
+
+TEST(HeapdFamiliesTest, CarriesTheSnapshotsFigures) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const MetricFamily* objects = Find(families, "heapd_objects");
+  ASSERT_NE(objects, nullptr);
+  ASSERT_NE(Metric(*objects, "type", "int"), nullptr);
+  EXPECT_EQ(Metric(*objects, "type", "int")->gauge.value, 42);
+  EXPECT_EQ(Metric(*objects, "type", "list")->gauge.value, 5);
+
+  const MetricFamily* gc = Find(families, "heapd_gc_collections_total");
+  ASSERT_NE(gc, nullptr);
+  EXPECT_EQ(Metric(*gc, "generation", "0")->counter.value, 7);
+  EXPECT_EQ(Metric(*gc, "generation", "1")->counter.value, 2);
+  EXPECT_EQ(Metric(*gc, "generation", "2")->counter.value, 1);
+
+  const MetricFamily* blocks = Find(families, "heapd_pymalloc_blocks");
+  ASSERT_NE(blocks, nullptr);
+  int checked = 0;
+  for (const ClientMetric& m : blocks->metric) {
+    if (m.label[0].value != "1") continue;
+    EXPECT_EQ(m.gauge.value, m.label[1].value == "free" ? 250 : 3);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+
+  const MetricFamily* info = Find(families, "heapd_build_info");
+  ASSERT_NE(info, nullptr);
+  EXPECT_NE(Metric(*info, "version", "9.9.9"), nullptr);
+  EXPECT_NE(Metric(*info, "layout", "classic"), nullptr);
+  EXPECT_NE(Metric(*info, "lock_policy", "cpython"), nullptr);
+
+  const MetricFamily* acquisitions =
+      Find(families, "heapd_gil_acquisitions_total");
+  ASSERT_NE(acquisitions, nullptr);
+  EXPECT_EQ(Metric(*acquisitions, "kind", "Allocate")->counter.value, 10);
+  const MetricFamily* wait = Find(families, "heapd_gil_wait_seconds");
+  ASSERT_NE(wait, nullptr);
+  EXPECT_EQ(Metric(*wait, "kind", "Allocate")->histogram.sample_count, 3u);
+  EXPECT_EQ(
+      Find(families, "heapd_gil_held_seconds_total")->metric[0].counter.value,
+      1.5);
+}
+
+TEST(GrpcMetricsTest, CountsByMethodAndCode) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const MetricFamily* handled = Find(families, "grpc_server_handled_total");
+  ASSERT_NE(handled, nullptr);
+  const ClientMetric* not_found = Metric(*handled, "grpc_code", "NotFound");
+  ASSERT_NE(not_found, nullptr);
+  EXPECT_EQ(not_found->counter.value, 1);
+  const MetricFamily* latency = Find(families, "grpc_server_handling_seconds");
+  ASSERT_NE(latency, nullptr);
+  const ClientMetric* allocate = Metric(*latency, "grpc_method", "Allocate");
+  ASSERT_NE(allocate, nullptr);
+  EXPECT_EQ(allocate->histogram.sample_count, 2u);
+  EXPECT_EQ(CountAt(allocate->histogram, 5e-4), 1u);
+  EXPECT_EQ(CountAt(allocate->histogram, 5e-3), 2u);
+}
+
+TEST(GrpcMetricsTest, KnowsOnlyItsMethods) {
+  server::metrics::GrpcMetrics grpc(
+      server::metrics::GrpcMetrics::HeapdMethods());
+  EXPECT_NE(grpc.Find("/heapd.v1.Heap/Allocate"), nullptr);
+  EXPECT_NE(grpc.Find("/grpc.health.v1.Health/Check"), nullptr);
+  EXPECT_EQ(grpc.Find("/heapd.v1.Heap/NoSuchMethod"), nullptr);
+  EXPECT_EQ(grpc.Find(nullptr), nullptr);
+}
+
+TEST(ExpositionTest, NegotiatesOpenMetricsOnlyWhenAskedFor) {
+  using server::metrics::NegotiateFormat;
+  // Prometheus 2.42's scrape header.
+  EXPECT_EQ(NegotiateFormat("application/openmetrics-text;version=1.0.0,"
+                            "application/openmetrics-text;version=0.0.1;q=0.75,"
+                            "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+            Format::kOpenMetrics);
+  EXPECT_EQ(NegotiateFormat("text/plain"), Format::kText);
+  EXPECT_EQ(NegotiateFormat(""), Format::kText);
+  EXPECT_EQ(NegotiateFormat("*/*"), Format::kText);
+  EXPECT_EQ(NegotiateFormat("application/openmetrics-text; q=0"),
+            Format::kText);
+}
+
+TEST(ExpositionTest, OpenMetricsNamesCountersWithoutTotalAndEnds) {
+  const std::string body =
+      server::metrics::Serialize(KnownFamilies(), Format::kOpenMetrics);
+  EXPECT_THAT(body, HasSubstr("# TYPE heapd_sessions_opened counter\n"));
+  EXPECT_THAT(body, HasSubstr("\nheapd_sessions_opened_total 5\n"));
+  EXPECT_THAT(body, HasSubstr("heapd_objects{type=\"int\"} 42\n"));
+  EXPECT_THAT(body, ::testing::EndsWith("# EOF\n"));
+}
+
+TEST(ExpositionTest, TextHasEveryFamilysHelpAndType) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const std::string body = server::metrics::Serialize(families, Format::kText);
+  for (const MetricFamily& f : families) {
+    EXPECT_THAT(body, HasSubstr("# HELP " + f.name + " ")) << f.name;
+    EXPECT_THAT(body, HasSubstr("# TYPE " + f.name + " ")) << f.name;
+  }
+  EXPECT_THAT(server::metrics::ContentType(Format::kText),
+              HasSubstr("version=0.0.4"));
+}
+
+}  // namespace
+}  // namespace heapd::testing

@@ -1,0 +1,26 @@
+// A MetricsInput with known figures in every section, and gRPC metrics with
+// known calls, for the exposition tests.
+#ifndef HEAPD_TESTS_METRICS_KNOWN_INPUT_H_
+#define HEAPD_TESTS_METRICS_KNOWN_INPUT_H_
+
+#include <prometheus/metric_family.h>
+
+#include <vector>
+
+#include "server/metrics/heapd_families.h"
+
+namespace heapd::testing {
+
+// Figures: 3 generations (collections 7, 2, 1), 42 live ints of 1344 bytes
+// and 5 lists, lock kinds "Allocate" (10 acquisitions, 4 contended) and
+// "Stats", size class 1 with 3 blocks in use and 250 free, version
+// "9.9.9", layout "classic", policy "cpython".
+server::metrics::MetricsInput KnownInput();
+
+// KnownInput's families followed by gRPC metrics after two OK Allocate
+// calls and one NOT_FOUND Incref.
+std::vector<prometheus::MetricFamily> KnownFamilies();
+
+}  // namespace heapd::testing
+
+#endif  // HEAPD_TESTS_METRICS_KNOWN_INPUT_H_
