@@ -18,7 +18,9 @@ def heapd_binary() -> str:
 class HeapdServer:
     def __init__(self, *flags: str) -> None:
         self.process = subprocess.Popen(
-            [heapd_binary(), "--listen=127.0.0.1:0", *flags],
+            # Free ports for both listeners: tests run several heapds at once.
+            [heapd_binary(), "--listen=127.0.0.1:0",
+             "--http_listen=127.0.0.1:0", *flags],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.address: Optional[str] = None
         assert self.process.stdout is not None
