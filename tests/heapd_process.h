@@ -38,7 +38,7 @@ class HeapdProcess {
   // $TEST_SRCDIR/$TEST_WORKSPACE/server/heapd. NOT_FOUND outside `bazel test`.
   static absl::StatusOr<std::string> BinaryPath();
 
-  // Spawns BinaryPath() with `flags` (and --http_listen=127.0.0.1:0 unless
+  // Spawns BinaryPath() with `flags` (and --http_listen=, no metrics, unless
   // they set --http_listen). The child inherits the environment (so
   // sanitizer options reach it) with SIGINT and SIGTERM at their defaults.
   static absl::StatusOr<std::unique_ptr<HeapdProcess>> Start(
