@@ -1,11 +1,18 @@
 #include "server/metrics/http_listener.h"
 
 #include <civetweb.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "server/metrics/exposition.h"
 
 namespace heapd::server::metrics {
@@ -73,6 +80,13 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
   }
   mg_set_request_handler(listener->context_, "/", &HttpListener::Handle,
                          listener.get());
+  // Where a connection of our own reaches the listener (see ~HttpListener):
+  // the host it serves, or this machine's loopback when it serves them all.
+  absl::string_view host = listen.substr(0, listen.rfind(':'));
+  if (absl::ConsumePrefix(&host, "[")) host = absl::StripSuffix(host, "]");
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  listener->wake_host_ = std::string(host);
   mg_server_port port{};
   if (mg_get_server_ports(listener->context_, 1, &port) < 1) {
     return absl::UnavailableError(
@@ -83,7 +97,39 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
 }
 
 HttpListener::~HttpListener() {
-  if (context_ != nullptr) mg_stop(context_);
+  if (context_ == nullptr) return;
+  // civetweb 1.15's accept loop reads its stop flag only between polls of
+  // its sockets, each up to 2 s long: a connection of our own ends the poll,
+  // so heapd stops at once rather than about a second later.
+  std::atomic<bool> stopped{false};
+  std::thread stopper([this, &stopped] {
+    mg_stop(context_);
+    stopped.store(true);
+  });
+  while (!stopped.load()) {
+    WakeAcceptLoop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stopper.join();
+}
+
+void HttpListener::WakeAcceptLoop() const {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string port = absl::StrCat(port_);
+  if (getaddrinfo(wake_host_.c_str(), port.c_str(), &hints, &found) != 0) {
+    return;
+  }
+  const int fd = socket(found->ai_family, found->ai_socktype, 0);
+  if (fd >= 0) {
+    // Refused once the listener has closed: nothing left to wake.
+    (void)connect(fd, found->ai_addr, found->ai_addrlen);
+    close(fd);
+  }
+  freeaddrinfo(found);
 }
 
 int HttpListener::Handle(mg_connection* connection, void* self) {

@@ -60,11 +60,16 @@ class HttpListener {
       std::shared_ptr<const AccessControl> access);
   static int Handle(mg_connection* connection, void* self);
   int Serve(mg_connection* connection);
+  // Opens and closes a connection to the listener, which ends civetweb's
+  // wait for one.
+  void WakeAcceptLoop() const;
 
   const std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   const std::shared_ptr<const AccessControl> access_;
   mg_context* context_ = nullptr;
   int port_ = 0;
+  // The host WakeAcceptLoop connects to.
+  std::string wake_host_;
 };
 
 }  // namespace heapd::server::metrics
