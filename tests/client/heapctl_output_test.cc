@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/heapctl_fixture.h"
 #include "tests/client/heapctl_runner.h"
 #include "tests/heapd_test_fixture.h"
 
@@ -27,39 +28,13 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-class HeapctlOutputTest : public HeapdTest {
+class HeapctlOutputTest : public HeapctlTest {
  protected:
-  HeapctlOutputTest() : HeapdTest(std::chrono::seconds(30)) {}
-
-  void SetUp() override {
-    Start({"--stats_publish_interval_ms=0"});
-    server_flag_ = "--server=" + address_;
-  }
-
-  CommandResult Heapctl(std::vector<std::string> args) {
-    args.push_back(server_flag_);
-    absl::StatusOr<CommandResult> result = RunHeapctl(args);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : CommandResult();
-  }
-
-  std::string Ok(std::vector<std::string> args) {
-    const std::string shown = absl::StrJoin(args, " ");
-    CommandResult result = Heapctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << shown << "\n" << result.err;
-    return result.out;
-  }
-
-  std::string OpenSession() {
-    return std::string(absl::StripTrailingAsciiWhitespace(
-        Ok({"session", "open", "--ttl=60s"})));
-  }
+  std::string OpenSession() { return OpenSessionThroughHeapctl(); }
 
   static std::vector<std::string> Lines(const std::string& text) {
     return absl::StrSplit(text, '\n', absl::SkipEmpty());
   }
-
-  std::string server_flag_;
 };
 
 TEST_F(HeapctlOutputTest, ManyObjectsAreSummarisedUnlessAllOrJson) {

@@ -31,6 +31,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/heapctl_fixture.h"
 #include "tests/client/heapctl_runner.h"
 #include "tests/heapd_test_fixture.h"
 
@@ -40,44 +41,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class HeapctlTest : public HeapdTest {
+class HeapctlCommandsTest : public HeapctlTest {
  protected:
-  HeapctlTest() : HeapdTest(std::chrono::seconds(30)) {}
-
-  void SetUp() override {
-    // Every request publishes the figures Stats serves: output depends on
-    // the requests alone, not on when the publisher last ran.
-    Start({"--stats_publish_interval_ms=0"});
-    server_flag_ = "--server=" + address_;
-  }
-
-  // Runs heapctl against the test's heapd (--server last).
-  CommandResult Heapctl(std::vector<std::string> args) {
-    args.push_back(server_flag_);
-    absl::StatusOr<CommandResult> result = RunHeapctl(args);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : CommandResult();
-  }
-
-  // Runs heapctl expecting success; its stdout.
-  std::string Ok(std::vector<std::string> args) {
-    const std::string shown = absl::StrJoin(args, " ");
-    CommandResult result = Heapctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << shown << "\n" << result.err;
-    return result.out;
-  }
-
-  std::string OpenSessionThroughHeapctl() {
-    return std::string(absl::StripTrailingAsciiWhitespace(
-        Ok({"session", "open", "--ttl=60s"})));
-  }
-
   // The handle on the first line of `alloc`'s output.
   static std::string FirstHandle(const std::string& alloc_output) {
     return std::string(alloc_output.substr(0, alloc_output.find(' ')));
   }
-
-  std::string server_flag_;
 };
 
 // --- golden stats
@@ -105,7 +74,7 @@ void CompareWithGolden(const std::string& name, const std::string& actual) {
       << actual;
 }
 
-TEST_F(HeapctlTest, StatsMatchTheGoldenFiles) {
+TEST_F(HeapctlCommandsTest, StatsMatchTheGoldenFiles) {
   const std::string session = OpenSessionThroughHeapctl();
   const std::string a =
       FirstHandle(Ok({"alloc", "object", "--session", session}));
@@ -125,7 +94,7 @@ TEST_F(HeapctlTest, StatsMatchTheGoldenFiles) {
                     Ok({"stats", "--fresh", "--redact", "--json"}));
 }
 
-TEST_F(HeapctlTest, StatsSectionsAndPlainJson) {
+TEST_F(HeapctlCommandsTest, StatsSectionsAndPlainJson) {
   const std::string lock = Ok({"stats", "--sections=lock"});
   EXPECT_THAT(lock, StartsWith("Lock: policy cpython"));
   EXPECT_THAT(lock, ::testing::Not(HasSubstr("Allocator")));
@@ -140,7 +109,7 @@ TEST_F(HeapctlTest, StatsSectionsAndPlainJson) {
 // --- the command line
 // ---------------------------------------------------------
 
-TEST_F(HeapctlTest, ServerFlagBeforeOrAfterTheCommand) {
+TEST_F(HeapctlCommandsTest, ServerFlagBeforeOrAfterTheCommand) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{server_flag_, "ping"},
                                              {"ping", server_flag_},
@@ -160,7 +129,7 @@ TEST_F(HeapctlTest, ServerFlagBeforeOrAfterTheCommand) {
   EXPECT_THAT(down->err, StartsWith("heapctl: "));
 }
 
-TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
+TEST_F(HeapctlCommandsTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
   struct Case {
     std::vector<std::string> args;
     int exit_code;
@@ -193,7 +162,7 @@ TEST_F(HeapctlTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
   EXPECT_THAT(Ok({"alloc", "--help"}), StartsWith("usage: heapctl alloc TYPE"));
 }
 
-TEST_F(HeapctlTest, SessionsOutliveEachCommand) {
+TEST_F(HeapctlCommandsTest, SessionsOutliveEachCommand) {
   const std::string session = OpenSessionThroughHeapctl();
   EXPECT_EQ(session.size(), 32u);
   const std::string alloc =
@@ -217,7 +186,7 @@ TEST_F(HeapctlTest, SessionsOutliveEachCommand) {
   EXPECT_EQ(Heapctl({"ping", "--session=" + session}).exit_code, 1);
 }
 
-TEST_F(HeapctlTest, GcConfigFreezeAndJson) {
+TEST_F(HeapctlCommandsTest, GcConfigFreezeAndJson) {
   EXPECT_EQ(Ok({"gc-config"}),
             "thresholds 700 10 10, enabled, debug flags 0\n");
   EXPECT_EQ(Ok({"gc-config", "set", "--threshold0=500", "--enabled=false"}),
@@ -232,7 +201,7 @@ TEST_F(HeapctlTest, GcConfigFreezeAndJson) {
 // --- dot, diff, doctor
 // --------------------------------------------------------
 
-TEST_F(HeapctlTest, DotDrawsASmallGraph) {
+TEST_F(HeapctlCommandsTest, DotDrawsASmallGraph) {
   const std::string session = OpenSessionThroughHeapctl();
   const std::string s = "--session=" + session;
   const std::string list = FirstHandle(Ok({"alloc", "list", s}));
@@ -273,7 +242,7 @@ TEST_F(HeapctlTest, DotDrawsASmallGraph) {
               HasSubstr(absl::StrCat("\"handle\": \"", b, "\"")));
 }
 
-TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
+TEST_F(HeapctlCommandsTest, DiffOfTwoSnapshotFiles) {
   const std::string dir = std::getenv("TEST_TMPDIR");
   const std::string before = dir + "/before.json";
   const std::string after = dir + "/after.json";
@@ -302,7 +271,7 @@ TEST_F(HeapctlTest, DiffOfTwoSnapshotFiles) {
   EXPECT_THAT(missing.err, HasSubstr("cannot read"));
 }
 
-TEST_F(HeapctlTest, DoctorOnAHealthyServer) {
+TEST_F(HeapctlCommandsTest, DoctorOnAHealthyServer) {
   EXPECT_EQ(Ok({"doctor"}), "no problems found\n");
   EXPECT_EQ(Ok({"doctor", "--json"}), "{\n  \"findings\": []\n}\n");
 }
@@ -310,7 +279,7 @@ TEST_F(HeapctlTest, DoctorOnAHealthyServer) {
 // --- top on a terminal
 // --------------------------------------------------------
 
-TEST_F(HeapctlTest, TopDrawsOnATerminalAndQuitsOnQ) {
+TEST_F(HeapctlCommandsTest, TopDrawsOnATerminalAndQuitsOnQ) {
   absl::StatusOr<std::unique_ptr<PtyChild>> top =
       PtyChild::Start({"top", server_flag_, "--interval_ms=100"});
   ASSERT_TRUE(top.ok()) << top.status();
@@ -337,7 +306,7 @@ TEST_F(HeapctlTest, TopDrawsOnATerminalAndQuitsOnQ) {
   EXPECT_TRUE(after->c_lflag & ECHO);
 }
 
-TEST_F(HeapctlTest, TopRestoresTheTerminalOnCtrlC) {
+TEST_F(HeapctlCommandsTest, TopRestoresTheTerminalOnCtrlC) {
   absl::StatusOr<std::unique_ptr<PtyChild>> top =
       PtyChild::Start({"top", server_flag_, "--interval_ms=100"});
   ASSERT_TRUE(top.ok()) << top.status();
@@ -355,7 +324,7 @@ TEST_F(HeapctlTest, TopRestoresTheTerminalOnCtrlC) {
   EXPECT_TRUE(after->c_lflag & ECHO);
 }
 
-TEST_F(HeapctlTest, TopIterationsForScripts) {
+TEST_F(HeapctlCommandsTest, TopIterationsForScripts) {
   const CommandResult result =
       Heapctl({"top", "--iterations=2", "--interval_ms=50"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
