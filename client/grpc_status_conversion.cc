@@ -30,11 +30,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status,
             " (gRPC: ", status.error_message(), ")"));
       }
       if (NoConnection(status.error_message())) {
-        return absl::UnavailableError(absl::StrCat(
-            "nothing listens on ", address,
-            ": is heapd running? (tools/run) Pass --server=HOST:PORT or set ",
-            kServerAddressVariable,
-            " to use another address (gRPC: ", status.error_message(), ")"));
+        return absl::UnavailableError(
+            absl::StrCat(NothingListensMessage(address),
+                         " (gRPC: ", status.error_message(), ")"));
       }
       return plain;
     case grpc::StatusCode::UNIMPLEMENTED:

@@ -24,6 +24,13 @@ std::string DefaultServerAddress() {
   return kBuiltInServerAddress;
 }
 
+std::string NothingListensMessage(absl::string_view address) {
+  return absl::StrCat(
+      "nothing listens on ", address,
+      ": is heapd running? (tools/run) Pass --server=HOST:PORT or set ",
+      kServerAddressVariable, " to use another address");
+}
+
 absl::Status CheckServerAddress(absl::string_view address) {
   for (absl::string_view scheme : kTargetSchemes) {
     if (absl::StartsWith(address, scheme)) return absl::OkStatus();

@@ -33,6 +33,11 @@ std::string DefaultServerAddress();
 // get a free port, never where one listens).
 absl::Status CheckServerAddress(absl::string_view address);
 
+// What every client says when nothing accepts connections at `address`:
+// "nothing listens on ADDRESS: is heapd running? (tools/run) Pass
+// --server=HOST:PORT or set HEAPD_SERVER to use another address".
+std::string NothingListensMessage(absl::string_view address);
+
 }  // namespace heapd::client
 
 #endif  // HEAPD_CLIENT_SERVER_ADDRESS_H_

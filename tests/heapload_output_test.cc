@@ -1,9 +1,6 @@
 // The heapload binary against a real heapd, its output files read back: the
 // JSON, CSV and .hgrm of a run, the stages of a schedule in the time series,
 // --runs and their median, and the messages of a wrong or empty address.
-#include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,9 +20,9 @@
 #include "client/heapload/json_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/grpc_health.grpc.pb.h"
 #include "tests/heapd_process.h"
 #include "tests/heapd_test_fixture.h"
+#include "tests/stand_in_servers.h"
 
 namespace heapd::heapload {
 namespace {
@@ -297,19 +294,7 @@ TEST_F(HeapLoadOutputTest, RunsAreEachReportedWithTheirMedian) {
 // A port nothing listens on: heapload says so and exits 1, without waiting
 // for --timeout (left at its 10 s; the test's own limit is generous).
 TEST(HeapLoadAddressTest, NothingListeningIsSaidAtOnce) {
-  // A port that was free a moment ago: bound, then closed.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const int port = ntohs(address.sin_port);
-  close(fd);
-  const std::string server = absl::StrCat("127.0.0.1:", port);
+  const std::string server = ClosedLoopbackAddress();
   Exit exit =
       Heapload({"--server=" + server, "--duration=1s", "--progress=false"});
   EXPECT_EQ(exit.code, 1);
@@ -321,18 +306,11 @@ TEST(HeapLoadAddressTest, NothingListeningIsSaidAtOnce) {
 }
 
 TEST(HeapLoadAddressTest, AServerThatIsNotHeapdIsNamedSo) {
-  grpc::health::v1::Health::Service health;
-  grpc::ServerBuilder builder;
-  builder.RegisterService(&health);
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  const std::string address = absl::StrCat("127.0.0.1:", port);
+  NotHeapdServer server;
+  const std::string address = server.address();
+  ASSERT_FALSE(address.empty());
   Exit exit =
       Heapload({"--server=" + address, "--duration=1s", "--progress=false"});
-  server->Shutdown();
   EXPECT_EQ(exit.code, 1);
   EXPECT_THAT(exit.err, HasSubstr(absl::StrCat("the server at ", address,
                                                " is not heapd")));

@@ -108,10 +108,8 @@ absl::Status Connections::Open(const Options& options, int count) {
   // a refused connection fails it at once, rather than after --timeout.
   if (FirstAttemptFailed(connections_[0]->channel.get(), deadline)) {
     if (ConnectionRefused(options.server)) {
-      return absl::UnavailableError(absl::StrCat(
-          "nothing listens on ", options.server,
-          ": is heapd running? (tools/run) Pass --server=HOST:PORT or set ",
-          client::kServerAddressVariable, " to use another address"));
+      return absl::UnavailableError(
+          client::NothingListensMessage(options.server));
     }
     return absl::UnavailableError(absl::StrCat(
         "cannot connect to ", options.server,
