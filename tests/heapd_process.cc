@@ -58,9 +58,7 @@ absl::StatusOr<std::unique_ptr<HeapdProcess>> HeapdProcess::Start(
   absl::StatusOr<std::string> binary = BinaryPath();
   if (!binary.ok()) return binary.status();
   // Unless a test chooses, no metrics listener: tests run side by side and
-  // would share its default port, and civetweb's accept loop makes every
-  // heapd with one take about a second longer to stop (it looks at its stop
-  // flag between polls of up to 2 s), over hundreds of starts a run.
+  // would share its default port, and only the metrics tests read it.
   std::vector<std::string> all = flags;
   if (std::none_of(flags.begin(), flags.end(), [](const std::string& flag) {
         return flag.rfind("--http_listen", 0) == 0;
