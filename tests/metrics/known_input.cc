@@ -1,6 +1,9 @@
 #include "tests/metrics/known_input.h"
 
+#include <cmath>
+#include <iterator>
 #include <memory>
+#include <string>
 
 #include "heap/gil/latency_histogram.h"
 #include "server/metrics/cumulative_buckets.h"
@@ -95,6 +98,70 @@ std::vector<prometheus::MetricFamily> KnownFamilies() {
   std::vector<prometheus::MetricFamily> more = grpc.Collect();
   families.insert(families.end(), more.begin(), more.end());
   return families;
+}
+
+std::vector<prometheus::MetricFamily> EdgeFamilies() {
+  using prometheus::ClientMetric;
+  using prometheus::MetricType;
+  const double values[] = {0,
+                           -0.0,
+                           1,
+                           -1,
+                           0.5,
+                           1e-6,
+                           2.5e-6,
+                           5.558345717515277e-06,
+                           1.0 / 3,
+                           123456789.123,
+                           1796322830.923743,
+                           9999999999999998.0,
+                           9007199254740991.0,
+                           9007199254740992.0,
+                           1e16,
+                           -12345678901234567.0,
+                           1e300,
+                           5e-324,
+                           std::nan(""),
+                           INFINITY,
+                           -INFINITY};
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(5);  // the references below stay valid
+  prometheus::MetricFamily& gauge = out.emplace_back();
+  gauge = {"edge_values", "Awkward values.", MetricType::Gauge, {}};
+  prometheus::MetricFamily& counter = out.emplace_back();
+  counter = {
+      "edge_counted_total", "The same as counters.", MetricType::Counter, {}};
+  prometheus::MetricFamily& untyped = out.emplace_back();
+  untyped = {"edge_untyped", "Untyped.", MetricType::Untyped, {}};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    const std::vector<ClientMetric::Label> labels = {{"i", std::to_string(i)},
+                                                     {"odd", "a\\b\"c"}};
+    gauge.metric.emplace_back().label = labels;
+    gauge.metric.back().gauge.value = values[i];
+    // The other types share the gauge's number formatting: a few suffice.
+    if (i != 2 && i != 4 && i != 18) continue;
+    counter.metric.emplace_back().label = labels;
+    counter.metric.back().counter.value = values[i];
+    untyped.metric.emplace_back().label = labels;
+    untyped.metric.back().untyped.value = values[i];
+  }
+  gauge.metric.emplace_back().gauge.value = 7;  // no labels
+  gauge.metric.back().timestamp_ms = 1'700'000'000'123;
+
+  prometheus::MetricFamily& histogram = out.emplace_back();
+  histogram = {"edge_seconds", "Histograms.", MetricType::Histogram, {}};
+  ClientMetric& with_inf = histogram.metric.emplace_back();
+  with_inf.label = {{"with", "inf"}};
+  with_inf.histogram = {6, 0.75, {{1, 2.5e-6}, {4, 0.1}, {6, INFINITY}}};
+  ClientMetric& without_inf = histogram.metric.emplace_back();
+  without_inf.histogram = {3, 12.125, {{0, 1e-6}, {2, 10}}};
+
+  prometheus::MetricFamily& summary = out.emplace_back();
+  summary = {"edge_summary_seconds", "Summaries.", MetricType::Summary, {}};
+  ClientMetric& s = summary.metric.emplace_back();
+  s.label = {{"kind", "x"}};
+  s.summary = {10, 2.5, {{0.5, 0.125}, {0.99, 1.0 / 3}}};
+  return out;
 }
 
 }  // namespace heapd::testing

@@ -21,6 +21,11 @@ server::metrics::MetricsInput KnownInput();
 // calls and one NOT_FOUND Incref.
 std::vector<prometheus::MetricFamily> KnownFamilies();
 
+// A family of each type with awkward values (fractions, large integers,
+// -0, NaN, infinities), label values with a backslash and a quote, a
+// timestamp, a histogram without a +Inf bucket: for the serializers.
+std::vector<prometheus::MetricFamily> EdgeFamilies();
+
 }  // namespace heapd::testing
 
 #endif  // HEAPD_TESTS_METRICS_KNOWN_INPUT_H_
