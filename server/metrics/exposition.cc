@@ -1,9 +1,13 @@
 #include "server/metrics/exposition.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -83,13 +87,18 @@ void AppendEscaped(std::string* out, absl::string_view text, bool quotes) {
   }
 }
 
-// Writes one metric's sample lines: `name suffix{labels,extra} value`.
-// The metric's labels are escaped once and reused for every line.
-class SampleWriter {
+// Writes sample lines, `name suffix{labels,extra="x"} value`, into one
+// string. A metric's labels are escaped once for all its lines, and bucket
+// bounds, the same in every histogram, are formatted once per exposition.
+class Writer {
  public:
-  SampleWriter(std::string* out, absl::string_view name,
-               const ClientMetric& metric, bool open_metrics)
-      : out_(*out), name_(name), open_metrics_(open_metrics) {
+  Writer(std::string* out, bool open_metrics)
+      : out_(*out), open_metrics_(open_metrics) {}
+
+  // The metric whose lines follow, under the family name `name`.
+  void Begin(absl::string_view name, const ClientMetric& metric) {
+    name_ = name;
+    labels_.clear();
     for (const ClientMetric::Label& label : metric.label) {
       if (!labels_.empty()) labels_.push_back(',');
       absl::StrAppend(&labels_, label.name, "=\"");
@@ -99,59 +108,75 @@ class SampleWriter {
   }
 
   // A line with the metric's labels only.
-  void Line(absl::string_view suffix, double value) {
+  template <typename T>
+  void Line(absl::string_view suffix, T value) {
     Head(suffix);
-    if (!labels_.empty()) out_.push_back('{');
-    out_.append(labels_);
-    if (!labels_.empty()) out_.push_back('}');
+    if (!labels_.empty()) {
+      out_.push_back('{');
+      out_.append(labels_);
+      out_.push_back('}');
+    }
     out_.push_back(' ');
     Value(value);
   }
-  void Line(absl::string_view suffix, uint64_t value) {
-    Head(suffix);
-    if (!labels_.empty()) out_.push_back('{');
-    out_.append(labels_);
-    if (!labels_.empty()) out_.push_back('}');
-    out_.push_back(' ');
-    absl::StrAppend(&out_, value);
+
+  // A bucket's line: le is bucket `index`'s `bound`.
+  template <typename T>
+  void Bucket(size_t index, double bound, T count) {
+    if (index >= bounds_.size()) bounds_.resize(index + 1);
+    auto& [cached, text] = bounds_[index];
+    if (text.empty() ||
+        std::bit_cast<uint64_t>(cached) != std::bit_cast<uint64_t>(bound)) {
+      cached = bound;
+      text.clear();
+      Format(&text, bound);
+    }
+    LineWith("_bucket", "le", text, count);
   }
 
-  // A line with one more label, `extra_name="<number>"`.
+  // A quantile's line.
+  void Quantile(double quantile, double value) {
+    std::string text;
+    Format(&text, quantile);
+    LineWith("", "quantile", text, value);
+  }
+
+  std::string& out() { return out_; }
+
+ private:
   template <typename T>
   void LineWith(absl::string_view suffix, absl::string_view extra_name,
-                double extra_value, T value) {
+                absl::string_view extra_text, T value) {
     Head(suffix);
     out_.push_back('{');
     out_.append(labels_);
     if (!labels_.empty()) out_.push_back(',');
     out_.append(extra_name.data(), extra_name.size());
     out_.append("=\"");
-    Value(extra_value);
+    out_.append(extra_text.data(), extra_text.size());
     out_.append("\"} ");
-    if constexpr (std::is_same_v<T, double>) {
-      Value(value);
-    } else {
-      absl::StrAppend(&out_, value);
-    }
+    Value(value);
   }
-
- private:
   void Head(absl::string_view suffix) {
     out_.append(name_.data(), name_.size());
     out_.append(suffix.data(), suffix.size());
   }
-  void Value(double value) {
+  void Format(std::string* out, double value) const {
     if (open_metrics_) {
-      AppendOpenMetricsValue(&out_, value);
+      AppendOpenMetricsValue(out, value);
     } else {
-      AppendTextValue(&out_, value);
+      AppendTextValue(out, value);
     }
   }
+  void Value(double value) { Format(&out_, value); }
+  void Value(uint64_t value) { absl::StrAppend(&out_, value); }
 
   std::string& out_;
-  const absl::string_view name_;
   const bool open_metrics_;
+  absl::string_view name_;
   std::string labels_;
+  // By bucket index: the bound and its text.
+  std::vector<std::pair<double, std::string>> bounds_;
 };
 
 // The text format, 0.0.4, laid out as prometheus-cpp 1.0.1's
@@ -160,10 +185,11 @@ class SampleWriter {
 // before its buckets or quantiles; a +Inf bucket added when the last bound
 // is finite; a sample's timestamp when it has one. Unlike it, a newline in
 // a label value or HELP is written as \n, as the format asks.
-void AppendTextSample(std::string* out, const MetricFamily& family,
+void AppendTextSample(Writer& line, const MetricFamily& family,
                       const ClientMetric& m) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  SampleWriter line(out, family.name, m, /*open_metrics=*/false);
+  std::string& out = line.out();
+  line.Begin(family.name, m);
   switch (family.type) {
     case MetricType::Counter:
       line.Line("", m.counter.value);
@@ -173,26 +199,27 @@ void AppendTextSample(std::string* out, const MetricFamily& family,
       break;
     case MetricType::Summary:
       line.Line("_count", m.summary.sample_count);
-      out->push_back('\n');
+      out.push_back('\n');
       line.Line("_sum", m.summary.sample_sum);
       for (const ClientMetric::Quantile& q : m.summary.quantile) {
-        out->push_back('\n');
-        line.LineWith("", "quantile", q.quantile, q.value);
+        out.push_back('\n');
+        line.Quantile(q.quantile, q.value);
       }
       break;
     case MetricType::Histogram: {
       line.Line("_count", m.histogram.sample_count);
-      out->push_back('\n');
+      out.push_back('\n');
       line.Line("_sum", m.histogram.sample_sum);
       double last = -kInf;
+      size_t index = 0;
       for (const ClientMetric::Bucket& b : m.histogram.bucket) {
-        out->push_back('\n');
-        line.LineWith("_bucket", "le", b.upper_bound, b.cumulative_count);
+        out.push_back('\n');
+        line.Bucket(index++, b.upper_bound, b.cumulative_count);
         last = b.upper_bound;
       }
       if (last != kInf) {
-        out->push_back('\n');
-        line.LineWith("_bucket", "le", kInf, m.histogram.sample_count);
+        out.push_back('\n');
+        line.Bucket(index, kInf, m.histogram.sample_count);
       }
       break;
     }
@@ -200,11 +227,12 @@ void AppendTextSample(std::string* out, const MetricFamily& family,
       line.Line("", m.untyped.value);
       break;
   }
-  if (m.timestamp_ms != 0) absl::StrAppend(out, " ", m.timestamp_ms);
-  out->push_back('\n');
+  if (m.timestamp_ms != 0) absl::StrAppend(&out, " ", m.timestamp_ms);
+  out.push_back('\n');
 }
 
 void AppendText(const std::vector<MetricFamily>& families, std::string* out) {
+  Writer line(out, /*open_metrics=*/false);
   for (const MetricFamily& family : families) {
     if (!family.help.empty()) {
       absl::StrAppend(out, "# HELP ", family.name, " ");
@@ -230,7 +258,7 @@ void AppendText(const std::vector<MetricFamily>& families, std::string* out) {
     }
     absl::StrAppend(out, "# TYPE ", family.name, " ", type, "\n");
     for (const ClientMetric& m : family.metric) {
-      AppendTextSample(out, family, m);
+      AppendTextSample(line, family, m);
     }
   }
 }
@@ -240,6 +268,7 @@ void AppendText(const std::vector<MetricFamily>& families, std::string* out) {
 // and sum; no timestamps; "# EOF" at the end.
 void AppendOpenMetrics(const std::vector<MetricFamily>& families,
                        std::string* out) {
+  Writer line(out, /*open_metrics=*/true);
   for (const MetricFamily& family : families) {
     absl::string_view name = family.name;
     const char* type = "unknown";
@@ -264,7 +293,7 @@ void AppendOpenMetrics(const std::vector<MetricFamily>& families,
     AppendEscaped(out, family.help, /*quotes=*/true);
     out->push_back('\n');
     for (const ClientMetric& m : family.metric) {
-      SampleWriter line(out, name, m, /*open_metrics=*/true);
+      line.Begin(name, m);
       switch (family.type) {
         case MetricType::Counter:
           line.Line("_total", m.counter.value);
@@ -272,19 +301,21 @@ void AppendOpenMetrics(const std::vector<MetricFamily>& families,
         case MetricType::Gauge:
           line.Line("", m.gauge.value);
           break;
-        case MetricType::Histogram:
+        case MetricType::Histogram: {
+          size_t index = 0;
           for (const ClientMetric::Bucket& b : m.histogram.bucket) {
-            line.LineWith("_bucket", "le", b.upper_bound,
-                          static_cast<double>(b.cumulative_count));
+            line.Bucket(index++, b.upper_bound,
+                        static_cast<double>(b.cumulative_count));
             out->push_back('\n');
           }
           line.Line("_count", static_cast<double>(m.histogram.sample_count));
           out->push_back('\n');
           line.Line("_sum", m.histogram.sample_sum);
           break;
+        }
         case MetricType::Summary:
           for (const ClientMetric::Quantile& q : m.summary.quantile) {
-            line.LineWith("", "quantile", q.quantile, q.value);
+            line.Quantile(q.quantile, q.value);
             out->push_back('\n');
           }
           line.Line("_count", static_cast<double>(m.summary.sample_count));
