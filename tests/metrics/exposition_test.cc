@@ -137,6 +137,24 @@ TEST(HeapdFamiliesTest, CarriesTheSnapshotsFigures) {
       1.5);
 }
 
+TEST(HeapdFamiliesTest, PausesByGeneration) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const MetricFamily* pause = Find(families, "heapd_gc_pause_seconds");
+  ASSERT_NE(pause, nullptr);
+  EXPECT_EQ(pause->type, prometheus::MetricType::Histogram);
+  ASSERT_EQ(pause->metric.size(), 3u);
+  for (int g = 0; g < 3; ++g) {
+    const ClientMetric* m = Metric(*pause, "generation", std::to_string(g));
+    ASSERT_NE(m, nullptr) << g;
+    // KnownInput: one pause of 200 us in generation 0, two of 2 ms in 1,
+    // none in 2.
+    EXPECT_EQ(m->histogram.sample_count, std::vector<uint64_t>({1, 2, 0})[g]);
+  }
+  EXPECT_EQ(CountAt(Metric(*pause, "generation", "0")->histogram, 2.5e-4), 1u);
+  EXPECT_EQ(CountAt(Metric(*pause, "generation", "1")->histogram, 1e-3), 0u);
+  EXPECT_EQ(CountAt(Metric(*pause, "generation", "1")->histogram, 2.5e-3), 2u);
+}
+
 TEST(GrpcMetricsTest, CountsByMethodAndCode) {
   const std::vector<MetricFamily> families = KnownFamilies();
   const MetricFamily* handled = Find(families, "grpc_server_handled_total");

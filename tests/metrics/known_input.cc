@@ -81,9 +81,15 @@ server::metrics::MetricsInput KnownInput() {
   input.lock_kinds.push_back(
       {"Allocate", ToPrometheusHistogram(wait, 1e-9, LatencyBoundsSeconds()),
        ToPrometheusHistogram(hold, 1e-9, LatencyBoundsSeconds())});
-  gil::LatencyHistogram pause;
-  pause.Record(200'000);
-  input.gc_pause = ToPrometheusHistogram(pause, 1e-9, LatencyBoundsSeconds());
+  // Pauses: 200 us in generation 0, 2 ms twice in generation 1.
+  gil::LatencyHistogram pause[3];
+  pause[0].Record(200'000);
+  pause[1].Record(2'000'000);
+  pause[1].Record(2'000'000);
+  for (const gil::LatencyHistogram& p : pause) {
+    input.gc_pause.push_back(
+        ToPrometheusHistogram(p, 1e-9, LatencyBoundsSeconds()));
+  }
   return input;
 }
 

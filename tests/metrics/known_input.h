@@ -13,8 +13,9 @@ namespace heapd::testing {
 
 // Figures: 3 generations (collections 7, 2, 1), 42 live ints of 1344 bytes
 // and 5 lists, lock kinds "Allocate" (10 acquisitions, 4 contended) and
-// "Stats", size class 1 with 3 blocks in use and 250 free, version
-// "9.9.9", layout "classic", policy "cpython".
+// "Stats", size class 1 with 3 blocks in use and 250 free, collection
+// pauses (one in generation 0, two in generation 1), version "9.9.9",
+// layout "classic", policy "cpython".
 server::metrics::MetricsInput KnownInput();
 
 // KnownInput's families followed by gRPC metrics after two OK Allocate

@@ -2,10 +2,10 @@
 
 Starts heapd and Prometheus on free loopback ports (Prometheus scraping
 every second), runs a short workload with heapctl, and checks that what
-Prometheus stored agrees with Stats (objects, collections by generation,
-RPCs by method and code); then runs every PromQL expression of the Grafana
-dashboard and of the alert rules against it: each must parse and return a
-series. An alert's expression is run with `bool` on its last comparison, so
+Prometheus stored agrees with Stats (objects, collections and collection
+pauses by generation, RPCs by method and code); then runs every PromQL
+expression of the Grafana dashboard and of the alert rules against it: each
+must parse and return a series. An alert's expression is run with `bool` on its last comparison, so
 that it returns a series whether or not it would fire.
 
 Usage: prometheus_integration_test.py HEAPD HEAPCTL DASHBOARD ALERTS
@@ -113,8 +113,11 @@ def expected_figures(stats):
     for t in stats['objects'].get('by_type', []):
         want['heapd_objects{type="%s"}' % t['type'].lower()] = int(t['count'])
     for g in stats['collector']['generations']:
-        want['heapd_gc_collections_total{generation="%d"}' % g['generation']] = (
-            int(g['collections']))
+        generation = g.get('generation', 0)
+        want['heapd_gc_collections_total{generation="%d"}' % generation] = (
+            int(g.get('collections', 0)))
+        want['heapd_gc_pause_seconds_count{generation="%d"}' % generation] = (
+            int(g.get('pause', {}).get('count', 0)))
     for m in stats['server']['methods']:
         # The Stats call that read these counts itself, and heapctl's own
         # pings, are left out: they race the snapshot.
