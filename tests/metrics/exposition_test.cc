@@ -8,6 +8,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -135,6 +136,52 @@ TEST(HeapdFamiliesTest, CarriesTheSnapshotsFigures) {
   EXPECT_EQ(
       Find(families, "heapd_gil_held_seconds_total")->metric[0].counter.value,
       1.5);
+}
+
+TEST(HeapdFamiliesTest, EverySingleFigureHasItsFamily) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const std::pair<const char*, double> figures[] = {
+      {"heapd_gil_handoffs_total", 3},
+      {"heapd_gil_drop_requests_total", 11},
+      {"heapd_gil_forced_switches_total", 12},
+      {"heapd_gil_waiters", 13},
+      {"heapd_gil_waiters_peak", 14},
+      {"heapd_gil_held_seconds_total", 1.5},
+      {"heapd_gil_switch_interval_seconds", 0.005},
+      {"heapd_watch_streams_open", 15},
+      {"heapd_connections_open", 16},
+      {"heapd_lock_waiters_rejected_total", 17},
+      {"heapd_gc_frozen_objects", 18},
+      {"heapd_gc_garbage_objects", 19},
+      {"heapd_gc_enabled", 1},
+      {"heapd_weakrefs", 20},
+      {"heapd_pymalloc_arenas_reclaimed_total", 21},
+      {"heapd_pymalloc_arenas_high_water", 22},
+      {"heapd_pymalloc_arenas_allocated_total", 3},
+      {"heapd_pymalloc_arenas", 1},
+      {"heapd_sessions_open", 2},
+      {"heapd_sessions_opened_total", 5},
+      {"heapd_sessions_closed_total", 2},
+      {"heapd_sessions_expired_total", 1},
+      {"heapd_heap_max_bytes", 1 << 30},
+      {"heapd_start_time_seconds", 1.7e9},
+  };
+  for (const auto& [name, value] : figures) {
+    const MetricFamily* family = Find(families, name);
+    ASSERT_NE(family, nullptr) << name;
+    ASSERT_EQ(family->metric.size(), 1u) << name;
+    const ClientMetric& m = family->metric[0];
+    EXPECT_TRUE(m.label.empty()) << name;
+    EXPECT_DOUBLE_EQ(family->type == prometheus::MetricType::Counter
+                         ? m.counter.value
+                         : m.gauge.value,
+                     value)
+        << name;
+  }
+  const MetricFamily* info = Find(families, "heapd_build_info");
+  ASSERT_NE(info, nullptr);
+  ASSERT_EQ(info->metric.size(), 1u);
+  EXPECT_EQ(info->metric[0].gauge.value, 1);
 }
 
 TEST(HeapdFamiliesTest, PausesByGeneration) {

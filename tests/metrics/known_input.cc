@@ -64,6 +64,18 @@ server::metrics::MetricsInput KnownInput() {
   lock->set_switch_interval_ns(5'000'000);
   lock->set_held_ns_total(1'500'000'000);
   lock->set_handoffs(3);
+  lock->set_drop_requests(11);
+  lock->set_forced_switches(12);
+  lock->set_waiters_current(13);
+  lock->set_waiters_peak(14);
+  s.mutable_server()->set_watch_streams_open(15);
+  s.mutable_server()->set_connections_open(16);
+  s.mutable_server()->set_lock_waiters_rejected(17);
+  s.mutable_collector()->set_permanent(18);
+  s.mutable_collector()->set_garbage(19);
+  s.mutable_objects()->set_weakrefs(20);
+  s.mutable_allocator()->set_arenas_reclaimed(21);
+  s.mutable_allocator()->set_arenas_highwater(22);
   v1::LockKindStats* allocate = lock->add_by_kind();
   allocate->set_kind("Allocate");
   allocate->set_acquisitions(10);

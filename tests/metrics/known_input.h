@@ -15,7 +15,8 @@ namespace heapd::testing {
 // and 5 lists, lock kinds "Allocate" (10 acquisitions, 4 contended) and
 // "Stats", size class 1 with 3 blocks in use and 250 free, collection
 // pauses (one in generation 0, two in generation 1), version "9.9.9",
-// layout "classic", policy "cpython".
+// layout "classic", policy "cpython"; and each of the lock's, the server's
+// and the collector's single figures a value of its own (11 to 22).
 server::metrics::MetricsInput KnownInput();
 
 // KnownInput's families followed by gRPC metrics after two OK Allocate
