@@ -232,13 +232,15 @@ class HeapService final : public v1::Heap::CallbackService {
 
   // For the metrics exporter (server/metrics/), each read without the
   // interpreter lock: every section Stats serves, the lock's raw counters
-  // (the histograms behind its summaries, in TickClock ticks) and every
-  // collection's pause in nanoseconds.
+  // (the histograms behind its summaries, in TickClock ticks) and each
+  // generation's collection pauses in nanoseconds.
   void FillAllStats(v1::StatsResponse* out) { FillStats({}, out); }
   const gil::LockStats& lock_counters() const {
     return interp_.lock().raw_stats();
   }
-  const gil::LatencyHistogram& gc_pause() const { return publisher_.pause(); }
+  const gil::LatencyHistogram& gc_pause(int generation) const {
+    return publisher_.pause(generation);
+  }
 
   // The interpreter lock, for tests that must hold it from outside (to show
   // that Stats does not need it). Not for serving.

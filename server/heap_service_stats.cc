@@ -52,6 +52,10 @@ void HeapService::FillStats(
     // Live rather than from the snapshot: the histogram is readable without
     // the lock, and may count a collection the snapshot predates.
     ToProto(publisher_.pause().Summarize(), collector->mutable_pause());
+    for (v1::GenerationStats& generation : *collector->mutable_generations()) {
+      ToProto(publisher_.pause(generation.generation()).Summarize(),
+              generation.mutable_pause());
+    }
   }
   if (Wants(sections, v1::LOCK)) {
     ToProto(interp_.lock().Stats(), response->mutable_lock());

@@ -70,9 +70,10 @@ class HeapServiceTest : public ::testing::Test {
     return response.session_id();
   }
 
-  grpc::Status Collect(const std::string& session_id) {
+  grpc::Status Collect(const std::string& session_id, int generation = 2) {
     v1::CollectRequest request;
     request.set_session_id(session_id);
+    request.set_generation(generation);
     v1::CollectResponse response;
     return Call(&v1::Heap::Stub::Collect, request, &response);
   }
@@ -158,6 +159,19 @@ TEST_F(HeapServiceTest, PauseHistogramCountsEveryCollection) {
             stats.collector().pause().p50_ns());
   EXPECT_GT(stats.collector().pause().sum_ns(), 0);
   EXPECT_EQ(stats.collector().recent_size(), 3);
+}
+
+TEST_F(HeapServiceTest, EachGenerationHasItsPauses) {
+  const std::string session = OpenSession();
+  for (int generation : {0, 0, 1}) {
+    ASSERT_TRUE(Collect(session, generation).ok());
+  }
+  const v1::StatsResponse stats = Stats();
+  ASSERT_EQ(stats.collector().generations_size(), 3);
+  EXPECT_EQ(stats.collector().generations(0).pause().count(), 2);
+  EXPECT_EQ(stats.collector().generations(1).pause().count(), 1);
+  EXPECT_EQ(stats.collector().generations(2).pause().count(), 0);
+  EXPECT_GT(stats.collector().generations(0).pause().sum_ns(), 0);
 }
 
 TEST_F(HeapServiceTest, CountsCallsAndErrorsByMethod) {

@@ -12,7 +12,12 @@ void StatsPublisher::CatchUp(const objects::ObjectHeap& heap) {
     last_event_sequence_ = event.sequence;
     if (event.kind != objects::HeapEvent::Kind::kCollection) continue;
     const int64_t ns = absl::ToInt64Nanoseconds(event.collection.duration);
-    pause_.Record(ns < 0 ? 0 : static_cast<uint64_t>(ns));
+    const uint64_t pause = ns < 0 ? 0 : static_cast<uint64_t>(ns);
+    pause_.Record(pause);
+    const int generation = event.collection.generation;
+    if (generation >= 0 && generation < objects::kNumGenerations) {
+      pause_by_generation_[generation].Record(pause);
+    }
     recent_.push_back(std::move(event));
     while (recent_.size() > recent_capacity_) recent_.pop_front();
   }

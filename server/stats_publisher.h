@@ -11,13 +11,14 @@
 //
 // Update also catches up on the heap's event ring (ObjectHeap::EventsSince)
 // whenever it looks at the heap: each new collection's duration goes into
-// the pause histogram, and the last `recent_capacity` collections are kept
-// for the collector section. A collection run outside a request (the
-// service runs none) is seen at the next Update that looks; if more events
-// than the heap's ring holds happen in between, the oldest are missed.
+// the pause histogram and its generation's, and the last `recent_capacity`
+// collections are kept for the collector section. A collection run outside a
+// request (the service runs none) is seen at the next Update that looks; if
+// more events than the heap's ring holds happen in between, the oldest are
+// missed.
 //
 // Threads: Update is called only under the interpreter lock (one writer at a
-// time, which LatencyHistogram requires). Latest and pause() may be called
+// time, which LatencyHistogram requires). Latest and both pause() may be called
 // by any thread at any time. The publisher's mutex is held only to swap or
 // copy the pointer, never while a snapshot is built.
 //
@@ -28,6 +29,7 @@
 #ifndef HEAPD_SERVER_STATS_PUBLISHER_H_
 #define HEAPD_SERVER_STATS_PUBLISHER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -76,6 +78,10 @@ class StatsPublisher {
 
   // Every collection seen so far, in nanoseconds. Any thread may Summarize.
   const gil::LatencyHistogram& pause() const { return pause_; }
+  // The collections of `generation` (0 to 2) among them.
+  const gil::LatencyHistogram& pause(int generation) const {
+    return pause_by_generation_[generation];
+  }
 
  private:
   // Records the collections since the last look. Under the interpreter lock.
@@ -90,6 +96,8 @@ class StatsPublisher {
   absl::Time last_published_ = absl::InfinitePast();
   std::deque<objects::HeapEvent> recent_;
   gil::LatencyHistogram pause_;
+  std::array<gil::LatencyHistogram, objects::kNumGenerations>
+      pause_by_generation_;
 
   mutable Mutex mu_;
   std::shared_ptr<const StatsSnapshot> latest_ ABSL_GUARDED_BY(mu_);

@@ -75,5 +75,18 @@ TEST(StatsPublisherTest, RecordsEveryCollectionsPauseAndKeepsTheRecentOnes) {
   EXPECT_EQ(publisher.pause().count(), 3u);
 }
 
+TEST(StatsPublisherTest, RecordsEachGenerationsPausesApart) {
+  objects::ObjectHeap heap(Options());
+  StatsPublisher publisher(absl::Hours(1));
+  for (int generation : {0, 0, 2, 0}) {
+    ASSERT_TRUE(heap.Collect(generation).ok());
+  }
+  ASSERT_TRUE(publisher.Update(heap, true));
+  EXPECT_EQ(publisher.pause(0).count(), 3u);
+  EXPECT_EQ(publisher.pause(1).count(), 0u);
+  EXPECT_EQ(publisher.pause(2).count(), 1u);
+  EXPECT_EQ(publisher.pause().count(), 4u);
+}
+
 }  // namespace
 }  // namespace heapd::server

@@ -54,6 +54,9 @@ void RedactStats(v1::StatsResponse* stats) {
   if (stats->has_collector()) {
     v1::CollectorStats* collector = stats->mutable_collector();
     ClearHistogram(collector->mutable_pause());
+    for (v1::GenerationStats& generation : *collector->mutable_generations()) {
+      if (generation.has_pause()) ClearHistogram(generation.mutable_pause());
+    }
     for (v1::CollectionEvent& event : *collector->mutable_recent()) {
       event.set_timestamp_unix_ns(0);
       event.set_duration_ns(0);

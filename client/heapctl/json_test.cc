@@ -27,6 +27,11 @@ TEST(JsonTest, RedactKeepsCountsAndZeroesTimes) {
   stats.set_sequence(9);
   stats.mutable_collector()->mutable_pause()->set_count(4);
   stats.mutable_collector()->mutable_pause()->set_p99_ns(1000);
+  v1::GenerationStats* generation =
+      stats.mutable_collector()->add_generations();
+  generation->set_collections(2);
+  generation->mutable_pause()->set_count(2);
+  generation->mutable_pause()->set_sum_ns(700);
   stats.mutable_lock()->set_policy("fifo");
   stats.mutable_lock()->set_acquisitions(10);
   stats.mutable_lock()->set_contended(3);
@@ -38,6 +43,9 @@ TEST(JsonTest, RedactKeepsCountsAndZeroesTimes) {
   EXPECT_EQ(stats.sequence(), 0u);
   EXPECT_EQ(stats.collector().pause().count(), 4);
   EXPECT_EQ(stats.collector().pause().p99_ns(), 0);
+  EXPECT_EQ(stats.collector().generations(0).collections(), 2);
+  EXPECT_EQ(stats.collector().generations(0).pause().count(), 2);
+  EXPECT_EQ(stats.collector().generations(0).pause().sum_ns(), 0);
   EXPECT_EQ(stats.lock().policy(), "fifo");
   EXPECT_EQ(stats.lock().acquisitions(), 10);
   EXPECT_EQ(stats.lock().contended(), 0);

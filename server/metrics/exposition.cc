@@ -1,16 +1,18 @@
 #include "server/metrics/exposition.h"
 
-#include <prometheus/text_serializer.h>
-
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <sstream>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -21,60 +23,259 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-std::string Number(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == std::floor(value) && std::fabs(value) < 9.007199254740992e15) {
-    return absl::StrCat(static_cast<int64_t>(value));
-  }
-  return absl::StrFormat("%.17g", value);
+// Appends `value` as printf("%.<precision>g") does in the C locale.
+// std::to_chars is specified to match it and is several times faster than
+// printf (and than an ostream, which goes through printf and a locale).
+void AppendGeneral(std::string* out, double value, int precision) {
+  char buffer[64];
+  const std::to_chars_result r =
+      std::to_chars(buffer, buffer + sizeof(buffer), value,
+                    std::chars_format::general, precision);
+  out->append(buffer, r.ptr);
 }
 
-std::string Escape(absl::string_view text, bool quotes) {
-  std::string out;
+// The text format's numbers, as prometheus-cpp 1.0.1's TextSerializer
+// writes them: an ostream in the classic locale with precision 16, that is
+// %.16g, and "Nan", "+Inf", "-Inf". %.16g prints an integer below 10^16 in
+// full, so those take the integer path (-0 keeps its sign).
+void AppendTextValue(std::string* out, double value) {
+  if (std::isnan(value)) {
+    out->append("Nan");
+  } else if (std::isinf(value)) {
+    out->append(value < 0 ? "-Inf" : "+Inf");
+  } else if (value == std::trunc(value) && std::fabs(value) < 1e16 &&
+             !(value == 0 && std::signbit(value))) {
+    absl::StrAppend(out, static_cast<int64_t>(value));
+  } else {
+    AppendGeneral(out, value, 16);
+  }
+}
+
+// OpenMetrics numbers: integers below 2^53 in full (-0 as 0), others with
+// 17 significant digits, which read back to the same double.
+void AppendOpenMetricsValue(std::string* out, double value) {
+  if (std::isnan(value)) {
+    out->append("NaN");
+  } else if (std::isinf(value)) {
+    out->append(value > 0 ? "+Inf" : "-Inf");
+  } else if (value == std::floor(value) &&
+             std::fabs(value) < 9.007199254740992e15) {
+    absl::StrAppend(out, static_cast<int64_t>(value));
+  } else {
+    AppendGeneral(out, value, 17);
+  }
+}
+
+// Appends `text` with backslashes and newlines escaped, and double quotes
+// when `quotes` (label values, and OpenMetrics' HELP).
+void AppendEscaped(std::string* out, absl::string_view text, bool quotes) {
+  const absl::string_view special = quotes ? "\\\n\"" : "\\\n";
+  if (text.find_first_of(special) == absl::string_view::npos) {
+    out->append(text.data(), text.size());
+    return;
+  }
   for (char c : text) {
     if (c == '\\') {
-      out += "\\\\";
+      out->append("\\\\");
     } else if (c == '\n') {
-      out += "\\n";
+      out->append("\\n");
     } else if (c == '"' && quotes) {
-      out += "\\\"";
+      out->append("\\\"");
     } else {
-      out += c;
+      out->push_back(c);
     }
   }
-  return out;
 }
 
-// `name{labels,extra}`: extra is an already-formatted label or "".
-std::string Sample(absl::string_view name,
-                   const std::vector<ClientMetric::Label>& labels,
-                   absl::string_view extra, double value) {
-  std::string out(name);
-  if (!labels.empty() || !extra.empty()) {
-    out += '{';
-    bool first = true;
-    for (const ClientMetric::Label& label : labels) {
-      if (!first) out += ',';
-      first = false;
-      absl::StrAppend(&out, label.name, "=\"", Escape(label.value, true), "\"");
+// Writes sample lines, `name suffix{labels,extra="x"} value`, into one
+// string. A metric's labels are escaped once for all its lines, and bucket
+// bounds, the same in every histogram, are formatted once per exposition.
+class Writer {
+ public:
+  Writer(std::string* out, bool open_metrics)
+      : out_(*out), open_metrics_(open_metrics) {}
+
+  // The metric whose lines follow, under the family name `name`.
+  void Begin(absl::string_view name, const ClientMetric& metric) {
+    name_ = name;
+    labels_.clear();
+    for (const ClientMetric::Label& label : metric.label) {
+      if (!labels_.empty()) labels_.push_back(',');
+      absl::StrAppend(&labels_, label.name, "=\"");
+      AppendEscaped(&labels_, label.value, /*quotes=*/true);
+      labels_.push_back('"');
     }
-    if (!extra.empty()) absl::StrAppend(&out, first ? "" : ",", extra);
-    out += '}';
   }
-  absl::StrAppend(&out, " ", Number(value), "\n");
-  return out;
+
+  // A line with the metric's labels only.
+  template <typename T>
+  void Line(absl::string_view suffix, T value) {
+    Head(suffix);
+    if (!labels_.empty()) {
+      out_.push_back('{');
+      out_.append(labels_);
+      out_.push_back('}');
+    }
+    out_.push_back(' ');
+    Value(value);
+  }
+
+  // A bucket's line: le is bucket `index`'s `bound`.
+  template <typename T>
+  void Bucket(size_t index, double bound, T count) {
+    if (index >= bounds_.size()) bounds_.resize(index + 1);
+    auto& [cached, text] = bounds_[index];
+    if (text.empty() ||
+        std::bit_cast<uint64_t>(cached) != std::bit_cast<uint64_t>(bound)) {
+      cached = bound;
+      text.clear();
+      Format(&text, bound);
+    }
+    LineWith("_bucket", "le", text, count);
+  }
+
+  // A quantile's line.
+  void Quantile(double quantile, double value) {
+    std::string text;
+    Format(&text, quantile);
+    LineWith("", "quantile", text, value);
+  }
+
+  std::string& out() { return out_; }
+
+ private:
+  template <typename T>
+  void LineWith(absl::string_view suffix, absl::string_view extra_name,
+                absl::string_view extra_text, T value) {
+    Head(suffix);
+    out_.push_back('{');
+    out_.append(labels_);
+    if (!labels_.empty()) out_.push_back(',');
+    out_.append(extra_name.data(), extra_name.size());
+    out_.append("=\"");
+    out_.append(extra_text.data(), extra_text.size());
+    out_.append("\"} ");
+    Value(value);
+  }
+  void Head(absl::string_view suffix) {
+    out_.append(name_.data(), name_.size());
+    out_.append(suffix.data(), suffix.size());
+  }
+  void Format(std::string* out, double value) const {
+    if (open_metrics_) {
+      AppendOpenMetricsValue(out, value);
+    } else {
+      AppendTextValue(out, value);
+    }
+  }
+  void Value(double value) { Format(&out_, value); }
+  void Value(uint64_t value) { absl::StrAppend(&out_, value); }
+
+  std::string& out_;
+  const bool open_metrics_;
+  absl::string_view name_;
+  std::string labels_;
+  // By bucket index: the bound and its text.
+  std::vector<std::pair<double, std::string>> bounds_;
+};
+
+// The text format, 0.0.4, laid out as prometheus-cpp 1.0.1's
+// TextSerializer lays it out (tests compare the two byte for byte): HELP
+// (when there is one) then TYPE; a histogram's or summary's count and sum
+// before its buckets or quantiles; a +Inf bucket added when the last bound
+// is finite; a sample's timestamp when it has one. Unlike it, a newline in
+// a label value or HELP is written as \n, as the format asks.
+void AppendTextSample(Writer& line, const MetricFamily& family,
+                      const ClientMetric& m) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::string& out = line.out();
+  line.Begin(family.name, m);
+  switch (family.type) {
+    case MetricType::Counter:
+      line.Line("", m.counter.value);
+      break;
+    case MetricType::Gauge:
+      line.Line("", m.gauge.value);
+      break;
+    case MetricType::Summary:
+      line.Line("_count", m.summary.sample_count);
+      out.push_back('\n');
+      line.Line("_sum", m.summary.sample_sum);
+      for (const ClientMetric::Quantile& q : m.summary.quantile) {
+        out.push_back('\n');
+        line.Quantile(q.quantile, q.value);
+      }
+      break;
+    case MetricType::Histogram: {
+      line.Line("_count", m.histogram.sample_count);
+      out.push_back('\n');
+      line.Line("_sum", m.histogram.sample_sum);
+      double last = -kInf;
+      size_t index = 0;
+      for (const ClientMetric::Bucket& b : m.histogram.bucket) {
+        out.push_back('\n');
+        line.Bucket(index++, b.upper_bound, b.cumulative_count);
+        last = b.upper_bound;
+      }
+      if (last != kInf) {
+        out.push_back('\n');
+        line.Bucket(index, kInf, m.histogram.sample_count);
+      }
+      break;
+    }
+    default:
+      line.Line("", m.untyped.value);
+      break;
+  }
+  if (m.timestamp_ms != 0) absl::StrAppend(&out, " ", m.timestamp_ms);
+  out.push_back('\n');
 }
 
-std::string OpenMetrics(const std::vector<MetricFamily>& families) {
-  std::string out;
+void AppendText(const std::vector<MetricFamily>& families, std::string* out) {
+  Writer line(out, /*open_metrics=*/false);
   for (const MetricFamily& family : families) {
-    std::string name = family.name;
+    if (!family.help.empty()) {
+      absl::StrAppend(out, "# HELP ", family.name, " ");
+      AppendEscaped(out, family.help, /*quotes=*/false);
+      out->push_back('\n');
+    }
+    const char* type = "untyped";
+    switch (family.type) {
+      case MetricType::Counter:
+        type = "counter";
+        break;
+      case MetricType::Gauge:
+        type = "gauge";
+        break;
+      case MetricType::Summary:
+        type = "summary";
+        break;
+      case MetricType::Histogram:
+        type = "histogram";
+        break;
+      default:
+        break;
+    }
+    absl::StrAppend(out, "# TYPE ", family.name, " ", type, "\n");
+    for (const ClientMetric& m : family.metric) {
+      AppendTextSample(line, family, m);
+    }
+  }
+}
+
+// OpenMetrics 1.0.0: TYPE then HELP (always); a counter family named
+// without "_total", its samples with it; buckets or quantiles, then count
+// and sum; no timestamps; "# EOF" at the end.
+void AppendOpenMetrics(const std::vector<MetricFamily>& families,
+                       std::string* out) {
+  Writer line(out, /*open_metrics=*/true);
+  for (const MetricFamily& family : families) {
+    absl::string_view name = family.name;
     const char* type = "unknown";
     switch (family.type) {
       case MetricType::Counter:
         type = "counter";
-        name = std::string(absl::StripSuffix(family.name, "_total"));
+        name = absl::StripSuffix(name, "_total");
         break;
       case MetricType::Gauge:
         type = "gauge";
@@ -88,44 +289,47 @@ std::string OpenMetrics(const std::vector<MetricFamily>& families) {
       default:
         break;
     }
-    absl::StrAppend(&out, "# TYPE ", name, " ", type, "\n", "# HELP ", name,
-                    " ", Escape(family.help, true), "\n");
+    absl::StrAppend(out, "# TYPE ", name, " ", type, "\n# HELP ", name, " ");
+    AppendEscaped(out, family.help, /*quotes=*/true);
+    out->push_back('\n');
     for (const ClientMetric& m : family.metric) {
+      line.Begin(name, m);
       switch (family.type) {
         case MetricType::Counter:
-          out += Sample(name + "_total", m.label, "", m.counter.value);
+          line.Line("_total", m.counter.value);
           break;
         case MetricType::Gauge:
-          out += Sample(name, m.label, "", m.gauge.value);
+          line.Line("", m.gauge.value);
           break;
-        case MetricType::Histogram:
+        case MetricType::Histogram: {
+          size_t index = 0;
           for (const ClientMetric::Bucket& b : m.histogram.bucket) {
-            out += Sample(name + "_bucket", m.label,
-                          absl::StrCat("le=\"", Number(b.upper_bound), "\""),
-                          static_cast<double>(b.cumulative_count));
+            line.Bucket(index++, b.upper_bound,
+                        static_cast<double>(b.cumulative_count));
+            out->push_back('\n');
           }
-          out += Sample(name + "_count", m.label, "",
-                        static_cast<double>(m.histogram.sample_count));
-          out += Sample(name + "_sum", m.label, "", m.histogram.sample_sum);
+          line.Line("_count", static_cast<double>(m.histogram.sample_count));
+          out->push_back('\n');
+          line.Line("_sum", m.histogram.sample_sum);
           break;
+        }
         case MetricType::Summary:
           for (const ClientMetric::Quantile& q : m.summary.quantile) {
-            out += Sample(name, m.label,
-                          absl::StrCat("quantile=\"", Number(q.quantile), "\""),
-                          q.value);
+            line.Quantile(q.quantile, q.value);
+            out->push_back('\n');
           }
-          out += Sample(name + "_count", m.label, "",
-                        static_cast<double>(m.summary.sample_count));
-          out += Sample(name + "_sum", m.label, "", m.summary.sample_sum);
+          line.Line("_count", static_cast<double>(m.summary.sample_count));
+          out->push_back('\n');
+          line.Line("_sum", m.summary.sample_sum);
           break;
         default:
-          out += Sample(name, m.label, "", m.untyped.value);
+          line.Line("", m.untyped.value);
           break;
       }
+      out->push_back('\n');
     }
   }
-  out += "# EOF\n";
-  return out;
+  out->append("# EOF\n");
 }
 
 }  // namespace
@@ -156,12 +360,20 @@ const char* ContentType(Format format) {
              : "text/plain; version=0.0.4; charset=utf-8";
 }
 
+void SerializeTo(const std::vector<MetricFamily>& families, Format format,
+                 std::string* out) {
+  if (format == Format::kOpenMetrics) {
+    AppendOpenMetrics(families, out);
+  } else {
+    AppendText(families, out);
+  }
+}
+
 std::string Serialize(const std::vector<MetricFamily>& families,
                       Format format) {
-  if (format == Format::kOpenMetrics) return OpenMetrics(families);
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  SerializeTo(families, format, &out);
+  return out;
 }
 
 }  // namespace heapd::server::metrics

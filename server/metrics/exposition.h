@@ -1,7 +1,9 @@
-// The exposition formats /metrics serves: Prometheus text 0.0.4 (by
-// prometheus-cpp's TextSerializer) and OpenMetrics 1.0.0 (written here:
-// prometheus-cpp 1.0.1 has no OpenMetrics serializer), chosen by the
-// scraper's Accept header as Prometheus itself asks:
+// The exposition formats /metrics serves, written from prometheus-cpp's
+// metric families: Prometheus text 0.0.4 (the bytes prometheus-cpp 1.0.1's
+// TextSerializer writes, at a fraction of its cost: docs/metrics.md says
+// why it is not used) and OpenMetrics 1.0.0 (prometheus-cpp 1.0.1 has no
+// serializer for it), chosen by the scraper's Accept header as Prometheus
+// itself asks:
 //   Accept: application/openmetrics-text;version=1.0.0,...;q=0.5,text/plain...
 //
 // Pure functions.
@@ -34,6 +36,10 @@ const char* ContentType(Format format);
 // name drops its "_total" (its samples keep it) and the body ends "# EOF".
 std::string Serialize(const std::vector<prometheus::MetricFamily>& families,
                       Format format);
+// The same, appended to `out` (whose capacity a caller may keep between
+// scrapes).
+void SerializeTo(const std::vector<prometheus::MetricFamily>& families,
+                 Format format, std::string* out);
 
 }  // namespace heapd::server::metrics
 

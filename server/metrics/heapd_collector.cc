@@ -2,6 +2,7 @@
 
 #include "heap/gil/lock_stats.h"
 #include "heap/gil/tick_clock.h"
+#include "heap/objects/heap_event.h"
 #include "server/metrics/cumulative_buckets.h"
 
 namespace heapd::server::metrics {
@@ -19,7 +20,10 @@ MetricsInput HeapdCollector::Read() const {
         {kind.name, ToPrometheusHistogram(kind.wait, seconds_per_tick, bounds),
          ToPrometheusHistogram(kind.hold, seconds_per_tick, bounds)});
   }
-  input.gc_pause = ToPrometheusHistogram(service_.gc_pause(), 1e-9, bounds);
+  for (int g = 0; g < objects::kNumGenerations; ++g) {
+    input.gc_pause.push_back(
+        ToPrometheusHistogram(service_.gc_pause(g), 1e-9, bounds));
+  }
   return input;
 }
 

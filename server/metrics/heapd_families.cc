@@ -186,11 +186,14 @@ void AddCollector(const MetricsInput& input, Families& f) {
     Families::AddValue(count, labels, g.count());
     Families::AddValue(threshold, labels, g.threshold());
   }
-  Families::AddHistogram(
+  MetricFamily& pause =
       f.Add("heapd_gc_pause_seconds",
-            "How long each collection held up the heap, every generation.",
-            MetricType::Histogram),
-      {}, input.gc_pause);
+            "How long each collection held up the heap, by generation.",
+            MetricType::Histogram);
+  for (size_t g = 0; g < input.gc_pause.size(); ++g) {
+    Families::AddHistogram(pause, {{"generation", absl::StrCat(g)}},
+                           input.gc_pause[g]);
+  }
   f.Gauge("heapd_gc_frozen_objects",
           "Objects in the permanent generation (gc.freeze).", gc.permanent());
   f.Gauge("heapd_gc_garbage_objects",

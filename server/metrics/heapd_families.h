@@ -38,8 +38,8 @@ struct MetricsInput {
   v1::StatsResponse stats;
   // Kinds that have taken the lock.
   std::vector<LockKindHistograms> lock_kinds;
-  // Every collection's pause, in seconds.
-  prometheus::ClientMetric::Histogram gc_pause;
+  // Collection pauses in seconds, by generation (the index).
+  std::vector<prometheus::ClientMetric::Histogram> gc_pause;
 };
 
 std::vector<prometheus::MetricFamily> HeapdFamilies(const MetricsInput& input);

@@ -169,8 +169,13 @@ int HttpListener::Serve(mg_connection* connection) {
     families.insert(families.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }
-  return Reply(connection, 200, "OK", ContentType(format),
-               Serialize(families, format));
+  // Each civetweb thread keeps its body's capacity from one scrape to the
+  // next, so that a body of some 100 KB is not grown (and its pages faulted
+  // in) afresh at every scrape.
+  thread_local std::string body;
+  body.clear();
+  SerializeTo(families, format, &body);
+  return Reply(connection, 200, "OK", ContentType(format), body);
 }
 
 }  // namespace heapd::server::metrics

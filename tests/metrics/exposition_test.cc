@@ -3,9 +3,12 @@
 #include "server/metrics/exposition.h"
 
 #include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -135,6 +138,70 @@ TEST(HeapdFamiliesTest, CarriesTheSnapshotsFigures) {
       1.5);
 }
 
+TEST(HeapdFamiliesTest, EverySingleFigureHasItsFamily) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const std::pair<const char*, double> figures[] = {
+      {"heapd_gil_handoffs_total", 3},
+      {"heapd_gil_drop_requests_total", 11},
+      {"heapd_gil_forced_switches_total", 12},
+      {"heapd_gil_waiters", 13},
+      {"heapd_gil_waiters_peak", 14},
+      {"heapd_gil_held_seconds_total", 1.5},
+      {"heapd_gil_switch_interval_seconds", 0.005},
+      {"heapd_watch_streams_open", 15},
+      {"heapd_connections_open", 16},
+      {"heapd_lock_waiters_rejected_total", 17},
+      {"heapd_gc_frozen_objects", 18},
+      {"heapd_gc_garbage_objects", 19},
+      {"heapd_gc_enabled", 1},
+      {"heapd_weakrefs", 20},
+      {"heapd_pymalloc_arenas_reclaimed_total", 21},
+      {"heapd_pymalloc_arenas_high_water", 22},
+      {"heapd_pymalloc_arenas_allocated_total", 3},
+      {"heapd_pymalloc_arenas", 1},
+      {"heapd_sessions_open", 2},
+      {"heapd_sessions_opened_total", 5},
+      {"heapd_sessions_closed_total", 2},
+      {"heapd_sessions_expired_total", 1},
+      {"heapd_heap_max_bytes", 1 << 30},
+      {"heapd_start_time_seconds", 1.7e9},
+  };
+  for (const auto& [name, value] : figures) {
+    const MetricFamily* family = Find(families, name);
+    ASSERT_NE(family, nullptr) << name;
+    ASSERT_EQ(family->metric.size(), 1u) << name;
+    const ClientMetric& m = family->metric[0];
+    EXPECT_TRUE(m.label.empty()) << name;
+    EXPECT_DOUBLE_EQ(family->type == prometheus::MetricType::Counter
+                         ? m.counter.value
+                         : m.gauge.value,
+                     value)
+        << name;
+  }
+  const MetricFamily* info = Find(families, "heapd_build_info");
+  ASSERT_NE(info, nullptr);
+  ASSERT_EQ(info->metric.size(), 1u);
+  EXPECT_EQ(info->metric[0].gauge.value, 1);
+}
+
+TEST(HeapdFamiliesTest, PausesByGeneration) {
+  const std::vector<MetricFamily> families = KnownFamilies();
+  const MetricFamily* pause = Find(families, "heapd_gc_pause_seconds");
+  ASSERT_NE(pause, nullptr);
+  EXPECT_EQ(pause->type, prometheus::MetricType::Histogram);
+  ASSERT_EQ(pause->metric.size(), 3u);
+  for (int g = 0; g < 3; ++g) {
+    const ClientMetric* m = Metric(*pause, "generation", std::to_string(g));
+    ASSERT_NE(m, nullptr) << g;
+    // KnownInput: one pause of 200 us in generation 0, two of 2 ms in 1,
+    // none in 2.
+    EXPECT_EQ(m->histogram.sample_count, std::vector<uint64_t>({1, 2, 0})[g]);
+  }
+  EXPECT_EQ(CountAt(Metric(*pause, "generation", "0")->histogram, 2.5e-4), 1u);
+  EXPECT_EQ(CountAt(Metric(*pause, "generation", "1")->histogram, 1e-3), 0u);
+  EXPECT_EQ(CountAt(Metric(*pause, "generation", "1")->histogram, 2.5e-3), 2u);
+}
+
 TEST(GrpcMetricsTest, CountsByMethodAndCode) {
   const std::vector<MetricFamily> families = KnownFamilies();
   const MetricFamily* handled = Find(families, "grpc_server_handled_total");
@@ -192,6 +259,98 @@ TEST(ExpositionTest, TextHasEveryFamilysHelpAndType) {
   }
   EXPECT_THAT(server::metrics::ContentType(Format::kText),
               HasSubstr("version=0.0.4"));
+}
+
+// What prometheus-cpp 1.0.1's TextSerializer writes.
+std::string PrometheusCppText(const std::vector<MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+TEST(ExpositionTest, TextIsWhatPrometheusCppWrites) {
+  EXPECT_EQ(server::metrics::Serialize(KnownFamilies(), Format::kText),
+            PrometheusCppText(KnownFamilies()));
+  EXPECT_EQ(server::metrics::Serialize(EdgeFamilies(), Format::kText),
+            PrometheusCppText(EdgeFamilies()));
+}
+
+TEST(ExpositionTest, TextEscapesNewlinesAndBackslashes) {
+  MetricFamily family{"odd",
+                      "Help with a \\ and a\nnewline.",
+                      prometheus::MetricType::Gauge,
+                      {}};
+  family.metric.emplace_back().label = {{"l", "a\nb\"c\\"}};
+  EXPECT_EQ(server::metrics::Serialize({family}, Format::kText),
+            "# HELP odd Help with a \\\\ and a\\nnewline.\n"
+            "# TYPE odd gauge\n"
+            "odd{l=\"a\\nb\\\"c\\\\\"} 0\n");
+}
+
+TEST(ExpositionTest, OpenMetricsOfAwkwardValues) {
+  // Numbers with 17 significant digits (integers below 2^53 in full),
+  // buckets then count and sum, counters named without _total.
+  EXPECT_EQ(server::metrics::Serialize(EdgeFamilies(), Format::kOpenMetrics),
+            R"(# TYPE edge_values gauge
+# HELP edge_values Awkward values.
+edge_values{i="0",odd="a\\b\"c"} 0
+edge_values{i="1",odd="a\\b\"c"} 0
+edge_values{i="2",odd="a\\b\"c"} 1
+edge_values{i="3",odd="a\\b\"c"} -1
+edge_values{i="4",odd="a\\b\"c"} 0.5
+edge_values{i="5",odd="a\\b\"c"} 9.9999999999999995e-07
+edge_values{i="6",odd="a\\b\"c"} 2.5000000000000002e-06
+edge_values{i="7",odd="a\\b\"c"} 5.5583457175152768e-06
+edge_values{i="8",odd="a\\b\"c"} 0.33333333333333331
+edge_values{i="9",odd="a\\b\"c"} 123456789.123
+edge_values{i="10",odd="a\\b\"c"} 1796322830.923743
+edge_values{i="11",odd="a\\b\"c"} 9999999999999998
+edge_values{i="12",odd="a\\b\"c"} 9007199254740991
+edge_values{i="13",odd="a\\b\"c"} 9007199254740992
+edge_values{i="14",odd="a\\b\"c"} 10000000000000000
+edge_values{i="15",odd="a\\b\"c"} -12345678901234568
+edge_values{i="16",odd="a\\b\"c"} 1.0000000000000001e+300
+edge_values{i="17",odd="a\\b\"c"} 4.9406564584124654e-324
+edge_values{i="18",odd="a\\b\"c"} NaN
+edge_values{i="19",odd="a\\b\"c"} +Inf
+edge_values{i="20",odd="a\\b\"c"} -Inf
+edge_values 7
+# TYPE edge_counted counter
+# HELP edge_counted The same as counters.
+edge_counted_total{i="2",odd="a\\b\"c"} 1
+edge_counted_total{i="4",odd="a\\b\"c"} 0.5
+edge_counted_total{i="18",odd="a\\b\"c"} NaN
+# TYPE edge_untyped unknown
+# HELP edge_untyped Untyped.
+edge_untyped{i="2",odd="a\\b\"c"} 1
+edge_untyped{i="4",odd="a\\b\"c"} 0.5
+edge_untyped{i="18",odd="a\\b\"c"} NaN
+# TYPE edge_seconds histogram
+# HELP edge_seconds Histograms.
+edge_seconds_bucket{with="inf",le="2.5000000000000002e-06"} 1
+edge_seconds_bucket{with="inf",le="0.10000000000000001"} 4
+edge_seconds_bucket{with="inf",le="+Inf"} 6
+edge_seconds_count{with="inf"} 6
+edge_seconds_sum{with="inf"} 0.75
+edge_seconds_bucket{le="9.9999999999999995e-07"} 0
+edge_seconds_bucket{le="10"} 2
+edge_seconds_count 3
+edge_seconds_sum 12.125
+# TYPE edge_summary_seconds summary
+# HELP edge_summary_seconds Summaries.
+edge_summary_seconds{kind="x",quantile="0.5"} 0.125
+edge_summary_seconds{kind="x",quantile="0.98999999999999999"} 0.33333333333333331
+edge_summary_seconds_count{kind="x"} 10
+edge_summary_seconds_sum{kind="x"} 2.5
+# EOF
+)");
+}
+
+TEST(ExpositionTest, SerializeToAppends) {
+  std::string out = "kept\n";
+  server::metrics::SerializeTo(KnownFamilies(), Format::kText, &out);
+  EXPECT_EQ(out, "kept\n" + server::metrics::Serialize(KnownFamilies(),
+                                                       Format::kText));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "tests/metrics/known_input.h"
 
+#include <cmath>
+#include <iterator>
 #include <memory>
+#include <string>
 
 #include "heap/gil/latency_histogram.h"
 #include "server/metrics/cumulative_buckets.h"
@@ -61,6 +64,18 @@ server::metrics::MetricsInput KnownInput() {
   lock->set_switch_interval_ns(5'000'000);
   lock->set_held_ns_total(1'500'000'000);
   lock->set_handoffs(3);
+  lock->set_drop_requests(11);
+  lock->set_forced_switches(12);
+  lock->set_waiters_current(13);
+  lock->set_waiters_peak(14);
+  s.mutable_server()->set_watch_streams_open(15);
+  s.mutable_server()->set_connections_open(16);
+  s.mutable_server()->set_lock_waiters_rejected(17);
+  s.mutable_collector()->set_permanent(18);
+  s.mutable_collector()->set_garbage(19);
+  s.mutable_objects()->set_weakrefs(20);
+  s.mutable_allocator()->set_arenas_reclaimed(21);
+  s.mutable_allocator()->set_arenas_highwater(22);
   v1::LockKindStats* allocate = lock->add_by_kind();
   allocate->set_kind("Allocate");
   allocate->set_acquisitions(10);
@@ -78,9 +93,15 @@ server::metrics::MetricsInput KnownInput() {
   input.lock_kinds.push_back(
       {"Allocate", ToPrometheusHistogram(wait, 1e-9, LatencyBoundsSeconds()),
        ToPrometheusHistogram(hold, 1e-9, LatencyBoundsSeconds())});
-  gil::LatencyHistogram pause;
-  pause.Record(200'000);
-  input.gc_pause = ToPrometheusHistogram(pause, 1e-9, LatencyBoundsSeconds());
+  // Pauses: 200 us in generation 0, 2 ms twice in generation 1.
+  gil::LatencyHistogram pause[3];
+  pause[0].Record(200'000);
+  pause[1].Record(2'000'000);
+  pause[1].Record(2'000'000);
+  for (const gil::LatencyHistogram& p : pause) {
+    input.gc_pause.push_back(
+        ToPrometheusHistogram(p, 1e-9, LatencyBoundsSeconds()));
+  }
   return input;
 }
 
@@ -95,6 +116,70 @@ std::vector<prometheus::MetricFamily> KnownFamilies() {
   std::vector<prometheus::MetricFamily> more = grpc.Collect();
   families.insert(families.end(), more.begin(), more.end());
   return families;
+}
+
+std::vector<prometheus::MetricFamily> EdgeFamilies() {
+  using prometheus::ClientMetric;
+  using prometheus::MetricType;
+  const double values[] = {0,
+                           -0.0,
+                           1,
+                           -1,
+                           0.5,
+                           1e-6,
+                           2.5e-6,
+                           5.558345717515277e-06,
+                           1.0 / 3,
+                           123456789.123,
+                           1796322830.923743,
+                           9999999999999998.0,
+                           9007199254740991.0,
+                           9007199254740992.0,
+                           1e16,
+                           -12345678901234567.0,
+                           1e300,
+                           5e-324,
+                           std::nan(""),
+                           INFINITY,
+                           -INFINITY};
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(5);  // the references below stay valid
+  prometheus::MetricFamily& gauge = out.emplace_back();
+  gauge = {"edge_values", "Awkward values.", MetricType::Gauge, {}};
+  prometheus::MetricFamily& counter = out.emplace_back();
+  counter = {
+      "edge_counted_total", "The same as counters.", MetricType::Counter, {}};
+  prometheus::MetricFamily& untyped = out.emplace_back();
+  untyped = {"edge_untyped", "Untyped.", MetricType::Untyped, {}};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    const std::vector<ClientMetric::Label> labels = {{"i", std::to_string(i)},
+                                                     {"odd", "a\\b\"c"}};
+    gauge.metric.emplace_back().label = labels;
+    gauge.metric.back().gauge.value = values[i];
+    // The other types share the gauge's number formatting: a few suffice.
+    if (i != 2 && i != 4 && i != 18) continue;
+    counter.metric.emplace_back().label = labels;
+    counter.metric.back().counter.value = values[i];
+    untyped.metric.emplace_back().label = labels;
+    untyped.metric.back().untyped.value = values[i];
+  }
+  gauge.metric.emplace_back().gauge.value = 7;  // no labels
+  gauge.metric.back().timestamp_ms = 1'700'000'000'123;
+
+  prometheus::MetricFamily& histogram = out.emplace_back();
+  histogram = {"edge_seconds", "Histograms.", MetricType::Histogram, {}};
+  ClientMetric& with_inf = histogram.metric.emplace_back();
+  with_inf.label = {{"with", "inf"}};
+  with_inf.histogram = {6, 0.75, {{1, 2.5e-6}, {4, 0.1}, {6, INFINITY}}};
+  ClientMetric& without_inf = histogram.metric.emplace_back();
+  without_inf.histogram = {3, 12.125, {{0, 1e-6}, {2, 10}}};
+
+  prometheus::MetricFamily& summary = out.emplace_back();
+  summary = {"edge_summary_seconds", "Summaries.", MetricType::Summary, {}};
+  ClientMetric& s = summary.metric.emplace_back();
+  s.label = {{"kind", "x"}};
+  s.summary = {10, 2.5, {{0.5, 0.125}, {0.99, 1.0 / 3}}};
+  return out;
 }
 
 }  // namespace heapd::testing

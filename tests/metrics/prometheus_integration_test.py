@@ -2,13 +2,15 @@
 
 Starts heapd and Prometheus on free loopback ports (Prometheus scraping
 every second), runs a short workload with heapctl, and checks that what
-Prometheus stored agrees with Stats (objects, collections by generation,
-RPCs by method and code); then runs every PromQL expression of the Grafana
-dashboard and of the alert rules against it: each must parse and return a
-series. An alert's expression is run with `bool` on its last comparison, so
-that it returns a series whether or not it would fire.
+Prometheus stored agrees with Stats (objects, collections and collection
+pauses by generation, RPCs by method and code); then runs every PromQL
+expression of the Grafana dashboard and of the alert rules against it: each
+must parse and return a series. An alert's expression is run with `bool`
+on its last comparison, so that it returns a series whether or not it would
+fire. Last, the metrics Prometheus stored are the ones docs/metrics.md
+lists, each with the labels it lists.
 
-Usage: prometheus_integration_test.py HEAPD HEAPCTL DASHBOARD ALERTS
+Usage: prometheus_integration_test.py HEAPD HEAPCTL DASHBOARD ALERTS DOCS
 """
 import json
 import os
@@ -113,8 +115,11 @@ def expected_figures(stats):
     for t in stats['objects'].get('by_type', []):
         want['heapd_objects{type="%s"}' % t['type'].lower()] = int(t['count'])
     for g in stats['collector']['generations']:
-        want['heapd_gc_collections_total{generation="%d"}' % g['generation']] = (
-            int(g['collections']))
+        generation = g.get('generation', 0)
+        want['heapd_gc_collections_total{generation="%d"}' % generation] = (
+            int(g.get('collections', 0)))
+        want['heapd_gc_pause_seconds_count{generation="%d"}' % generation] = (
+            int(g.get('pause', {}).get('count', 0)))
     for m in stats['server']['methods']:
         # The Stats call that read these counts itself, and heapctl's own
         # pings, are left out: they race the snapshot.
@@ -163,13 +168,63 @@ def with_bool(expr):
     return expr[:m.end(1)] + ' bool' + expr[m.end(1):]
 
 
+def documented_metrics(path):
+    """docs/metrics.md's metric tables: name -> (type, label names)."""
+    text = open(path).read()
+    text = text[text.index('\n## The metrics'):]
+    text = text[:text.index('\n## ', 1)]
+    out = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) < 4 or not cells[0].startswith('`'):
+            continue
+        # "size_class, state (`in_use`, `free`)": the names, not the values.
+        labels = re.sub(r'\([^)]*\)', '', cells[2])
+        labels = {l.strip() for l in labels.split(',') if l.strip()}
+        for name in re.findall(r'`([a-z_]+)`', cells[0]):
+            out[name] = (cells[1], labels)
+    return out
+
+
+def check_documented(prom, docs):
+    """Every heapd and gRPC series Prometheus stored is a documented metric
+    with exactly its documented labels, and every documented metric is
+    there."""
+    documented = documented_metrics(docs)
+    assert len(documented) > 50, documented
+    series = prom.get('/api/v1/series', **{
+        'match[]': '{job="heapd",__name__=~"heapd_.*|grpc_server_.*"}'})
+    stored = {}
+    for labels in series['data']:
+        name = labels['__name__']
+        names = set(labels) - {'__name__', 'job', 'instance'}
+        for suffix in ('_bucket', '_count', '_sum'):
+            base = name[:-len(suffix)]
+            if name.endswith(suffix) and documented.get(base, ('',))[0] == (
+                    'histogram'):
+                name = base
+                names.discard('le')
+        stored.setdefault(name, set()).update(names)
+    problems = []
+    for name in sorted(set(stored) - set(documented)):
+        problems.append('%s is exported but not in docs/metrics.md' % name)
+    for name in sorted(set(documented) - set(stored)):
+        problems.append('%s is in docs/metrics.md but not exported' % name)
+    for name in sorted(set(stored) & set(documented)):
+        if stored[name] != documented[name][1]:
+            problems.append('%s has labels %s; docs/metrics.md says %s' % (
+                name, sorted(stored[name]), sorted(documented[name][1])))
+    assert not problems, '\n'.join(problems)
+    return len(documented)
+
+
 def substitute(expr):
     return (expr.replace('$__rate_interval', '1m')
             .replace('$__interval', '1m').replace('$instance', '.*'))
 
 
 def main():
-    heapd_path, heapctl_path, dashboard, alerts = sys.argv[1:5]
+    heapd_path, heapctl_path, dashboard, alerts, docs = sys.argv[1:6]
     tmp = tempfile.mkdtemp(dir=os.environ.get('TEST_TMPDIR'))
     deadline = time.time() + DEADLINE_S
     heapd = subprocess.Popen(
@@ -238,6 +293,9 @@ def main():
                 failures.append('%s: %s' % (name, e))
         assert not failures, '\n'.join(failures)
         print('%d dashboard and alert expressions return series' % len(exprs))
+
+        print('%d metrics exported as docs/metrics.md lists them' %
+              check_documented(prom, docs))
 
         rules = prom.get('/api/v1/rules')['data']['groups']
         loaded = sum(len(g['rules']) for g in rules)
