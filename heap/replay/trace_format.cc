@@ -77,14 +77,16 @@ void TraceWriter::Free(Domain domain, uint64_t id) {
   ++calls_;
 }
 
-void TraceWriter::ArenaAlloc(uint64_t address) {
+void TraceWriter::ArenaAlloc(uint64_t address, uint64_t size) {
   Tag(TraceOp::kArenaAlloc, Domain::kMem);
   Varint(address);
+  Varint(size);
 }
 
-void TraceWriter::ArenaFree(uint64_t address) {
+void TraceWriter::ArenaFree(uint64_t address, uint64_t size) {
   Tag(TraceOp::kArenaFree, Domain::kMem);
   Varint(address);
+  Varint(size);
 }
 
 void TraceWriter::Checkpoint(const std::string& text) {
@@ -213,7 +215,8 @@ absl::StatusOr<bool> TraceReader::Next(TraceRecord& record) {
       if (s.ok()) s = Byte(moved);
       if (s.ok() && moved > 1) return Corrupt("realloc's moved flag not 0/1");
       record.moved = moved == 1;
-      if (record.id == 0) record.id = next_id_++;
+      record.from_null = record.id == 0;
+      if (record.from_null) record.id = next_id_++;
       ++calls_;
       break;
     }
@@ -224,6 +227,7 @@ absl::StatusOr<bool> TraceReader::Next(TraceRecord& record) {
     case TraceOp::kArenaAlloc:
     case TraceOp::kArenaFree:
       s = Varint(record.address);
+      if (s.ok()) s = Varint(record.arena_bytes);
       break;
     case TraceOp::kCheckpoint: {
       uint64_t length = 0;

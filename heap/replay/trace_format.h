@@ -34,8 +34,8 @@ enum class TraceOp : uint8_t {
   kCalloc = 2,      // nelem, elsize
   kRealloc = 3,     // id (0: realloc of null), size, moved
   kFree = 4,        // id
-  kArenaAlloc = 5,  // address
-  kArenaFree = 6,   // address
+  kArenaAlloc = 5,  // address, size
+  kArenaFree = 6,   // address, size
   kCheckpoint = 7,  // calls so far, then the _PyObject_DebugMallocStats text
 };
 
@@ -54,12 +54,15 @@ struct TraceRecord {
   // malloc, calloc, realloc and free: the block. For malloc, calloc and
   // realloc of null the reader fills in the id the record creates.
   uint64_t id = 0;
-  uint64_t size = 0;     // malloc, realloc; calloc: nelem
-  uint64_t elsize = 0;   // calloc
-  bool moved = false;    // realloc: CPython returned another address
-  uint64_t address = 0;  // arena records
-  uint64_t calls = 0;    // checkpoint and end: calls recorded before it
-  std::string text;      // checkpoint
+  uint64_t size = 0;    // malloc, realloc; calloc: nelem
+  uint64_t elsize = 0;  // calloc
+  bool moved = false;   // realloc: CPython returned another address
+  // realloc of null: a malloc that creates `id`.
+  bool from_null = false;
+  uint64_t address = 0;      // arena records
+  uint64_t arena_bytes = 0;  // arena records: the size mapped
+  uint64_t calls = 0;        // checkpoint and end: calls recorded before it
+  std::string text;          // checkpoint
 };
 
 // Appends records to a file through a buffer. Every write returns at once;
@@ -79,8 +82,10 @@ class TraceWriter {
   uint64_t Calloc(Domain domain, uint64_t nelem, uint64_t elsize);
   uint64_t Realloc(Domain domain, uint64_t id, uint64_t size, bool moved);
   void Free(Domain domain, uint64_t id);
-  void ArenaAlloc(uint64_t address);
-  void ArenaFree(uint64_t address);
+  // Every call of CPython's arena allocator: pymalloc's arenas, and in
+  // 3.11+ also the frames' data-stack chunks (_PyObject_VirtualAlloc).
+  void ArenaAlloc(uint64_t address, uint64_t size);
+  void ArenaFree(uint64_t address, uint64_t size);
   void Checkpoint(const std::string& text);
 
   // Allocator calls written so far.

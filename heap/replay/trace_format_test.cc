@@ -20,13 +20,13 @@ std::string SampleTrace() {
   File file(std::tmpfile());
   TraceWriter writer(file.get(), {1 << 20, 1 << 14});
   EXPECT_EQ(writer.Malloc(Domain::kObj, 40), 1u);
-  writer.ArenaAlloc(0x7f0000003000);
+  writer.ArenaAlloc(0x7f0000003000, 1 << 20);
   EXPECT_EQ(writer.Calloc(Domain::kMem, 3, 8), 2u);
   EXPECT_EQ(writer.Realloc(Domain::kMem, 2, 600, true), 2u);
   EXPECT_EQ(writer.Realloc(Domain::kObj, 0, 10, false), 3u);
   writer.Checkpoint("stats text");
   writer.Free(Domain::kObj, 1);
-  writer.ArenaFree(0x7f0000003000);
+  writer.ArenaFree(0x7f0000003000, 1 << 20);
   EXPECT_EQ(writer.calls(), 5u);
   EXPECT_TRUE(writer.Finish().ok());
   std::string bytes(std::ftell(file.get()), '\0');
@@ -74,6 +74,7 @@ TEST(TraceFormatTest, RoundTrip) {
   EXPECT_EQ(r[0].id, 1u);
   EXPECT_EQ(r[1].op, TraceOp::kArenaAlloc);
   EXPECT_EQ(r[1].address, 0x7f0000003000u);
+  EXPECT_EQ(r[1].arena_bytes, 1u << 20);
   EXPECT_EQ(r[2].op, TraceOp::kCalloc);
   EXPECT_EQ(r[2].domain, Domain::kMem);
   EXPECT_EQ(r[2].size, 3u);
@@ -85,6 +86,8 @@ TEST(TraceFormatTest, RoundTrip) {
   EXPECT_TRUE(r[3].moved);
   EXPECT_EQ(r[4].op, TraceOp::kRealloc);
   EXPECT_EQ(r[4].id, 3u) << "realloc of null creates a block";
+  EXPECT_TRUE(r[4].from_null);
+  EXPECT_FALSE(r[3].from_null);
   EXPECT_FALSE(r[4].moved);
   EXPECT_EQ(r[5].op, TraceOp::kCheckpoint);
   EXPECT_EQ(r[5].calls, 4u);
@@ -92,6 +95,7 @@ TEST(TraceFormatTest, RoundTrip) {
   EXPECT_EQ(r[6].op, TraceOp::kFree);
   EXPECT_EQ(r[6].id, 1u);
   EXPECT_EQ(r[7].op, TraceOp::kArenaFree);
+  EXPECT_EQ(r[7].arena_bytes, 1u << 20);
 }
 
 TEST(TraceFormatTest, EveryTruncationIsDataLoss) {
