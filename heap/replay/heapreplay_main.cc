@@ -40,6 +40,18 @@ std::string Rate(uint64_t calls, double seconds) {
   return absl::StrFormat("%.1f M calls/s", calls / seconds / 1e6);
 }
 
+void PrintFootprint(const std::string& when,
+                    const heapd::obmalloc::SmallObjectStats& s) {
+  std::printf(
+      "%s: %zu arenas: %zu bytes in allocated blocks, %zu in available "
+      "blocks, %zu in unused pools, %zu lost to pool headers, %zu to "
+      "quantization, %zu to arena alignment\n",
+      when.c_str(), s.arenas_current, s.bytes_in_allocated_blocks,
+      s.bytes_in_available_blocks, s.bytes_in_unused_pools,
+      s.bytes_lost_to_pool_headers, s.bytes_lost_to_quantization,
+      s.bytes_lost_to_arena_alignment);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,16 +104,26 @@ int main(int argc, char** argv) {
   std::printf("replay rate: heapd %s, glibc %s\n",
               Rate(r.calls, r.heapd_seconds).c_str(),
               Rate(r.calls, r.glibc_seconds).c_str());
-  const heapd::obmalloc::SmallObjectStats& s = r.final_stats;
+  // Under another layout the arenas differ from the recording's by design.
+  if (r.compared && (r.arenas_unmatched != 0 || r.arenas_unused != 0)) {
+    std::printf(
+        "arenas: heapd mapped %llu the recording did not, and left "
+        "%llu recorded ones unmapped\n",
+        static_cast<unsigned long long>(r.arenas_unmatched),
+        static_cast<unsigned long long>(r.arenas_unused));
+  }
   std::printf(
-      "at the end: arenas highwater %zu, allocated total %zu, reclaimed %zu; "
-      "%zu arenas now: %zu bytes in blocks, %zu available, %zu in unused "
-      "pools, %zu lost to pool headers, %zu to quantization, %zu to arena "
-      "alignment\n",
-      s.arenas_highwater, s.arenas_allocated_total, s.arenas_reclaimed,
-      s.arenas_current, s.bytes_in_allocated_blocks,
-      s.bytes_in_available_blocks, s.bytes_in_unused_pools,
-      s.bytes_lost_to_pool_headers, s.bytes_lost_to_quantization,
-      s.bytes_lost_to_arena_alignment);
+      "arenas: high water %zu (%zu bytes), mapped %zu times, "
+      "released %zu times\n",
+      r.final_stats.arenas_highwater,
+      r.final_stats.arenas_highwater * r.arena_size,
+      r.final_stats.arenas_allocated_total, r.final_stats.arenas_reclaimed);
+  if (r.fullest_checkpoint != 0) {
+    PrintFootprint(
+        absl::StrFormat("at checkpoint %llu (the most arenas)",
+                        static_cast<unsigned long long>(r.fullest_checkpoint)),
+        r.fullest_stats);
+  }
+  PrintFootprint("at the end", r.final_stats);
   return exit_code;
 }

@@ -60,6 +60,7 @@ absl::StatusOr<ReplayReport> ReplayTrace(std::FILE* file,
   if (!chosen.ok()) return chosen.status();
   const obmalloc::AllocatorLayout layout = *chosen;
   report.layout = layout.ToString();
+  report.arena_size = layout.arena_size();
   report.compared = layout.arena_size() == recorded->arena_size() &&
                     layout.pool_size() == recorded->pool_size() &&
                     layout.release() == obmalloc::ArenaRelease::kKeepOne;
@@ -169,6 +170,12 @@ absl::StatusOr<ReplayReport> ReplayTrace(std::FILE* file,
       case TraceOp::kCheckpoint: {
         if (absl::Status s = flush(); !s.ok()) return s;
         ++report.checkpoints;
+        const obmalloc::SmallObjectStats stats = heapd.Stats();
+        if (report.fullest_checkpoint == 0 ||
+            stats.arenas_current > report.fullest_stats.arenas_current) {
+          report.fullest_checkpoint = report.checkpoints;
+          report.fullest_stats = stats;
+        }
         if (!report.compared) break;
         absl::StatusOr<MallocStatsFigures> cpython =
             ParseDebugMallocStats(record.text);
@@ -178,7 +185,7 @@ absl::StatusOr<ReplayReport> ReplayTrace(std::FILE* file,
                                                   cpython.status().message()));
         }
         const std::optional<std::string> difference =
-            FirstDifference(*cpython, FiguresOf(heapd.Stats(), layout));
+            FirstDifference(*cpython, FiguresOf(stats, layout));
         if (!difference.has_value()) {
           ++report.checkpoints_equal;
         } else if (report.first_difference.empty()) {
@@ -194,6 +201,8 @@ absl::StatusOr<ReplayReport> ReplayTrace(std::FILE* file,
   }
   if (absl::Status s = flush(); !s.ok()) return s;
   report.final_stats = heapd.Stats();
+  report.arenas_unmatched = heapd.arenas_unmatched();
+  report.arenas_unused = heapd.arenas_queued();
   return report;
 }
 

@@ -31,7 +31,8 @@ struct ReplayOptions {
 
 struct ReplayReport {
   TraceHeader header;
-  std::string layout;  // AllocatorLayout::ToString of the replay's layout
+  std::string layout;     // AllocatorLayout::ToString of the replay's layout
+  size_t arena_size = 0;  // the replay's
   uint64_t calls = 0;
   uint64_t checkpoints = 0;
   // Whether checkpoints were compared: only when the replay's layout is the
@@ -45,7 +46,15 @@ struct ReplayReport {
   // Seconds spent in each allocator (glibc: 0 when not replayed).
   double heapd_seconds = 0;
   double glibc_seconds = 0;
+  // heapd's figures at the checkpoint with the most arenas (the first of
+  // equals; zero when there is no checkpoint), and after the last call.
+  uint64_t fullest_checkpoint = 0;
+  obmalloc::SmallObjectStats fullest_stats;
   obmalloc::SmallObjectStats final_stats;
+  // Arenas heapd mapped beyond those recorded, and recorded arenas heapd
+  // never mapped: both zero when heapd mapped exactly CPython's arenas.
+  uint64_t arenas_unmatched = 0;
+  uint64_t arenas_unused = 0;
 };
 
 // INVALID_ARGUMENT for an unknown preset or a recorded layout heapd cannot

@@ -67,6 +67,10 @@ TEST(ReplayRunTest, EqualCheckpoints) {
   EXPECT_EQ(r->checkpoints, 2u);
   EXPECT_EQ(r->checkpoints_equal, 2u);
   EXPECT_EQ(r->first_difference, "");
+  EXPECT_EQ(r->fullest_checkpoint, 1u);
+  EXPECT_EQ(r->fullest_stats.size_classes[2].blocks_in_use, 2u);
+  EXPECT_EQ(r->arenas_unmatched, 0u);
+  EXPECT_EQ(r->arenas_unused, 0u);
 }
 
 TEST(ReplayRunTest, FirstDifferenceNamesCheckpointCallAndFigure) {
