@@ -14,10 +14,13 @@
 // the trace as a checkpoint.
 //
 // sys.executable stays the system's python3.11, so programs that start
-// Python subprocesses start them untraced.
+// Python subprocesses start them untraced. A forked child runs untraced too:
+// its hooks only call the originals, and it never writes to the trace.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -61,6 +64,8 @@ struct Recorder {
   uint64_t checkpoint_every = 0;
   uint64_t next_checkpoint = 0;
   uint64_t unknown_frees = 0;
+  // False in a forked child: the trace is the parent's.
+  bool active = true;
 };
 
 Recorder recorder;
@@ -102,7 +107,7 @@ uint64_t TakeId(void* p) {
 void* HookMalloc(void* ctx, size_t size) {
   auto* hook = static_cast<DomainHook*>(ctx);
   void* p = hook->original.malloc(hook->original.ctx, size);
-  if (p != nullptr) {
+  if (p != nullptr && recorder.active) {
     recorder.ids[p] = recorder.writer->Malloc(hook->domain, size);
     AfterCall();
   }
@@ -112,7 +117,7 @@ void* HookMalloc(void* ctx, size_t size) {
 void* HookCalloc(void* ctx, size_t nelem, size_t elsize) {
   auto* hook = static_cast<DomainHook*>(ctx);
   void* p = hook->original.calloc(hook->original.ctx, nelem, elsize);
-  if (p != nullptr) {
+  if (p != nullptr && recorder.active) {
     recorder.ids[p] = recorder.writer->Calloc(hook->domain, nelem, elsize);
     AfterCall();
   }
@@ -122,7 +127,8 @@ void* HookCalloc(void* ctx, size_t nelem, size_t elsize) {
 void* HookRealloc(void* ctx, void* ptr, size_t size) {
   auto* hook = static_cast<DomainHook*>(ctx);
   void* p = hook->original.realloc(hook->original.ctx, ptr, size);
-  if (p == nullptr) return p;  // failed: the block is unchanged
+  // Failed (the block is unchanged), or not recording.
+  if (p == nullptr || !recorder.active) return p;
   const uint64_t old_id = ptr == nullptr ? 0 : TakeId(ptr);
   recorder.ids[p] =
       recorder.writer->Realloc(hook->domain, old_id, size, p != ptr);
@@ -132,6 +138,10 @@ void* HookRealloc(void* ctx, void* ptr, size_t size) {
 
 void HookFree(void* ctx, void* ptr) {
   auto* hook = static_cast<DomainHook*>(ctx);
+  if (!recorder.active) {
+    hook->original.free(hook->original.ctx, ptr);
+    return;
+  }
   if (ptr != nullptr) {
     const uint64_t id = TakeId(ptr);
     if (id != 0) recorder.writer->Free(hook->domain, id);
@@ -142,14 +152,15 @@ void HookFree(void* ctx, void* ptr) {
 
 void* HookArenaAlloc(void* ctx, size_t size) {
   void* p = recorder.arenas.alloc(recorder.arenas.ctx, size);
-  if (p != nullptr) {
+  if (p != nullptr && recorder.active) {
     recorder.writer->ArenaAlloc(reinterpret_cast<uintptr_t>(p), size);
   }
   return p;
 }
 
 void HookArenaFree(void* ctx, void* ptr, size_t size) {
-  recorder.writer->ArenaFree(reinterpret_cast<uintptr_t>(ptr), size);
+  if (recorder.active)
+    recorder.writer->ArenaFree(reinterpret_cast<uintptr_t>(ptr), size);
   recorder.arenas.free(recorder.arenas.ctx, ptr, size);
 }
 
@@ -159,8 +170,10 @@ void Install(DomainHook& hook) {
   PyMem_SetAllocator(hook.id, &hook.wrapped);
 }
 
+void StopRecordingInChild() { recorder.active = false; }
+
 PyObject* AtExitCheckpoint(PyObject*, PyObject*) {
-  Checkpoint();
+  if (recorder.active) Checkpoint();
   Py_RETURN_NONE;
 }
 
@@ -225,6 +238,12 @@ int main(int argc, char** argv) {
                  std::strerror(errno));
     return 2;
   }
+  // The writer buffers; stdio must not, or a forked child would inherit
+  // (and could flush) a copy of the parent's unwritten bytes.
+  std::setvbuf(file, nullptr, _IONBF, 0);
+  pthread_atfork(nullptr, nullptr, StopRecordingInChild);
+  const pid_t recording_pid = getpid();
+
   // Both presets of pymalloc in 64-bit CPython 3.10+: 1 MiB arenas of
   // 16 KiB pools (Objects/obmalloc.c, ARENA_BITS and POOL_BITS).
   TraceWriter writer(file, {uint64_t{1} << 20, uint64_t{1} << 14});
@@ -264,6 +283,8 @@ int main(int argc, char** argv) {
   }
 
   const int exit_code = Py_RunMain();
+  // A forked child that returned from the program: the trace is not its.
+  if (getpid() != recording_pid) return exit_code;
 
   const absl::Status written = writer.Finish();
   std::fclose(file);
