@@ -3,6 +3,7 @@
 #include "heap/obmalloc/small_object_allocator.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cassert>
 #include <numeric>
@@ -135,8 +136,10 @@ void* SmallObjectAllocator::MapArena() {
     return mmap(nullptr, arena_size, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   }
-  const size_t offset = arena_offset_source_();
-  assert(offset < layout_.pool_size() && offset % 4096 == 0);
+  // mmap places at page boundaries: the offset is taken modulo the pool
+  // and rounded down to a page.
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t offset = (arena_offset_source_() & pool_mask_) / page * page;
   // Map a pool more than needed, so that a base with the wanted offset lies
   // inside, and give back the slack on both sides.
   const size_t span = arena_size + layout_.pool_size();

@@ -168,11 +168,11 @@ class SmallObjectAllocator {
   absl::Status Verify() const;
 
   // Where each new arena starts relative to a pool boundary: the source
-  // returns the offset (a multiple of the page size, below pool_size) the
-  // next arena's base must have, which decides whether it loses a pool to
-  // alignment. Without a source (the default) an arena goes wherever mmap
-  // puts it. A replay uses this to give every arena the offset its recorded
-  // counterpart had, so that each holds as many pools.
+  // returns the offset the next arena's base must have (taken modulo
+  // pool_size and rounded down to the page size), which decides whether it
+  // loses a pool to alignment. Without a source (the default) an arena goes
+  // wherever mmap puts it. A replay uses this to give every arena the offset
+  // its recorded counterpart had, so that each holds as many pools.
   using ArenaOffsetSource = std::function<size_t()>;
   void set_arena_offset_source(ArenaOffsetSource source) {
     arena_offset_source_ = std::move(source);
