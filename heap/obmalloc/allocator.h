@@ -17,6 +17,7 @@
 #define HEAPD_HEAP_OBMALLOC_ALLOCATOR_H_
 
 #include <cstddef>
+#include <utility>
 
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
@@ -79,6 +80,12 @@ class Allocator {
 
   // The small-object allocator's invariants (see its Verify).
   absl::Status Verify() const { return small_.Verify(); }
+
+  // Where new arenas start relative to a pool boundary (see
+  // SmallObjectAllocator::set_arena_offset_source).
+  void set_arena_offset_source(SmallObjectAllocator::ArenaOffsetSource source) {
+    small_.set_arena_offset_source(std::move(source));
+  }
 
   const AllocatorLayout& layout() const { return small_.layout(); }
 

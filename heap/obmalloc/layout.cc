@@ -1,6 +1,8 @@
 #include "heap/obmalloc/layout.h"
 
 #include <bit>
+#include <limits>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -79,18 +81,28 @@ absl::StatusOr<AllocatorLayout> AllocatorLayout::FromPreset(
       "arenas, 16 KiB pools)"));
 }
 
+namespace {
+
+// " (try N)", the next power of two, when there is one below 2^64.
+std::string NextPowerOfTwo(size_t n) {
+  if (n > (std::numeric_limits<size_t>::max() >> 1) + 1) return "";
+  return absl::StrCat(" (try ", std::bit_ceil(n), ")");
+}
+
+}  // namespace
+
 absl::StatusOr<AllocatorLayout> AllocatorLayout::Create(size_t arena_size,
                                                         size_t pool_size,
                                                         ArenaRelease release) {
   if (!std::has_single_bit(pool_size)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pool size ", pool_size, " is not a power of two (try ",
-                     std::bit_ceil(pool_size), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("pool size ", pool_size,
+                                                   " is not a power of two",
+                                                   NextPowerOfTwo(pool_size)));
   }
   if (!std::has_single_bit(arena_size)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("arena size ", arena_size, " is not a power of two (try ",
-                     std::bit_ceil(arena_size), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("arena size ", arena_size,
+                                                   " is not a power of two",
+                                                   NextPowerOfTwo(arena_size)));
   }
   if (pool_size < kMinPoolSize || pool_size > kMaxPoolSize) {
     return absl::InvalidArgumentError(absl::StrFormat(

@@ -69,6 +69,22 @@ TEST(LayoutTest, CustomSizesAreValidated) {
   }
 }
 
+TEST(LayoutTest, SizesWithNoLargerPowerOfTwoAreRefused) {
+  // No power of two above them fits in 64 bits: nothing to suggest.
+  const size_t huge = (size_t{1} << 63) + 1;
+  absl::StatusOr<AllocatorLayout> layout =
+      AllocatorLayout::Create(huge, 4096, ArenaRelease::kKeepOne);
+  ASSERT_FALSE(layout.ok());
+  EXPECT_EQ(layout.status().message(),
+            "arena size 9223372036854775809 is not a power of two");
+  layout = AllocatorLayout::Create(1 << 20, SIZE_MAX, ArenaRelease::kKeepOne);
+  ASSERT_FALSE(layout.ok());
+  EXPECT_EQ(layout.status().code(), absl::StatusCode::kInvalidArgument);
+  layout = AllocatorLayout::Create(1 << 20, 5000, ArenaRelease::kKeepOne);
+  EXPECT_EQ(layout.status().message(),
+            "pool size 5000 is not a power of two (try 8192)");
+}
+
 TEST(LayoutTest, ArenaReleasePolicies) {
   EXPECT_EQ(*ParseArenaRelease("keep_one"), ArenaRelease::kKeepOne);
   EXPECT_EQ(*ParseArenaRelease("eager"), ArenaRelease::kEager);

@@ -3,6 +3,7 @@
 #include "heap/obmalloc/small_object_allocator.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cassert>
 #include <numeric>
@@ -102,8 +103,7 @@ ArenaObject* SmallObjectAllocator::NewArena() {
   if (limit_ != nullptr && !limit_->TryCharge(layout_.arena_size())) {
     return nullptr;
   }
-  void* base = mmap(nullptr, layout_.arena_size(), PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* base = MapArena();
   const auto address = reinterpret_cast<uintptr_t>(base);
   if (base == MAP_FAILED || !arena_map_.Insert(address, IndexOf(arena))) {
     if (base != MAP_FAILED) munmap(base, layout_.arena_size());
@@ -128,6 +128,36 @@ ArenaObject* SmallObjectAllocator::NewArena() {
     narenas_highwater_ = narenas_currently_allocated_;
   }
   return arena;
+}
+
+void* SmallObjectAllocator::MapArena() {
+  const size_t arena_size = layout_.arena_size();
+  if (!arena_offset_source_) {
+    return mmap(nullptr, arena_size, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  }
+  // mmap places at page boundaries: the offset is taken modulo the pool
+  // and rounded down to a page.
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t offset = (arena_offset_source_() & pool_mask_) / page * page;
+  // Map a pool more than needed, so that a base with the wanted offset lies
+  // inside, and give back the slack on both sides.
+  const size_t span = arena_size + layout_.pool_size();
+  void* mapped = mmap(nullptr, span, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) return MAP_FAILED;
+  const auto start = reinterpret_cast<uintptr_t>(mapped);
+  // The first address at or after `start` with the wanted offset: less
+  // than a pool past it, so the arena ends inside the mapping.
+  uintptr_t chosen = (start & ~pool_mask_) + offset;
+  if (chosen < start) chosen += layout_.pool_size();
+  if (chosen > start) munmap(mapped, chosen - start);
+  const uintptr_t end = start + span;
+  if (chosen + arena_size < end) {
+    munmap(reinterpret_cast<void*>(chosen + arena_size),
+           end - (chosen + arena_size));
+  }
+  return reinterpret_cast<void*>(chosen);
 }
 
 void* SmallObjectAllocator::AllocateFromNewPool(int size_class) {

@@ -41,6 +41,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "absl/base/optimization.h"
@@ -165,6 +167,17 @@ class SmallObjectAllocator {
   // the first invariant found broken. O(arenas * pools * blocks per pool).
   absl::Status Verify() const;
 
+  // Where each new arena starts relative to a pool boundary: the source
+  // returns the offset the next arena's base must have (taken modulo
+  // pool_size and rounded down to the page size), which decides whether it
+  // loses a pool to alignment. Without a source (the default) an arena goes
+  // wherever mmap puts it. A replay uses this to give every arena the offset
+  // its recorded counterpart had, so that each holds as many pools.
+  using ArenaOffsetSource = std::function<size_t()>;
+  void set_arena_offset_source(ArenaOffsetSource source) {
+    arena_offset_source_ = std::move(source);
+  }
+
   const AllocatorLayout& layout() const { return layout_; }
   // Blocks currently allocated, all classes.
   size_t blocks_in_use() const;
@@ -182,6 +195,9 @@ class SmallObjectAllocator {
   void InsertFullPoolIntoUsedList(PoolHeader* pool);  // insert_to_usedpool
   void ReturnEmptyPoolToArena(PoolHeader* pool);      // insert_to_freepool
   ArenaObject* NewArena();                            // new_arena
+  // arena_size bytes from the OS, placed as arena_offset_source_ says;
+  // MAP_FAILED when refused.
+  void* MapArena();
   void ReleaseArena(ArenaObject* arena);
   void UnlinkUsedPool(PoolHeader* pool);
   void UnlinkUsableArena(ArenaObject* arena);
@@ -214,6 +230,7 @@ class SmallObjectAllocator {
 
   ArenaMap arena_map_;
   MemoryLimit* const limit_;
+  ArenaOffsetSource arena_offset_source_;
 
   size_t narenas_currently_allocated_ = 0;
   size_t ntimes_arena_allocated_ = 0;

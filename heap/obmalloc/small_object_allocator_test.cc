@@ -296,6 +296,43 @@ TEST(ArenaTest, UnalignedArenasLoseOnePool) {
   a.Free(p);
 }
 
+TEST(ArenaTest, OffsetSourcePlacesEachArena) {
+  // Offsets 0, 4, 8 and 12 KiB from a 16 KiB boundary, as a replay gives
+  // them: only the aligned arena keeps all 64 pools.
+  SmallObjectAllocator a(AllocatorLayout::Cpython312());
+  // Offsets are taken modulo the pool and rounded down to a page: these
+  // give 4, 0, 8 and 12 KiB.
+  const std::vector<size_t> offsets = {4096 + 100, 16384, 8192, 12288 + 4095};
+  size_t next = 0;
+  a.set_arena_offset_source([&] { return offsets[next++]; });
+  std::vector<void*> blocks;
+  // A 512-byte request per pool (31 blocks fill one): 64 pools of 31 blocks
+  // fill every arena, so each of the four needs a new one.
+  std::vector<uintptr_t> bases;
+  while (bases.size() < offsets.size()) {
+    void* p = a.Allocate(512);
+    ASSERT_NE(p, nullptr);
+    blocks.push_back(p);
+    BlockLocation location;
+    ASSERT_TRUE(a.Locate(p, &location));
+    if (std::find(bases.begin(), bases.end(), location.arena_base) ==
+        bases.end()) {
+      bases.push_back(location.arena_base);
+    }
+  }
+  ASSERT_EQ(bases.size(), 4u);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    EXPECT_EQ(bases[i] % 16384, offsets[i] % 16384 / 4096 * 4096)
+        << "arena " << i;
+  }
+  const SmallObjectStats s = a.Stats();
+  EXPECT_EQ(s.bytes_lost_to_arena_alignment, 3u * 16384);
+  ExpectBytesAddUp(s, a.layout());
+  ExpectValid(a);
+  for (void* p : blocks) a.Free(p);
+  ExpectValid(a);
+}
+
 TEST(OwnershipTest, LocateAndOwnAnswerForAnyAddress) {
   SmallObjectAllocator a(AllocatorLayout::Classic());
   void* p = a.Allocate(100);

@@ -35,6 +35,9 @@ _LIBRARIES = {
     "prometheus_core": (["prometheus-cpp-core"], []),
     # Debian ships civetweb without a .pc file.
     "civetweb": ([], ["-lcivetweb"]),
+    # libpython3.11, to embed the interpreter (tools/pytrace). Its headers
+    # are in /usr/include/python3.11: users add it with -isystem.
+    "python3_embed": (["python3-embed"], []),
 }
 
 def _pkg_config_libs(ctx, modules):
