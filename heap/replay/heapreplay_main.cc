@@ -5,6 +5,7 @@
 //   heapreplay TRACE                       the recorded layout; compares
 //   heapreplay --layout=classic TRACE      another layout: footprint only
 //   heapreplay --arena_release=eager TRACE
+//   heapreplay --noplace_arenas TRACE      arenas wherever mmap puts them
 //
 // Prints "all N checkpoints equal" or the first difference, then the rates
 // and the footprint. Exits 0 when every checkpoint is equal (or none was
