@@ -5,6 +5,7 @@
 //   heapreplay TRACE                       the recorded layout; compares
 //   heapreplay --layout=classic TRACE      another layout: footprint only
 //   heapreplay --arena_release=eager TRACE
+//   heapreplay --noplace_arenas TRACE      arenas wherever mmap puts them
 //
 // Prints "all N checkpoints equal" or the first difference, then the rates
 // and the footprint. Exits 0 when every checkpoint is equal (or none was
@@ -27,6 +28,9 @@ ABSL_FLAG(std::string, layout, "recorded",
 ABSL_FLAG(std::string, arena_release, "keep_one",
           "keep_one (CPython 3.9+) or eager (CPython 3.8)");
 ABSL_FLAG(bool, glibc, true, "also replay through glibc, for its rate");
+ABSL_FLAG(bool, place_arenas, true,
+          "give each arena the recorded arena's offset from a pool boundary "
+          "(--noplace_arenas: wherever mmap puts it)");
 
 namespace {
 
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
   if (layout != "recorded") options.preset = layout;
   options.release = *release;
   options.glibc = absl::GetFlag(FLAGS_glibc);
+  options.place_arenas = absl::GetFlag(FLAGS_place_arenas);
 
   absl::StatusOr<heapd::replay::ReplayReport> report =
       heapd::replay::ReplayTrace(file.get(), options);

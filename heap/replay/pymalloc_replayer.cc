@@ -12,8 +12,10 @@ using obmalloc::BlockLocation;
 using obmalloc::BlockSizeOf;
 using obmalloc::IsSmallRequest;
 
-PymallocReplayer::PymallocReplayer(const obmalloc::AllocatorLayout& layout)
-    : small_(layout) {
+PymallocReplayer::PymallocReplayer(const obmalloc::AllocatorLayout& layout,
+                                   bool place_arenas)
+    : small_(layout), place_arenas_(place_arenas) {
+  if (!place_arenas) return;
   small_.set_arena_offset_source([this]() -> size_t {
     if (arena_addresses_.empty()) {
       ++arenas_unmatched_;

@@ -32,7 +32,10 @@ namespace heapd::replay {
 
 class PymallocReplayer {
  public:
-  explicit PymallocReplayer(const obmalloc::AllocatorLayout& layout);
+  // With `place_arenas` false, arenas go wherever mmap puts them and
+  // QueueArena is ignored (to show what the placement changes).
+  explicit PymallocReplayer(const obmalloc::AllocatorLayout& layout,
+                            bool place_arenas = true);
   // Frees every block still allocated.
   ~PymallocReplayer();
   PymallocReplayer(const PymallocReplayer&) = delete;
@@ -51,7 +54,9 @@ class PymallocReplayer {
 
   // The recording mapped an arena at `address`: the next arena heapd maps
   // gets its offset from a pool boundary.
-  void QueueArena(uint64_t address) { arena_addresses_.push_back(address); }
+  void QueueArena(uint64_t address) {
+    if (place_arenas_) arena_addresses_.push_back(address);
+  }
   // Arenas heapd mapped with no recorded arena left to follow.
   uint64_t arenas_unmatched() const { return arenas_unmatched_; }
   // Recorded arenas not yet used by heapd.
@@ -71,6 +76,7 @@ class PymallocReplayer {
   std::vector<void*> blocks_;  // by id; null when free
   std::deque<uint64_t> arena_addresses_;
   uint64_t arenas_unmatched_ = 0;
+  const bool place_arenas_;
 };
 
 }  // namespace heapd::replay

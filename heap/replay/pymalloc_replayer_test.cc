@@ -113,6 +113,15 @@ TEST(PymallocReplayerTest, ArenasTakeTheRecordedOffsets) {
   EXPECT_EQ(r.arenas_unmatched(), 1u);
 }
 
+TEST(PymallocReplayerTest, UnplacedArenasIgnoreTheRecording) {
+  PymallocReplayer r(AllocatorLayout::Cpython312(), /*place_arenas=*/false);
+  r.QueueArena(0x7f0000101000);
+  ASSERT_TRUE(r.Malloc(1, 8).ok());
+  EXPECT_EQ(r.arenas_queued(), 0u);
+  EXPECT_EQ(r.arenas_unmatched(), 0u);
+  EXPECT_EQ(r.Stats().arenas_current, 1u);
+}
+
 TEST(PymallocReplayerTest, MisusedIdsAreErrors) {
   PymallocReplayer r(AllocatorLayout::Cpython312());
   ASSERT_TRUE(r.Malloc(1, 8).ok());

@@ -65,7 +65,7 @@ absl::StatusOr<ReplayReport> ReplayTrace(std::FILE* file,
                     layout.pool_size() == recorded->pool_size() &&
                     layout.release() == obmalloc::ArenaRelease::kKeepOne;
 
-  PymallocReplayer heapd(layout);
+  PymallocReplayer heapd(layout, options.place_arenas);
   std::optional<GlibcReplayer> glibc;
   if (options.glibc) glibc.emplace();
 

@@ -25,6 +25,9 @@ struct ReplayOptions {
   // "cpython312"), or empty for the recorded ones.
   std::string preset;
   obmalloc::ArenaRelease release = obmalloc::ArenaRelease::kKeepOne;
+  // Give each arena the recorded arena's offset from a pool boundary; when
+  // false, arenas go wherever mmap puts them.
+  bool place_arenas = true;
   // Also replay through glibc, for its rate.
   bool glibc = true;
 };
