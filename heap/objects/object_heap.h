@@ -67,6 +67,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -331,11 +332,20 @@ class ObjectHeap {
   // `source.remove(item)`: the first item referring to it.
   absl::StatusOr<UnlinkResult> RemoveItem(Handle source, Handle item);
 
-  absl::StatusOr<ObjectInfo> Inspect(Handle handle, OwnerId owner) const;
+  // Everything about one object. Its referrers (gc.get_referrers) cost a
+  // scan of every object: `with_referrers` false leaves them out and makes
+  // the call O(the object's links).
+  absl::StatusOr<ObjectInfo> Inspect(Handle handle, OwnerId owner,
+                                     bool with_referrers = true) const;
   bool IsAlive(Handle handle) const;
   absl::StatusOr<int64_t> RefCount(Handle handle) const;
   // References `owner` holds to `handle` (0 if none or unknown).
   int64_t OwnerReferences(OwnerId owner, Handle handle) const;
+  // Every object `owner` holds references to that the request's Access may
+  // see, with the count held, in no particular order.
+  std::vector<std::pair<Handle, int64_t>> OwnerHandles(OwnerId owner) const;
+  // The objects of gc.garbage the request's Access may see, in list order.
+  std::vector<Handle> GarbageHandles() const;
 
   // --- Weak references -----------------------------------------------------
 
@@ -382,6 +392,9 @@ class ObjectHeap {
   ObjectHeapStats Stats() const;
   obmalloc::AllocatorStats AllocatorStatistics() const {
     return allocator_.Stats();
+  }
+  std::vector<obmalloc::ArenaOccupancy> AllocatorOccupancy() const {
+    return allocator_.Occupancy();
   }
 
   // Checks every invariant: each refcount equals links plus owner

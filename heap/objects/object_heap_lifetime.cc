@@ -219,6 +219,26 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
   return held == it->second.end() ? 0 : held->second;
 }
 
+std::vector<std::pair<Handle, int64_t>> ObjectHeap::OwnerHandles(
+    OwnerId owner) const {
+  std::vector<std::pair<Handle, int64_t>> held;
+  auto it = owners_.find(owner);
+  if (it == owners_.end()) return held;
+  held.reserve(it->second.size());
+  for (const auto& [slot, count] : it->second) {
+    if (VisibleSlot(slot)) held.emplace_back(HandleOf(slot), count);
+  }
+  return held;
+}
+
+std::vector<Handle> ObjectHeap::GarbageHandles() const {
+  std::vector<Handle> garbage;
+  for (uint32_t slot : garbage_) {
+    if (VisibleSlot(slot)) garbage.push_back(HandleOf(slot));
+  }
+  return garbage;
+}
+
 // ---------------------------------------------------------------------------
 // Weak references
 

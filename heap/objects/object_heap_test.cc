@@ -534,5 +534,20 @@ TEST(ObjectHeapTest, HandlesDependOnTheKeyAndFollowNoPattern) {
   }
 }
 
+TEST(ObjectHeapTest, OwnerHandlesListsWhatAnOwnerHolds) {
+  ObjectHeap heap(Options());
+  const Handle a = NewObject(heap);
+  ASSERT_TRUE(heap.IncRef(kAlice, a).ok());
+  const Handle b = NewObject(heap, kBob);
+  const std::vector<std::pair<Handle, int64_t>> alice =
+      heap.OwnerHandles(kAlice);
+  ASSERT_EQ(alice.size(), 1u);
+  EXPECT_EQ(alice[0].first, a);
+  EXPECT_EQ(alice[0].second, 2);
+  ASSERT_EQ(heap.OwnerHandles(kBob).size(), 1u);
+  EXPECT_EQ(heap.OwnerHandles(kBob)[0].first, b);
+  EXPECT_TRUE(heap.OwnerHandles(99).empty());
+}
+
 }  // namespace
 }  // namespace heapd::objects
