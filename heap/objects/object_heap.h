@@ -175,6 +175,13 @@ struct ReleaseResult {
   int64_t objects_freed = 0;
 };
 
+// One object an owner holds references to.
+struct OwnedObject {
+  Handle handle = 0;
+  int64_t references = 0;  // held by the owner
+  bool has_links = false;  // refers to other objects
+};
+
 struct FieldLink {
   std::string name;
   Handle target = 0;
@@ -342,8 +349,8 @@ class ObjectHeap {
   // References `owner` holds to `handle` (0 if none or unknown).
   int64_t OwnerReferences(OwnerId owner, Handle handle) const;
   // Every object `owner` holds references to that the request's Access may
-  // see, with the count held, in no particular order.
-  std::vector<std::pair<Handle, int64_t>> OwnerHandles(OwnerId owner) const;
+  // see, in no particular order. O(the owner's objects).
+  std::vector<OwnedObject> OwnerHandles(OwnerId owner) const;
   // The objects of gc.garbage the request's Access may see, in list order.
   std::vector<Handle> GarbageHandles() const;
 

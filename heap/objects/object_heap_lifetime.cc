@@ -219,14 +219,14 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
   return held == it->second.end() ? 0 : held->second;
 }
 
-std::vector<std::pair<Handle, int64_t>> ObjectHeap::OwnerHandles(
-    OwnerId owner) const {
-  std::vector<std::pair<Handle, int64_t>> held;
+std::vector<OwnedObject> ObjectHeap::OwnerHandles(OwnerId owner) const {
+  std::vector<OwnedObject> held;
   auto it = owners_.find(owner);
   if (it == owners_.end()) return held;
   held.reserve(it->second.size());
   for (const auto& [slot, count] : it->second) {
-    if (VisibleSlot(slot)) held.emplace_back(HandleOf(slot), count);
+    if (!VisibleSlot(slot)) continue;
+    held.push_back({HandleOf(slot), count, records_[slot].has_links});
   }
   return held;
 }

@@ -539,13 +539,15 @@ TEST(ObjectHeapTest, OwnerHandlesListsWhatAnOwnerHolds) {
   const Handle a = NewObject(heap);
   ASSERT_TRUE(heap.IncRef(kAlice, a).ok());
   const Handle b = NewObject(heap, kBob);
-  const std::vector<std::pair<Handle, int64_t>> alice =
-      heap.OwnerHandles(kAlice);
+  const std::vector<OwnedObject> alice = heap.OwnerHandles(kAlice);
   ASSERT_EQ(alice.size(), 1u);
-  EXPECT_EQ(alice[0].first, a);
-  EXPECT_EQ(alice[0].second, 2);
+  EXPECT_EQ(alice[0].handle, a);
+  EXPECT_EQ(alice[0].references, 2);
+  EXPECT_FALSE(alice[0].has_links);
+  ASSERT_TRUE(heap.SetField(a, "ref", a).ok());
+  EXPECT_TRUE(heap.OwnerHandles(kAlice)[0].has_links);
   ASSERT_EQ(heap.OwnerHandles(kBob).size(), 1u);
-  EXPECT_EQ(heap.OwnerHandles(kBob)[0].first, b);
+  EXPECT_EQ(heap.OwnerHandles(kBob)[0].handle, b);
   EXPECT_TRUE(heap.OwnerHandles(99).empty());
 }
 

@@ -32,8 +32,7 @@ void WriteLayout(const obmalloc::AllocatorLayout& layout, JsonWriter& w) {
   w.Key("blocks_per_pool");
   w.BeginArray();
   for (int c = 0; c < obmalloc::kNumSizeClasses; ++c) {
-    w.Int(static_cast<int64_t>(
-        obmalloc::BlocksPerPool(c, layout.pool_size())));
+    w.Int(static_cast<int64_t>(obmalloc::BlocksPerPool(c, layout.pool_size())));
   }
   w.EndArray();
 }
@@ -51,8 +50,7 @@ std::string PendingMapJson(const obmalloc::AllocatorLayout& layout) {
 }
 
 std::string MapJson(const StatsSnapshot& snapshot,
-                    const obmalloc::AllocatorLayout& layout,
-                    size_t max_pools) {
+                    const obmalloc::AllocatorLayout& layout, size_t max_pools) {
   const std::vector<obmalloc::ArenaOccupancy>& arenas = snapshot.map->arenas;
   size_t total_pools = 0;
   for (const obmalloc::ArenaOccupancy& arena : arenas) {

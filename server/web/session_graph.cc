@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -29,49 +30,60 @@ SessionGraph CaptureSessionGraph(const objects::ObjectHeap& heap,
     queue.push_back(handle);
     return true;
   };
-  std::vector<std::pair<objects::Handle, int64_t>> roots =
-      heap.OwnerHandles(owner);
-  // A stable order from one look to the next.
-  std::sort(roots.begin(), roots.end());
-  for (const auto& [handle, count] : roots) {
-    if (!enqueue(handle)) graph.truncated = true;
-  }
+  std::vector<objects::OwnedObject> roots = heap.OwnerHandles(owner);
+  // Objects with links first, so that a session holding many leaves still
+  // shows its structure under the cap; then by handle, so that one look is
+  // laid out as the last.
+  std::sort(roots.begin(), roots.end(),
+            [](const objects::OwnedObject& x, const objects::OwnedObject& y) {
+              return std::tie(y.has_links, x.handle) <
+                     std::tie(x.has_links, y.handle);
+            });
   const std::vector<objects::Handle> garbage_list = heap.GarbageHandles();
   const absl::flat_hash_set<objects::Handle> garbage(garbage_list.begin(),
                                                      garbage_list.end());
-  for (objects::Handle handle : garbage_list) {
-    if (!enqueue(handle)) graph.truncated = true;
-  }
-  while (!queue.empty()) {
-    const objects::Handle handle = queue.front();
-    queue.pop_front();
-    absl::StatusOr<objects::ObjectInfo> info =
-        heap.Inspect(handle, owner, /*with_referrers=*/false);
-    if (!info.ok()) continue;
-    GraphNode& node = graph.nodes.emplace_back();
-    node.handle = handle;
-    node.type = info->type;
-    node.length = info->length;
-    node.size = static_cast<int64_t>(info->size);
-    node.refcount = info->refcount;
-    node.session_references = info->owner_references;
-    node.generation = info->generation;
-    node.garbage = garbage.contains(handle);
-    node.has_finalizer = info->has_finalizer;
-    node.finalized = info->finalized;
-    auto link = [&](objects::Handle target, std::string label) {
-      if (enqueue(target)) {
-        graph.edges.push_back({handle, target, std::move(label)});
-      } else {
-        graph.truncated = true;
-        ++graph.links_past_cap;
-      }
-    };
-    for (const objects::FieldLink& field : info->fields) {
-      link(field.target, field.name);
+  std::vector<objects::Handle> starts;
+  starts.reserve(roots.size() + garbage_list.size());
+  for (const objects::OwnedObject& root : roots) starts.push_back(root.handle);
+  starts.insert(starts.end(), garbage_list.begin(), garbage_list.end());
+  // Everything one start reaches before the next start: under the cap, a
+  // structure is shown whole rather than the first object of each.
+  for (const objects::Handle start : starts) {
+    if (!enqueue(start)) {
+      graph.truncated = true;
+      break;
     }
-    for (size_t i = 0; i < info->items.size(); ++i) {
-      link(info->items[i], absl::StrCat("[", i, "]"));
+    while (!queue.empty()) {
+      const objects::Handle handle = queue.front();
+      queue.pop_front();
+      absl::StatusOr<objects::ObjectInfo> info =
+          heap.Inspect(handle, owner, /*with_referrers=*/false);
+      if (!info.ok()) continue;
+      GraphNode& node = graph.nodes.emplace_back();
+      node.handle = handle;
+      node.type = info->type;
+      node.length = info->length;
+      node.size = static_cast<int64_t>(info->size);
+      node.refcount = info->refcount;
+      node.session_references = info->owner_references;
+      node.generation = info->generation;
+      node.garbage = garbage.contains(handle);
+      node.has_finalizer = info->has_finalizer;
+      node.finalized = info->finalized;
+      auto link = [&](objects::Handle target, std::string label) {
+        if (enqueue(target)) {
+          graph.edges.push_back({handle, target, std::move(label)});
+        } else {
+          graph.truncated = true;
+          ++graph.links_past_cap;
+        }
+      };
+      for (const objects::FieldLink& field : info->fields) {
+        link(field.target, field.name);
+      }
+      for (size_t i = 0; i < info->items.size(); ++i) {
+        link(info->items[i], absl::StrCat("[", i, "]"));
+      }
     }
   }
   graph.capture_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -80,8 +92,7 @@ SessionGraph CaptureSessionGraph(const objects::ObjectHeap& heap,
   return graph;
 }
 
-std::string GraphJson(absl::string_view session_id,
-                      const SessionGraph& graph) {
+std::string GraphJson(absl::string_view session_id, const SessionGraph& graph) {
   JsonWriter w;
   w.BeginObject();
   w.Key("session_id");

@@ -4,10 +4,12 @@
 // nodes, and every link between them as a labelled edge.
 //
 // CaptureSessionGraph walks breadth-first from the session's references
-// (then gc.garbage's objects), and stops adding objects at `max_nodes`:
-// the hold of the interpreter lock is O(max_nodes + their links) whatever
-// the heap's size. Links to objects past the cap are counted, not listed.
-// Objects the request's Access may not see are left out (ObjectHeap).
+// (those that refer to other objects first, then the leaves), then
+// gc.garbage's objects, and stops adding objects at `max_nodes`: the hold
+// of the interpreter lock is O(the session's references + max_nodes and
+// their links), whatever the rest of the heap holds. Links to objects past the
+// cap are counted, not listed. Objects the request's Access may not see are
+// left out (ObjectHeap).
 //
 // REQUIRES for CaptureSessionGraph: the caller holds the interpreter lock.
 //
@@ -34,7 +36,7 @@ struct GraphNode {
   int64_t refcount = 0;
   // References the session holds (0: reached through links only).
   int64_t session_references = 0;
-  int generation = -1;  // 0..2, 3 frozen, -1 untracked
+  int generation = -1;   // 0..2, 3 frozen, -1 untracked
   bool garbage = false;  // in gc.garbage
   bool has_finalizer = false;
   bool finalized = false;

@@ -125,7 +125,8 @@ class Api {
     }
     Caller caller;
     if (access_ != nullptr) {
-      absl::StatusOr<Caller> known = access_->Authenticate(request.authorization);
+      absl::StatusOr<Caller> known =
+          access_->Authenticate(request.authorization);
       if (!known.ok()) {
         return Error(absl::UnauthenticatedError(
                          "send 'Authorization: Bearer TOKEN' with a token of "
@@ -183,8 +184,8 @@ class Api {
         !asked.empty()) {
       if (!absl::SimpleAtoi(asked, &max_nodes) || max_nodes < 1 ||
           max_nodes > kMaxGraphNodes) {
-        return Error(absl::InvalidArgumentError(absl::StrCat(
-            "max_nodes must be from 1 to ", kMaxGraphNodes)));
+        return Error(absl::InvalidArgumentError(
+            absl::StrCat("max_nodes must be from 1 to ", kMaxGraphNodes)));
       }
     }
     SessionGraph graph;

@@ -107,6 +107,24 @@ TEST(SessionGraphTest, WalksFromTheSessionsReferencesWithLabelsAndACap) {
   EXPECT_EQ(capped.links_past_cap, 1) << "a.next -> b is past the cap";
 }
 
+TEST(SessionGraphTest, ObjectsWithLinksComeBeforeLeavesUnderTheCap) {
+  objects::ObjectHeapOptions options;
+  options.gc.enabled = false;
+  objects::ObjectHeap heap(options);
+  for (int i = 0; i < 50; ++i) New(heap, objects::ObjectType::kInt);
+  const objects::Handle a = New(heap, objects::ObjectType::kObject);
+  const objects::Handle b = New(heap, objects::ObjectType::kObject);
+  ASSERT_TRUE(heap.SetField(a, "ref", b).ok());
+  ASSERT_TRUE(heap.SetField(b, "ref", a).ok());
+  ASSERT_TRUE(heap.DecRef(kOwner, b).ok());
+  const SessionGraph graph = CaptureSessionGraph(heap, kOwner, 2);
+  ASSERT_EQ(graph.nodes.size(), 2u);
+  EXPECT_EQ(graph.nodes[0].handle, a);
+  EXPECT_EQ(graph.nodes[1].handle, b);
+  ASSERT_EQ(graph.edges.size(), 2u);
+  EXPECT_TRUE(graph.truncated) << "50 ints past the cap";
+}
+
 TEST(StaticFilesTest, ServesFilesUnderItsFolderOnly) {
   const std::string root = ::testing::TempDir() + "/web_root";
   ASSERT_EQ(std::system(("mkdir -p " + root + "/assets").c_str()), 0);
