@@ -348,9 +348,12 @@ class ObjectHeap {
   absl::StatusOr<int64_t> RefCount(Handle handle) const;
   // References `owner` holds to `handle` (0 if none or unknown).
   int64_t OwnerReferences(OwnerId owner, Handle handle) const;
-  // Every object `owner` holds references to that the request's Access may
-  // see, in no particular order. O(the owner's objects).
-  std::vector<OwnedObject> OwnerHandles(OwnerId owner) const;
+  // The objects `owner` holds references to that the request's Access may
+  // see: at most `limit`, those that refer to other objects first, then
+  // the rest, each part in no particular order. One pass over the owner's
+  // references, and handles made for the ones returned only.
+  std::vector<OwnedObject> OwnerHandles(OwnerId owner,
+                                        size_t limit = SIZE_MAX) const;
   // The objects of gc.garbage the request's Access may see, in list order.
   std::vector<Handle> GarbageHandles() const;
 

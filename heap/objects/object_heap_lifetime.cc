@@ -1,6 +1,8 @@
 // ObjectHeap's object lifetimes: reference counting and the iterative
 // freeing it triggers, owners' references, finalizers (PEP 442) and weak
 // references.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "heap/objects/object_heap.h"
 
@@ -219,14 +221,24 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
   return held == it->second.end() ? 0 : held->second;
 }
 
-std::vector<OwnedObject> ObjectHeap::OwnerHandles(OwnerId owner) const {
+std::vector<OwnedObject> ObjectHeap::OwnerHandles(OwnerId owner,
+                                                  size_t limit) const {
   std::vector<OwnedObject> held;
   auto it = owners_.find(owner);
   if (it == owners_.end()) return held;
-  held.reserve(it->second.size());
+  // Slots first: a handle costs an encipherment, made for the chosen only.
+  std::vector<std::pair<uint32_t, int64_t>> linked, leaves;
   for (const auto& [slot, count] : it->second) {
     if (!VisibleSlot(slot)) continue;
-    held.push_back({HandleOf(slot), count, records_[slot].has_links});
+    auto& part = records_[slot].has_links ? linked : leaves;
+    if (part.size() < limit) part.emplace_back(slot, count);
+  }
+  held.reserve(std::min(limit, linked.size() + leaves.size()));
+  for (const auto* part : {&linked, &leaves}) {
+    for (const auto& [slot, count] : *part) {
+      if (held.size() >= limit) return held;
+      held.push_back({HandleOf(slot), count, records_[slot].has_links});
+    }
   }
   return held;
 }

@@ -549,6 +549,13 @@ TEST(ObjectHeapTest, OwnerHandlesListsWhatAnOwnerHolds) {
   ASSERT_EQ(heap.OwnerHandles(kBob).size(), 1u);
   EXPECT_EQ(heap.OwnerHandles(kBob)[0].handle, b);
   EXPECT_TRUE(heap.OwnerHandles(99).empty());
+  // Under a limit, objects with links come first.
+  for (int i = 0; i < 5; ++i) NewObject(heap);
+  const std::vector<OwnedObject> one = heap.OwnerHandles(kAlice, 1);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].handle, a);
+  EXPECT_EQ(heap.OwnerHandles(kAlice, 3).size(), 3u);
+  EXPECT_EQ(heap.OwnerHandles(kAlice).size(), 6u);
 }
 
 }  // namespace

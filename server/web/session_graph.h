@@ -6,10 +6,10 @@
 // CaptureSessionGraph walks breadth-first from the session's references
 // (those that refer to other objects first, then the leaves), then
 // gc.garbage's objects, and stops adding objects at `max_nodes`: the hold
-// of the interpreter lock is O(the session's references + max_nodes and
-// their links), whatever the rest of the heap holds. Links to objects past the
-// cap are counted, not listed. Objects the request's Access may not see are
-// left out (ObjectHeap).
+// of the interpreter lock is one pass over the session's references plus
+// O(max_nodes and their links), whatever the rest of the heap holds. Links to
+// objects past the cap are counted, not listed. Objects the request's Access
+// may not see are left out (ObjectHeap).
 //
 // REQUIRES for CaptureSessionGraph: the caller holds the interpreter lock.
 //

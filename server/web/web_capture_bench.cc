@@ -46,8 +46,11 @@ void BM_MapCapture(benchmark::State& state) {
   }
   state.counters["pools"] = static_cast<double>(pools);
 }
-BENCHMARK(BM_MapCapture)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(
-    benchmark::kMicrosecond);
+BENCHMARK(BM_MapCapture)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_MapJson(benchmark::State& state) {
   const auto heap = HeapOf(state.range(0));
@@ -57,14 +60,17 @@ void BM_MapJson(benchmark::State& state) {
   const std::shared_ptr<const StatsSnapshot> snapshot = publisher.Latest();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string json = MapJson(
-        *snapshot, obmalloc::AllocatorLayout::Classic(), kMaxMapPools);
+    const std::string json =
+        MapJson(*snapshot, obmalloc::AllocatorLayout::Classic(), kMaxMapPools);
     bytes = json.size();
   }
   state.counters["json_bytes"] = static_cast<double>(bytes);
 }
-BENCHMARK(BM_MapJson)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(
-    benchmark::kMicrosecond);
+BENCHMARK(BM_MapJson)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_SessionGraph(benchmark::State& state) {
   const auto heap = HeapOf(state.range(0));
@@ -73,8 +79,10 @@ void BM_SessionGraph(benchmark::State& state) {
     benchmark::DoNotOptimize(graph);
   }
 }
-BENCHMARK(BM_SessionGraph)->Arg(10000)->Arg(1000000)->Unit(
-    benchmark::kMicrosecond);
+BENCHMARK(BM_SessionGraph)
+    ->Arg(10000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace heapd::server::web

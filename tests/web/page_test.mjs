@@ -9,7 +9,7 @@
 // why"; the last line is "N passed, M failed", and the exit code is 0 only
 // when nothing failed. Screenshots at 1280x720 go to
 // $TEST_UNDECLARED_OUTPUTS_DIR, or .heapd/test_outputs/web of the checkout.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -126,11 +126,16 @@ try {
   // The lock panel moves under a short heapload run.
   const acquisitions = async () => Number((await page.$eval('#lock-figures tbody tr td:nth-child(2)', (e) => e.textContent)).replace(/,/g, ''));
   const before = await acquisitions();
-  execFileSync(join(bin, 'heapload'), ['--workload=alloc-free', '--connections=8', '--duration=2s',
-    `--server=127.0.0.1:${grpc}`], { timeout: 60000, stdio: 'ignore' });
+  const load = spawn(join(bin, 'heapload'), ['--workload=alloc-free', '--connections=8', '--duration=4s',
+    `--server=127.0.0.1:${grpc}`], { stdio: 'ignore' });
+  const loadEnded = new Promise((r) => load.on('exit', r));
   const moved = await waitFor('the lock panel to move', async () => (await acquisitions()) > before + 100).catch(() => false);
   check('the lock panel moves under heapload', moved, `before ${before}, after ${await acquisitions()}`);
-  await page.screenshot({ path: join(outputs, 'under_load.png'), fullPage: true });
+  // The page under load, as docs/web.md shows it.
+  await new Promise((r) => setTimeout(r, 1500));
+  await page.screenshot({ path: join(outputs, 'under_load.png'), fullPage: false });
+  await page.screenshot({ path: join(outputs, 'under_load_full.png'), fullPage: true });
+  await loadEnded;
 
   // The object graph: the README's cycle, highlighted.
   await page.waitForSelector('#graph-summary[data-nodes]', { timeout: TIMEOUT_MS });

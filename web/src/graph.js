@@ -6,7 +6,7 @@
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 import { OKABE_ITO } from './palette.js';
-import { count, esc } from './format.js';
+import { count, duration, esc } from './format.js';
 
 cytoscape.use(dagre);
 
@@ -169,7 +169,7 @@ export class GraphView {
     this.summary.dataset.cycleNodes = cycles.length;
     this.summary.innerHTML = `${count(graph.nodes.length)} objects, ${count(graph.edges.length)} links`
       + ` (${count(keep.size)} shown); <span class="cycle">${count(cycles.length)} on reference cycles</span>; `
-      + `${count(graph.nodes.filter((n) => n.garbage).length)} in gc.garbage; walk held the lock ${(graph.capture_ns / 1e6).toFixed(2)} ms.`
+      + `${count(graph.nodes.filter((n) => n.garbage).length)} in gc.garbage; walk held the lock ${duration(graph.capture_ns)}.`
       + (graph.truncated ? ` <strong>Capped at ${count(graph.max_nodes)} objects: ${count(graph.links_past_cap)} links lead to objects not shown.</strong>` : '');
     return graph.nodes;
   }

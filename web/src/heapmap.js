@@ -6,7 +6,7 @@
 // updates instead of the others moving. Past the server's pool cap
 // ("aggregated") each arena is one bar filled as far as its blocks are.
 import { classColour, viridisGradient } from './palette.js';
-import { count, esc } from './format.js';
+import { count, duration, esc } from './format.js';
 
 const ROW = 16;
 const LABEL = 44;
@@ -50,7 +50,7 @@ export class HeapMap {
       + `(${count(used)} in use, ${count(map.pool_count - used)} empty); `
       + `${esc(map.layout.preset)} layout: ${map.layout.arena_size / 1024} KiB arenas of `
       + `${map.layout.pools_per_arena} × ${map.layout.pool_size / 1024} KiB pools. `
-      + `Captured in ${(map.capture_ns / 1e6).toFixed(2)} ms under the lock.`
+      + `Captured in ${duration(map.capture_ns)} under the lock.`
       + (map.aggregated ? ` <strong>Over ${count(100000)} pools: shown by arena, not by pool.</strong>` : '');
   }
 
