@@ -350,10 +350,13 @@ class ObjectHeap {
   int64_t OwnerReferences(OwnerId owner, Handle handle) const;
   // The objects `owner` holds references to that the request's Access may
   // see: at most `limit`, those that refer to other objects first, then
-  // the rest, each part in no particular order. One pass over the owner's
-  // references, and handles made for the ones returned only.
-  std::vector<OwnedObject> OwnerHandles(OwnerId owner,
-                                        size_t limit = SIZE_MAX) const;
+  // the rest, each part in no particular order. Looks at no more than
+  // `scan_limit` of the owner's references (each a record read: about
+  // 0.1 us, more when the heap is far larger than the caches), so that the
+  // call is bounded however many the owner holds; handles are made for the
+  // ones returned only.
+  std::vector<OwnedObject> OwnerHandles(OwnerId owner, size_t limit = SIZE_MAX,
+                                        size_t scan_limit = SIZE_MAX) const;
   // The objects of gc.garbage the request's Access may see, in list order.
   std::vector<Handle> GarbageHandles() const;
 

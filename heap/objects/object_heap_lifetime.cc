@@ -221,14 +221,16 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
   return held == it->second.end() ? 0 : held->second;
 }
 
-std::vector<OwnedObject> ObjectHeap::OwnerHandles(OwnerId owner,
-                                                  size_t limit) const {
+std::vector<OwnedObject> ObjectHeap::OwnerHandles(OwnerId owner, size_t limit,
+                                                  size_t scan_limit) const {
   std::vector<OwnedObject> held;
   auto it = owners_.find(owner);
   if (it == owners_.end()) return held;
   // Slots first: a handle costs an encipherment, made for the chosen only.
   std::vector<std::pair<uint32_t, int64_t>> linked, leaves;
+  size_t scanned = 0;
   for (const auto& [slot, count] : it->second) {
+    if (scanned++ >= scan_limit || linked.size() >= limit) break;
     if (!VisibleSlot(slot)) continue;
     auto& part = records_[slot].has_links ? linked : leaves;
     if (part.size() < limit) part.emplace_back(slot, count);

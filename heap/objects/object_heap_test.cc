@@ -556,6 +556,7 @@ TEST(ObjectHeapTest, OwnerHandlesListsWhatAnOwnerHolds) {
   EXPECT_EQ(one[0].handle, a);
   EXPECT_EQ(heap.OwnerHandles(kAlice, 3).size(), 3u);
   EXPECT_EQ(heap.OwnerHandles(kAlice).size(), 6u);
+  EXPECT_EQ(heap.OwnerHandles(kAlice, 10, 2).size(), 2u) << "looked at 2";
 }
 
 }  // namespace

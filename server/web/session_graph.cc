@@ -30,7 +30,8 @@ SessionGraph CaptureSessionGraph(const objects::ObjectHeap& heap,
     queue.push_back(handle);
     return true;
   };
-  std::vector<objects::OwnedObject> roots = heap.OwnerHandles(owner, max_nodes);
+  std::vector<objects::OwnedObject> roots =
+      heap.OwnerHandles(owner, max_nodes, kScanPerNode * max_nodes);
   // Objects with links first, so that a session holding many leaves still
   // shows its structure under the cap; then by handle, so that one look is
   // laid out as the last.

@@ -5,9 +5,11 @@
 //
 // CaptureSessionGraph walks breadth-first from the session's references
 // (those that refer to other objects first, then the leaves), then
-// gc.garbage's objects, and stops adding objects at `max_nodes`: the hold
-// of the interpreter lock is one pass over the session's references plus
-// O(max_nodes and their links), whatever the rest of the heap holds. Links to
+// gc.garbage's objects, and stops adding objects at `max_nodes`. It looks
+// at no more than kScanPerNode * max_nodes of the session's references to
+// find those with links, so the hold of the interpreter lock is
+// O(max_nodes and their links) however much the session or the heap
+// holds. Links to
 // objects past the cap are counted, not listed. Objects the request's Access
 // may not see are left out (ObjectHeap).
 //
@@ -60,6 +62,10 @@ struct SessionGraph {
   // How long the walk held the interpreter lock.
   int64_t capture_ns = 0;
 };
+
+// How many of the session's references the walk looks at per object it
+// may show, to find the ones with links among many leaves.
+inline constexpr size_t kScanPerNode = 20;
 
 // The largest cap a request may ask for, and the default.
 inline constexpr size_t kMaxGraphNodes = 5000;

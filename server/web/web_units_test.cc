@@ -117,10 +117,12 @@ TEST(SessionGraphTest, ObjectsWithLinksComeBeforeLeavesUnderTheCap) {
   ASSERT_TRUE(heap.SetField(a, "ref", b).ok());
   ASSERT_TRUE(heap.SetField(b, "ref", a).ok());
   ASSERT_TRUE(heap.DecRef(kOwner, b).ok());
-  const SessionGraph graph = CaptureSessionGraph(heap, kOwner, 2);
-  ASSERT_EQ(graph.nodes.size(), 2u);
+  // A cap of 3 looks at 60 references: all 51.
+  const SessionGraph graph = CaptureSessionGraph(heap, kOwner, 3);
+  ASSERT_EQ(graph.nodes.size(), 3u);
   EXPECT_EQ(graph.nodes[0].handle, a);
   EXPECT_EQ(graph.nodes[1].handle, b);
+  EXPECT_EQ(graph.nodes[2].type, objects::ObjectType::kInt);
   ASSERT_EQ(graph.edges.size(), 2u);
   EXPECT_TRUE(graph.truncated) << "50 ints past the cap";
 }

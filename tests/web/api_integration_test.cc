@@ -168,6 +168,29 @@ TEST_F(WebApiTest, MapAgreesWithStatsOnceWatched) {
   EXPECT_GE(JsonInt(r.body, "capture_ns"), 0);
 }
 
+TEST_F(WebApiTest, MapOfTheCpython312Layout) {
+  StartWithPage({"--layout=cpython312"});
+  const std::string session = OpenSession();
+  v1::AllocateRequest allocate;
+  allocate.set_session_id(session);
+  allocate.set_type(v1::INT);
+  allocate.set_count(5000);
+  v1::AllocateResponse made;
+  ASSERT_TRUE(Call(&v1::Heap::Stub::Allocate, allocate, &made).ok());
+  HttpResponse r = Get("/api/map");
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::StrContains(r.body, "\"pending\":true") &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+    r = Get("/api/map");
+  }
+  EXPECT_THAT(r.body, HasSubstr("\"pool_size\":16384"));
+  EXPECT_THAT(r.body, HasSubstr("\"arena_size\":1048576"));
+  EXPECT_EQ(JsonInt(r.body, "arena_count"),
+            FreshStats().allocator().arenas_current());
+  EXPECT_EQ(JsonInt(r.body, "blocks_in_use"), 5000);
+}
+
 TEST_F(WebApiTest, SessionGraphShowsTheCycle) {
   StartWithPage();
   const std::string session = OpenSession();
