@@ -31,7 +31,7 @@ SessionGraph CaptureSessionGraph(const objects::ObjectHeap& heap,
     return true;
   };
   std::vector<objects::OwnedObject> roots =
-      heap.OwnerHandles(owner, max_nodes, kScanPerNode * max_nodes);
+      heap.OwnerHandles(owner, max_nodes, kMaxReferencesScanned);
   // Objects with links first, so that a session holding many leaves still
   // shows its structure under the cap; then by handle, so that one look is
   // laid out as the last.

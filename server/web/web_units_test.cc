@@ -117,7 +117,6 @@ TEST(SessionGraphTest, ObjectsWithLinksComeBeforeLeavesUnderTheCap) {
   ASSERT_TRUE(heap.SetField(a, "ref", b).ok());
   ASSERT_TRUE(heap.SetField(b, "ref", a).ok());
   ASSERT_TRUE(heap.DecRef(kOwner, b).ok());
-  // A cap of 3 looks at 60 references: all 51.
   const SessionGraph graph = CaptureSessionGraph(heap, kOwner, 3);
   ASSERT_EQ(graph.nodes.size(), 3u);
   EXPECT_EQ(graph.nodes[0].handle, a);
