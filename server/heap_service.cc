@@ -52,6 +52,7 @@ HeapService::HeapService(const HeapServiceOptions& options)
       kinds_(MethodKinds::Register(interp_.lock())),
       stats_publish_kind_(interp_.lock().RegisterKind("StatsPublish")),
       session_reaper_kind_(interp_.lock().RegisterKind("SessionReaper")),
+      web_graph_kind_(interp_.lock().RegisterKind("WebGraph")),
       sessions_(&interp_, SessionOptions(options)),
       // Enough history for WatchStats' events between two messages.
       publisher_(options.stats_publish_interval, StatsWatchers::kEventCapacity),
@@ -83,7 +84,11 @@ HeapService::HeapService(const HeapServiceOptions& options)
   sessions_.StartReaper(session_reaper_kind_, [this](int reaped) {
     // The trailing publish: within one reap interval of the last request,
     // or of an expiry that released objects, Stats sees their effect.
-    if (!dispatcher_.TakeUnpublished() && reaped == 0) return;
+    // A page watching the heap map asks for one too.
+    if (!dispatcher_.TakeUnpublished() && reaped == 0 &&
+        !publisher_.MapPending()) {
+      return;
+    }
     gil::InterpreterLockHolder holder(&interp_.lock(), stats_publish_kind_);
     publisher_.Update(interp_.heap(), /*force=*/true);
   });
@@ -111,6 +116,18 @@ void HeapService::ScopeToCaller(const Caller& caller,
   for (v1::SlowLogEntry& entry : *response->mutable_slowlog()) {
     if (!own.contains(entry.id())) entry.clear_session_id();
   }
+}
+
+absl::Status HeapService::LookAtSession(
+    const Caller& caller, absl::string_view session_id,
+    absl::FunctionRef<void(objects::ObjectHeap&, objects::OwnerId)> body) {
+  gil::InterpreterLockHolder holder(&interp_.lock(), web_graph_kind_);
+  objects::ObjectHeap& heap = interp_.heap();
+  objects::ScopedAccess access(heap, AccessOf(caller));
+  absl::StatusOr<objects::OwnerId> owner = sessions_.Peek(session_id, caller);
+  if (!owner.ok()) return owner.status();
+  body(heap, *owner);
+  return absl::OkStatus();
 }
 
 objects::Access HeapService::AccessOf(const Caller& caller) {

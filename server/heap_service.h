@@ -96,6 +96,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "heap/gil/interpreter_lock.h"
@@ -242,6 +243,23 @@ class HeapService final : public v1::Heap::CallbackService {
     return publisher_.pause(generation);
   }
 
+  // For the web page and its JSON API (server/web/), without gRPC:
+  // Stats' every section as `caller` may see them, without the lock.
+  void FillStatsFor(const Caller& caller, v1::StatsResponse* out) {
+    FillStats({}, out);
+    ScopeToCaller(caller, out);
+  }
+  // The published snapshots, and asking for the heap map in them.
+  StatsPublisher& publisher() { return publisher_; }
+  // Runs body(heap, owner) under the interpreter lock (its hold counted as
+  // request kind "WebGraph") for session `session_id`, seen as `caller`
+  // sees the heap, without renewing the session's lease: its owner or an
+  // admin only (SessionManager::Peek's errors otherwise). The body bounds
+  // its own work.
+  absl::Status LookAtSession(
+      const Caller& caller, absl::string_view session_id,
+      absl::FunctionRef<void(objects::ObjectHeap&, objects::OwnerId)> body);
+
   // The interpreter lock, for tests that must hold it from outside (to show
   // that Stats does not need it). Not for serving.
   gil::InterpreterLock& lock_for_testing() { return interp_.lock(); }
@@ -298,6 +316,7 @@ class HeapService final : public v1::Heap::CallbackService {
   // The lock's request kinds of the work no RPC asks for.
   const gil::RequestKind stats_publish_kind_;
   const gil::RequestKind session_reaper_kind_;
+  const gil::RequestKind web_graph_kind_;
   // Declared after interp_: destroyed (and its reaper stopped) first.
   SessionManager sessions_;
   // Batch requests and answers live on an arena per call (the header says

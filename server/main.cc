@@ -4,6 +4,7 @@
 // Standard output, for people and for scripts that start heapd:
 //   heapd layout: classic (256 KiB arenas, 4 KiB pools, keep_one)
 //   heapd metrics on http://127.0.0.1:9464/metrics  <- unless --http_listen=
+//   heapd page on http://127.0.0.1:9464/   <- with --web_root
 //   heapd listening on 127.0.0.1:50051     <- the bound port; printed last,
 //                                             once the server accepts calls
 //   heapd stopped                          <- after a clean shutdown
@@ -43,6 +44,7 @@
 #include "server/server_options.h"
 #include "server/shutdown_signal.h"
 #include "server/tls_credentials.h"
+#include "server/web/web_routes.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, HOST:PORT; port 0 picks a free port (the "
@@ -51,6 +53,10 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:9464",
           "Address of the HTTP listener for monitoring, HOST:PORT: /metrics "
           "(Prometheus) and /healthz; port 0 picks a free port (the bound one "
           "is printed); empty turns it off.");
+ABSL_FLAG(std::string, web_root, "",
+          "Folder of the web page's files (tools/build_web makes web/dist; "
+          "tools/run passes it), served at / on --http_listen beside the "
+          "JSON API under /api/; empty: the API only.");
 ABSL_FLAG(std::string, layout, "classic",
           "Allocator layout preset: classic (256 KiB arenas, 4 KiB pools) or "
           "cpython312 (1 MiB arenas, 16 KiB pools).");
@@ -251,7 +257,8 @@ int main(int argc, char** argv) {
       "[--max_message_bytes=BYTES] [--interpreter_threads=N] [--tls_cert=PEM "
       "--tls_key=PEM "
       "[--tls_client_ca=PEM]] [--auth_tokens=FILE] "
-      "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS]");
+      "[--slowlog_threshold_us=US] [--stats_publish_interval_ms=MS] "
+      "[--web_root=DIR]");
   // --help lists the flags of files that look like the program's main
   // (heapd.cc, heapd_main.cc, ...) by default; ours is server/main.cc.
   absl::FlagsUsageConfig usage_config;
@@ -360,7 +367,9 @@ int main(int argc, char** argv) {
             http_listen,
             {std::make_shared<heapd::server::metrics::HeapdCollector>(&service),
              grpc_metrics},
-            access);
+            access,
+            heapd::server::web::WebRoutes(&service, access, layout,
+                                          absl::GetFlag(FLAGS_web_root)));
     if (!started.ok()) {
       std::cerr << "heapd: " << started.status().message()
                 << "\nheapd: pick another port with --http_listen=HOST:PORT, "
@@ -383,6 +392,10 @@ int main(int argc, char** argv) {
     }
     std::cout << "heapd metrics on http://" << *http_host << ":" << http->port()
               << "/metrics" << std::endl;
+    if (!absl::GetFlag(FLAGS_web_root).empty()) {
+      std::cout << "heapd page on http://" << *http_host << ":" << http->port()
+                << "/" << std::endl;
+    }
   }
   std::cout << "heapd listening on " << *host << ":" << port << std::endl;
 

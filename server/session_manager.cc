@@ -121,6 +121,19 @@ absl::StatusOr<objects::OwnerId> SessionManager::Renew(
   return UnknownSession(id);
 }
 
+absl::StatusOr<objects::OwnerId> SessionManager::Peek(
+    absl::string_view id, const Caller& caller) const {
+  MutexLock lock(&mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.expires_at <= options_.now()) {
+    return UnknownSession(id);
+  }
+  if (it->second.identity != caller.identity && !caller.admin) {
+    return NotYours(id, it->second.identity, caller);
+  }
+  return it->second.owner;
+}
+
 absl::StatusOr<objects::ReleaseResult> SessionManager::Close(
     objects::ObjectHeap& heap, absl::string_view id, const Caller& caller) {
   objects::OwnerId owner = 0;

@@ -117,6 +117,14 @@ class SessionManager {
                                          const Caller& caller = Caller())
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // The session's owner, for a look at its objects: its lease is left as
+  // it is. NOT_FOUND if unknown or expired; PERMISSION_DENIED if it belongs
+  // to another identity and `caller` is no admin. REQUIRES: the caller
+  // holds the interpreter lock (the owner stays valid until it releases it).
+  absl::StatusOr<objects::OwnerId> Peek(absl::string_view id,
+                                        const Caller& caller) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
   // Ends the session and releases its references. NOT_FOUND if unknown or
   // already expired; PERMISSION_DENIED if it belongs to another identity
   // and `caller` is no admin. REQUIRES: the caller holds the interpreter

@@ -127,6 +127,28 @@ TEST_F(SessionManagerTest, EveryCallRenewsTheLease) {
   EXPECT_EQ(sessions.Counters().open, 0);
 }
 
+TEST_F(SessionManagerTest, PeekLeavesTheLeaseAndChecksTheIdentity) {
+  SessionManager sessions(&interp_, Options());
+  const Caller alice{.identity = "alice", .admin = false, .tenant = 1};
+  const Caller bob{.identity = "bob", .admin = false, .tenant = 2};
+  const Caller root{.identity = "root", .admin = true, .tenant = 3};
+  absl::StatusOr<OpenedSession> s = sessions.Open("t", absl::Seconds(1), alice);
+  ASSERT_TRUE(s.ok());
+  gil::InterpreterLockHolder holder(&interp_.lock());
+  EXPECT_EQ(*sessions.Peek(s->id, alice), s->owner);
+  EXPECT_EQ(*sessions.Peek(s->id, root), s->owner) << "admins see all";
+  EXPECT_EQ(sessions.Peek(s->id, bob).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(sessions.Peek("nope", alice).status().code(),
+            absl::StatusCode::kNotFound);
+  clock_.Advance(absl::Milliseconds(600));
+  ASSERT_TRUE(sessions.Peek(s->id, alice).ok());
+  clock_.Advance(absl::Milliseconds(600));
+  EXPECT_EQ(sessions.Peek(s->id, alice).status().code(),
+            absl::StatusCode::kNotFound)
+      << "a look does not renew the lease";
+}
+
 TEST_F(SessionManagerTest, ExpiryFoundOnLookupReleasesReferences) {
   SessionManager sessions(&interp_, Options());
   absl::StatusOr<OpenedSession> s = sessions.Open("t", absl::Seconds(1));

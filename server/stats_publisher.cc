@@ -1,5 +1,6 @@
 #include "server/stats_publisher.h"
 
+#include <chrono>
 #include <utility>
 
 namespace heapd::server {
@@ -36,6 +37,16 @@ bool StatsPublisher::Update(const objects::ObjectHeap& heap, bool force,
   snapshot->allocator = heap.AllocatorStatistics();
   snapshot->heap = heap.Stats();
   snapshot->recent_collections.assign(recent_.begin(), recent_.end());
+  if (absl::FromUnixNanos(map_until_ns_.load(std::memory_order_relaxed)) >
+      now) {
+    const auto started = std::chrono::steady_clock::now();
+    auto map = std::make_shared<HeapMapCapture>();
+    map->arenas = heap.AllocatorOccupancy();
+    map->capture_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+    snapshot->map = std::move(map);
+  }
   std::shared_ptr<const StatsSnapshot> published = std::move(snapshot);
   {
     MutexLock lock(&mu_);
@@ -43,6 +54,23 @@ bool StatsPublisher::Update(const objects::ObjectHeap& heap, bool force,
   }
   // The previous snapshot, if no reader holds it, is freed here: outside mu_.
   return true;
+}
+
+void StatsPublisher::WatchMap(absl::Time until) {
+  const int64_t ns = absl::ToUnixNanos(until);
+  int64_t seen = map_until_ns_.load(std::memory_order_relaxed);
+  while (seen < ns && !map_until_ns_.compare_exchange_weak(
+                          seen, ns, std::memory_order_relaxed)) {
+  }
+}
+
+bool StatsPublisher::MapPending() const {
+  if (absl::FromUnixNanos(map_until_ns_.load(std::memory_order_relaxed)) <=
+      absl::Now()) {
+    return false;
+  }
+  std::shared_ptr<const StatsSnapshot> latest = Latest();
+  return latest == nullptr || latest->map == nullptr;
 }
 
 std::shared_ptr<const StatsSnapshot> StatsPublisher::Latest() const {

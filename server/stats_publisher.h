@@ -17,6 +17,11 @@
 // more events than the heap's ring holds happen in between, the oldest are
 // missed.
 //
+// The heap map (every arena's pools and their occupancy) costs a walk of
+// every pool header, so Update captures it only while someone watches:
+// WatchMap(until) asks for it in every snapshot published before `until`.
+// Each capture's duration is recorded with it.
+//
 // Threads: Update is called only under the interpreter lock (one writer at a
 // time, which LatencyHistogram requires). Latest and both pause() may be called
 // by any thread at any time. The publisher's mutex is held only to swap or
@@ -30,6 +35,7 @@
 #define HEAPD_SERVER_STATS_PUBLISHER_H_
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -45,6 +51,13 @@
 
 namespace heapd::server {
 
+// Every arena's pools at one moment, and what capturing them cost (held
+// under the interpreter lock).
+struct HeapMapCapture {
+  std::vector<obmalloc::ArenaOccupancy> arenas;
+  int64_t capture_ns = 0;
+};
+
 // The heap's figures at one moment. Immutable once published.
 struct StatsSnapshot {
   // 1 for the first snapshot, one more for each later one.
@@ -55,6 +68,8 @@ struct StatsSnapshot {
   objects::ObjectHeapStats heap;
   // The most recent collections, oldest first.
   std::vector<objects::HeapEvent> recent_collections;
+  // Null unless someone watched the map (StatsPublisher::WatchMap).
+  std::shared_ptr<const HeapMapCapture> map;
 };
 
 class StatsPublisher {
@@ -75,6 +90,12 @@ class StatsPublisher {
 
   // The latest snapshot, or null before the first Update. Any thread.
   std::shared_ptr<const StatsSnapshot> Latest() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Snapshots published before `until` carry the heap map. Any thread.
+  void WatchMap(absl::Time until);
+  // Whether someone watches the map and the latest snapshot lacks it: a
+  // publication is due even if nothing changed. Any thread.
+  bool MapPending() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Every collection seen so far, in nanoseconds. Any thread may Summarize.
   const gil::LatencyHistogram& pause() const { return pause_; }
@@ -98,6 +119,8 @@ class StatsPublisher {
   gil::LatencyHistogram pause_;
   std::array<gil::LatencyHistogram, objects::kNumGenerations>
       pause_by_generation_;
+  // Unix nanoseconds until which snapshots carry the map.
+  std::atomic<int64_t> map_until_ns_{0};
 
   mutable Mutex mu_;
   std::shared_ptr<const StatsSnapshot> latest_ ABSL_GUARDED_BY(mu_);

@@ -88,5 +88,27 @@ TEST(StatsPublisherTest, RecordsEachGenerationsPausesApart) {
   EXPECT_EQ(publisher.pause().count(), 4u);
 }
 
+TEST(StatsPublisherTest, CarriesTheMapOnlyWhileSomeoneWatches) {
+  objects::ObjectHeap heap(Options());
+  StatsPublisher publisher(absl::Hours(1));
+  AllocateOne(heap);
+  const absl::Time t0 = absl::Now();
+  ASSERT_TRUE(publisher.Update(heap, /*force=*/true, t0));
+  EXPECT_EQ(publisher.Latest()->map, nullptr);
+  EXPECT_FALSE(publisher.MapPending());
+
+  publisher.WatchMap(t0 + absl::Hours(1));
+  EXPECT_TRUE(publisher.MapPending());
+  ASSERT_TRUE(publisher.Update(heap, /*force=*/true, t0 + absl::Seconds(1)));
+  std::shared_ptr<const StatsSnapshot> watched = publisher.Latest();
+  ASSERT_NE(watched->map, nullptr);
+  EXPECT_FALSE(publisher.MapPending());
+  ASSERT_EQ(watched->map->arenas.size(), 1u);
+  EXPECT_GE(watched->map->capture_ns, 0);
+
+  ASSERT_TRUE(publisher.Update(heap, /*force=*/true, t0 + absl::Hours(2)));
+  EXPECT_EQ(publisher.Latest()->map, nullptr) << "nobody watches any more";
+}
+
 }  // namespace
 }  // namespace heapd::server

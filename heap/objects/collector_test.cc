@@ -351,6 +351,7 @@ TEST(CollectorTest, SaveAllKeepsGarbageInAList) {
   ASSERT_TRUE(heap.DecRef(kAlice, b).ok());
   EXPECT_EQ(heap.Collect(2)->collected, 2);
   EXPECT_EQ(heap.garbage_size(), 2);
+  EXPECT_EQ(heap.GarbageHandles().size(), 2u);
   EXPECT_TRUE(heap.IsAlive(a));
   ExpectValid(heap);
   // Emptying gc.garbage leaves a cycle: the next collection frees it.

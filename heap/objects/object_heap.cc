@@ -331,8 +331,8 @@ absl::StatusOr<int64_t> ObjectHeap::RefCount(Handle handle) const {
   return records_[*slot].refcount;
 }
 
-absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
-                                               OwnerId owner) const {
+absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle, OwnerId owner,
+                                               bool with_referrers) const {
   absl::StatusOr<uint32_t> slot = Resolve(handle);
   if (!slot.ok()) return slot.status();
   const ObjectRecord& record = records_[*slot];
@@ -367,7 +367,7 @@ absl::StatusOr<ObjectInfo> ObjectHeap::Inspect(Handle handle,
     if (target != kNoSlot) info.referents.push_back(HandleOf(target));
   }
   // gc.get_referrers: a scan of every container, as CPython's is.
-  for (uint32_t s = 0; s < records_.size(); ++s) {
+  for (uint32_t s = 0; with_referrers && s < records_.size(); ++s) {
     const ObjectRecord& other = records_[s];
     if (other.block == nullptr || !VisibleSlot(s)) continue;
     if (std::find(LinksOf(other).begin(), LinksOf(other).end(), *slot) !=

@@ -1,6 +1,8 @@
 // ObjectHeap's object lifetimes: reference counting and the iterative
 // freeing it triggers, owners' references, finalizers (PEP 442) and weak
 // references.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "heap/objects/object_heap.h"
 
@@ -217,6 +219,38 @@ int64_t ObjectHeap::OwnerReferences(OwnerId owner, Handle handle) const {
   if (it == owners_.end()) return 0;
   auto held = it->second.find(*slot);
   return held == it->second.end() ? 0 : held->second;
+}
+
+std::vector<OwnedObject> ObjectHeap::OwnerHandles(OwnerId owner, size_t limit,
+                                                  size_t scan_limit) const {
+  std::vector<OwnedObject> held;
+  auto it = owners_.find(owner);
+  if (it == owners_.end()) return held;
+  // Slots first: a handle costs an encipherment, made for the chosen only.
+  std::vector<std::pair<uint32_t, int64_t>> linked, leaves;
+  size_t scanned = 0;
+  for (const auto& [slot, count] : it->second) {
+    if (scanned++ >= scan_limit || linked.size() >= limit) break;
+    if (!VisibleSlot(slot)) continue;
+    auto& part = records_[slot].has_links ? linked : leaves;
+    if (part.size() < limit) part.emplace_back(slot, count);
+  }
+  held.reserve(std::min(limit, linked.size() + leaves.size()));
+  for (const auto* part : {&linked, &leaves}) {
+    for (const auto& [slot, count] : *part) {
+      if (held.size() >= limit) return held;
+      held.push_back({HandleOf(slot), count, records_[slot].has_links});
+    }
+  }
+  return held;
+}
+
+std::vector<Handle> ObjectHeap::GarbageHandles() const {
+  std::vector<Handle> garbage;
+  for (uint32_t slot : garbage_) {
+    if (VisibleSlot(slot)) garbage.push_back(HandleOf(slot));
+  }
+  return garbage;
 }
 
 // ---------------------------------------------------------------------------

@@ -534,5 +534,30 @@ TEST(ObjectHeapTest, HandlesDependOnTheKeyAndFollowNoPattern) {
   }
 }
 
+TEST(ObjectHeapTest, OwnerHandlesListsWhatAnOwnerHolds) {
+  ObjectHeap heap(Options());
+  const Handle a = NewObject(heap);
+  ASSERT_TRUE(heap.IncRef(kAlice, a).ok());
+  const Handle b = NewObject(heap, kBob);
+  const std::vector<OwnedObject> alice = heap.OwnerHandles(kAlice);
+  ASSERT_EQ(alice.size(), 1u);
+  EXPECT_EQ(alice[0].handle, a);
+  EXPECT_EQ(alice[0].references, 2);
+  EXPECT_FALSE(alice[0].has_links);
+  ASSERT_TRUE(heap.SetField(a, "ref", a).ok());
+  EXPECT_TRUE(heap.OwnerHandles(kAlice)[0].has_links);
+  ASSERT_EQ(heap.OwnerHandles(kBob).size(), 1u);
+  EXPECT_EQ(heap.OwnerHandles(kBob)[0].handle, b);
+  EXPECT_TRUE(heap.OwnerHandles(99).empty());
+  // Under a limit, objects with links come first.
+  for (int i = 0; i < 5; ++i) NewObject(heap);
+  const std::vector<OwnedObject> one = heap.OwnerHandles(kAlice, 1);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].handle, a);
+  EXPECT_EQ(heap.OwnerHandles(kAlice, 3).size(), 3u);
+  EXPECT_EQ(heap.OwnerHandles(kAlice).size(), 6u);
+  EXPECT_EQ(heap.OwnerHandles(kAlice, 10, 2).size(), 2u) << "looked at 2";
+}
+
 }  // namespace
 }  // namespace heapd::objects

@@ -78,6 +78,9 @@ class Allocator {
             limit_.refused()};
   }
 
+  // Every arena's pools and their occupancy (SmallObjectAllocator).
+  std::vector<ArenaOccupancy> Occupancy() const { return small_.Occupancy(); }
+
   // The small-object allocator's invariants (see its Verify).
   absl::Status Verify() const { return small_.Verify(); }
 

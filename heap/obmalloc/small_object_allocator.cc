@@ -379,4 +379,32 @@ SmallObjectStats SmallObjectAllocator::Stats() const {
   return stats;
 }
 
+std::vector<ArenaOccupancy> SmallObjectAllocator::Occupancy() const {
+  std::vector<ArenaOccupancy> arenas;
+  arenas.reserve(narenas_currently_allocated_);
+  const size_t pool_size = layout_.pool_size();
+  for (const ArenaObject& arena : arenas_) {
+    if (arena.address == 0) continue;
+    ArenaOccupancy& row = arenas.emplace_back();
+    row.index = IndexOf(&arena);
+    row.pools.resize(arena.ntotalpools);
+    size_t i = 0;
+    for (uintptr_t p = FirstPool(arena.address);
+         p < arena.pool_address && i < row.pools.size(); p += pool_size, ++i) {
+      const auto* pool = reinterpret_cast<const PoolHeader*>(p);
+      if (pool->ref_count == 0) {
+        row.pools[i].size_class = kEmptyPoolClass;
+        continue;
+      }
+      row.pools[i].size_class = static_cast<uint8_t>(pool->szidx);
+      row.pools[i].blocks_in_use = static_cast<uint32_t>(pool->ref_count);
+    }
+    // Pools past the high-water mark were never carved: empty.
+    for (; i < row.pools.size(); ++i) {
+      row.pools[i].size_class = kEmptyPoolClass;
+    }
+  }
+  return arenas;
+}
+
 }  // namespace heapd::obmalloc

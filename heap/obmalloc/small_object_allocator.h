@@ -102,6 +102,22 @@ struct BlockLocation {
   int size_class = 0;
 };
 
+// What one pool holds, for pictures of the heap: its size class and how
+// many of its blocks are in use. An empty pool (never used, or emptied and
+// cached on its arena) has kEmptyPoolClass.
+struct PoolOccupancy {
+  uint32_t blocks_in_use = 0;
+  uint8_t size_class = 0;
+};
+inline constexpr uint8_t kEmptyPoolClass = 0xff;
+
+// One arena's pools in address order. `index` is the arena's slot in the
+// allocator's table, which it keeps for its whole life.
+struct ArenaOccupancy {
+  uint32_t index = 0;
+  std::vector<PoolOccupancy> pools;
+};
+
 class SmallObjectAllocator {
  public:
   // `limit`, if not null, is charged arena_size for every arena mapped and
@@ -161,6 +177,10 @@ class SmallObjectAllocator {
 
   // Walks every arena and pool. O(arenas * pools per arena).
   SmallObjectStats Stats() const;
+
+  // Every live arena's pools, by ascending arena index: a walk of every
+  // carved pool's header, like Stats().
+  std::vector<ArenaOccupancy> Occupancy() const;
 
   // Checks every invariant of arenas, pools, free lists, the used and usable
   // lists, nfp2lasta, the arena map and the counters. OK, or INTERNAL naming

@@ -153,6 +153,35 @@ TEST_P(PoolStateTest, StatsMatchCpythonsArithmetic) {
   ExpectValid(a);
 }
 
+TEST_P(PoolStateTest, OccupancyAgreesWithStats) {
+  SmallObjectAllocator a(layout_);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 1000; ++i) blocks.push_back(a.Allocate(24));
+  for (int i = 0; i < 10; ++i) blocks.push_back(a.Allocate(500));
+  const SmallObjectStats s = a.Stats();
+  const std::vector<ArenaOccupancy> arenas = a.Occupancy();
+  ASSERT_EQ(arenas.size(), s.arenas_current);
+  size_t pools = 0, empty = 0, used_blocks = 0;
+  for (const ArenaOccupancy& arena : arenas) {
+    for (const PoolOccupancy& pool : arena.pools) {
+      ++pools;
+      if (pool.size_class == kEmptyPoolClass) {
+        ++empty;
+        EXPECT_EQ(pool.blocks_in_use, 0u);
+        continue;
+      }
+      used_blocks += pool.blocks_in_use;
+    }
+  }
+  size_t used_pools = 0;
+  for (const SizeClassStats& row : s.size_classes) used_pools += row.pools;
+  EXPECT_EQ(pools - empty, used_pools);
+  EXPECT_EQ(empty, s.unused_pools);
+  EXPECT_EQ(used_blocks, 1010u);
+  EXPECT_EQ(arenas[0].pools[0].size_class, 1);
+  for (void* b : blocks) a.Free(b);
+}
+
 INSTANTIATE_TEST_SUITE_P(Layouts, PoolStateTest,
                          testing::Values("classic", "cpython312"));
 

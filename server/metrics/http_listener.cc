@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/metrics/exposition.h"
@@ -45,17 +46,20 @@ int LogMessage(const mg_connection*, const char* message) {
 
 HttpListener::HttpListener(
     std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-    std::shared_ptr<const AccessControl> access)
-    : collectables_(std::move(collectables)), access_(std::move(access)) {}
+    std::shared_ptr<const AccessControl> access, std::vector<HttpRoute> routes)
+    : collectables_(std::move(collectables)),
+      access_(std::move(access)),
+      routes_(std::move(routes)) {}
 
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
     absl::string_view listen,
     std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-    std::shared_ptr<const AccessControl> access) {
+    std::shared_ptr<const AccessControl> access,
+    std::vector<HttpRoute> routes) {
   static std::once_flag init;
   std::call_once(init, [] { mg_init_library(0); });
-  std::unique_ptr<HttpListener> listener(
-      new HttpListener(std::move(collectables), std::move(access)));
+  std::unique_ptr<HttpListener> listener(new HttpListener(
+      std::move(collectables), std::move(access), std::move(routes)));
   const std::string ports(listen);
   const char* options[] = {"listening_ports", ports.c_str(),
                            // Scrapes are rare and short: two threads serve a
@@ -132,6 +136,16 @@ void HttpListener::WakeAcceptLoop() const {
   freeaddrinfo(found);
 }
 
+const HttpRoute* HttpListener::RouteFor(absl::string_view path) const {
+  for (const HttpRoute& route : routes_) {
+    if (path == route.prefix || (absl::EndsWith(route.prefix, "/") &&
+                                 absl::StartsWith(path, route.prefix))) {
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
 int HttpListener::Handle(mg_connection* connection, void* self) {
   return static_cast<HttpListener*>(self)->Serve(connection);
 }
@@ -143,6 +157,17 @@ int HttpListener::Serve(mg_connection* connection) {
   const absl::string_view method =
       request->request_method != nullptr ? request->request_method : "";
   if (path != "/metrics" && path != "/healthz") {
+    if (const HttpRoute* route = RouteFor(path); route != nullptr) {
+      const char* authorization = mg_get_header(connection, "Authorization");
+      const HttpRouteReply reply = route->handler(
+          {.method = std::string(method),
+           .path = std::string(path),
+           .query =
+               request->query_string != nullptr ? request->query_string : "",
+           .authorization = authorization != nullptr ? authorization : ""});
+      return Reply(connection, reply.code, reply.reason, reply.content_type,
+                   reply.body, reply.extra_headers);
+    }
     return Reply(connection, 404, "Not Found", kPlain,
                  "not found: heapd serves /metrics and /healthz\n");
   }
