@@ -51,8 +51,9 @@ void AppendTextValue(std::string* out, double value) {
   }
 }
 
-// OpenMetrics numbers: integers below 2^53 in full (-0 as 0), others with
-// 17 significant digits, which read back to the same double.
+// OpenMetrics numbers: integers below 2^53 in full (-0 as 0), others in the
+// shortest form that reads back to the same double, so a bucket bound of
+// 1e-06 is the label value `le="1e-06"` a dashboard shows.
 void AppendOpenMetricsValue(std::string* out, double value) {
   if (std::isnan(value)) {
     out->append("NaN");
@@ -62,7 +63,10 @@ void AppendOpenMetricsValue(std::string* out, double value) {
              std::fabs(value) < 9.007199254740992e15) {
     absl::StrAppend(out, static_cast<int64_t>(value));
   } else {
-    AppendGeneral(out, value, 17);
+    char buffer[32];
+    const std::to_chars_result r =
+        std::to_chars(buffer, buffer + sizeof(buffer), value);
+    out->append(buffer, r.ptr);
   }
 }
 

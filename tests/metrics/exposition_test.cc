@@ -288,7 +288,7 @@ TEST(ExpositionTest, TextEscapesNewlinesAndBackslashes) {
 }
 
 TEST(ExpositionTest, OpenMetricsOfAwkwardValues) {
-  // Numbers with 17 significant digits (integers below 2^53 in full),
+  // Numbers in their shortest round-trip form (integers below 2^53 in full),
   // buckets then count and sum, counters named without _total.
   EXPECT_EQ(server::metrics::Serialize(EdgeFamilies(), Format::kOpenMetrics),
             R"(# TYPE edge_values gauge
@@ -298,19 +298,19 @@ edge_values{i="1",odd="a\\b\"c"} 0
 edge_values{i="2",odd="a\\b\"c"} 1
 edge_values{i="3",odd="a\\b\"c"} -1
 edge_values{i="4",odd="a\\b\"c"} 0.5
-edge_values{i="5",odd="a\\b\"c"} 9.9999999999999995e-07
-edge_values{i="6",odd="a\\b\"c"} 2.5000000000000002e-06
-edge_values{i="7",odd="a\\b\"c"} 5.5583457175152768e-06
-edge_values{i="8",odd="a\\b\"c"} 0.33333333333333331
+edge_values{i="5",odd="a\\b\"c"} 1e-06
+edge_values{i="6",odd="a\\b\"c"} 2.5e-06
+edge_values{i="7",odd="a\\b\"c"} 5.558345717515277e-06
+edge_values{i="8",odd="a\\b\"c"} 0.3333333333333333
 edge_values{i="9",odd="a\\b\"c"} 123456789.123
 edge_values{i="10",odd="a\\b\"c"} 1796322830.923743
 edge_values{i="11",odd="a\\b\"c"} 9999999999999998
 edge_values{i="12",odd="a\\b\"c"} 9007199254740991
 edge_values{i="13",odd="a\\b\"c"} 9007199254740992
-edge_values{i="14",odd="a\\b\"c"} 10000000000000000
+edge_values{i="14",odd="a\\b\"c"} 1e+16
 edge_values{i="15",odd="a\\b\"c"} -12345678901234568
-edge_values{i="16",odd="a\\b\"c"} 1.0000000000000001e+300
-edge_values{i="17",odd="a\\b\"c"} 4.9406564584124654e-324
+edge_values{i="16",odd="a\\b\"c"} 1e+300
+edge_values{i="17",odd="a\\b\"c"} 5e-324
 edge_values{i="18",odd="a\\b\"c"} NaN
 edge_values{i="19",odd="a\\b\"c"} +Inf
 edge_values{i="20",odd="a\\b\"c"} -Inf
@@ -327,19 +327,19 @@ edge_untyped{i="4",odd="a\\b\"c"} 0.5
 edge_untyped{i="18",odd="a\\b\"c"} NaN
 # TYPE edge_seconds histogram
 # HELP edge_seconds Histograms.
-edge_seconds_bucket{with="inf",le="2.5000000000000002e-06"} 1
-edge_seconds_bucket{with="inf",le="0.10000000000000001"} 4
+edge_seconds_bucket{with="inf",le="2.5e-06"} 1
+edge_seconds_bucket{with="inf",le="0.1"} 4
 edge_seconds_bucket{with="inf",le="+Inf"} 6
 edge_seconds_count{with="inf"} 6
 edge_seconds_sum{with="inf"} 0.75
-edge_seconds_bucket{le="9.9999999999999995e-07"} 0
+edge_seconds_bucket{le="1e-06"} 0
 edge_seconds_bucket{le="10"} 2
 edge_seconds_count 3
 edge_seconds_sum 12.125
 # TYPE edge_summary_seconds summary
 # HELP edge_summary_seconds Summaries.
 edge_summary_seconds{kind="x",quantile="0.5"} 0.125
-edge_summary_seconds{kind="x",quantile="0.98999999999999999"} 0.33333333333333331
+edge_summary_seconds{kind="x",quantile="0.99"} 0.3333333333333333
 edge_summary_seconds_count{kind="x"} 10
 edge_summary_seconds_sum{kind="x"} 2.5
 # EOF
