@@ -62,9 +62,11 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
       std::move(collectables), std::move(access), std::move(routes)));
   const std::string ports(listen);
   const char* options[] = {"listening_ports", ports.c_str(),
-                           // Scrapes are rare and short: two threads serve a
-                           // scraper and a health probe at once.
-                           "num_threads", "2", "enable_keep_alive", "no",
+                           // A page asks for the snapshot and the map at
+                           // once (a graph waits for the interpreter lock):
+                           // four threads serve it beside a scraper and a
+                           // health probe.
+                           "num_threads", "4", "enable_keep_alive", "no",
                            nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = LogMessage;
