@@ -13,7 +13,11 @@ namespace heapd::server::web {
 namespace {
 
 metrics::HttpRouteReply NotFound(absl::string_view why) {
-  return {.code = 404, .reason = "Not Found", .body = absl::StrCat(why, "\n")};
+  metrics::HttpRouteReply reply;
+  reply.code = 404;
+  reply.reason = "Not Found";
+  reply.body = absl::StrCat(why, "\n");
+  return reply;
 }
 
 absl::string_view ContentType(absl::string_view path) {

@@ -132,7 +132,8 @@ TEST(StaticFilesTest, ServesFilesUnderItsFolderOnly) {
   std::ofstream(root + "/index.html") << "<title>heapd</title>";
   std::ofstream(root + "/assets/app.js") << "let x = 1;";
   const StaticFiles files(root);
-  metrics::HttpRouteRequest get{.method = "GET", .path = "/"};
+  metrics::HttpRouteRequest get{
+      .method = "GET", .path = "/", .query = "", .authorization = ""};
   metrics::HttpRouteReply r = files.Serve(get);
   EXPECT_EQ(r.code, 200);
   EXPECT_EQ(r.body, "<title>heapd</title>");
@@ -146,9 +147,15 @@ TEST(StaticFilesTest, ServesFilesUnderItsFolderOnly) {
     get.path = bad;
     EXPECT_EQ(files.Serve(get).code, 404) << bad;
   }
-  metrics::HttpRouteRequest post{.method = "POST", .path = "/"};
+  metrics::HttpRouteRequest post{
+      .method = "POST", .path = "/", .query = "", .authorization = ""};
   EXPECT_EQ(files.Serve(post).code, 405);
-  EXPECT_EQ(StaticFiles("").Serve({.method = "GET", .path = "/"}).code, 404);
+  EXPECT_EQ(
+      StaticFiles("")
+          .Serve(
+              {.method = "GET", .path = "/", .query = "", .authorization = ""})
+          .code,
+      404);
 }
 
 }  // namespace
