@@ -41,6 +41,7 @@ enum class Method {
   kDecRef,
   kLink,
   kUnlink,
+  kGetReferent,
   kCollect,
   kInspect,
   kGetGcConfig,
@@ -79,6 +80,7 @@ inline constexpr MethodRow kMethods[] = {
     {Method::kDecRef, "DecRef", LockUse::kSampledHolds},
     {Method::kLink, "Link", LockUse::kSampledHolds},
     {Method::kUnlink, "Unlink", LockUse::kSampledHolds},
+    {Method::kGetReferent, "GetReferent", LockUse::kSampledHolds},
     // A collection holds the lock from start to end.
     {Method::kCollect, "Collect", LockUse::kEveryHoldTimed},
     {Method::kInspect, "Inspect", LockUse::kSampledHolds},
