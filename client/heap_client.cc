@@ -135,6 +135,10 @@ absl::StatusOr<v1::UnlinkResponse> HeapClient::Unlink(
     const v1::UnlinkRequest& request) const {
   return Unary("Unlink", &v1::Heap::Stub::Unlink, request);
 }
+absl::StatusOr<v1::GetReferentResponse> HeapClient::GetReferent(
+    const v1::GetReferentRequest& request) const {
+  return Unary("GetReferent", &v1::Heap::Stub::GetReferent, request);
+}
 absl::StatusOr<v1::CollectResponse> HeapClient::Collect(
     const v1::CollectRequest& request) const {
   return Unary("Collect", &v1::Heap::Stub::Collect, request);

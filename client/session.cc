@@ -145,6 +145,44 @@ absl::StatusOr<v1::UnlinkResponse> Session::Remove(uint64_t source,
   return client_.Unlink(request);
 }
 
+absl::StatusOr<v1::LinkResponse> Session::SetItem(uint64_t source,
+                                                  int64_t index,
+                                                  uint64_t target) const {
+  v1::LinkRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_target(target);
+  request.set_index(index);
+  return client_.Link(request);
+}
+
+absl::StatusOr<v1::UnlinkResponse> Session::DeleteItem(uint64_t source,
+                                                       int64_t index) const {
+  v1::UnlinkRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_index(index);
+  return client_.Unlink(request);
+}
+
+absl::StatusOr<v1::GetReferentResponse> Session::GetField(
+    uint64_t source, absl::string_view field) const {
+  v1::GetReferentRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_field(std::string(field));
+  return client_.GetReferent(request);
+}
+
+absl::StatusOr<v1::GetReferentResponse> Session::GetItem(uint64_t source,
+                                                         int64_t index) const {
+  v1::GetReferentRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_index(index);
+  return client_.GetReferent(request);
+}
+
 absl::StatusOr<v1::ObjectInfo> Session::Inspect(uint64_t handle) const {
   v1::InspectRequest request;
   request.set_session_id(id_);
