@@ -23,7 +23,8 @@ __path__ = pkgutil.extend_path(__path__, __name__)
 from heapd import _channel  # noqa: E402
 from heapd.errors import (DeadlineExceededError, FailedPreconditionError,
                           HeapdError, InvalidArgumentError, NotFoundError,
-                          PermissionDeniedError, ResourceExhaustedError,
+                          OutOfRangeError, PermissionDeniedError,
+                          ResourceExhaustedError,
                           UnauthenticatedError, UnavailableError)
 from heapd.heap import Heap
 from heapd.proxy import (DictProxy, HeapObject, ListProxy, ObjectProxy,
@@ -35,7 +36,7 @@ __all__ = [
     "ListProxy", "TupleProxy", "SetProxy", "DictProxy", "HeapdError",
     "NotFoundError", "FailedPreconditionError", "ResourceExhaustedError",
     "PermissionDeniedError", "UnauthenticatedError", "InvalidArgumentError",
-    "UnavailableError", "DeadlineExceededError",
+    "OutOfRangeError", "UnavailableError", "DeadlineExceededError",
 ]
 
 
