@@ -131,6 +131,13 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner,
                                has_field ? &get.field() : nullptr, at,
                                out->mutable_get_referent());
     }
+    case v1::Operation::kCreateWeakref: {
+      absl::StatusOr<objects::Handle> handle = Resolve(
+          op.create_weakref().object(), index, done, "create_weakref.object");
+      if (!handle.ok()) return handle.status();
+      return CreateWeakRefTo(heap, *handle, op.create_weakref().callback(),
+                             out->mutable_create_weakref());
+    }
     case v1::Operation::kCollect: {
       const v1::BatchCollect& collect = op.collect();
       return CollectGeneration(
@@ -144,7 +151,7 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner,
       return absl::InvalidArgumentError(absl::StrCat(
           "operation ", index,
           " is unset: give allocate, incref, decref, link, unlink, "
-          "get_referent or collect"));
+          "get_referent, create_weakref or collect"));
   }
 }
 

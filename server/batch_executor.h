@@ -5,8 +5,8 @@
 //   - Operations run in order; results[i] is operation i's: its code
 //     (google.rpc.Code, 0 = OK), message and the response its single RPC
 //     would have returned. Allocate, IncRef, DecRef, Link, Unlink,
-//     GetReferent and Collect behave exactly as their single RPCs
-//     (object_operations.h), Allocate's --max_allocate_count included;
+//     GetReferent, CreateWeakRef and Collect behave exactly as their single
+//     RPCs (object_operations.h), Allocate's --max_allocate_count included;
 //     references an operation takes belong to the session.
 //   - ObjectRef.result = {op, object} names the object-th object operation
 //     `op` allocated, or (object 0) the referent a get_referent took. A

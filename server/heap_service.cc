@@ -399,6 +399,30 @@ grpc::ServerUnaryReactor* HeapService::GetReferent(
       });
 }
 
+grpc::ServerUnaryReactor* HeapService::CreateWeakRef(
+    grpc::CallbackServerContext* context,
+    const v1::CreateWeakRefRequest* request,
+    v1::CreateWeakRefResponse* response) {
+  return Serve(
+      context,
+      {.method = Method::kCreateWeakRef, .session_id = request->session_id()},
+      [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
+        return CreateWeakRefTo(heap, request->handle(), request->callback(),
+                               response);
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::ReadWeakRef(
+    grpc::CallbackServerContext* context, const v1::ReadWeakRefRequest* request,
+    v1::ReadWeakRefResponse* response) {
+  return Serve(
+      context,
+      {.method = Method::kReadWeakRef, .session_id = request->session_id()},
+      [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
+        return ReadWeakRefOf(heap, owner, request->weakref_id(), response);
+      });
+}
+
 grpc::ServerUnaryReactor* HeapService::Inspect(
     grpc::CallbackServerContext* context, const v1::InspectRequest* request,
     v1::InspectResponse* response) {

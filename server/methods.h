@@ -42,6 +42,8 @@ enum class Method {
   kLink,
   kUnlink,
   kGetReferent,
+  kCreateWeakRef,
+  kReadWeakRef,
   kCollect,
   kInspect,
   kGetGcConfig,
@@ -81,6 +83,8 @@ inline constexpr MethodRow kMethods[] = {
     {Method::kLink, "Link", LockUse::kSampledHolds},
     {Method::kUnlink, "Unlink", LockUse::kSampledHolds},
     {Method::kGetReferent, "GetReferent", LockUse::kSampledHolds},
+    {Method::kCreateWeakRef, "CreateWeakRef", LockUse::kSampledHolds},
+    {Method::kReadWeakRef, "ReadWeakRef", LockUse::kSampledHolds},
     // A collection holds the lock from start to end.
     {Method::kCollect, "Collect", LockUse::kEveryHoldTimed},
     {Method::kInspect, "Inspect", LockUse::kSampledHolds},

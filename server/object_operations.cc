@@ -132,6 +132,31 @@ absl::Status GetReferentObject(objects::ObjectHeap& heap,
   return absl::OkStatus();
 }
 
+absl::Status CreateWeakRefTo(objects::ObjectHeap& heap, objects::Handle handle,
+                             bool callback, v1::CreateWeakRefResponse* out) {
+  absl::StatusOr<objects::WeakRefId> id = heap.CreateWeakRef(handle, callback);
+  if (!id.ok()) return id.status();
+  out->set_weakref_id(*id);
+  return absl::OkStatus();
+}
+
+absl::Status ReadWeakRefOf(objects::ObjectHeap& heap, objects::OwnerId owner,
+                           uint64_t weakref_id, v1::ReadWeakRefResponse* out) {
+  absl::StatusOr<objects::Handle> target = heap.WeakRefTarget(weakref_id);
+  if (!target.ok()) return target.status();
+  if (*target == 0) return absl::OkStatus();  // dead: r() is None
+  absl::StatusOr<objects::Referent> referent = heap.TypeAndSize(*target);
+  if (!referent.ok()) return referent.status();
+  absl::StatusOr<objects::RefCountResult> taken = heap.IncRef(owner, *target);
+  if (!taken.ok()) return taken.status();
+  out->set_handle(*target);
+  out->set_type(ToProto(referent->type));
+  out->set_size(static_cast<int64_t>(referent->size));
+  out->set_refcount(taken->refcount);
+  out->set_session_references(taken->owner_references);
+  return absl::OkStatus();
+}
+
 absl::Status CollectGeneration(objects::ObjectHeap& heap,
                                std::optional<int32_t> generation,
                                v1::CollectResponse* out) {

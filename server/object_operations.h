@@ -65,6 +65,16 @@ absl::Status GetReferentObject(objects::ObjectHeap& heap,
                                std::optional<int64_t> index,
                                v1::GetReferentResponse* out);
 
+// weakref.ref(handle), recording a callback event when it is cleared if
+// `callback`.
+absl::Status CreateWeakRefTo(objects::ObjectHeap& heap, objects::Handle handle,
+                             bool callback, v1::CreateWeakRefResponse* out);
+
+// r(): `owner` takes a new reference to the weak reference's referent, or
+// the response says it died (handle 0).
+absl::Status ReadWeakRefOf(objects::ObjectHeap& heap, objects::OwnerId owner,
+                           uint64_t weakref_id, v1::ReadWeakRefResponse* out);
+
 // gc.collect(generation); no generation means 2, a full collection.
 absl::Status CollectGeneration(objects::ObjectHeap& heap,
                                std::optional<int32_t> generation,

@@ -77,6 +77,32 @@ TEST_F(ObjectOperationsTest, GetReferentTakesAReference) {
   EXPECT_EQ(heap_.OwnerReferences(kOwner, holder), 2);
 }
 
+TEST_F(ObjectOperationsTest, WeakRefToAnExistingObject) {
+  const objects::Handle list = New(v1::LIST);
+  v1::CreateWeakRefResponse made;
+  ASSERT_TRUE(CreateWeakRefTo(heap_, list, /*callback=*/true, &made).ok());
+  EXPECT_NE(made.weakref_id(), 0u);
+  EXPECT_EQ(heap_.Inspect(list, kOwner)->weakref_count, 1);
+
+  v1::ReadWeakRefResponse read;
+  ASSERT_TRUE(ReadWeakRefOf(heap_, kOwner, made.weakref_id(), &read).ok());
+  EXPECT_EQ(read.handle(), list);
+  EXPECT_EQ(read.type(), v1::LIST);
+  EXPECT_EQ(read.size(), static_cast<int64_t>(heap_.Inspect(list, 0)->size));
+  EXPECT_EQ(read.session_references(), 2);
+  ASSERT_TRUE(heap_.DecRef(kOwner, list).ok());
+  ASSERT_TRUE(heap_.DecRef(kOwner, list).ok());
+
+  read.Clear();
+  ASSERT_TRUE(ReadWeakRefOf(heap_, kOwner, made.weakref_id(), &read).ok());
+  EXPECT_EQ(read.ByteSizeLong(), 0u) << "dead: r() is None";
+  EXPECT_EQ(ReadWeakRefOf(heap_, kOwner, 987654, &read).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(CreateWeakRefTo(heap_, list, false, &made).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(heap_.Verify().ok());
+}
+
 TEST_F(ObjectOperationsTest, RefusedRequestsChangeNothing) {
   const objects::Handle holder = New(v1::OBJECT);
   const objects::Handle list = New(v1::LIST);

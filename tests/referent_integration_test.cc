@@ -201,6 +201,75 @@ TEST_F(ReferentTest, BatchNamesAReferentItTook) {
   ExpectValid();
 }
 
+TEST_F(ReferentTest, WeakRefToAnExistingObject) {
+  const uint64_t a = Allocate(v1::OBJECT);
+  v1::CreateWeakRefRequest create;
+  create.set_session_id(session_);
+  create.set_handle(a);
+  v1::CreateWeakRefResponse made;
+  grpc::Status status = Call(&v1::Heap::Stub::CreateWeakRef, create, &made);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(Inspect(a).weakref_count(), 1);
+
+  // The same in a Batch, naming an object the batch allocates.
+  v1::BatchRequest batch;
+  batch.set_session_id(session_);
+  batch.add_operations()->mutable_allocate()->set_type(v1::LIST);
+  v1::BatchCreateWeakRef* weak =
+      batch.add_operations()->mutable_create_weakref();
+  weak->mutable_object()->mutable_result()->set_op(0);
+  weak->set_callback(true);
+  v1::BatchResponse batched;
+  status = Call(&v1::Heap::Stub::Batch, batch, &batched);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_EQ(batched.succeeded(), 2) << batched.DebugString();
+  EXPECT_NE(batched.results(1).create_weakref().weakref_id(), 0u);
+
+  v1::ReadWeakRefRequest read;
+  read.set_session_id(session_);
+  read.set_weakref_id(made.weakref_id());
+  v1::ReadWeakRefResponse got;
+  status = Call(&v1::Heap::Stub::ReadWeakRef, read, &got);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(got.handle(), a);
+  EXPECT_EQ(got.type(), v1::OBJECT);
+  EXPECT_EQ(got.session_references(), 2);
+
+  // Bob may neither make one to Alice's object nor see it through hers.
+  bearer_token_ = kBobToken;
+  const std::string alice_session = session_;
+  session_ = OpenSession();
+  create.set_session_id(session_);
+  status = Call(&v1::Heap::Stub::CreateWeakRef, create, &made);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  read.set_session_id(session_);
+  status = Call(&v1::Heap::Stub::ReadWeakRef, read, &got);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(got.handle(), 0u) << "another identity's referent reads as dead";
+  bearer_token_ = kAliceToken;
+  session_ = alice_session;
+  read.set_session_id(session_);
+
+  for (int i = 0; i < 2; ++i) {
+    v1::DecRefRequest drop;
+    drop.set_session_id(session_);
+    drop.set_handle(a);
+    v1::DecRefResponse dropped;
+    ASSERT_TRUE(Call(&v1::Heap::Stub::DecRef, drop, &dropped).ok());
+  }
+  status = Call(&v1::Heap::Stub::ReadWeakRef, read, &got);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(got.handle(), 0u) << "dead: r() is None";
+  read.set_weakref_id(0x5eedULL);
+  status = Call(&v1::Heap::Stub::ReadWeakRef, read, &got);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  create.set_session_id(session_);
+  create.set_handle(kMadeUpHandle);
+  status = Call(&v1::Heap::Stub::CreateWeakRef, create, &made);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  ExpectValid();
+}
+
 TEST_F(ReferentTest, BadInputGetsItsStatusAndChangesNothing) {
   const uint64_t holder = Allocate(v1::OBJECT);
   const uint64_t list = Allocate(v1::LIST);

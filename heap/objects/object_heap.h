@@ -169,7 +169,7 @@ struct UnlinkResult {
   int64_t objects_freed = 0;
 };
 
-// The object a field or an item refers to.
+// An object a field, an item or a weak reference refers to.
 struct Referent {
   Handle handle = 0;
   ObjectType type = ObjectType::kObject;
@@ -353,6 +353,9 @@ class ObjectHeap {
   // What `source[index]` refers to (list, tuple), indexed as SetItem;
   // FAILED_PRECONDITION for an empty tuple slot or another type.
   absl::StatusOr<Referent> ItemReferent(Handle source, int64_t index) const;
+  // The object's type and size, without Inspect's scan for referrers.
+  // NOT_FOUND for an unknown handle.
+  absl::StatusOr<Referent> TypeAndSize(Handle handle) const;
 
   absl::StatusOr<ObjectInfo> Inspect(Handle handle, OwnerId owner) const;
   bool IsAlive(Handle handle) const;

@@ -125,6 +125,10 @@ TEST(ObjectHeapItemsTest, ReferentsOfFieldsAndItems) {
   EXPECT_EQ(item.handle, text);
   EXPECT_EQ(item.type, ObjectType::kStr);
   EXPECT_EQ(heap.ItemReferent(tuple, 1)->handle, object);
+  EXPECT_EQ(heap.TypeAndSize(text)->type, ObjectType::kStr);
+  EXPECT_EQ(heap.TypeAndSize(text)->size, heap.Inspect(text, kAlice)->size);
+  EXPECT_EQ(heap.TypeAndSize(0x5eedULL).status().code(),
+            absl::StatusCode::kNotFound);
 
   // Reading changes no count.
   EXPECT_EQ(*heap.RefCount(list), 2);

@@ -225,6 +225,12 @@ absl::StatusOr<Referent> ObjectHeap::FieldReferent(
   return ReferentAt(LinksOf(record)[index], source);
 }
 
+absl::StatusOr<Referent> ObjectHeap::TypeAndSize(Handle handle) const {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  return ReferentAt(*slot, handle);
+}
+
 absl::StatusOr<Referent> ObjectHeap::ReferentAt(uint32_t slot,
                                                 Handle source) const {
   // Only an admin's link can have put another tenant's object there; the

@@ -29,11 +29,13 @@ from heapd.errors import (DeadlineExceededError, FailedPreconditionError,
 from heapd.heap import Heap
 from heapd.proxy import (DictProxy, HeapObject, ListProxy, ObjectProxy,
                          SetProxy, TupleProxy)
+from heapd.weak import WeakRef
 from heapd._channel import default_server_address
 
 __all__ = [
     "connect", "default_server_address", "Heap", "HeapObject", "ObjectProxy",
-    "ListProxy", "TupleProxy", "SetProxy", "DictProxy", "HeapdError",
+    "ListProxy", "TupleProxy", "SetProxy", "DictProxy", "WeakRef",
+    "HeapdError",
     "NotFoundError", "FailedPreconditionError", "ResourceExhaustedError",
     "PermissionDeniedError", "UnauthenticatedError", "InvalidArgumentError",
     "OutOfRangeError", "UnavailableError", "DeadlineExceededError",

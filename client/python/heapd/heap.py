@@ -14,6 +14,7 @@ from heapd._lease import LeaseKeeper
 from heapd._proto import heap_pb2 as pb
 from heapd._releaser import Releaser
 from heapd.gc import GcModule
+from heapd.weak import WeakRef
 from heapd.proxy import (DictProxy, HeapObject, ListProxy, ObjectProxy,
                          SetProxy, TupleProxy, proxy_class)
 
@@ -56,6 +57,8 @@ class Heap:
         self.ttl: float = opened.ttl_ms / 1000
         self._renewed = time.monotonic()
         self.gc = GcModule(self)
+        # WeakRefs whose callback has not run yet.
+        self._weak_callbacks: set[WeakRef] = set()
         self._keeper = LeaseKeeper(self._keep,
                                    min(self.ttl / 3, _FLUSH_INTERVAL))
         self._keeper.start()
@@ -397,6 +400,32 @@ class Heap:
             return proxy
 
         return self._run(build)
+
+    def weakref(self, obj: HeapObject,
+                callback: Optional[Any] = None) -> WeakRef:
+        """weakref.ref(obj, callback): a weak reference to an existing
+        object (CreateWeakRef, in heap.batch() too). See heapd.weak."""
+        weak = WeakRef(self, callback)
+
+        def build(group: _batch.Group) -> WeakRef:
+            def fill(result: pb.OperationResult) -> None:
+                weak._id = result.create_weakref.weakref_id
+                if callback is not None:
+                    self._weak_callbacks.add(weak)
+
+            group.add(pb.Operation(create_weakref=pb.BatchCreateWeakRef(
+                object=self._ref(obj, group),
+                callback=callback is not None)), fill)
+            return weak
+
+        self._run(build)
+        return weak
+
+    def _run_weak_callbacks(self) -> None:
+        """Calls the callbacks of the weak references whose referent died
+        (after a collection)."""
+        for weak in list(self._weak_callbacks):
+            weak()
 
     # -- looking ----------------------------------------------------------------
 
