@@ -121,6 +121,14 @@ size_t BatchBuilder::GetItem(const ObjectRef& source, int64_t index) {
   return Push(std::move(operation));
 }
 
+size_t BatchBuilder::CreateWeakRef(const ObjectRef& object, bool callback) {
+  v1::Operation operation;
+  v1::BatchCreateWeakRef* weak = operation.mutable_create_weakref();
+  *weak->mutable_object() = object.proto();
+  weak->set_callback(callback);
+  return Push(std::move(operation));
+}
+
 size_t BatchBuilder::Collect(std::optional<int> generation) {
   v1::Operation operation;
   v1::BatchCollect* collect = operation.mutable_collect();

@@ -101,6 +101,8 @@ class BatchBuilder {
   size_t GetField(const ObjectRef& source, absl::string_view field);
   // x = source[index] (a list or a tuple), as GetField.
   size_t GetItem(const ObjectRef& source, int64_t index);
+  // weakref.ref(object); `callback` records an event when it is cleared.
+  size_t CreateWeakRef(const ObjectRef& object, bool callback = false);
   // gc.collect(generation); none: a full collection.
   size_t Collect(std::optional<int> generation = std::nullopt);
 

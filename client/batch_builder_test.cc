@@ -75,6 +75,10 @@ TEST(BatchBuilderTest, ItemsByIndexAndReferents) {
   EXPECT_EQ(request.operations(4).unlink().index(), -2);
   EXPECT_EQ(request.operations(4).unlink().slot_case(),
             v1::BatchUnlink::kIndex);
+  batch.CreateWeakRef(list, true);
+  const v1::Operation weak = batch.Build("s").operations(5);
+  EXPECT_EQ(weak.create_weakref().object().result().op(), 0u);
+  EXPECT_TRUE(weak.create_weakref().callback());
 }
 
 TEST(BatchBuilderTest, HandleOfReadsResultsAndExplainsFailures) {

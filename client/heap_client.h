@@ -88,6 +88,10 @@ class HeapClient {
       const v1::UnlinkRequest& request) const;
   absl::StatusOr<v1::GetReferentResponse> GetReferent(
       const v1::GetReferentRequest& request) const;
+  absl::StatusOr<v1::CreateWeakRefResponse> CreateWeakRef(
+      const v1::CreateWeakRefRequest& request) const;
+  absl::StatusOr<v1::ReadWeakRefResponse> ReadWeakRef(
+      const v1::ReadWeakRefRequest& request) const;
   absl::StatusOr<v1::CollectResponse> Collect(
       const v1::CollectRequest& request) const;
   absl::StatusOr<v1::InspectResponse> Inspect(

@@ -183,6 +183,23 @@ absl::StatusOr<v1::GetReferentResponse> Session::GetItem(uint64_t source,
   return client_.GetReferent(request);
 }
 
+absl::StatusOr<v1::CreateWeakRefResponse> Session::CreateWeakRef(
+    uint64_t handle, bool callback) const {
+  v1::CreateWeakRefRequest request;
+  request.set_session_id(id_);
+  request.set_handle(handle);
+  request.set_callback(callback);
+  return client_.CreateWeakRef(request);
+}
+
+absl::StatusOr<v1::ReadWeakRefResponse> Session::ReadWeakRef(
+    uint64_t weakref_id) const {
+  v1::ReadWeakRefRequest request;
+  request.set_session_id(id_);
+  request.set_weakref_id(weakref_id);
+  return client_.ReadWeakRef(request);
+}
+
 absl::StatusOr<v1::ObjectInfo> Session::Inspect(uint64_t handle) const {
   v1::InspectRequest request;
   request.set_session_id(id_);

@@ -108,6 +108,13 @@ class Session {
   // x = source[index] (a list or a tuple), as GetField.
   absl::StatusOr<v1::GetReferentResponse> GetItem(uint64_t source,
                                                   int64_t index) const;
+  // weakref.ref(handle); `callback` records an event when it is cleared.
+  absl::StatusOr<v1::CreateWeakRefResponse> CreateWeakRef(
+      uint64_t handle, bool callback = false) const;
+  // r(): the referent, the session taking a new reference to it, or
+  // handle 0 once it died.
+  absl::StatusOr<v1::ReadWeakRefResponse> ReadWeakRef(
+      uint64_t weakref_id) const;
   absl::StatusOr<v1::ObjectInfo> Inspect(uint64_t handle) const;
 
   // --- The collector ------------------------------------------------------

@@ -1,4 +1,4 @@
-// `heapctl alloc|incref|decref|link|unlink|get|inspect`.
+// `heapctl alloc|incref|decref|link|unlink|get|weakref|weakref-read|inspect`.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -219,6 +219,39 @@ int RunGet(Context& context, const Command& self) {
   });
 }
 
+int RunWeakRef(Context& context, const Command& self) {
+  absl::StatusOr<uint64_t> handle = HandleWord(context.args, 0);
+  if (!handle.ok() || context.args.words.size() != 1) {
+    return UsageError(context, self, "give one handle");
+  }
+  absl::StatusOr<bool> callback = context.args.Switch("callback");
+  if (!callback.ok()) {
+    return UsageError(context, self, std::string(callback.status().message()));
+  }
+  return WithSession(context, self, false, [&](const client::Session& s) {
+    absl::StatusOr<v1::CreateWeakRefResponse> r =
+        s.CreateWeakRef(*handle, *callback);
+    if (!r.ok()) return RpcError(context, r.status());
+    return Print(context, *r, absl::StrCat("weak reference ", r->weakref_id()));
+  });
+}
+
+int RunWeakRefRead(Context& context, const Command& self) {
+  absl::StatusOr<uint64_t> id = HandleWord(context.args, 0);
+  if (!id.ok() || context.args.words.size() != 1) {
+    return UsageError(context, self, "give one weak reference id");
+  }
+  return WithSession(context, self, false, [&](const client::Session& s) {
+    absl::StatusOr<v1::ReadWeakRefResponse> r = s.ReadWeakRef(*id);
+    if (!r.ok()) return RpcError(context, r.status());
+    if (r->handle() == 0) return Print(context, *r, "dead (r() is None)");
+    return Print(context, *r,
+                 absl::StrFormat("%d %s size=%d, refcount %d, session holds %d",
+                                 r->handle(), TypeName(r->type()), r->size(),
+                                 r->refcount(), r->session_references()));
+  });
+}
+
 std::string Generation(int32_t generation) {
   if (generation < 0) return "untracked";
   if (generation == 3) return "permanent (frozen)";
@@ -316,6 +349,21 @@ std::vector<Command> ObjectCommands() {
        "slot; negative counts from the end.\n",
        {"session", "field", "index"},
        nullptr},
+      {"weakref",
+       "weakref HANDLE [--callback] --session=ID",
+       "weakref.ref(object): prints the weak reference's id",
+       "It never keeps the object alive and is cleared when the object dies;\n"
+       "--callback records an event then. `heapctl weakref-read ID` calls\n"
+       "it.\n",
+       {"session", "callback"},
+       nullptr},
+      {"weakref-read",
+       "weakref-read ID --session=ID",
+       "r(): the referent, the session taking a reference, or dead",
+       "Prints `HANDLE TYPE size=S, refcount R, session holds H`, or `dead`\n"
+       "once the referent died.\n",
+       {"session"},
+       nullptr},
       {"inspect",
        "inspect HANDLE [--session=ID]",
        "one object: type, sizes, refcount, generation, links",
@@ -342,6 +390,12 @@ std::vector<Command> ObjectCommands() {
     return RunGet(c, self);
   };
   commands[6].run = [self = commands[6]](Context& c) {
+    return RunWeakRef(c, self);
+  };
+  commands[7].run = [self = commands[7]](Context& c) {
+    return RunWeakRefRead(c, self);
+  };
+  commands[8].run = [self = commands[8]](Context& c) {
     return RunInspect(c, self);
   };
   return commands;

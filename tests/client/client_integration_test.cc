@@ -187,6 +187,32 @@ TEST_F(ClientTest, ItemsByIndexAndReferents) {
   EXPECT_EQ(response->results(2).link().replaced(), str);
 }
 
+TEST_F(ClientTest, WeakRefToAnExistingObject) {
+  Session session = Open();
+  const uint64_t object = New(session, v1::OBJECT);
+  absl::StatusOr<v1::CreateWeakRefResponse> made =
+      session.CreateWeakRef(object, /*callback=*/true);
+  ASSERT_TRUE(made.ok()) << made.status();
+  absl::StatusOr<v1::ReadWeakRefResponse> alive =
+      session.ReadWeakRef(made->weakref_id());
+  ASSERT_TRUE(alive.ok()) << alive.status();
+  EXPECT_EQ(alive->handle(), object);
+  EXPECT_EQ(alive->session_references(), 2);
+  ASSERT_TRUE(session.DecRef(object).ok());
+  ASSERT_TRUE(session.DecRef(object).ok());
+  absl::StatusOr<v1::ReadWeakRefResponse> dead =
+      session.ReadWeakRef(made->weakref_id());
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  EXPECT_EQ(dead->handle(), 0u);
+
+  BatchBuilder batch;
+  const Allocation list = batch.Allocate(v1::LIST);
+  const size_t weak = batch.CreateWeakRef(list);
+  absl::StatusOr<v1::BatchResponse> response = session.Execute(batch);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_NE(response->results(weak).create_weakref().weakref_id(), 0u);
+}
+
 TEST_F(ClientTest, TheClassicCycleNeedsTheCollector) {
   Session session = Open();
   absl::StatusOr<v1::AllocateResponse> two = session.Allocate(v1::OBJECT, 0, 2);

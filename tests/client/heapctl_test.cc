@@ -213,6 +213,17 @@ TEST_F(HeapctlCommandsTest, ItemsByIndexAndGet) {
   EXPECT_THAT(both.err, HasSubstr("give one of --field=NAME, --append or"));
   EXPECT_EQ(Heapctl({"get", list, in}).exit_code, 2);
   EXPECT_EQ(Heapctl({"get", list, "--index=x", in}).exit_code, 2);
+
+  const std::string made = Ok({"weakref", a, "--callback", in});
+  ASSERT_THAT(made, StartsWith("weak reference "));
+  const std::vector<std::string> words =
+      absl::StrSplit(made, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+  const std::string id = words.back();
+  EXPECT_THAT(Ok({"weakref-read", id, in}),
+              StartsWith(a + " list size=56, refcount 2, session holds 2"));
+  Ok({"decref", a, in});
+  Ok({"decref", a, in});
+  EXPECT_EQ(Ok({"weakref-read", id, in}), "dead (r() is None)\n");
 }
 
 TEST_F(HeapctlCommandsTest, GcConfigFreezeAndJson) {
