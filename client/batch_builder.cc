@@ -86,6 +86,49 @@ size_t BatchBuilder::Remove(const ObjectRef& source, const ObjectRef& item) {
   return Push(std::move(operation));
 }
 
+size_t BatchBuilder::SetItem(const ObjectRef& source, int64_t index,
+                             const ObjectRef& target) {
+  v1::Operation operation;
+  v1::BatchLink* link = operation.mutable_link();
+  *link->mutable_source() = source.proto();
+  *link->mutable_target() = target.proto();
+  link->set_index(index);
+  return Push(std::move(operation));
+}
+
+size_t BatchBuilder::DeleteItem(const ObjectRef& source, int64_t index) {
+  v1::Operation operation;
+  v1::BatchUnlink* unlink = operation.mutable_unlink();
+  *unlink->mutable_source() = source.proto();
+  unlink->set_index(index);
+  return Push(std::move(operation));
+}
+
+size_t BatchBuilder::GetField(const ObjectRef& source,
+                              absl::string_view field) {
+  v1::Operation operation;
+  v1::BatchGetReferent* get = operation.mutable_get_referent();
+  *get->mutable_source() = source.proto();
+  get->set_field(std::string(field));
+  return Push(std::move(operation));
+}
+
+size_t BatchBuilder::GetItem(const ObjectRef& source, int64_t index) {
+  v1::Operation operation;
+  v1::BatchGetReferent* get = operation.mutable_get_referent();
+  *get->mutable_source() = source.proto();
+  get->set_index(index);
+  return Push(std::move(operation));
+}
+
+size_t BatchBuilder::CreateWeakRef(const ObjectRef& object, bool callback) {
+  v1::Operation operation;
+  v1::BatchCreateWeakRef* weak = operation.mutable_create_weakref();
+  *weak->mutable_object() = object.proto();
+  weak->set_callback(callback);
+  return Push(std::move(operation));
+}
+
 size_t BatchBuilder::Collect(std::optional<int> generation) {
   v1::Operation operation;
   v1::BatchCollect* collect = operation.mutable_collect();

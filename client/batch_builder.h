@@ -91,6 +91,18 @@ class BatchBuilder {
   size_t Unlink(const ObjectRef& source, absl::string_view field);
   // source.remove(item)
   size_t Remove(const ObjectRef& source, const ObjectRef& item);
+  // source[index] = target (a list; negative counts from the end)
+  size_t SetItem(const ObjectRef& source, int64_t index,
+                 const ObjectRef& target);
+  // del source[index]
+  size_t DeleteItem(const ObjectRef& source, int64_t index);
+  // x = source.field, the session taking a new reference to the referent;
+  // ObjectRef::Result(op, 0) names it in later operations.
+  size_t GetField(const ObjectRef& source, absl::string_view field);
+  // x = source[index] (a list or a tuple), as GetField.
+  size_t GetItem(const ObjectRef& source, int64_t index);
+  // weakref.ref(object); `callback` records an event when it is cleared.
+  size_t CreateWeakRef(const ObjectRef& object, bool callback = false);
   // gc.collect(generation); none: a full collection.
   size_t Collect(std::optional<int> generation = std::nullopt);
 

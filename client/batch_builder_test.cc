@@ -55,6 +55,32 @@ TEST(BatchBuilderTest, UnlinkRemoveRefcountsAndCollect) {
   EXPECT_FALSE(request.continue_on_error());
 }
 
+TEST(BatchBuilderTest, ItemsByIndexAndReferents) {
+  BatchBuilder batch;
+  const Allocation list = batch.Allocate(v1::LIST);
+  EXPECT_EQ(batch.GetField(5, "items"), 1u);
+  EXPECT_EQ(batch.GetItem(list, -1), 2u);
+  EXPECT_EQ(batch.SetItem(ObjectRef::Result(1, 0), 3, list), 3u);
+  EXPECT_EQ(batch.DeleteItem(list, -2), 4u);
+  const v1::BatchRequest request = batch.Build("s");
+  ASSERT_EQ(request.operations_size(), 5);
+  EXPECT_EQ(request.operations(1).get_referent().source().handle(), 5u);
+  EXPECT_EQ(request.operations(1).get_referent().field(), "items");
+  EXPECT_EQ(request.operations(2).get_referent().source().result().op(), 0u);
+  EXPECT_EQ(request.operations(2).get_referent().index(), -1);
+  const v1::BatchLink& set = request.operations(3).link();
+  EXPECT_EQ(set.source().result().op(), 1u);
+  EXPECT_EQ(set.index(), 3);
+  EXPECT_EQ(set.slot_case(), v1::BatchLink::kIndex);
+  EXPECT_EQ(request.operations(4).unlink().index(), -2);
+  EXPECT_EQ(request.operations(4).unlink().slot_case(),
+            v1::BatchUnlink::kIndex);
+  batch.CreateWeakRef(list, true);
+  const v1::Operation weak = batch.Build("s").operations(5);
+  EXPECT_EQ(weak.create_weakref().object().result().op(), 0u);
+  EXPECT_TRUE(weak.create_weakref().callback());
+}
+
 TEST(BatchBuilderTest, HandleOfReadsResultsAndExplainsFailures) {
   BatchBuilder batch;
   const Allocation a = batch.Allocate(v1::INT, 0, 2);

@@ -135,6 +135,18 @@ absl::StatusOr<v1::UnlinkResponse> HeapClient::Unlink(
     const v1::UnlinkRequest& request) const {
   return Unary("Unlink", &v1::Heap::Stub::Unlink, request);
 }
+absl::StatusOr<v1::GetReferentResponse> HeapClient::GetReferent(
+    const v1::GetReferentRequest& request) const {
+  return Unary("GetReferent", &v1::Heap::Stub::GetReferent, request);
+}
+absl::StatusOr<v1::CreateWeakRefResponse> HeapClient::CreateWeakRef(
+    const v1::CreateWeakRefRequest& request) const {
+  return Unary("CreateWeakRef", &v1::Heap::Stub::CreateWeakRef, request);
+}
+absl::StatusOr<v1::ReadWeakRefResponse> HeapClient::ReadWeakRef(
+    const v1::ReadWeakRefRequest& request) const {
+  return Unary("ReadWeakRef", &v1::Heap::Stub::ReadWeakRef, request);
+}
 absl::StatusOr<v1::CollectResponse> HeapClient::Collect(
     const v1::CollectRequest& request) const {
   return Unary("Collect", &v1::Heap::Stub::Collect, request);

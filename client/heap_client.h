@@ -86,6 +86,12 @@ class HeapClient {
   absl::StatusOr<v1::LinkResponse> Link(const v1::LinkRequest& request) const;
   absl::StatusOr<v1::UnlinkResponse> Unlink(
       const v1::UnlinkRequest& request) const;
+  absl::StatusOr<v1::GetReferentResponse> GetReferent(
+      const v1::GetReferentRequest& request) const;
+  absl::StatusOr<v1::CreateWeakRefResponse> CreateWeakRef(
+      const v1::CreateWeakRefRequest& request) const;
+  absl::StatusOr<v1::ReadWeakRefResponse> ReadWeakRef(
+      const v1::ReadWeakRefRequest& request) const;
   absl::StatusOr<v1::CollectResponse> Collect(
       const v1::CollectRequest& request) const;
   absl::StatusOr<v1::InspectResponse> Inspect(

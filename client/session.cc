@@ -145,6 +145,61 @@ absl::StatusOr<v1::UnlinkResponse> Session::Remove(uint64_t source,
   return client_.Unlink(request);
 }
 
+absl::StatusOr<v1::LinkResponse> Session::SetItem(uint64_t source,
+                                                  int64_t index,
+                                                  uint64_t target) const {
+  v1::LinkRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_target(target);
+  request.set_index(index);
+  return client_.Link(request);
+}
+
+absl::StatusOr<v1::UnlinkResponse> Session::DeleteItem(uint64_t source,
+                                                       int64_t index) const {
+  v1::UnlinkRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_index(index);
+  return client_.Unlink(request);
+}
+
+absl::StatusOr<v1::GetReferentResponse> Session::GetField(
+    uint64_t source, absl::string_view field) const {
+  v1::GetReferentRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_field(std::string(field));
+  return client_.GetReferent(request);
+}
+
+absl::StatusOr<v1::GetReferentResponse> Session::GetItem(uint64_t source,
+                                                         int64_t index) const {
+  v1::GetReferentRequest request;
+  request.set_session_id(id_);
+  request.set_source(source);
+  request.set_index(index);
+  return client_.GetReferent(request);
+}
+
+absl::StatusOr<v1::CreateWeakRefResponse> Session::CreateWeakRef(
+    uint64_t handle, bool callback) const {
+  v1::CreateWeakRefRequest request;
+  request.set_session_id(id_);
+  request.set_handle(handle);
+  request.set_callback(callback);
+  return client_.CreateWeakRef(request);
+}
+
+absl::StatusOr<v1::ReadWeakRefResponse> Session::ReadWeakRef(
+    uint64_t weakref_id) const {
+  v1::ReadWeakRefRequest request;
+  request.set_session_id(id_);
+  request.set_weakref_id(weakref_id);
+  return client_.ReadWeakRef(request);
+}
+
 absl::StatusOr<v1::ObjectInfo> Session::Inspect(uint64_t handle) const {
   v1::InspectRequest request;
   request.set_session_id(id_);

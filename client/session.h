@@ -95,6 +95,26 @@ class Session {
   // source.remove(item)
   absl::StatusOr<v1::UnlinkResponse> Remove(uint64_t source,
                                             uint64_t item) const;
+  // source[index] = target (a list; negative counts from the end)
+  absl::StatusOr<v1::LinkResponse> SetItem(uint64_t source, int64_t index,
+                                           uint64_t target) const;
+  // del source[index]
+  absl::StatusOr<v1::UnlinkResponse> DeleteItem(uint64_t source,
+                                                int64_t index) const;
+  // x = source.field: the session takes a new reference to the referent
+  // (DecRef it when done).
+  absl::StatusOr<v1::GetReferentResponse> GetField(
+      uint64_t source, absl::string_view field) const;
+  // x = source[index] (a list or a tuple), as GetField.
+  absl::StatusOr<v1::GetReferentResponse> GetItem(uint64_t source,
+                                                  int64_t index) const;
+  // weakref.ref(handle); `callback` records an event when it is cleared.
+  absl::StatusOr<v1::CreateWeakRefResponse> CreateWeakRef(
+      uint64_t handle, bool callback = false) const;
+  // r(): the referent, the session taking a new reference to it, or
+  // handle 0 once it died.
+  absl::StatusOr<v1::ReadWeakRefResponse> ReadWeakRef(
+      uint64_t weakref_id) const;
   absl::StatusOr<v1::ObjectInfo> Inspect(uint64_t handle) const;
 
   // --- The collector ------------------------------------------------------

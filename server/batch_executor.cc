@@ -39,10 +39,18 @@ absl::StatusOr<objects::Handle> Resolve(const v1::ObjectRef& ref, int current,
     return absl::InvalidArgumentError(absl::StrCat(
         what, " refers to operation ", result.op(), ", which failed"));
   }
+  if (earlier.result_case() == v1::OperationResult::kGetReferent) {
+    if (result.object() != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " refers to object ", result.object(), " of operation ",
+          result.op(), ", a get_referent, which produced one (object 0)"));
+    }
+    return earlier.get_referent().handle();
+  }
   if (earlier.result_case() != v1::OperationResult::kAllocate) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " refers to operation ", result.op(),
-                     ", which produced no objects (only allocate does)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " refers to operation ", result.op(),
+        ", which produced no objects (only allocate and get_referent do)"));
   }
   const auto& objects = earlier.allocate().objects();
   if (result.object() >= static_cast<uint32_t>(objects.size())) {
@@ -86,9 +94,11 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner,
           Resolve(link.target(), index, done, "link.target");
       if (!target.ok()) return target.status();
       const bool has_field = link.slot_case() == v1::BatchLink::kField;
+      std::optional<int64_t> at;
+      if (link.slot_case() == v1::BatchLink::kIndex) at = link.index();
       return LinkObjects(
           heap, *source, *target, has_field ? &link.field() : nullptr,
-          link.slot_case() == v1::BatchLink::kAppend && link.append(),
+          link.slot_case() == v1::BatchLink::kAppend && link.append(), at,
           out->mutable_link());
     }
     case v1::Operation::kUnlink: {
@@ -104,8 +114,29 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner,
         item = *resolved;
       }
       const bool has_field = unlink.slot_case() == v1::BatchUnlink::kField;
+      std::optional<int64_t> at;
+      if (unlink.slot_case() == v1::BatchUnlink::kIndex) at = unlink.index();
       return UnlinkObjects(heap, *source, has_field ? &unlink.field() : nullptr,
-                           item, out->mutable_unlink());
+                           item, at, out->mutable_unlink());
+    }
+    case v1::Operation::kGetReferent: {
+      const v1::BatchGetReferent& get = op.get_referent();
+      absl::StatusOr<objects::Handle> source =
+          Resolve(get.source(), index, done, "get_referent.source");
+      if (!source.ok()) return source.status();
+      const bool has_field = get.slot_case() == v1::BatchGetReferent::kField;
+      std::optional<int64_t> at;
+      if (get.slot_case() == v1::BatchGetReferent::kIndex) at = get.index();
+      return GetReferentObject(heap, owner, *source,
+                               has_field ? &get.field() : nullptr, at,
+                               out->mutable_get_referent());
+    }
+    case v1::Operation::kCreateWeakref: {
+      absl::StatusOr<objects::Handle> handle = Resolve(
+          op.create_weakref().object(), index, done, "create_weakref.object");
+      if (!handle.ok()) return handle.status();
+      return CreateWeakRefTo(heap, *handle, op.create_weakref().callback(),
+                             out->mutable_create_weakref());
     }
     case v1::Operation::kCollect: {
       const v1::BatchCollect& collect = op.collect();
@@ -119,8 +150,8 @@ absl::Status RunOne(objects::ObjectHeap& heap, objects::OwnerId owner,
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           "operation ", index,
-          " is unset: give allocate, incref, decref, link, unlink or "
-          "collect"));
+          " is unset: give allocate, incref, decref, link, unlink, "
+          "get_referent, create_weakref or collect"));
   }
 }
 

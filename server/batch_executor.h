@@ -4,15 +4,15 @@
 // Contract:
 //   - Operations run in order; results[i] is operation i's: its code
 //     (google.rpc.Code, 0 = OK), message and the response its single RPC
-//     would have returned. Allocate, IncRef, DecRef, Link, Unlink and
-//     Collect behave exactly as their single RPCs (object_operations.h),
-//     Allocate's --max_allocate_count included; references an operation
-//     takes belong to the session.
+//     would have returned. Allocate, IncRef, DecRef, Link, Unlink,
+//     GetReferent, CreateWeakRef and Collect behave exactly as their single
+//     RPCs (object_operations.h), Allocate's --max_allocate_count included;
+//     references an operation takes belong to the session.
 //   - ObjectRef.result = {op, object} names the object-th object operation
-//     `op` allocated. A reference to the current or a later operation, to
-//     one that failed or allocated nothing, or past its objects, and an
-//     ObjectRef or Operation left unset, fail that operation with
-//     INVALID_ARGUMENT.
+//     `op` allocated, or (object 0) the referent a get_referent took. A
+//     reference to the current or a later operation, to one that failed or
+//     produced no objects, or past its objects, and an ObjectRef or
+//     Operation left unset, fail that operation with INVALID_ARGUMENT.
 //   - The batch stops at the first failed operation unless
 //     continue_on_error; `skipped` counts the operations never run.
 //   - `safe_point` runs between operations (never before the first or after

@@ -363,11 +363,15 @@ grpc::ServerUnaryReactor* HeapService::Link(
       context, {.method = Method::kLink, .session_id = request->session_id()},
       [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
         const bool has_field = request->slot_case() == v1::LinkRequest::kField;
+        std::optional<int64_t> index;
+        if (request->slot_case() == v1::LinkRequest::kIndex) {
+          index = request->index();
+        }
         return LinkObjects(heap, request->source(), request->target(),
                            has_field ? &request->field() : nullptr,
                            request->slot_case() == v1::LinkRequest::kAppend &&
                                request->append(),
-                           response);
+                           index, response);
       });
 }
 
@@ -383,9 +387,56 @@ grpc::ServerUnaryReactor* HeapService::Unlink(
         if (request->slot_case() == v1::UnlinkRequest::kItem) {
           item = request->item();
         }
+        std::optional<int64_t> index;
+        if (request->slot_case() == v1::UnlinkRequest::kIndex) {
+          index = request->index();
+        }
         return UnlinkObjects(heap, request->source(),
                              has_field ? &request->field() : nullptr, item,
-                             response);
+                             index, response);
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::GetReferent(
+    grpc::CallbackServerContext* context, const v1::GetReferentRequest* request,
+    v1::GetReferentResponse* response) {
+  return Serve(
+      context,
+      {.method = Method::kGetReferent, .session_id = request->session_id()},
+      [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
+        const bool has_field =
+            request->slot_case() == v1::GetReferentRequest::kField;
+        std::optional<int64_t> index;
+        if (request->slot_case() == v1::GetReferentRequest::kIndex) {
+          index = request->index();
+        }
+        return GetReferentObject(heap, owner, request->source(),
+                                 has_field ? &request->field() : nullptr, index,
+                                 response);
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::CreateWeakRef(
+    grpc::CallbackServerContext* context,
+    const v1::CreateWeakRefRequest* request,
+    v1::CreateWeakRefResponse* response) {
+  return Serve(
+      context,
+      {.method = Method::kCreateWeakRef, .session_id = request->session_id()},
+      [=](objects::ObjectHeap& heap, objects::OwnerId) -> absl::Status {
+        return CreateWeakRefTo(heap, request->handle(), request->callback(),
+                               response);
+      });
+}
+
+grpc::ServerUnaryReactor* HeapService::ReadWeakRef(
+    grpc::CallbackServerContext* context, const v1::ReadWeakRefRequest* request,
+    v1::ReadWeakRefResponse* response) {
+  return Serve(
+      context,
+      {.method = Method::kReadWeakRef, .session_id = request->session_id()},
+      [=](objects::ObjectHeap& heap, objects::OwnerId owner) -> absl::Status {
+        return ReadWeakRefOf(heap, owner, request->weakref_id(), response);
       });
 }
 

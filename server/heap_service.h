@@ -8,7 +8,8 @@
 //                 renews that session's lease (under the lock; NOT_FOUND if
 //                 unknown or expired), without one never takes the lock.
 //   OpenSession / CloseSession, Allocate, IncRef, DecRef, Link, Unlink,
-//   Collect, Inspect, GetGcConfig, SetGcConfig, Freeze, Unfreeze
+//   GetReferent, CreateWeakRef, ReadWeakRef, Collect, Inspect, GetGcConfig,
+//   SetGcConfig, Freeze, Unfreeze
 //                 the heap, through sessions (session_manager.h). Each runs
 //                 under the interpreter lock, its hold labelled with the RPC
 //                 method's name as its RequestKind, renews the session it
@@ -198,6 +199,18 @@ class HeapService final : public v1::Heap::CallbackService {
   grpc::ServerUnaryReactor* Unlink(grpc::CallbackServerContext* context,
                                    const v1::UnlinkRequest* request,
                                    v1::UnlinkResponse* response) override;
+  grpc::ServerUnaryReactor* GetReferent(
+      grpc::CallbackServerContext* context,
+      const v1::GetReferentRequest* request,
+      v1::GetReferentResponse* response) override;
+  grpc::ServerUnaryReactor* CreateWeakRef(
+      grpc::CallbackServerContext* context,
+      const v1::CreateWeakRefRequest* request,
+      v1::CreateWeakRefResponse* response) override;
+  grpc::ServerUnaryReactor* ReadWeakRef(
+      grpc::CallbackServerContext* context,
+      const v1::ReadWeakRefRequest* request,
+      v1::ReadWeakRefResponse* response) override;
   grpc::ServerUnaryReactor* Collect(grpc::CallbackServerContext* context,
                                     const v1::CollectRequest* request,
                                     v1::CollectResponse* response) override;

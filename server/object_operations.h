@@ -39,18 +39,41 @@ absl::Status IncRefObject(objects::ObjectHeap& heap, objects::OwnerId owner,
 absl::Status DecRefObject(objects::ObjectHeap& heap, objects::OwnerId owner,
                           objects::Handle handle, v1::DecRefResponse* out);
 
-// `source.field = target` when `field` is set, else `source.append(target)`
-// when `append`; INVALID_ARGUMENT when neither slot is given.
+// `source.field = target` when `field` is set, `source.append(target)`
+// when `append`, `source[index] = target` when `index` is set;
+// INVALID_ARGUMENT when no slot is given.
 absl::Status LinkObjects(objects::ObjectHeap& heap, objects::Handle source,
                          objects::Handle target, const std::string* field,
-                         bool append, v1::LinkResponse* out);
+                         bool append, std::optional<int64_t> index,
+                         v1::LinkResponse* out);
 
-// `del source.field` when `field` is set, else `source.remove(item)`;
-// INVALID_ARGUMENT when neither slot is given.
+// `del source.field` when `field` is set, `source.remove(item)` when `item`
+// is, `del source[index]` when `index` is; INVALID_ARGUMENT when no slot is
+// given.
 absl::Status UnlinkObjects(objects::ObjectHeap& heap, objects::Handle source,
                            const std::string* field,
                            std::optional<objects::Handle> item,
+                           std::optional<int64_t> index,
                            v1::UnlinkResponse* out);
+
+// `x = source.field` when `field` is set, `x = source[index]` when `index`
+// is: `owner` takes a new reference to the referent. INVALID_ARGUMENT when
+// no slot is given.
+absl::Status GetReferentObject(objects::ObjectHeap& heap,
+                               objects::OwnerId owner, objects::Handle source,
+                               const std::string* field,
+                               std::optional<int64_t> index,
+                               v1::GetReferentResponse* out);
+
+// weakref.ref(handle), recording a callback event when it is cleared if
+// `callback`.
+absl::Status CreateWeakRefTo(objects::ObjectHeap& heap, objects::Handle handle,
+                             bool callback, v1::CreateWeakRefResponse* out);
+
+// r(): `owner` takes a new reference to the weak reference's referent, or
+// the response says it died (handle 0).
+absl::Status ReadWeakRefOf(objects::ObjectHeap& heap, objects::OwnerId owner,
+                           uint64_t weakref_id, v1::ReadWeakRefResponse* out);
 
 // gc.collect(generation); no generation means 2, a full collection.
 absl::Status CollectGeneration(objects::ObjectHeap& heap,

@@ -8,8 +8,8 @@
 // --session=ID` ends it. Commands that only look or collect (inspect,
 // collect, gc-config, freeze, unfreeze, dot) open a temporary session when
 // given none; commands that take or drop references (alloc, incref, decref,
-// link, unlink) need --session, since a temporary session would release
-// what they made as soon as they end.
+// link, unlink, get, weakref, weakref-read) need --session, since a temporary
+// session would release what they made as soon as they end.
 #ifndef HEAPD_CLIENT_HEAPCTL_HEAP_COMMANDS_H_
 #define HEAPD_CLIENT_HEAPCTL_HEAP_COMMANDS_H_
 
@@ -26,7 +26,8 @@ std::string DescribeObject(const v1::ObjectInfo& object);
 
 // session, ping.
 std::vector<Command> SessionCommands();
-// alloc, incref, decref, link, unlink, inspect.
+// alloc, incref, decref, link, unlink, get, weakref, weakref-read,
+// inspect.
 std::vector<Command> ObjectCommands();
 // collect, gc-config, freeze, unfreeze.
 std::vector<Command> CollectorCommands();

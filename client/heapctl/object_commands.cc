@@ -1,4 +1,6 @@
-// `heapctl alloc|incref|decref|link|unlink|inspect`.
+// `heapctl alloc|incref|decref|link|unlink|get|weakref|weakref-read|inspect`.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -135,13 +137,19 @@ int RunLink(Context& context, const Command& self) {
   if (!append.ok()) {
     return UsageError(context, self, std::string(append.status().message()));
   }
-  if (args.Has("field") == *append) {
-    return UsageError(context, self, "give either --field=NAME or --append");
+  absl::StatusOr<std::optional<int64_t>> index = args.OptionalInt("index");
+  if (!index.ok()) {
+    return UsageError(context, self, std::string(index.status().message()));
+  }
+  if (int{args.Has("field")} + int{*append} + int{index->has_value()} != 1) {
+    return UsageError(context, self,
+                      "give one of --field=NAME, --append or --index=N");
   }
   return WithSession(context, self, false, [&](const client::Session& s) {
     absl::StatusOr<v1::LinkResponse> r =
-        *append ? s.Append(*source, *target)
-                : s.Link(*source, *target, args.Flag("field"));
+        *append              ? s.Append(*source, *target)
+        : index->has_value() ? s.SetItem(*source, **index, *target)
+                             : s.Link(*source, *target, args.Flag("field"));
     if (!r.ok()) return RpcError(context, r.status());
     std::string text = absl::StrCat("target refcount ", r->target_refcount());
     if (r->replaced() != 0) {
@@ -158,9 +166,15 @@ int RunUnlink(Context& context, const Command& self) {
   if (!source.ok() || args.words.size() != 1) {
     return UsageError(context, self, "give the source handle");
   }
-  if (args.Has("field") == args.Has("item")) {
+  absl::StatusOr<std::optional<int64_t>> index = args.OptionalInt("index");
+  if (!index.ok()) {
+    return UsageError(context, self, std::string(index.status().message()));
+  }
+  if (int{args.Has("field")} + int{args.Has("item")} +
+          int{index->has_value()} !=
+      1) {
     return UsageError(context, self,
-                      "give either --field=NAME or --item=HANDLE");
+                      "give one of --field=NAME, --item=HANDLE or --index=N");
   }
   absl::StatusOr<uint64_t> item = uint64_t{0};
   if (args.Has("item")) item = ParseHandle(args.Flag("item"));
@@ -169,13 +183,72 @@ int RunUnlink(Context& context, const Command& self) {
   }
   return WithSession(context, self, false, [&](const client::Session& s) {
     absl::StatusOr<v1::UnlinkResponse> r =
-        args.Has("item") ? s.Remove(*source, *item)
-                         : s.Unlink(*source, args.Flag("field"));
+        args.Has("item")     ? s.Remove(*source, *item)
+        : index->has_value() ? s.DeleteItem(*source, **index)
+                             : s.Unlink(*source, args.Flag("field"));
     if (!r.ok()) return RpcError(context, r.status());
     return Print(context, *r,
                  absl::StrCat("released ", r->released(), " (refcount ",
                               r->released_refcount(), "), freed ",
                               r->objects_freed(), " objects"));
+  });
+}
+
+int RunGet(Context& context, const Command& self) {
+  const Args& args = context.args;
+  absl::StatusOr<uint64_t> source = HandleWord(args, 0);
+  if (!source.ok() || args.words.size() != 1) {
+    return UsageError(context, self, "give the source handle");
+  }
+  absl::StatusOr<std::optional<int64_t>> index = args.OptionalInt("index");
+  if (!index.ok()) {
+    return UsageError(context, self, std::string(index.status().message()));
+  }
+  if (args.Has("field") == index->has_value()) {
+    return UsageError(context, self, "give either --field=NAME or --index=N");
+  }
+  return WithSession(context, self, false, [&](const client::Session& s) {
+    absl::StatusOr<v1::GetReferentResponse> r =
+        index->has_value() ? s.GetItem(*source, **index)
+                           : s.GetField(*source, args.Flag("field"));
+    if (!r.ok()) return RpcError(context, r.status());
+    return Print(context, *r,
+                 absl::StrFormat("%d %s size=%d, refcount %d, session holds %d",
+                                 r->handle(), TypeName(r->type()), r->size(),
+                                 r->refcount(), r->session_references()));
+  });
+}
+
+int RunWeakRef(Context& context, const Command& self) {
+  absl::StatusOr<uint64_t> handle = HandleWord(context.args, 0);
+  if (!handle.ok() || context.args.words.size() != 1) {
+    return UsageError(context, self, "give one handle");
+  }
+  absl::StatusOr<bool> callback = context.args.Switch("callback");
+  if (!callback.ok()) {
+    return UsageError(context, self, std::string(callback.status().message()));
+  }
+  return WithSession(context, self, false, [&](const client::Session& s) {
+    absl::StatusOr<v1::CreateWeakRefResponse> r =
+        s.CreateWeakRef(*handle, *callback);
+    if (!r.ok()) return RpcError(context, r.status());
+    return Print(context, *r, absl::StrCat("weak reference ", r->weakref_id()));
+  });
+}
+
+int RunWeakRefRead(Context& context, const Command& self) {
+  absl::StatusOr<uint64_t> id = HandleWord(context.args, 0);
+  if (!id.ok() || context.args.words.size() != 1) {
+    return UsageError(context, self, "give one weak reference id");
+  }
+  return WithSession(context, self, false, [&](const client::Session& s) {
+    absl::StatusOr<v1::ReadWeakRefResponse> r = s.ReadWeakRef(*id);
+    if (!r.ok()) return RpcError(context, r.status());
+    if (r->handle() == 0) return Print(context, *r, "dead (r() is None)");
+    return Print(context, *r,
+                 absl::StrFormat("%d %s size=%d, refcount %d, session holds %d",
+                                 r->handle(), TypeName(r->type()), r->size(),
+                                 r->refcount(), r->session_references()));
   });
 }
 
@@ -255,16 +328,41 @@ std::vector<Command> ObjectCommands() {
        {"session"},
        nullptr},
       {"link",
-       "link SOURCE TARGET (--field=NAME | --append) --session=ID",
-       "source.field = target, or source.append(target)",
-       "",
-       {"session", "field", "append"},
+       "link SOURCE TARGET (--field=NAME | --append | --index=N) --session=ID",
+       "source.field = target, source.append(target) or source[N] = target",
+       "--index replaces a list's item N (negative counts from the end, as\n"
+       "in Python), releasing the item it held.\n",
+       {"session", "field", "append", "index"},
        nullptr},
       {"unlink",
-       "unlink SOURCE (--field=NAME | --item=HANDLE) --session=ID",
-       "del source.field, or source.remove(item)",
+       "unlink SOURCE (--field=NAME | --item=HANDLE | --index=N) --session=ID",
+       "del source.field, source.remove(item) or del source[N]",
        "",
-       {"session", "field", "item"},
+       {"session", "field", "item", "index"},
+       nullptr},
+      {"get",
+       "get SOURCE (--field=NAME | --index=N) --session=ID",
+       "x = source.field or x = source[N]: the session takes a reference",
+       "Prints the referent's handle first: `HANDLE TYPE size=S, refcount R,\n"
+       "session holds H`. The session holds one more reference to it (drop\n"
+       "it with `heapctl decref`). --index reads a list's item or a tuple's\n"
+       "slot; negative counts from the end.\n",
+       {"session", "field", "index"},
+       nullptr},
+      {"weakref",
+       "weakref HANDLE [--callback] --session=ID",
+       "weakref.ref(object): prints the weak reference's id",
+       "It never keeps the object alive and is cleared when the object dies;\n"
+       "--callback records an event then. `heapctl weakref-read ID` calls\n"
+       "it.\n",
+       {"session", "callback"},
+       nullptr},
+      {"weakref-read",
+       "weakref-read ID --session=ID",
+       "r(): the referent, the session taking a reference, or dead",
+       "Prints `HANDLE TYPE size=S, refcount R, session holds H`, or `dead`\n"
+       "once the referent died.\n",
+       {"session"},
        nullptr},
       {"inspect",
        "inspect HANDLE [--session=ID]",
@@ -289,6 +387,15 @@ std::vector<Command> ObjectCommands() {
     return RunUnlink(c, self);
   };
   commands[5].run = [self = commands[5]](Context& c) {
+    return RunGet(c, self);
+  };
+  commands[6].run = [self = commands[6]](Context& c) {
+    return RunWeakRef(c, self);
+  };
+  commands[7].run = [self = commands[7]](Context& c) {
+    return RunWeakRefRead(c, self);
+  };
+  commands[8].run = [self = commands[8]](Context& c) {
     return RunInspect(c, self);
   };
   return commands;

@@ -170,6 +170,13 @@ struct UnlinkResult {
   int64_t objects_freed = 0;
 };
 
+// An object a field, an item or a weak reference refers to.
+struct Referent {
+  Handle handle = 0;
+  ObjectType type = ObjectType::kObject;
+  size_t size = 0;  // sys.getsizeof
+};
+
 struct ReleaseResult {
   int64_t references_released = 0;
   int64_t objects_freed = 0;
@@ -338,6 +345,25 @@ class ObjectHeap {
                                           absl::string_view field);
   // `source.remove(item)`: the first item referring to it.
   absl::StatusOr<UnlinkResult> RemoveItem(Handle source, Handle item);
+  // `source[index] = target` (list), releasing the previous item; a
+  // negative index counts from the end, as in Python. OUT_OF_RANGE unless
+  // -len <= index < len (IndexError); FAILED_PRECONDITION for any other
+  // type (a tuple's slots are its fields "0".."n-1").
+  absl::StatusOr<LinkResult> SetItem(Handle source, int64_t index,
+                                     Handle target);
+  // `del source[index]` (list), indexed as SetItem.
+  absl::StatusOr<UnlinkResult> DeleteItem(Handle source, int64_t index);
+  // What `source.field` refers to (object, dict key, tuple slot "i");
+  // FAILED_PRECONDITION when the field is not set. Changes nothing: the
+  // caller takes its reference (IncRef) under the same lock hold.
+  absl::StatusOr<Referent> FieldReferent(Handle source,
+                                         absl::string_view field) const;
+  // What `source[index]` refers to (list, tuple), indexed as SetItem;
+  // FAILED_PRECONDITION for an empty tuple slot or another type.
+  absl::StatusOr<Referent> ItemReferent(Handle source, int64_t index) const;
+  // The object's type and size, without Inspect's scan for referrers.
+  // NOT_FOUND for an unknown handle.
+  absl::StatusOr<Referent> TypeAndSize(Handle handle) const;
 
   // Everything about one object. Its referrers (gc.get_referrers) cost a
   // scan of every object: `with_referrers` false leaves them out and makes
@@ -547,6 +573,16 @@ class ObjectHeap {
   // The object loses all its named fields' names (it is being freed or
   // cleared): releases each and leaves it with no fields.
   void ReleaseFieldNames(uint32_t slot);
+  // The index in LinksOf of `slot`'s field `field`, or LinksOf's size when
+  // it is not set.
+  size_t FindField(uint32_t slot, absl::string_view field) const;
+  // The index in LinksOf of item `index` (Python's, negative from the end)
+  // of list `slot`, or OUT_OF_RANGE naming `source` and `operation`.
+  absl::StatusOr<size_t> ListPosition(uint32_t slot, Handle source,
+                                      int64_t index,
+                                      absl::string_view operation) const;
+  // The referent in `slot`, or NOT_FOUND when the caller may not see it.
+  absl::StatusOr<Referent> ReferentAt(uint32_t slot, Handle source) const;
   // SetField on slots, without freeing what it releases (it is queued).
   absl::StatusOr<LinkResult> LinkField(uint32_t from, absl::string_view field,
                                        uint32_t to);

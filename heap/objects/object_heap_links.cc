@@ -165,22 +165,7 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
         "a ", ObjectTypeName(record.type),
         " has items, not fields: remove an item instead (", source, ")"));
   }
-  size_t index = LinksOf(record).size();
-  if (record.type == ObjectType::kTuple) {
-    uint64_t i;
-    if (ParseSlotName(field, &i) && i < LinksOf(record).size() &&
-        LinksOf(record)[i] != kNoSlot) {
-      index = static_cast<size_t>(i);
-    }
-  } else {
-    const uint32_t name = field_names_.Find(field);
-    auto it =
-        std::find(extras.field_names.begin(), extras.field_names.end(), name);
-    if (name != FieldNameInterner::kNotInterned &&
-        it != extras.field_names.end()) {
-      index = static_cast<size_t>(it - extras.field_names.begin());
-    }
-  }
+  const size_t index = FindField(*from, field);
   if (index == LinksOf(record).size()) {
     // The object exists; the field does not: a state the request does not
     // fit (Python's AttributeError / KeyError), not an unknown name.
@@ -198,6 +183,67 @@ absl::StatusOr<UnlinkResult> ObjectHeap::ClearField(Handle source,
     --record.nfields;
   }
   return DropLink(target);
+}
+
+size_t ObjectHeap::FindField(uint32_t slot, absl::string_view field) const {
+  const ObjectRecord& record = records_[slot];
+  const ObjectExtras& extras = extras_[slot];
+  if (record.type == ObjectType::kTuple) {
+    uint64_t i;
+    if (ParseSlotName(field, &i) && i < LinksOf(record).size() &&
+        LinksOf(record)[i] != kNoSlot) {
+      return static_cast<size_t>(i);
+    }
+    return LinksOf(record).size();
+  }
+  const uint32_t name = field_names_.Find(field);
+  auto it =
+      std::find(extras.field_names.begin(), extras.field_names.end(), name);
+  if (name == FieldNameInterner::kNotInterned ||
+      it == extras.field_names.end()) {
+    return LinksOf(record).size();
+  }
+  return static_cast<size_t>(it - extras.field_names.begin());
+}
+
+absl::StatusOr<Referent> ObjectHeap::FieldReferent(
+    Handle source, absl::string_view field) const {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "read a field of");
+  if (!from.ok()) return from.status();
+  const ObjectRecord& record = records_[*from];
+  if (!IsFieldHolder(record.type)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a ", ObjectTypeName(record.type),
+                     " has items, not fields: read an item by index instead (",
+                     source, ")"));
+  }
+  const size_t index = FindField(*from, field);
+  if (index == LinksOf(record).size()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("object ", source, " has no field ", Quote(field)));
+  }
+  return ReferentAt(LinksOf(record)[index], source);
+}
+
+absl::StatusOr<Referent> ObjectHeap::TypeAndSize(Handle handle) const {
+  absl::StatusOr<uint32_t> slot = Resolve(handle);
+  if (!slot.ok()) return slot.status();
+  return ReferentAt(*slot, handle);
+}
+
+absl::StatusOr<Referent> ObjectHeap::ReferentAt(uint32_t slot,
+                                                Handle source) const {
+  // Only an admin's link can have put another tenant's object there; the
+  // answer names neither its handle nor that it exists.
+  if (!VisibleSlot(slot)) {
+    return absl::NotFoundError(absl::StrCat(
+        "object ", source, " refers there to no object this caller may use"));
+  }
+  Referent referent;
+  referent.handle = HandleOf(slot);
+  referent.type = records_[slot].type;
+  referent.size = ObjectSize(records_[slot]);
+  return referent;
 }
 
 void ObjectHeap::ReleaseFieldNames(uint32_t slot) {
@@ -280,6 +326,103 @@ absl::StatusOr<UnlinkResult> ObjectHeap::RemoveItem(Handle source,
   // the call succeeds (ResizeItems changes nothing when it fails).
   (void)ResizeItems(*from, entries);
   return DropLink(*target);
+}
+
+absl::StatusOr<size_t> ObjectHeap::ListPosition(
+    uint32_t slot, Handle source, int64_t index,
+    absl::string_view operation) const {
+  const ObjectRecord& record = records_[slot];
+  const int64_t length =
+      static_cast<int64_t>(LinksOf(record).size() - record.nfields);
+  const int64_t position = index < 0 ? index + length : index;
+  if (position < 0 || position >= length) {
+    return absl::OutOfRangeError(
+        absl::StrCat("list", operation.empty() ? "" : " ", operation, " index ",
+                     index, " out of range: list ", source, " has ", length,
+                     length == 1 ? " item" : " items"));
+  }
+  return record.nfields + static_cast<size_t>(position);
+}
+
+absl::StatusOr<LinkResult> ObjectHeap::SetItem(Handle source, int64_t index,
+                                               Handle target) {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "set an item of");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<uint32_t> to = Resolve(target);
+  if (!to.ok()) return to.status();
+  ObjectRecord& record = records_[*from];
+  if (record.type != ObjectType::kList) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "only lists set items by index; object ", source, " is a ",
+        ObjectTypeName(record.type),
+        record.type == ObjectType::kTuple ? " (set its field \"i\" instead)"
+                                          : ""));
+  }
+  absl::StatusOr<size_t> position =
+      ListPosition(*from, source, index, "assignment");
+  if (!position.ok()) return position.status();
+  LinkResult result;
+  Incref(*to);  // first, so replacing an item by itself keeps it alive
+  const uint32_t previous = LinksOf(record)[*position];
+  LinksOf(record)[*position] = *to;
+  result.replaced = VisibleHandleOf(previous);
+  Decref(previous);
+  result.objects_freed = FreePending();
+  result.target_refcount = TargetRefcountAfter(target);
+  return result;
+}
+
+absl::StatusOr<UnlinkResult> ObjectHeap::DeleteItem(Handle source,
+                                                    int64_t index) {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "delete an item of");
+  if (!from.ok()) return from.status();
+  ObjectRecord& record = records_[*from];
+  if (record.type != ObjectType::kList) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("only lists delete items by index; object ", source,
+                     " is a ", ObjectTypeName(record.type)));
+  }
+  absl::StatusOr<size_t> position =
+      ListPosition(*from, source, index, "assignment");
+  if (!position.ok()) return position.status();
+  const uint32_t target = LinksOf(record)[*position];
+  LinksOf(record).erase(LinksOf(record).begin() + *position);
+  LinksChanged(record);
+  const int64_t entries =
+      static_cast<int64_t>(LinksOf(record).size() - record.nfields);
+  // As RemoveItem: a failed shrink leaves the items in the larger block.
+  (void)ResizeItems(*from, entries);
+  return DropLink(target);
+}
+
+absl::StatusOr<Referent> ObjectHeap::ItemReferent(Handle source,
+                                                  int64_t index) const {
+  absl::StatusOr<uint32_t> from = ResolveContainer(source, "read an item of");
+  if (!from.ok()) return from.status();
+  const ObjectRecord& record = records_[*from];
+  if (record.type == ObjectType::kList) {
+    absl::StatusOr<size_t> position = ListPosition(*from, source, index, "");
+    if (!position.ok()) return position.status();
+    return ReferentAt(LinksOf(record)[*position], source);
+  }
+  if (record.type != ObjectType::kTuple) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("only lists and tuples read items by index; object ",
+                     source, " is a ", ObjectTypeName(record.type)));
+  }
+  const int64_t length = static_cast<int64_t>(LinksOf(record).size());
+  const int64_t position = index < 0 ? index + length : index;
+  if (position < 0 || position >= length) {
+    return absl::OutOfRangeError(
+        absl::StrCat("tuple index ", index, " out of range: tuple ", source,
+                     " has ", length, length == 1 ? " slot" : " slots"));
+  }
+  const uint32_t slot = LinksOf(record)[static_cast<size_t>(position)];
+  if (slot == kNoSlot) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "slot ", position, " of tuple ", source, " is empty (not yet set)"));
+  }
+  return ReferentAt(slot, source);
 }
 
 UnlinkResult ObjectHeap::DropLink(uint32_t target) {

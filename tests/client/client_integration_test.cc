@@ -146,6 +146,73 @@ TEST_F(ClientTest, SessionObjectCallsEndToEnd) {
   EXPECT_FALSE(session.owned());
 }
 
+TEST_F(ClientTest, ItemsByIndexAndReferents) {
+  Session session = Open();
+  const uint64_t holder = New(session, v1::OBJECT);
+  const uint64_t list = New(session, v1::LIST);
+  const uint64_t str = New(session, v1::STR);
+  ASSERT_TRUE(session.Link(holder, list, "items").ok());
+  ASSERT_TRUE(session.Append(list, holder).ok());
+
+  absl::StatusOr<v1::LinkResponse> set = session.SetItem(list, -1, str);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->replaced(), holder);
+  absl::StatusOr<v1::GetReferentResponse> field =
+      session.GetField(holder, "items");
+  ASSERT_TRUE(field.ok()) << field.status();
+  EXPECT_EQ(field->handle(), list);
+  EXPECT_EQ(field->type(), v1::LIST);
+  EXPECT_EQ(field->session_references(), 2);
+  absl::StatusOr<v1::GetReferentResponse> item = session.GetItem(list, 0);
+  ASSERT_TRUE(item.ok()) << item.status();
+  EXPECT_EQ(item->handle(), str);
+  absl::StatusOr<v1::UnlinkResponse> deleted = session.DeleteItem(list, 0);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->released(), str);
+  EXPECT_EQ(session.GetItem(list, 0).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(session.SetItem(holder, 0, str).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // The same in one Batch, a later operation naming the referent.
+  BatchBuilder batch;
+  const size_t get = batch.GetField(holder, "items");
+  batch.Append(ObjectRef::Result(get, 0), str);
+  batch.SetItem(ObjectRef::Result(get, 0), 0, holder);
+  batch.DeleteItem(list, -1);
+  absl::StatusOr<v1::BatchResponse> response = session.Execute(batch);
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->succeeded(), 4) << response->DebugString();
+  EXPECT_EQ(response->results(get).get_referent().session_references(), 3);
+  EXPECT_EQ(response->results(2).link().replaced(), str);
+}
+
+TEST_F(ClientTest, WeakRefToAnExistingObject) {
+  Session session = Open();
+  const uint64_t object = New(session, v1::OBJECT);
+  absl::StatusOr<v1::CreateWeakRefResponse> made =
+      session.CreateWeakRef(object, /*callback=*/true);
+  ASSERT_TRUE(made.ok()) << made.status();
+  absl::StatusOr<v1::ReadWeakRefResponse> alive =
+      session.ReadWeakRef(made->weakref_id());
+  ASSERT_TRUE(alive.ok()) << alive.status();
+  EXPECT_EQ(alive->handle(), object);
+  EXPECT_EQ(alive->session_references(), 2);
+  ASSERT_TRUE(session.DecRef(object).ok());
+  ASSERT_TRUE(session.DecRef(object).ok());
+  absl::StatusOr<v1::ReadWeakRefResponse> dead =
+      session.ReadWeakRef(made->weakref_id());
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  EXPECT_EQ(dead->handle(), 0u);
+
+  BatchBuilder batch;
+  const Allocation list = batch.Allocate(v1::LIST);
+  const size_t weak = batch.CreateWeakRef(list);
+  absl::StatusOr<v1::BatchResponse> response = session.Execute(batch);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_NE(response->results(weak).create_weakref().weakref_id(), 0u);
+}
+
 TEST_F(ClientTest, TheClassicCycleNeedsTheCollector) {
   Session session = Open();
   absl::StatusOr<v1::AllocateResponse> two = session.Allocate(v1::OBJECT, 0, 2);

@@ -141,7 +141,9 @@ TEST_F(HeapctlCommandsTest, UsageErrorsExitTwoAndRpcErrorsExitOne) {
       {{"alloc", "object"}, 2, "heapctl: alloc needs --session=ID"},
       {{"alloc", "pony", "--session=x"}, 2, "heapctl: unknown type 'pony'"},
       {{"stats", "--frobnicate"}, 2, "heapctl: unknown flag --frobnicate"},
-      {{"link", "1", "2", "--session=x"}, 2, "either --field=NAME or --append"},
+      {{"link", "1", "2", "--session=x"},
+       2,
+       "give one of --field=NAME, --append or --index=N"},
       {{"gc-config", "set"}, 2, "needs at least one of"},
       {{"decref", "12", "--session=no-such-session"},
        1,
@@ -184,6 +186,44 @@ TEST_F(HeapctlCommandsTest, SessionsOutliveEachCommand) {
   EXPECT_THAT(Ok({"session", "close", "--session=" + session}),
               StartsWith("closed: released 3 references, freed 2 objects"));
   EXPECT_EQ(Heapctl({"ping", "--session=" + session}).exit_code, 1);
+}
+
+TEST_F(HeapctlCommandsTest, ItemsByIndexAndGet) {
+  const std::string session = OpenSessionThroughHeapctl();
+  const std::string in = "--session=" + session;
+  const std::vector<std::string> lines = absl::StrSplit(
+      Ok({"alloc", "list", "--count=3", in}), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  const std::string list = FirstHandle(lines[0]);
+  const std::string a = FirstHandle(lines[1]);
+  const std::string b = FirstHandle(lines[2]);
+  Ok({"link", list, a, "--append", in});
+  EXPECT_THAT(Ok({"link", list, b, "--index=-1", in}),
+              StartsWith("target refcount 2, replaced " + a));
+  EXPECT_THAT(Ok({"get", list, "--index=0", in}),
+              StartsWith(b + " list size=56, refcount 3, session holds 2"));
+  EXPECT_THAT(Ok({"unlink", list, "--index=0", in}),
+              StartsWith("released " + b + " (refcount 2)"));
+  const CommandResult past_end = Heapctl({"get", list, "--index=0", in});
+  EXPECT_EQ(past_end.exit_code, 1);
+  EXPECT_THAT(past_end.err, HasSubstr("list index 0 out of range"));
+  const CommandResult both =
+      Heapctl({"link", list, a, "--append", "--index=0", in});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("give one of --field=NAME, --append or"));
+  EXPECT_EQ(Heapctl({"get", list, in}).exit_code, 2);
+  EXPECT_EQ(Heapctl({"get", list, "--index=x", in}).exit_code, 2);
+
+  const std::string made = Ok({"weakref", a, "--callback", in});
+  ASSERT_THAT(made, StartsWith("weak reference "));
+  const std::vector<std::string> words =
+      absl::StrSplit(made, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+  const std::string id = words.back();
+  EXPECT_THAT(Ok({"weakref-read", id, in}),
+              StartsWith(a + " list size=56, refcount 2, session holds 2"));
+  Ok({"decref", a, in});
+  Ok({"decref", a, in});
+  EXPECT_EQ(Ok({"weakref-read", id, in}), "dead (r() is None)\n");
 }
 
 TEST_F(HeapctlCommandsTest, GcConfigFreezeAndJson) {

@@ -23,19 +23,22 @@ __path__ = pkgutil.extend_path(__path__, __name__)
 from heapd import _channel  # noqa: E402
 from heapd.errors import (DeadlineExceededError, FailedPreconditionError,
                           HeapdError, InvalidArgumentError, NotFoundError,
-                          PermissionDeniedError, ResourceExhaustedError,
+                          OutOfRangeError, PermissionDeniedError,
+                          ResourceExhaustedError,
                           UnauthenticatedError, UnavailableError)
 from heapd.heap import Heap
 from heapd.proxy import (DictProxy, HeapObject, ListProxy, ObjectProxy,
                          SetProxy, TupleProxy)
+from heapd.weak import WeakRef
 from heapd._channel import default_server_address
 
 __all__ = [
     "connect", "default_server_address", "Heap", "HeapObject", "ObjectProxy",
-    "ListProxy", "TupleProxy", "SetProxy", "DictProxy", "HeapdError",
+    "ListProxy", "TupleProxy", "SetProxy", "DictProxy", "WeakRef",
+    "HeapdError",
     "NotFoundError", "FailedPreconditionError", "ResourceExhaustedError",
     "PermissionDeniedError", "UnauthenticatedError", "InvalidArgumentError",
-    "UnavailableError", "DeadlineExceededError",
+    "OutOfRangeError", "UnavailableError", "DeadlineExceededError",
 ]
 
 

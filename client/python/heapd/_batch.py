@@ -3,7 +3,8 @@
 Every change the client makes (allocate, incref, decref, link, unlink,
 collect) travels as a Batch: on its own, inside `with heap.batch():`, and
 always behind the DecRefs that collected proxies queued, so those reach the
-server with the next call and before it.
+server with the next call and before it. More operations than one Batch
+may carry go as several, in order (send_in_chunks).
 """
 from __future__ import annotations
 
@@ -54,6 +55,59 @@ def shifted(operation: pb.Operation, offset: int) -> pb.Operation:
         if ref.HasField("result"):
             ref.result.op += offset
     return moved
+
+
+def _produced(result: pb.OperationResult) -> list[int]:
+    """The handles an operation's result names for later operations."""
+    if result.code != 0:
+        return []
+    kind = result.WhichOneof("result")
+    if kind == "allocate":
+        return [o.handle for o in result.allocate.objects]
+    if kind == "get_referent":
+        return [result.get_referent.handle]
+    return []
+
+
+def send_in_chunks(operations: list[pb.Operation], size: int,
+                   send: Callable[[list[pb.Operation]], pb.BatchResponse]
+                   ) -> pb.BatchResponse:
+    """Sends the operations as Batches of at most `size`, in order: a
+    reference to an earlier chunk's result becomes the handle it produced
+    (0, which no object has, if that operation failed). Returns one
+    response, as if one Batch had run them all. If a send raises, the
+    error carries `.response`, the results of the chunks that ran."""
+    merged = pb.BatchResponse()
+    produced: dict[int, list[int]] = {}
+    for start in range(0, len(operations), size):
+        chunk = []
+        for operation in operations[start:start + size]:
+            moved = pb.Operation()
+            moved.CopyFrom(operation)
+            for ref in _object_refs(moved):
+                if not ref.HasField("result"):
+                    continue
+                if ref.result.op >= start:
+                    ref.result.op -= start
+                    continue
+                made = produced.get(ref.result.op, [])
+                obj = ref.result.object
+                ref.handle = made[obj] if obj < len(made) else 0
+            chunk.append(moved)
+        try:
+            response = send(chunk)
+        except errors.HeapdError as e:
+            setattr(e, "response", merged)
+            raise
+        for result in response.results:
+            result.index += start
+            produced[result.index] = _produced(result)
+            merged.results.append(result)
+        merged.succeeded += response.succeeded
+        merged.failed += response.failed
+        merged.skipped += response.skipped
+        merged.lock_yields += response.lock_yields
+    return merged
 
 
 def decref(handle: int) -> pb.Operation:

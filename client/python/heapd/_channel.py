@@ -59,17 +59,19 @@ def bearer_token(token: Optional[str], token_file: Optional[str]) -> str:
     return os.environ.get(TOKEN_VARIABLE, "")
 
 
-def open_channel(address: str, *, tls_ca: Optional[str] = None,
-                 tls_cert: Optional[str] = None,
-                 tls_key: Optional[str] = None,
-                 tls_server_name: Optional[str] = None) -> grpc.Channel:
-    """A channel to heapd: plaintext unless a TLS option is given (tls_ca
+def channel_settings(
+        address: str, *, tls_ca: Optional[str] = None,
+        tls_cert: Optional[str] = None, tls_key: Optional[str] = None,
+        tls_server_name: Optional[str] = None
+) -> tuple[Optional[grpc.ChannelCredentials], list[tuple[str, Any]]]:
+    """The credentials (None: plaintext) and options of a channel to heapd
+    at a checked `address`: plaintext unless a TLS option is given (tls_ca
     None with another TLS option: the system's roots). Never through an
     HTTP proxy from the environment, as the C++ library."""
     check_server_address(address)
     options: list[tuple[str, Any]] = [("grpc.enable_http_proxy", 0)]
     if not (tls_ca or tls_cert or tls_key or tls_server_name):
-        return grpc.insecure_channel(address, options=options)
+        return None, options
     if bool(tls_cert) != bool(tls_key):
         raise ValueError("--tls_cert and --tls_key go together")
     credentials = grpc.ssl_channel_credentials(
@@ -78,6 +80,14 @@ def open_channel(address: str, *, tls_ca: Optional[str] = None,
         certificate_chain=_read(tls_cert, "tls_cert"))
     if tls_server_name:
         options.append(("grpc.ssl_target_name_override", tls_server_name))
+    return credentials, options
+
+
+def open_channel(address: str, **tls: Optional[str]) -> grpc.Channel:
+    """A channel to heapd with channel_settings' TLS options."""
+    credentials, options = channel_settings(address, **tls)
+    if credentials is None:
+        return grpc.insecure_channel(address, options=options)
     return grpc.secure_channel(address, credentials, options=options)
 
 

@@ -139,19 +139,43 @@ class AsyncHeap:
         return await self.allocate(pb.DICT)
 
     async def link(self, source: AsyncObject, target: AsyncObject,
-                   field: str = "", *, append: bool = False) -> None:
-        """source.field = target (a list or set: append it)."""
+                   field: str = "", *, append: bool = False,
+                   index: Optional[int] = None) -> None:
+        """source.field = target; append=True: source.append(target);
+        index=i: source[i] = target."""
         link = pb.BatchLink(source=pb.ObjectRef(handle=source.handle),
                             target=pb.ObjectRef(handle=target.handle))
         if append:
             link.append = True
+        elif index is not None:
+            link.index = index
         else:
             link.field = field
         await self.batch([pb.Operation(link=link)])
 
-    async def unlink(self, source: AsyncObject, field: str) -> None:
-        await self.batch([pb.Operation(unlink=pb.BatchUnlink(
-            source=pb.ObjectRef(handle=source.handle), field=field))])
+    async def unlink(self, source: AsyncObject, field: str = "", *,
+                     index: Optional[int] = None) -> None:
+        """del source.field; index=i: del source[i]."""
+        unlink = pb.BatchUnlink(source=pb.ObjectRef(handle=source.handle))
+        if index is not None:
+            unlink.index = index
+        else:
+            unlink.field = field
+        await self.batch([pb.Operation(unlink=unlink)])
+
+    async def get(self, source: AsyncObject, field: str = "", *,
+                  index: Optional[int] = None) -> AsyncObject:
+        """x = source.field (index=i: x = source[i]): an AsyncObject with
+        a reference of its own, taken in the same call as the read."""
+        request = pb.GetReferentRequest(session_id=self.session_id,
+                                        source=source.handle)
+        if index is not None:
+            request.index = index
+        else:
+            request.field = field
+        got = await self._call("GetReferent", request)
+        return AsyncObject(pb.AllocatedObject(handle=got.handle,
+                                              size=got.size), got.type)
 
     async def release(self, *objs: AsyncObject) -> None:
         """Drops the session's reference to each object (`del` of a name)."""
@@ -189,13 +213,23 @@ class AsyncHeap:
 async def connect(address: Optional[str] = None, *, ttl: float = 30.0,
                   client_name: str = "heapd-python-aio",
                   timeout: Optional[float] = 10.0,
+                  tls_ca: Optional[str] = None,
+                  tls_cert: Optional[str] = None,
+                  tls_key: Optional[str] = None,
+                  tls_server_name: Optional[str] = None,
                   token: Optional[str] = None,
                   token_file: Optional[str] = None) -> AsyncHeap:
-    """As heapd.connect, plaintext, on grpc.aio: opens a session."""
+    """As heapd.connect, on grpc.aio: opens a session whose lease a task
+    renews, with the same address, TLS and token options."""
     address = address or _channel.default_server_address()
-    _channel.check_server_address(address)
-    channel = grpc.aio.insecure_channel(
-        address, options=[("grpc.enable_http_proxy", 0)])
+    credentials, options = _channel.channel_settings(
+        address, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key,
+        tls_server_name=tls_server_name)
+    if credentials is None:
+        channel = grpc.aio.insecure_channel(address, options=options)
+    else:
+        channel = grpc.aio.secure_channel(address, credentials,
+                                          options=options)
     heap = AsyncHeap(channel, _channel.bearer_token(token, token_file),
                      timeout)
     try:

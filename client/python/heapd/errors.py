@@ -5,7 +5,8 @@ grpc.StatusCode), and also derives from the builtin exception a Python
 programmer would expect: NOT_FOUND is a KeyError (an unknown handle or
 session), RESOURCE_EXHAUSTED a MemoryError, PERMISSION_DENIED and
 UNAUTHENTICATED PermissionErrors, INVALID_ARGUMENT a ValueError,
-UNAVAILABLE a ConnectionError, DEADLINE_EXCEEDED a TimeoutError.
+OUT_OF_RANGE an IndexError (a list index past the end), UNAVAILABLE a
+ConnectionError, DEADLINE_EXCEEDED a TimeoutError.
 """
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ class InvalidArgumentError(HeapdError, ValueError):
     code = grpc.StatusCode.INVALID_ARGUMENT
 
 
+class OutOfRangeError(HeapdError, IndexError):
+    code = grpc.StatusCode.OUT_OF_RANGE
+
+
 class UnavailableError(HeapdError, ConnectionError):
     code = grpc.StatusCode.UNAVAILABLE
 
@@ -67,8 +72,8 @@ _BY_CODE: dict[grpc.StatusCode, type[HeapdError]] = {
     cls.code: cls
     for cls in (NotFoundError, FailedPreconditionError,
                 ResourceExhaustedError, PermissionDeniedError,
-                UnauthenticatedError, InvalidArgumentError, UnavailableError,
-                DeadlineExceededError)
+                UnauthenticatedError, InvalidArgumentError, OutOfRangeError,
+                UnavailableError, DeadlineExceededError)
 }
 _BY_VALUE: dict[int, grpc.StatusCode] = {
     code.value[0]: code for code in grpc.StatusCode

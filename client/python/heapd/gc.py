@@ -128,7 +128,10 @@ class GcModule:
                 collect=pb.BatchCollect(generation=generation)), then)
             return cell
 
-        return self._heap._run(build)
+        collected = self._heap._run(build)
+        if self._heap._group() is None:
+            self._heap._run_weak_callbacks()
+        return collected
 
     def _collector(self) -> pb.CollectorStats:
         return self._heap.stats(pb.COLLECTOR).collector

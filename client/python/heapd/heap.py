@@ -14,6 +14,7 @@ from heapd._lease import LeaseKeeper
 from heapd._proto import heap_pb2 as pb
 from heapd._releaser import Releaser
 from heapd.gc import GcModule
+from heapd.weak import WeakRef
 from heapd.proxy import (DictProxy, HeapObject, ListProxy, ObjectProxy,
                          SetProxy, TupleProxy, proxy_class)
 
@@ -21,6 +22,10 @@ P = TypeVar("P", bound=HeapObject)
 
 # Above this many queued DecRefs, they go ahead in batches of their own.
 _DECREF_CHUNK = 1000
+# The most operations one Batch RPC carries (heapd's --max_batch is 10000
+# by default): more, as a heap.list() of many items or a large
+# heap.batch(), go as several Batches, in order.
+_MAX_BATCH = 1000
 # The background flush looks this often (seconds) at most.
 _FLUSH_INTERVAL = 0.5
 
@@ -52,6 +57,8 @@ class Heap:
         self.ttl: float = opened.ttl_ms / 1000
         self._renewed = time.monotonic()
         self.gc = GcModule(self)
+        # WeakRefs whose callback has not run yet.
+        self._weak_callbacks: set[WeakRef] = set()
         self._keeper = LeaseKeeper(self._keep,
                                    min(self.ttl / 3, _FLUSH_INTERVAL))
         self._keeper.start()
@@ -151,9 +158,18 @@ class Heap:
         operations += [_batch.shifted(op, len(handles))
                        for op in group.operations]
         try:
-            response = self._send_batch(operations)
-        except errors.HeapdError:
-            self._releaser.restore(handles)
+            response = _batch.send_in_chunks(operations, _MAX_BATCH,
+                                             self._send_batch)
+        except errors.HeapdError as e:
+            ran: pb.BatchResponse = getattr(e, "response")
+            if not ran.results:
+                self._releaser.restore(handles)
+                raise
+            # Later chunks failed as a whole: proxies for what the earlier
+            # ones made (so that their references are dropped), then the
+            # error.
+            with contextlib.suppress(errors.HeapdError):
+                _batch.apply_results(group, ran, len(handles))
             raise
         _batch.apply_results(group, response, len(handles))
 
@@ -236,12 +252,15 @@ class Heap:
         return self._run(build)
 
     def _link(self, source: HeapObject, target: HeapObject,
-              field: Optional[str] = None, append: bool = False) -> None:
+              field: Optional[str] = None, append: bool = False,
+              index: Optional[int] = None) -> None:
         def build(group: _batch.Group) -> None:
             link = pb.BatchLink(source=self._ref(source, group),
                                 target=self._ref(target, group))
             if append:
                 link.append = True
+            elif index is not None:
+                link.index = index
             else:
                 link.field = field or ""
             group.add(pb.Operation(link=link))
@@ -249,11 +268,14 @@ class Heap:
         self._run(build)
 
     def _unlink(self, source: HeapObject, field: Optional[str] = None,
-                item: Optional[HeapObject] = None) -> None:
+                item: Optional[HeapObject] = None,
+                index: Optional[int] = None) -> None:
         def build(group: _batch.Group) -> None:
             unlink = pb.BatchUnlink(source=self._ref(source, group))
             if item is not None:
                 unlink.item.CopyFrom(self._ref(item, group))
+            elif index is not None:
+                unlink.index = index
             else:
                 unlink.field = field or ""
             group.add(pb.Operation(unlink=unlink))
@@ -282,18 +304,40 @@ class Heap:
 
         return self._run(build)
 
-    def _field(self, obj: HeapObject, name: str) -> Optional[HeapObject]:
-        for field in self._inspect(obj).fields:
-            if field.name == name:
-                return self._adopt([field.target])[0]
-        return None
+    def _referent(self, obj: HeapObject, field: Optional[str] = None,
+                  index: Optional[int] = None) -> HeapObject:
+        """A new proxy for what obj.field or obj[index] refers to: one
+        GetReferent, which reads the slot and takes the proxy's reference
+        in one hold of the server's interpreter lock."""
+        request = pb.GetReferentRequest(session_id=self.session_id,
+                                        source=self._inspectable(obj))
+        if index is not None:
+            request.index = index
+        else:
+            request.field = field or ""
+        got = self._call("GetReferent", request)
+        proxy = proxy_class(got.type)(self, got.type)
+        object.__setattr__(proxy, "_size", got.size)
+        object.__setattr__(proxy, "_handle", got.handle)
+        return proxy
 
-    def _inspect(self, obj: HeapObject) -> pb.ObjectInfo:
+    def _field(self, obj: HeapObject, name: str) -> Optional[HeapObject]:
+        """obj.name as a new proxy, None when the field is not set."""
+        try:
+            return self._referent(obj, field=name)
+        except errors.FailedPreconditionError:
+            return None
+
+    def _inspectable(self, obj: HeapObject) -> int:
+        """The handle of an object of this heap that has one."""
         if not isinstance(obj, HeapObject) or obj._heap is not self:
             raise TypeError(f"not an object of this heap: {obj!r}")
         if not obj._handle:
             raise RuntimeError(f"{obj!r} is in a heap.batch() not sent yet")
-        return self.inspect_handle(obj._handle)
+        return obj._handle
+
+    def _inspect(self, obj: HeapObject) -> pb.ObjectInfo:
+        return self.inspect_handle(self._inspectable(obj))
 
     # -- making objects -------------------------------------------------------
 
@@ -356,6 +400,32 @@ class Heap:
             return proxy
 
         return self._run(build)
+
+    def weakref(self, obj: HeapObject,
+                callback: Optional[Any] = None) -> WeakRef:
+        """weakref.ref(obj, callback): a weak reference to an existing
+        object (CreateWeakRef, in heap.batch() too). See heapd.weak."""
+        weak = WeakRef(self, callback)
+
+        def build(group: _batch.Group) -> WeakRef:
+            def fill(result: pb.OperationResult) -> None:
+                weak._id = result.create_weakref.weakref_id
+                if callback is not None:
+                    self._weak_callbacks.add(weak)
+
+            group.add(pb.Operation(create_weakref=pb.BatchCreateWeakRef(
+                object=self._ref(obj, group),
+                callback=callback is not None)), fill)
+            return weak
+
+        self._run(build)
+        return weak
+
+    def _run_weak_callbacks(self) -> None:
+        """Calls the callbacks of the weak references whose referent died
+        (after a collection)."""
+        for weak in list(self._weak_callbacks):
+            weak()
 
     # -- looking ----------------------------------------------------------------
 

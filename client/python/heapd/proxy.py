@@ -4,11 +4,13 @@ Each proxy holds one of its session's references to the object. When the
 client's Python collects the proxy, the reference is queued to be dropped
 (see _releaser.py); heap.ref(x) gives another proxy with a reference of its
 own. Fields and items are links between heapd objects, not references the
-session holds: `a.ref = b` links, and reading `a.ref` takes a new reference
-to the target (Inspect, then IncRef: two calls, not atomic).
+session holds: `a.ref = b` links, and reading `a.ref` (or `xs[i]`) takes a
+new reference to the target (GetReferent: the read and the reference in one
+call, atomic on the server).
 """
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from heapd._proto import heap_pb2 as pb
@@ -131,8 +133,18 @@ class ListProxy(_Items):
     def remove(self, value: HeapObject) -> None:
         self._heap._unlink(self, item=value)
 
-    def __getitem__(self, index: int) -> HeapObject:
-        return self._heap._adopt([self._handles()[index]])[0]
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return self._heap._adopt(self._handles()[index])
+        return self._heap._referent(self, index=operator.index(index))
+
+    def __setitem__(self, index: int, value: HeapObject) -> None:
+        """xs[i] = value: replaces item i (negative counts from the end),
+        releasing what it held; IndexError past the end."""
+        self._heap._link(self, value, index=operator.index(index))
+
+    def __delitem__(self, index: int) -> None:
+        self._heap._unlink(self, index=operator.index(index))
 
 
 class TupleProxy(_Items):
@@ -145,8 +157,10 @@ class TupleProxy(_Items):
                  for f in self._heap._inspect(self).fields}
         return [slots[i] for i in sorted(slots)]
 
-    def __getitem__(self, index: int) -> HeapObject:
-        return self._heap._adopt([self._handles()[index]])[0]
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self._heap._adopt(self._handles()[index]))
+        return self._heap._referent(self, index=operator.index(index))
 
 
 class SetProxy(_Items):
