@@ -1,6 +1,6 @@
 #!/bin/bash
 # The pytest suite with Debian's /usr/bin/python3: the package's sources,
-# its generated modules and heapd from bazel-bin (`bazel build
+# its generated modules and heapd from bazel-bin (`bazel build --config=opt
 # //server:heapd //client/python:heap_py_proto` first; $HEAPD_BINARY
 # overrides the binary). Extra arguments go to pytest (--junitxml=...).
 set -euo pipefail
