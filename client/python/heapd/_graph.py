@@ -15,26 +15,35 @@ if TYPE_CHECKING:
 MAX_NODES = 50
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _quote(*lines: str) -> str:
+    """A DOT string of the lines, each escaped, joined by DOT's centred line
+    break (a label's lines; one line for an edge's name)."""
+    escaped = (line.replace("\\", "\\\\").replace('"', '\\"')
+               for line in lines)
+    return '"' + "\\n".join(escaped) + '"'
 
 
 def _label(info: pb.ObjectInfo) -> str:
     name = pb.ObjectType.Name(info.type).lower()
-    return f"{name}\\n{info.handle:#x}\\nrefs {info.refcount}, {info.size} B"
+    return _quote(name, f"{info.handle:#x}",
+                  f"refs {info.refcount}, {info.size} B")
 
 
-def reachable_dot(heap: "Heap", root: int) -> str:
-    """DOT of the objects `root` reaches (breadth first, MAX_NODES at
-    most), fields and items as labelled edges, the root drawn bold."""
-    lines = ["digraph heapd {", "  node [shape=box, fontname=monospace];"]
-    seen = {root}
-    queue = [root]
+def _walk(heap: "Heap", roots: list[int], lines: list[str],
+          bold: set[int]) -> None:
+    """Appends the objects `roots` reach (breadth first, MAX_NODES at most)
+    with their fields and items as labelled edges."""
+    seen: set[int] = set()
+    queue: list[int] = []
+    for root in roots:
+        if root not in seen and len(seen) < MAX_NODES:
+            seen.add(root)
+            queue.append(root)
     while queue:
         handle = queue.pop(0)
         info = heap.inspect_handle(handle)
-        style = ", style=bold" if handle == root else ""
-        lines.append(f"  n{handle} [label={_quote(_label(info))}{style}];")
+        style = ", style=bold" if handle in bold else ""
+        lines.append(f"  n{handle} [label={_label(info)}{style}];")
         edges = [(f.name, f.target) for f in info.fields]
         edges += [(f"[{i}]", t) for i, t in enumerate(info.items)]
         for name, target in edges:
@@ -44,19 +53,41 @@ def reachable_dot(heap: "Heap", root: int) -> str:
                 seen.add(target)
                 queue.append(target)
             lines.append(f"  n{handle} -> n{target} [label={_quote(name)}];")
+
+
+def reachable_dot(heap: "Heap", root: int) -> str:
+    """DOT of the objects `root` reaches (breadth first, MAX_NODES at
+    most), fields and items as labelled edges, the root drawn bold."""
+    lines = ["digraph heapd {", "  node [shape=box, fontname=monospace];"]
+    _walk(heap, [root], lines, bold={root})
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def session_dot(heap: "Heap") -> str:
-    """DOT of one node summing up the session and the heap's collector."""
+    """DOT of the session: a node summing up the session and the heap's
+    collector, an edge to each object this client's live proxies hold (the
+    session's references), drawn bold, and what those objects reach, up to
+    MAX_NODES objects."""
     stats = heap.stats(pb.OBJECTS, pb.COLLECTOR)
     counts = ", ".join(str(g.count) for g in stats.collector.generations)
-    label = (f"session {heap.session_id}\\n"
-             f"{stats.objects.objects} objects on the heap\\n"
-             f"gc counts ({counts})")
-    return ("digraph heapd {\n  node [shape=box, fontname=monospace];\n"
-            f"  session [label={_quote(label)}];\n}}\n")
+    held = sorted(heap._held_handles())
+    label = _quote(f"session {heap.session_id}",
+                   f"{len(held)} objects held by live proxies",
+                   f"{stats.objects.objects} objects on the heap",
+                   f"gc counts ({counts})")
+    lines = ["digraph heapd {", "  node [shape=box, fontname=monospace];",
+             f"  session [label={label}, shape=ellipse];"]
+    shown = held[:MAX_NODES]
+    for handle in shown:
+        lines.append(f"  session -> n{handle} [style=dashed];")
+    _walk(heap, shown, lines, bold=set(shown))
+    if len(held) > len(shown):
+        lines.append(f"  more [label={_quote(f'{len(held) - len(shown)} more held')}"
+                     ", shape=plaintext];")
+        lines.append("  session -> more [style=dotted];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def svg(dot: str) -> Optional[str]:

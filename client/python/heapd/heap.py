@@ -59,6 +59,8 @@ class Heap:
         self.gc = GcModule(self)
         # WeakRefs whose callback has not run yet.
         self._weak_callbacks: set[WeakRef] = set()
+        # This client's live proxies, for the session's picture.
+        self._proxies: "weakref.WeakSet[HeapObject]" = weakref.WeakSet()
         self._keeper = LeaseKeeper(self._keep,
                                    min(self.ttl / 3, _FLUSH_INTERVAL))
         self._keeper.start()
@@ -464,8 +466,13 @@ class Heap:
     def verify(self) -> pb.VerifyResponse:
         return self._call("Verify", pb.VerifyRequest())
 
+    def _held_handles(self) -> set[int]:
+        """The handles this client's live proxies hold (sent ones)."""
+        return {proxy.handle for proxy in list(self._proxies) if proxy.handle}
+
     def dot(self) -> str:
-        """Graphviz DOT summing up the session and the heap."""
+        """Graphviz DOT of the session: what its live proxies hold and what
+        that reaches (50 objects at most), with the heap summed up."""
         return _graph.session_dot(self)
 
     def _repr_svg_(self) -> Optional[str]:

@@ -34,6 +34,7 @@ class HeapObject:
         object.__setattr__(self, "_type", object_type)
         object.__setattr__(self, "_size", 0)
         object.__setattr__(self, "_weakref_id", 0)
+        heap._proxies.add(self)
 
     def __del__(self) -> None:
         handle = getattr(self, "_handle", 0)
