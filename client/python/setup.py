@@ -33,6 +33,7 @@ class BuildWithStubs(build_py):
                 command = [sys.executable, "-m", "grpc_tools.protoc"]
             subprocess.check_call(command + [
                 f"-I{staging}", f"--python_out={self.build_lib}",
+                f"--pyi_out={self.build_lib}",
                 f"--grpc_python_out={self.build_lib}", proto])
 
 

@@ -28,7 +28,7 @@ from heapd._proto import heap_pb2_grpc
 class AsyncObject:
     __slots__ = ("handle", "type", "size", "weakref_id")
 
-    def __init__(self, made: pb.AllocatedObject, object_type: int) -> None:
+    def __init__(self, made: pb.AllocatedObject, object_type: "pb.ObjectType") -> None:
         self.handle: int = made.handle
         self.type: int = object_type
         self.size: int = made.size
@@ -118,7 +118,7 @@ class AsyncHeap:
                 raise errors.error_for_value(result.code, result.message)
         return response
 
-    async def allocate(self, object_type: int, length: int = 0, *,
+    async def allocate(self, object_type: "pb.ObjectType", length: int = 0, *,
                        weakref: bool = False) -> AsyncObject:
         response = await self.batch([pb.Operation(allocate=pb.BatchAllocate(
             type=object_type, length=length, count=1,
@@ -196,7 +196,7 @@ class AsyncHeap:
         """As heapd.Heap.getrefcount: the session's reference and links."""
         return (await self.inspect(obj)).refcount
 
-    async def stats(self, *sections: int,
+    async def stats(self, *sections: "pb.StatsSection",
                     fresh: bool = True) -> pb.StatsResponse:
         return await self._call("Stats", pb.StatsRequest(
             sections=sections, fresh=fresh))

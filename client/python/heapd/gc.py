@@ -6,7 +6,7 @@ docs/python.md for the mapping and what differs).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from heapd import _batch
 from heapd._collection_events import Callback, CollectionWatcher
@@ -37,7 +37,7 @@ class Garbage:
         return f"<heapd gc.garbage of {len(self)} objects>"
 
 
-class CallbackList(list):
+class CallbackList(list[Callback]):
     """gc.callbacks: a list whose first callback starts the watch on
     collections (WatchStats), so sessions without callbacks open no
     stream."""
@@ -62,7 +62,9 @@ class CallbackList(list):
         super().insert(index, callback)
         self._added()
 
-    def __iadd__(self, callbacks: Any) -> "CallbackList":
+    # list types += as a new list (its __add__); in place it stays this one.
+    def __iadd__(  # type: ignore[misc, override]
+            self, callbacks: Iterable[Callback]) -> "CallbackList":
         super().__iadd__(callbacks)
         self._added()
         return self

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import builtins
 import contextlib
 import sys
 import threading
@@ -214,7 +215,7 @@ class Heap:
                 result=pb.ResultRef(op=obj._pending[1], object=0))
         raise RuntimeError(f"{obj!r} belongs to a batch not sent")
 
-    def _allocate(self, group: _batch.Group, cls: type[P], object_type: int,
+    def _allocate(self, group: _batch.Group, cls: type[P], object_type: "pb.ObjectType",
                   length: int = 0, weak: bool = False,
                   callback: bool = False) -> P:
         proxy = cls(self, object_type)
@@ -233,7 +234,7 @@ class Heap:
         object.__setattr__(proxy, "_pending", (group, index))
         return proxy
 
-    def _new(self, cls: type[P], object_type: int, length: int = 0,
+    def _new(self, cls: type[P], object_type: "pb.ObjectType", length: int = 0,
              items: Iterable[HeapObject] = (),
              fields: Mapping[str, HeapObject] = {}, weakref: bool = False,
              callback: bool = False) -> P:
@@ -384,7 +385,7 @@ class Heap:
     def bytes(self, value: bytes = b"") -> HeapObject:
         return self._new(HeapObject, pb.BYTES, len(value))
 
-    def raw(self, size: int) -> HeapObject:
+    def raw(self, size: builtins.int) -> HeapObject:
         return self._new(HeapObject, pb.RAW, size)
 
     def ref(self, obj: P) -> P:
@@ -431,7 +432,7 @@ class Heap:
 
     # -- looking ----------------------------------------------------------------
 
-    def inspect_handle(self, handle: int) -> pb.ObjectInfo:
+    def inspect_handle(self, handle: builtins.int) -> pb.ObjectInfo:
         return self._call("Inspect", pb.InspectRequest(
             session_id=self.session_id, handle=handle)).object
 
@@ -439,24 +440,24 @@ class Heap:
         """Everything heapd knows of the object (Inspect)."""
         return self._inspect(obj)
 
-    def getrefcount(self, obj: HeapObject) -> int:
+    def getrefcount(self, obj: HeapObject) -> builtins.int:
         """The object's reference count: the session's references (one per
         proxy) plus links to it. Unlike sys.getrefcount, passing the proxy
         adds nothing, so this is CPython's answer minus one."""
         return self._inspect(obj).refcount
 
-    def getsizeof(self, obj: HeapObject) -> int:
+    def getsizeof(self, obj: HeapObject) -> builtins.int:
         """sys.getsizeof(obj): header, payload and, for containers, the
         16-byte GC header, as 64-bit CPython 3.12 reports."""
         return self._inspect(obj).size
 
-    def stats(self, *sections: int, fresh: bool = True) -> pb.StatsResponse:
+    def stats(self, *sections: "pb.StatsSection", fresh: bool = True) -> pb.StatsResponse:
         """Stats of these sections (pb.ALLOCATOR, ...; none: all), fresh by
         default, so that they include this session's last call."""
         return self._call("Stats", pb.StatsRequest(sections=sections,
                                                    fresh=fresh))
 
-    def debugmallocstats(self, file: Optional[IO[str]] = None) -> None:
+    def debugmallocstats(self, file: Optional[IO[builtins.str]] = None) -> None:
         """Prints what sys._debugmallocstats() prints about pymalloc (to
         stderr, as it does, unless `file`)."""
         allocator = self.stats(pb.ALLOCATOR).allocator
@@ -466,20 +467,20 @@ class Heap:
     def verify(self) -> pb.VerifyResponse:
         return self._call("Verify", pb.VerifyRequest())
 
-    def _held_handles(self) -> set[int]:
+    def _held_handles(self) -> builtins.set[builtins.int]:
         """The handles this client's live proxies hold (sent ones)."""
         return {proxy.handle for proxy in list(self._proxies) if proxy.handle}
 
-    def dot(self) -> str:
+    def dot(self) -> builtins.str:
         """Graphviz DOT of the session: what its live proxies hold and what
         that reaches (50 objects at most), with the heap summed up."""
         return _graph.session_dot(self)
 
-    def _repr_svg_(self) -> Optional[str]:
+    def _repr_svg_(self) -> Optional[builtins.str]:
         """Jupyter's picture: dot() drawn by Graphviz, None without it or
         once closed (Jupyter then shows the text repr)."""
         return None if self.closed else _graph.svg(self.dot())
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> builtins.str:
         state = "closed" if self.closed else "open"
         return f"<heapd.Heap session {self.session_id} {state}>"

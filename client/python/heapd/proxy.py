@@ -25,8 +25,14 @@ class HeapObject:
 
     __slots__ = ("_heap", "_handle", "_pending", "_type", "_size",
                  "_weakref_id", "__weakref__")
+    _heap: "Heap"
+    _handle: int
+    _pending: Any
+    _type: "pb.ObjectType"
+    _size: int
+    _weakref_id: int
 
-    def __init__(self, heap: "Heap", object_type: int,
+    def __init__(self, heap: "Heap", object_type: "pb.ObjectType",
                  handle: int = 0) -> None:
         object.__setattr__(self, "_heap", heap)
         object.__setattr__(self, "_handle", handle)
@@ -226,5 +232,5 @@ PROXY_CLASSES: dict[int, type[HeapObject]] = {
 }
 
 
-def proxy_class(object_type: int) -> type[HeapObject]:
+def proxy_class(object_type: "pb.ObjectType") -> type[HeapObject]:
     return PROXY_CLASSES.get(object_type, HeapObject)
