@@ -64,9 +64,10 @@ int RunScenario(Context& context) {
     context.err << "heapctl: run: expected one scenario FILE\n";
     return kExitUsage;
   }
-  scenario::RunFileOptions options{.verbose = context.args.Has("verbose"),
-                                   .quiet = context.args.Has("quiet"),
-                                   .json = context.json};
+  scenario::RunFileOptions options;
+  options.verbose = context.args.Has("verbose");
+  options.quiet = context.args.Has("quiet");
+  options.json = context.json;
   const std::string dot = context.args.Flag("dot");
   if (!dot.empty()) {
     options.at_end = [&](const client::Session& session,

@@ -530,7 +530,9 @@ TEST(ObjectHeapTest, HandlesDependOnTheKeyAndFollowNoPattern) {
   }
   for (int i = 0; i < 64; ++i) {
     EXPECT_NE(from_a[i], from_b[i]);
-    if (i > 1) EXPECT_NE(from_a[i] - from_a[i - 1], from_a[1] - from_a[0]);
+    if (i > 1) {
+      EXPECT_NE(from_a[i] - from_a[i - 1], from_a[1] - from_a[0]);
+    }
   }
 }
 
