@@ -1,4 +1,6 @@
-// Bad input against a real heapd: every RPC of proto/heap.proto sent every
+// Bad input against a real heapd: every RPC of proto/heap.proto (but
+// GetReferent, CreateWeakRef, ReadWeakRef and the links by index, whose bad
+// inputs tests/referent_integration_test.cc sends the same way) sent every
 // kind of malformed or refused request (numbers at their extremes, unknown
 // enum values, made-up and stale handles, bad result references, huge
 // strings, dead sessions), each checked for
