@@ -177,6 +177,23 @@ class AsyncHeap:
         return AsyncObject(pb.AllocatedObject(handle=got.handle,
                                               size=got.size), got.type)
 
+    async def weakref(self, obj: AsyncObject) -> int:
+        """weakref.ref(obj) on an existing object (CreateWeakRef): the weak
+        reference's id, for read_weakref."""
+        made = await self._call("CreateWeakRef", pb.CreateWeakRefRequest(
+            session_id=self.session_id, handle=obj.handle))
+        return made.weakref_id
+
+    async def read_weakref(self, weakref_id: int) -> Optional[AsyncObject]:
+        """r(): the referent with a reference of its own, None once it died
+        (ReadWeakRef)."""
+        got = await self._call("ReadWeakRef", pb.ReadWeakRefRequest(
+            session_id=self.session_id, weakref_id=weakref_id))
+        if got.handle == 0:
+            return None
+        return AsyncObject(pb.AllocatedObject(handle=got.handle,
+                                              size=got.size), got.type)
+
     async def release(self, *objs: AsyncObject) -> None:
         """Drops the session's reference to each object (`del` of a name)."""
         await self.batch([pb.Operation(decref=pb.BatchDecRef(

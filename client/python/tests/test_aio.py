@@ -117,6 +117,29 @@ openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
+def test_weak_references(server: HeapdServer) -> None:
+    async def main() -> None:
+        async with await heapd.aio.connect(server.address) as heap:
+            await heap.collect()
+            a, b = await heap.object(), await heap.object()
+            await heap.link(a, b, "ref")
+            await heap.link(b, a, "ref")
+            r = await heap.weakref(a)
+            got = await heap.read_weakref(r)
+            assert got is not None and got.handle == a.handle
+            assert await heap.getrefcount(a) == 3  # a, got, b.ref
+            await heap.release(a, b, got)
+            again = await heap.read_weakref(r)  # the cycle keeps a alive
+            assert again is not None
+            await heap.release(again)
+            assert await heap.collect() == 2
+            assert await heap.read_weakref(r) is None
+            with pytest.raises(heapd.NotFoundError):
+                await heap.read_weakref(r + 1000)
+
+    asyncio.run(main())
+
+
 def test_tls_token_and_lease_renewal(tmp_path: pathlib.Path) -> None:
     _certificates(tmp_path)
     tokens = tmp_path / "tokens"
