@@ -58,6 +58,15 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
     std::vector<HttpRoute> routes) {
   static std::once_flag init;
   std::call_once(init, [] { mg_init_library(0); });
+  // civetweb answers an IPv6 address it was built without with "Failed to
+  // setup server ports", which reads like a port in use.
+  constexpr unsigned kCivetwebIpv6 = 8;
+  if (absl::StartsWith(listen, "[") && mg_check_feature(kCivetwebIpv6) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot serve HTTP on ", listen,
+        ": the HTTP library (civetweb) is built without IPv6; use an IPv4 "
+        "address such as 127.0.0.1"));
+  }
   std::unique_ptr<HttpListener> listener(new HttpListener(
       std::move(collectables), std::move(access), std::move(routes)));
   const std::string ports(listen);

@@ -215,5 +215,18 @@ TEST_F(HttpListenerTest, RefusesAMetricsPortInUse) {
   EXPECT_EQ(Get("/healthz").code, 200);
 }
 
+// Debian 12's civetweb is built without IPv6 (mg_check_feature(8) is 0):
+// heapd says so instead of civetweb's "Failed to setup server ports".
+TEST_F(HttpListenerTest, SaysItsHttpLibraryHasNoIpv6) {
+  absl::StatusOr<std::unique_ptr<HeapdProcess>> heapd =
+      HeapdProcess::Start({"--listen=127.0.0.1:0", "--http_listen=[::1]:0"});
+  ASSERT_TRUE(heapd.ok()) << heapd.status();
+  const absl::StatusOr<int> status = (*heapd)->WaitForExit(kExitTimeout);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
+  EXPECT_THAT((*heapd)->stderr_text(), HasSubstr("built without IPv6"));
+  EXPECT_THAT((*heapd)->stderr_text(), HasSubstr("127.0.0.1"));
+}
+
 }  // namespace
 }  // namespace heapd::testing
