@@ -607,5 +607,23 @@ TEST_F(HeapLoadTest, NoServerIsAnError) {
   EXPECT_FALSE(result.ok());
 }
 
+// TLS against a plaintext heapd: the first handshake fails at once, and the
+// message names the likely mismatch instead of a timeout.
+TEST_F(HeapLoadTest, SaysWhenItSpeaksTlsToAPlaintextHeapd) {
+  const std::string dir = ::testing::TempDir();
+  const std::string ca = dir + "/heapload_ca.pem";
+  const std::string make_ca = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=heapload",
+      " -keyout ", dir, "/heapload_ca.key -out ", ca, " 2>/dev/null");
+  ASSERT_EQ(std::system(make_ca.c_str()), 0) << make_ca;
+  const absl::StatusOr<RunResult> result = RunLoad(
+      ShortRunOptions({"--workload=ping", "--duration=1s", "--tls_ca=" + ca}),
+      nullptr);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(result.status().message(),
+              ::testing::HasSubstr("does heapd expect TLS"));
+}
+
 }  // namespace
 }  // namespace heapd::heapload
