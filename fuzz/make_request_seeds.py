@@ -17,7 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METHODS = ["Ping", "Stats", "OpenSession", "CloseSession", "Allocate",
            "IncRef", "DecRef", "Link", "Unlink", "Collect", "Inspect",
            "GetGcConfig", "SetGcConfig", "Freeze", "Unfreeze", "Batch",
-           "WatchStats", "Verify"]
+           "WatchStats", "Verify", "GetReferent", "CreateWeakRef",
+           "ReadWeakRef"]
 REQUEST_TYPES = {"GetGcConfig": "GetGcConfigRequest", "Batch": "BatchRequest"}
 
 
@@ -153,6 +154,24 @@ SEEDS = {
                            request("Allocate", "type: STR length: -5"),
                            request("Allocate", "type: RAW length: 0 count: 99"),
                            request("Allocate", "type: INT length: 99999999")),
+    "items_by_index": seq(
+        request("Allocate", "type: LIST length: 2"),
+        request("Allocate", "type: OBJECT count: 2"),
+        request("Link", "source: 0 target: 1 append: true"),
+        request("Link", "source: 0 target: 2 index: 0"),
+        request("Link", "source: 0 target: 2 index: -1"),
+        request("GetReferent", "source: 0 index: 0"),
+        request("GetReferent", "source: 0 index: 5"),
+        request("Link", 'source: 1 target: 2 field: "ref"'),
+        request("GetReferent", 'source: 1 field: "ref"'),
+        request("Unlink", "source: 0 index: 0"),
+        request("Collect")),
+    "weakrefs_later": seq(
+        *CYCLE, request("CreateWeakRef", "handle: 0 callback: true"),
+        request("ReadWeakRef", "weakref_id: 1"),
+        request("DecRef", "handle: 0"), request("DecRef", "handle: 1"),
+        request("Collect"), request("ReadWeakRef", "weakref_id: 1"),
+        request("ReadWeakRef", "weakref_id: 99")),
     "ping_and_stats": seq(request("Ping", 'payload: "hello"'),
                           request("Ping", "", own_session=True),
                           request("Stats", "sections: OBJECTS fresh: true"),

@@ -398,7 +398,7 @@ class Input {
     const uint8_t session_byte = in_.Byte();
     const bool own_session = session_byte % 4 != 0;
     identity_ = (session_byte >> 2) % kIdentities;
-    switch (method % 18) {
+    switch (method % 21) {
       case 0:
         Call(&Stub::Ping, "Ping", own_session);
         break;
@@ -473,9 +473,21 @@ class Input {
         CheckStatus(reader->Finish(), "WatchStats");
         break;
       }
-      default:
+      case 17:
         // Every heap invariant, as a client asks for it.
         Call(&Stub::Verify, "Verify", own_session);
+        break;
+      case 18: {
+        const v1::GetReferentResponse response =
+            Call(&Stub::GetReferent, "GetReferent", own_session);
+        if (response.handle() != 0) handles_.push_back(response.handle());
+        break;
+      }
+      case 19:
+        Call(&Stub::CreateWeakRef, "CreateWeakRef", own_session);
+        break;
+      default:
+        Call(&Stub::ReadWeakRef, "ReadWeakRef", own_session);
         break;
     }
   }
